@@ -1,0 +1,59 @@
+"""Commissioning models as small strategies behind one narrow interface.
+
+A strategy chooses which block provider a referral joins (or none); an
+overflow rule decides whether it goes to spot purchase instead. Pricing is in
+``pricing``. Adding a model means one chooser here and one name in the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from simulator.providers import Pool
+from simulator.scenario import Overflow
+
+Chooser = Callable[[Sequence[int], Sequence[Pool], int], int | None]
+OverflowRule = Callable[[Pool, float, float, int, float], bool]
+
+
+def first_with_skill(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
+    """single_provider: the contract that covers the referral (the first, if several)."""
+    return candidates[0] if candidates else None
+
+
+def shortest_expected_wait(
+    candidates: Sequence[int], pools: Sequence[Pool], cls: int
+) -> int | None:
+    """hub: the partner with the skill and the shortest expected wait; ties by order."""
+    best, best_wait = None, float("inf")
+    for index in candidates:
+        wait = pools[index].expected_wait_days(cls)
+        if wait < best_wait:
+            best, best_wait = index, wait
+    return best
+
+
+def no_block(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
+    """spot_only: nothing bought in advance."""
+    return None
+
+
+CHOOSERS: dict[str, Chooser] = {
+    "single_provider": first_with_skill,
+    "hub": shortest_expected_wait,
+    "spot_only": no_block,
+}
+
+
+def overflow_rule(overflow: Overflow) -> OverflowRule | None:
+    """The test ``(pool, now, hours, cls, target_days) -> go to spot?``, or None."""
+    if overflow.rule == "expected_wait":
+        return lambda pool, now, hours, cls, target: pool.expected_wait_days(cls) > target
+    if overflow.rule == "queue_length":
+        limit = overflow.threshold
+        assert limit is not None
+        # All slots busy and `limit` already waiting: the M/M/c/K blocking rule.
+        return lambda pool, now, hours, cls, target: not pool.free and pool.waiting >= limit
+    if overflow.rule == "block_hours":
+        return lambda pool, now, hours, cls, target: pool.block_hours_left(now) < hours
+    return None

@@ -1,0 +1,207 @@
+"""Referrals: when they arrive and everything about each one.
+
+All referrals of a replication, and every attribute of each, are drawn here
+before the simulation starts, from the demand side's named streams. The same
+referral therefore has the same type, urgency, need, locality, hours and
+deadline under every commissioning model; only the contract logic differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.scenario import DAYS_PER_YEAR, Scenario
+from simulator.streams import stream
+
+GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """One replication's referrals as parallel arrays, in order of arrival.
+
+    Days are calendar days from day 0; hours include travel. ``need`` and
+    ``locality`` are -1 where a referral has none; ``deadline_day`` is NaN where
+    no deadline applies.
+    """
+
+    arrival_day: np.ndarray
+    type_index: np.ndarray
+    urgent: np.ndarray
+    statutory: np.ndarray
+    need_index: np.ndarray
+    locality_index: np.ndarray
+    hours: np.ndarray
+    miles: np.ndarray
+    deadline_day: np.ndarray
+    arrangement_days: np.ndarray
+    initial: np.ndarray  # 0: arrived during the run; 1: open on day 0; 2: waiting on day 0
+
+    def __len__(self) -> int:
+        return len(self.arrival_day)
+
+
+def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
+    """Referral rate (per day) at each time: base x growth x seasonality x shocks."""
+    demand = scenario.demand
+    rate = demand.base_referrals_per_year / DAYS_PER_YEAR
+    if scenario.workshops is not None:
+        rate *= 1 - scenario.workshops.assumed_referral_reduction
+    rate = rate * (1 + demand.growth_per_year) ** (days / DAYS_PER_YEAR)
+    if demand.seasonality is not None:
+        dates = np.datetime64(scenario.start_date, "D") + np.floor(days).astype("timedelta64[D]")
+        month = dates.astype("datetime64[M]").astype(np.int64) % 12
+        rate = rate * np.asarray(demand.seasonality)[month]
+    for shock in demand.shocks:
+        inside = (days >= shock.start_day) & (days < shock.end_day)
+        rate = np.where(inside, rate * shock.multiplier, rate)
+    return rate
+
+
+def cumulative_rate(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Grid of times and the expected referrals up to each (the integrated rate)."""
+    steps = max(1, int(np.ceil(scenario.horizon_days / GRID_STEP_DAYS)))
+    grid = np.linspace(0.0, scenario.horizon_days, steps + 1)
+    midpoints = (grid[:-1] + grid[1:]) / 2
+    expected = np.concatenate([[0.0], np.cumsum(rate_per_day(scenario, midpoints) * np.diff(grid))])
+    return grid, expected
+
+
+def expected_referrals(scenario: Scenario) -> float:
+    """Expected referrals over the horizon."""
+    return float(cumulative_rate(scenario)[1][-1])
+
+
+def arrival_days(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Arrival times by inverting the integrated rate (exact time change).
+
+    Poisson arrivals are a unit-rate Poisson process pushed through the inverse
+    of the integrated rate; deterministic arrivals put the k-th referral where
+    the integrated rate reaches k.
+    """
+    grid, expected = cumulative_rate(scenario)
+    total = expected[-1]
+    if total <= 0:
+        return np.empty(0)
+    if scenario.demand.arrivals == "deterministic":
+        targets = np.arange(1.0, np.floor(total) + 1)
+    else:
+        chunks, reached = [], 0.0
+        size = int(total + 10 * np.sqrt(total) + 10)
+        while reached <= total:
+            chunk = reached + np.cumsum(rng.exponential(1.0, size))
+            chunks.append(chunk)
+            reached = chunk[-1]
+        targets = np.concatenate(chunks)
+        targets = targets[targets < total]
+    return np.interp(targets, expected, grid)
+
+
+def draw_referrals(scenario: Scenario, seed: int, rep: int) -> Referrals:
+    """Every referral of one replication: the initial ones (day 0) first, then arrivals."""
+    demand = scenario.demand
+    arrivals = arrival_days(scenario, stream(seed, rep, "arrivals"))
+    open_on_day0 = _attributes(
+        scenario, seed, rep, np.zeros(demand.initial_open_cases), "initial.", 1
+    )
+    waiting_on_day0 = _attributes(
+        scenario,
+        seed,
+        rep,
+        np.zeros(demand.initial_waiting_list),
+        "initial.",
+        2,
+        offset=demand.initial_open_cases,
+    )
+    arriving = _attributes(scenario, seed, rep, arrivals, "", 0)
+    parts = [open_on_day0, waiting_on_day0, arriving]
+    return Referrals(
+        **{
+            name: np.concatenate([part[name] for part in parts])
+            for name in Referrals.__dataclass_fields__
+        }
+    )
+
+
+def _attributes(
+    scenario: Scenario,
+    seed: int,
+    rep: int,
+    arrival: np.ndarray,
+    prefix: str,
+    initial: int,
+    offset: int = 0,
+) -> dict[str, np.ndarray]:
+    """Draw each attribute from its own stream (by inverse transform of uniforms)."""
+    demand = scenario.demand
+    n = len(arrival)
+
+    def uniforms(name: str) -> np.ndarray:
+        return stream(seed, rep, prefix + name).random(offset + n)[offset:]
+
+    types = list(demand.mix.values())
+    type_index = _pick(uniforms("type"), [t.share for t in types])
+    urgent_share = np.array(
+        [demand.urgent_share if t.urgent_share is None else t.urgent_share for t in types]
+    )
+    urgent = uniforms("urgency") < urgent_share[type_index]
+    statutory = np.array([t.statutory for t in types])[type_index]
+    need_index = _pick(uniforms("need"), list(demand.needs.values()), none_left=True)
+    localities = list(demand.localities.values())
+    locality_index = (
+        _pick(uniforms("locality"), [loc.share for loc in localities])
+        if localities
+        else np.full(n, -1)
+    )
+    work = np.zeros(n)
+    u = uniforms("hours")
+    for index, kind in enumerate(types):
+        mask = type_index == index
+        work[mask] = kind.hours.quantile(u[mask])
+    miles = np.zeros(n)
+    u = uniforms("miles")
+    for index, locality in enumerate(localities):
+        mask = locality_index == index
+        miles[mask] = locality.miles_per_case.quantile(u[mask])
+    hours = work + miles / demand.travel_mph
+    if initial == 1:  # open on day 0: only what is left of the case remains
+        hours = hours * uniforms("residual")
+    u = uniforms("deadline")
+    deadline = (
+        arrival + demand.deadline_days.quantile(u)
+        if demand.deadline_days is not None
+        else np.full(n, np.nan)
+    )
+    spot = scenario.commissioning.spot
+    u = uniforms("spot_arrangement")
+    arrangement = (
+        spot.arrangement_days.quantile(u) if spot is not None and initial != 1 else np.zeros(n)
+    )
+    return {
+        "arrival_day": np.asarray(arrival, dtype=float),
+        "type_index": type_index,
+        "urgent": urgent,
+        "statutory": statutory,
+        "need_index": need_index,
+        "locality_index": locality_index,
+        "hours": hours,
+        "miles": miles,
+        "deadline_day": deadline,
+        "arrangement_days": arrangement,
+        "initial": np.full(n, initial, dtype=np.int8),
+    }
+
+
+def _pick(u: np.ndarray, shares: list[float], none_left: bool = False) -> np.ndarray:
+    """Category index for each uniform; with ``none_left``, -1 past the last share."""
+    if not shares:
+        return np.full(len(u), -1)
+    cumulative = np.cumsum(shares)
+    if not none_left:
+        cumulative = cumulative / cumulative[-1]
+    index = np.searchsorted(cumulative, u, side="right")
+    if none_left:
+        return np.where(index >= len(shares), -1, index)
+    return np.minimum(index, len(shares) - 1)

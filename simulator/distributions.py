@@ -1,0 +1,182 @@
+"""Distributions as they are written in scenario files, and their inverse CDFs.
+
+Every distribution is written by its mean (and ``sd`` where it has one) in the
+units of its field, e.g. ``{dist: lognormal, mean: 12, sd: 8}`` hours. Samples
+are drawn by inverse transform from uniforms, so two scenarios that differ only
+in a distribution still see the same uniforms: common random numbers then
+couple the draws monotonically (a longer-tailed hours distribution gives every
+referral a longer, never shorter, case).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    @property
+    def expected(self) -> float:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    mean: NonNegative = Field(description="The value, in the field's units.")
+
+    @property
+    def expected(self) -> float:
+        return self.mean
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.mean, dtype=float)
+
+
+class Exponential(_Dist):
+    """Memoryless; the textbook service time of Erlang C."""
+
+    dist: Literal["exponential"]
+    mean: Positive = Field(description="Mean, in the field's units.")
+
+    @property
+    def expected(self) -> float:
+        return self.mean
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return -self.mean * np.log1p(-np.asarray(u, dtype=float))
+
+
+class Lognormal(_Dist):
+    """Right-skewed: most cases short, a few long (typical of casework hours)."""
+
+    dist: Literal["lognormal"]
+    mean: Positive = Field(description="Mean, in the field's units.")
+    sd: Positive = Field(description="Standard deviation, in the field's units.")
+
+    @property
+    def expected(self) -> float:
+        return self.mean
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        sigma2 = math.log1p((self.sd / self.mean) ** 2)
+        mu = math.log(self.mean) - sigma2 / 2
+        return np.exp(mu + math.sqrt(sigma2) * stats.norm.ppf(u))
+
+
+class Gamma(_Dist):
+    """Right-skewed with a lighter tail than the lognormal."""
+
+    dist: Literal["gamma"]
+    mean: Positive = Field(description="Mean, in the field's units.")
+    sd: Positive = Field(description="Standard deviation, in the field's units.")
+
+    @property
+    def expected(self) -> float:
+        return self.mean
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        shape = (self.mean / self.sd) ** 2
+        scale = self.sd**2 / self.mean
+        return stats.gamma.ppf(u, shape, scale=scale)
+
+
+class Triangular(_Dist):
+    """Lowest, most likely and highest value: how practitioners estimate durations."""
+
+    dist: Literal["triangular"]
+    low: NonNegative = Field(description="Lowest value.")
+    mode: NonNegative = Field(description="Most likely value.")
+    high: NonNegative = Field(description="Highest value.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                f"needs low <= mode <= high and low < high "
+                f"(got low={self.low}, mode={self.mode}, high={self.high})"
+            )
+        return self
+
+    @property
+    def expected(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        c = (self.mode - self.low) / (self.high - self.low)
+        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+
+
+class Uniform(_Dist):
+    """Any value between low and high equally likely."""
+
+    dist: Literal["uniform"]
+    low: NonNegative = Field(description="Lowest value.")
+    high: NonNegative = Field(description="Highest value.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high (got low={self.low}, high={self.high})")
+        return self
+
+    @property
+    def expected(self) -> float:
+        return (self.low + self.high) / 2
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
+
+
+class Empirical(_Dist):
+    """Observed values (e.g. last year's case hours), drawn with their weights."""
+
+    dist: Literal["empirical"]
+    values: list[NonNegative] = Field(min_length=1, description="Observed values.")
+    weights: list[Positive] | None = Field(
+        default=None, description="Relative weight of each value; equal when omitted."
+    )
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Empirical:
+        if self.weights is not None and len(self.weights) != len(self.values):
+            raise ValueError(
+                f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+            )
+        return self
+
+    def _cumulative(self) -> tuple[np.ndarray, np.ndarray]:
+        values = np.asarray(self.values, dtype=float)
+        weights = np.ones_like(values) if self.weights is None else np.asarray(self.weights)
+        return values, np.cumsum(weights) / weights.sum()
+
+    @property
+    def expected(self) -> float:
+        values = np.asarray(self.values, dtype=float)
+        weights = np.ones_like(values) if self.weights is None else np.asarray(self.weights)
+        return float(np.average(values, weights=weights))
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        values, cumulative = self._cumulative()
+        index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="right")
+        return values[np.minimum(index, len(values) - 1)]
+
+
+Distribution = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+]
+DIST_NAMES = ("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical")

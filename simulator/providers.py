@@ -1,0 +1,181 @@
+"""Advocates as caseload slots, grouped in pools (one per provider, one for spot).
+
+A pool is plain state: free slots (one entry per free slot, naming its
+advocate), waiting queues by priority class, and area accumulators. It knows
+nothing about SimPy; the model moves referrals through it. Sizing turns the
+scenario's contracts into slots, so hours, cost and capacity stay consistent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from simulator.demand import expected_referrals
+from simulator.scenario import DAYS_PER_YEAR, Scenario
+
+DAYS_PER_WEEK = 7.0
+SPOT = "spot"
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """What a contract buys: slots, their work rate, contracted hours and price."""
+
+    name: str
+    slots: int
+    advocates: int
+    caseload_cap: int
+    case_hours_per_week: float  # hours a week one open case receives
+    contracted_hours_per_year: float  # 0 for spot: paid by the hour used
+    rate_per_hour: float
+    skills: frozenset[str] | None  # None: serves every type and need
+    mean_case_hours: float  # of the referrals it can serve, travel included
+
+    @property
+    def days_per_hour(self) -> float:
+        """Calendar days a case stays open per hour of work it needs."""
+        return DAYS_PER_WEEK / self.case_hours_per_week
+
+    @property
+    def slot_hours_per_year(self) -> float:
+        return self.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+
+    def serves(self, type_label: str, need_label: str | None) -> bool:
+        if self.slots == 0:
+            return False
+        if self.skills is None:
+            return True
+        return type_label in self.skills and (need_label is None or need_label in self.skills)
+
+
+def expected_hours_per_year(scenario: Scenario) -> dict[str, float]:
+    """Expected demand hours a year by advocacy type (mean rate over the horizon)."""
+    demand = scenario.demand
+    per_year = expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
+    travel = sum(loc.share * loc.miles_per_case.expected for loc in demand.localities.values())
+    travel_hours = travel / demand.travel_mph
+    return {
+        label: per_year * kind.share * (kind.hours.expected + travel_hours)
+        for label, kind in demand.mix.items()
+    }
+
+
+def plan_pools(scenario: Scenario) -> list[PoolPlan]:
+    """Block providers in scenario order, then the spot market when there is one."""
+    commissioning = scenario.commissioning
+    demand = scenario.demand
+    hours_by_type = expected_hours_per_year(scenario)
+    providers = [] if commissioning.model == "spot_only" else list(commissioning.providers)
+    unsized = [p for p in providers if p.advocates is None and p.block_hours_per_year is None]
+    travel = sum(loc.share * loc.miles_per_case.expected for loc in demand.localities.values())
+
+    def mean_hours(types: list[str]) -> float:
+        shares = [demand.mix[t].share for t in types]
+        if not shares or sum(shares) == 0:
+            return demand.mean_hours_per_case
+        work = sum(demand.mix[t].share * demand.mix[t].hours.expected for t in types)
+        return work / sum(shares) + travel / demand.travel_mph
+
+    plans = []
+    for provider in providers:
+        types = [t for t in demand.mix if t in provider.skills]
+        slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+        if provider.advocates is not None:
+            slots = round(provider.advocates * provider.caseload_cap)
+            contracted = provider.advocates * provider.hours_per_week * provider.productive_share
+            contracted *= DAYS_PER_YEAR / DAYS_PER_WEEK
+        elif provider.block_hours_per_year is not None:
+            contracted = provider.block_hours_per_year
+            slots = max(1, round(contracted / slot_hours))
+        else:
+            share_of_demand = sum(
+                hours_by_type[t] / sum(1 for q in unsized if t in q.skills) for t in types
+            )
+            slots = round(commissioning.block_share * share_of_demand / slot_hours)
+            contracted = slots * slot_hours
+        plans.append(
+            PoolPlan(
+                name=provider.name,
+                slots=slots,
+                advocates=math.ceil(slots / provider.caseload_cap),
+                caseload_cap=provider.caseload_cap,
+                case_hours_per_week=provider.case_hours_per_week,
+                contracted_hours_per_year=contracted,
+                rate_per_hour=provider.block_rate_per_hour,
+                skills=frozenset(provider.skills),
+                mean_case_hours=mean_hours(types),
+            )
+        )
+    spot = commissioning.spot
+    if spot is not None:
+        slots = round(spot.market_advocates * spot.caseload_cap)
+        plans.append(
+            PoolPlan(
+                name=SPOT,
+                slots=slots,
+                advocates=math.ceil(slots / spot.caseload_cap),
+                caseload_cap=spot.caseload_cap,
+                case_hours_per_week=spot.case_hours_per_week,
+                contracted_hours_per_year=0.0,
+                rate_per_hour=spot.rate_per_hour,
+                skills=None if spot.skills is None else frozenset(spot.skills),
+                mean_case_hours=demand.mean_hours_per_case,
+            )
+        )
+    return plans
+
+
+class Pool:
+    """Live state of one pool during a replication."""
+
+    __slots__ = (
+        "busy_area",
+        "committed_hours",
+        "contract_year",
+        "free",
+        "last_change",
+        "mean_case_days",
+        "open",
+        "plan",
+        "queues",
+        "slots",
+        "waiting",
+        "waiting_by_class",
+    )
+
+    def __init__(self, plan: PoolPlan, classes: int):
+        self.plan = plan
+        self.slots = plan.slots
+        advocates = max(plan.advocates, 1)
+        # One entry per free slot naming its advocate; popping spreads cases evenly.
+        self.free = [slot % advocates for slot in reversed(range(plan.slots))]
+        self.queues: list[deque[int]] = [deque() for _ in range(classes)]
+        self.waiting = 0
+        self.waiting_by_class = [0] * classes
+        self.open = 0
+        self.busy_area = 0.0  # integral of open cases over time (slot-days)
+        self.last_change = 0.0
+        self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
+        self.contract_year = 0
+        self.committed_hours = 0.0
+
+    def expected_wait_days(self, priority_class: int) -> float:
+        """Expected days until a slot frees for a referral of this class joining now.
+
+        Zero when a slot is free; otherwise (referrals ahead + 1) mean case lengths
+        shared over the slots, the M/M/c estimate a duty manager would make.
+        """
+        if self.free:
+            return 0.0
+        ahead = sum(self.waiting_by_class[: priority_class + 1])
+        return (ahead + 1) * self.mean_case_days / self.slots
+
+    def block_hours_left(self, now: float) -> float:
+        """Contracted hours not yet committed in the current contract year."""
+        year = int(now // DAYS_PER_YEAR)
+        if year != self.contract_year:
+            self.contract_year = year
+            self.committed_hours = 0.0
+        return self.plan.contracted_hours_per_year - self.committed_hours
