@@ -6,6 +6,6 @@ metrics; the command line (``advocacy-sim``) is thin glue over these.
 
 __version__ = "0.1.0"
 
-from simulator.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+from simulator.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["Scenario", "ScenarioError", "__version__", "load_scenario"]

@@ -12,7 +12,9 @@ import datetime as dt
 import numpy as np
 
 
-def target_day(start_date: dt.date, arrival_day: np.ndarray, working_days: np.ndarray) -> np.ndarray:
+def target_day(
+    start_date: dt.date, arrival_day: np.ndarray, working_days: np.ndarray
+) -> np.ndarray:
     """Day by which each referral should be allocated.
 
     A referral arriving at 10:00 on a Monday with a 5-working-day target is due

@@ -1,0 +1,142 @@
+"""The output folder: written aside, then renamed, so it is complete or absent.
+
+Every folder describes itself: the resolved scenario(s), the seed, the
+versions of Python and every dependency, the command line, the scenario hash
+and the wall time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator import __version__
+from simulator.runner import ScenarioResult
+
+DEPENDENCIES = (
+    "simpy", "numpy", "scipy", "pandas", "pyarrow", "plotly", "click", "pydantic", "ruamel.yaml",
+    "rich",
+)  # fmt: skip
+RESOLVED = "scenario.resolved.yaml"
+
+
+class OutputError(Exception):
+    """The output folder cannot be written where asked."""
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a scenario name."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "scenario"
+
+
+def default_out(name: str, root: Path = Path("outputs")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / f"{slug(name)}-{stamp}"
+
+
+def check_out(out: Path) -> None:
+    """Refuse to overwrite: a result folder is evidence and is never silently replaced."""
+    if out.exists():
+        raise OutputError(f"{out}: already exists; choose another --out or remove it")
+    parent = out.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{out}: {parent} is not a folder")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "advocacy-sim": __version__}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            found[name] = "not installed"
+    return found
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM so spreadsheet programs keep a GBP sign intact."""
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet with NaN stored as null: missing values are nulls, not sentinels."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path)
+
+
+def write_results(
+    out: Path,
+    results: Sequence[ScenarioResult],
+    manifest: dict,
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write a complete result folder at ``out`` (aside first, then renamed)."""
+    check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    staging.chmod(0o755)
+    try:
+        several = len(results) > 1
+
+        def tagged(frame: pd.DataFrame, result: ScenarioResult) -> pd.DataFrame:
+            if not several:
+                return frame
+            return frame.assign(scenario=result.scenario.name)[["scenario", *frame.columns]]
+
+        write_csv(
+            pd.concat([r.summary for r in results], ignore_index=True), staging / "summary.csv"
+        )
+        write_csv(
+            pd.concat(
+                [r.per_rep.assign(scenario=r.scenario.name) for r in results], ignore_index=True
+            )[["scenario", "rep", "metric", "group", "value"]],
+            staging / "replications.csv",
+        )
+        write_parquet(
+            pd.concat([tagged(r.cases, r) for r in results], ignore_index=True),
+            staging / "cases.parquet",
+        )
+        write_parquet(
+            pd.concat([tagged(r.daily, r) for r in results], ignore_index=True),
+            staging / "daily.parquet",
+        )
+        (staging / RESOLVED).write_text(
+            "---\n".join(r.scenario.to_yaml() for r in results), encoding="utf-8"
+        )
+        full = {
+            "advocacy_sim_version": __version__,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+            "versions": versions(),
+            "scenarios": [
+                {
+                    "name": r.scenario.name,
+                    "sha256": r.scenario.digest(),
+                    "replications": r.scenario.replications,
+                    "seed": r.scenario.seed,
+                }
+                for r in results
+            ],
+            **manifest,
+        }
+        if extra is not None:
+            extra(staging)
+        (staging / "manifest.json").write_text(json.dumps(full, indent=2) + "\n", "utf-8")
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,441 @@
+"""Records -> result tables -> per-replication figures -> summary with intervals.
+
+Pure numpy and pandas over the model's records, after the simulation. The
+warm-up is a filter: referrals arriving before ``warm_up_days`` and activity
+before it are left out of every figure. Referrals already waiting or open on
+day 0 are carried over, not new demand: they count in the waiting list, the
+caseload and the costs, but not in ``referrals`` or the waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulator import pricing
+from simulator.model import UNSERVED, Records
+from simulator.providers import SPOT
+from simulator.scenario import Scenario
+
+# One registry of metric -> (label, unit) used by tables and charts alike.
+METRICS: dict[str, tuple[str, str]] = {
+    "referrals": ("Referrals", "referrals"),
+    "wait_mean_days": ("Mean wait to allocation", "days"),
+    "wait_median_days": ("Median wait to allocation", "days"),
+    "wait_p90_days": ("90th percentile wait", "days"),
+    "wait_p95_days": ("95th percentile wait", "days"),
+    "within_target_share": ("Allocated within target", "share"),
+    "breaches": ("Breaches (process went ahead without an advocate)", "referrals"),
+    "unserved": ("Unserved referrals", "referrals"),
+    "withdrawn": ("Withdrawn after a breach", "referrals"),
+    "waiting_list_end": ("Waiting list at end", "referrals"),
+    "waiting_list_peak": ("Waiting list at its peak", "referrals"),
+    "waiting_list_mean": ("Waiting list, time average", "referrals"),
+    "block_utilisation": ("Block utilisation", "share"),
+    "block_hours_contracted": ("Block hours contracted", "hours"),
+    "block_hours_used": ("Block hours used", "hours"),
+    "block_hours_unused": ("Block hours paid for and unused", "hours"),
+    "cost_block_unused": ("Cost of unused block hours", "GBP"),
+    "spot_cases": ("Spot cases bought", "cases"),
+    "spot_hours": ("Spot hours bought", "hours"),
+    "hours_delivered": ("Advocacy hours delivered", "hours"),
+    "cost_block": ("Block contract", "GBP"),
+    "cost_spot_hours": ("Spot hours", "GBP"),
+    "cost_mileage": ("Spot mileage", "GBP"),
+    "cost_triage": ("Hub triage", "GBP"),
+    "cost_fee": ("Hub management fee", "GBP"),
+    "cost_workshops": ("Self-advocacy workshops", "GBP"),
+    "cost_total": ("Total cost", "GBP"),
+    "cost_total_per_year": ("Total cost per year", "GBP per year"),
+    "cost_per_referral": ("Cost per referral", "GBP"),
+    "cost_per_hour_delivered": ("Cost per hour delivered", "GBP per hour"),
+}
+
+STATUSES = ("completed", "open", "waiting", "unserved")
+SUMMARY_COLUMNS = ["scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"]
+
+
+def _labels(scenario: Scenario) -> tuple[list[str], list[str], list[str]]:
+    demand = scenario.demand
+    return list(demand.mix), list(demand.needs), list(demand.localities)
+
+
+def status_codes(records: Records, horizon: float) -> np.ndarray:
+    """Index into STATUSES for every referral: exactly one end state each."""
+    allocated = ~np.isnan(records.allocated_day)
+    completed = allocated & ~np.isnan(records.end_day)
+    unserved = (records.pool == UNSERVED) | (records.withdrawn & ~allocated)
+    return np.select([completed, allocated, unserved], [0, 1, 3], default=2).astype(np.int8)
+
+
+def breached(records: Records, horizon: float) -> np.ndarray:
+    """The process went ahead without an advocate: allocated after, or not by, the deadline."""
+    deadline = records.referrals.deadline_day
+    allocated_or_horizon = np.where(np.isnan(records.allocated_day), horizon, records.allocated_day)
+    return ~np.isnan(deadline) & (deadline < allocated_or_horizon)
+
+
+def case_cost(records: Records, spot_mileage_rate: float) -> np.ndarray:
+    """GBP per allocated case: spot price, or block hours valued at the block rate."""
+    plans = records.plans
+    rates = np.array([p.rate_per_hour for p in plans] + [np.nan])
+    is_spot = np.array([p.name == SPOT for p in plans] + [False])
+    pool = records.pool
+    hours, miles = records.referrals.hours, records.referrals.miles
+    cost = pricing.spot_hours_cost(hours, rates[pool]) + np.where(
+        is_spot[pool], pricing.mileage_cost(miles, spot_mileage_rate), 0.0
+    )
+    return np.where(np.isnan(records.allocated_day), np.nan, cost)
+
+
+def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
+    """One row per referral and replication (``cases.parquet``)."""
+    types, needs, localities = _labels(scenario)
+    spot = scenario.commissioning.spot
+    mileage_rate = spot.mileage_rate if spot is not None else 0.0
+    horizon = scenario.horizon_days
+    columns: dict[str, list[np.ndarray]] = {}
+
+    def add(name: str, values: np.ndarray) -> None:
+        columns.setdefault(name, []).append(np.asarray(values))
+
+    for records in all_records:
+        ref = records.referrals
+        n = len(ref)
+        plan_names = [p.name for p in records.plans]
+        route_codes = np.array([1 if name == SPOT else 0 for name in plan_names] + [-1])
+        add("rep", np.full(n, records.rep, dtype=np.int32))
+        add("referral_id", np.arange(n, dtype=np.int32))
+        add("arrival_day", ref.arrival_day)
+        add("type", ref.type_index)
+        add("urgent", ref.urgent)
+        add("statutory", ref.statutory)
+        add("need", ref.need_index)
+        add("locality", ref.locality_index)
+        add("initial", ref.initial)
+        add("route", route_codes[records.pool])
+        add("provider", records.pool)
+        add("queued_day", records.queued_day)
+        add("allocated_day", records.allocated_day)
+        add("end_day", records.end_day)
+        add("wait_days", records.allocated_day - ref.arrival_day)
+        add("hours", ref.hours)
+        add("miles", ref.miles)
+        add("cost", case_cost(records, mileage_rate))
+        add("deadline_day", ref.deadline_day)
+        add("target_day", records.target_day)
+        add("breached", breached(records, horizon))
+        add("status", status_codes(records, horizon))
+        add("advocate", records.advocate)
+    data = {name: np.concatenate(parts) for name, parts in columns.items()}
+    plan_names = [p.name for p in all_records[0].plans] if all_records else []
+    frame = pd.DataFrame(
+        {
+            "rep": data.get("rep", np.empty(0, dtype=np.int32)),
+            "referral_id": data.get("referral_id", np.empty(0, dtype=np.int32)),
+        }
+    )
+    if not all_records:
+        return frame
+    frame["arrival_day"] = data["arrival_day"]
+    frame["type"] = pd.Categorical.from_codes(data["type"], types)
+    frame["urgent"] = data["urgent"]
+    frame["statutory"] = data["statutory"]
+    frame["need"] = pd.Categorical.from_codes(data["need"], needs) if needs else _nulls(len(frame))
+    frame["locality"] = (
+        pd.Categorical.from_codes(data["locality"], localities)
+        if localities
+        else _nulls(len(frame))
+    )
+    frame["carried_over"] = pd.Categorical.from_codes(
+        data["initial"].astype(np.int64) - 1, ["open", "waiting"]
+    )
+    frame["route"] = pd.Categorical.from_codes(data["route"], ["block", "spot"])
+    frame["provider"] = pd.Categorical.from_codes(data["provider"], plan_names)
+    for name in ("queued_day", "allocated_day", "end_day", "wait_days", "hours", "miles", "cost"):
+        frame[name] = data[name]
+    frame["breached"] = data["breached"]
+    frame["status"] = pd.Categorical.from_codes(data["status"], STATUSES)
+    frame["deadline_day"] = data["deadline_day"]
+    frame["target_day"] = data["target_day"]
+    frame["within_target"] = pd.array(
+        np.where(
+            np.isnan(data["allocated_day"]), False, data["allocated_day"] <= data["target_day"]
+        )
+    )
+    frame["advocate"] = pd.array(
+        np.where(data["advocate"] < 0, -1, data["advocate"]), dtype="Int32"
+    )
+    frame.loc[data["advocate"] < 0, "advocate"] = pd.NA
+    return frame
+
+
+def _nulls(n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(n, -1), [])
+
+
+def _step_levels(up: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times and levels (after all events at each time) of a +1/-1 counting process."""
+    times = np.concatenate([up, down[~np.isnan(down)]])
+    deltas = np.concatenate([np.ones(len(up)), -np.ones(int((~np.isnan(down)).sum()))])
+    order = np.argsort(times, kind="stable")
+    times, levels = times[order], np.cumsum(deltas[order])
+    unique, last = np.unique(times[::-1], return_index=True)
+    return unique, levels[len(times) - 1 - last]
+
+
+def level_at(times: np.ndarray, levels: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """Value of the step function at each time in ``when`` (right-continuous)."""
+    index = np.searchsorted(times, when, side="right") - 1
+    return np.where(index >= 0, levels[np.maximum(index, 0)] if len(levels) else 0, 0)
+
+
+def step_area(times: np.ndarray, levels: np.ndarray, start: float, end: float) -> float:
+    """Integral of the step function over [start, end]."""
+    inside = (times > start) & (times < end)
+    knots = np.concatenate([[start], times[inside], [end]])
+    values = level_at(times, levels, knots[:-1])
+    return float(np.sum(values * np.diff(knots)))
+
+
+def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
+    """The waiting list as a step function: referrals that reached a route, not yet allocated."""
+    ref = records.referrals
+    routed = records.pool != UNSERVED
+    arrival = ref.arrival_day[routed]
+    leave = records.allocated_day[routed]
+    withdrawn = records.withdrawn[routed] & np.isnan(leave)
+    leave = np.where(withdrawn, ref.deadline_day[routed], leave)
+    return _step_levels(arrival, leave)
+
+
+def open_cases(records: Records, pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """Open cases at one pool as a step function."""
+    here = (records.pool == pool) & ~np.isnan(records.allocated_day)
+    return _step_levels(records.allocated_day[here], records.end_day[here])
+
+
+def busy_slot_days(records: Records, pool: int, start: float, end: float) -> float:
+    """Integral of open cases at a pool over [start, end], from the case records."""
+    here = (records.pool == pool) & ~np.isnan(records.allocated_day)
+    begin = np.maximum(records.allocated_day[here], start)
+    finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
+    return float(np.sum(np.maximum(finish - begin, 0.0)))
+
+
+def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
+    """One row per measured day and replication (``daily.parquet``): state at the day's start."""
+    days = np.arange(np.ceil(scenario.warm_up_days), scenario.horizon_days, dtype=float)
+    parts = []
+    for records in all_records:
+        row: dict[str, np.ndarray] = {
+            "rep": np.full(len(days), records.rep, dtype=np.int32),
+            "day": days.astype(np.int32),
+            "waiting": level_at(*waiting_list(records), days).astype(np.int32),
+        }
+        block_open = np.zeros(len(days), dtype=np.int32)
+        spot_open = np.zeros(len(days), dtype=np.int32)
+        per_provider = {}
+        for index, plan in enumerate(records.plans):
+            open_now = level_at(*open_cases(records, index), days).astype(np.int32)
+            if plan.name == SPOT:
+                spot_open = open_now
+            else:
+                block_open = block_open + open_now
+                per_provider[f"open_cases[{plan.name}]"] = open_now
+                per_provider[f"free_slots[{plan.name}]"] = (plan.slots - open_now).astype(np.int32)
+        row["open_cases"] = block_open
+        row["spot_open"] = spot_open
+        row.update(per_provider)
+        parts.append(pd.DataFrame(row))
+    if not parts:
+        return pd.DataFrame(columns=["rep", "day", "waiting", "open_cases", "spot_open"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int, str, str, float]]:
+    """Every figure of one replication as ``(rep, metric, group, value)`` rows."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    days = end - start
+    ref = records.referrals
+    rep = records.rep
+    rows: list[tuple[int, str, str, float]] = []
+    status = status_codes(records, end)
+    is_breached = breached(records, end)
+    allocated = ~np.isnan(records.allocated_day)
+    wait = records.allocated_day - ref.arrival_day
+    measured = (ref.arrival_day >= start) & (ref.initial == 0)
+    in_time = allocated & (records.allocated_day <= records.target_day)
+    known = allocated | (records.target_day < end) | (status == 3)
+
+    def case_rows(group: str, mask: np.ndarray) -> None:
+        m = measured & mask
+        waits = wait[m & allocated]
+        decided = m & known
+        quantiles = np.percentile(waits, [50, 90, 95]) if len(waits) else [np.nan] * 3
+        rows.extend(
+            [
+                (rep, "referrals", group, float(m.sum())),
+                (rep, "wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
+                (rep, "wait_median_days", group, float(quantiles[0])),
+                (rep, "wait_p90_days", group, float(quantiles[1])),
+                (rep, "wait_p95_days", group, float(quantiles[2])),
+                (
+                    rep,
+                    "within_target_share",
+                    group,
+                    float((decided & in_time).sum() / decided.sum()) if decided.any() else np.nan,
+                ),
+                (rep, "breaches", group, float((m & is_breached).sum())),
+                (rep, "unserved", group, float((m & (status == 3)).sum())),
+                (rep, "withdrawn", group, float((m & records.withdrawn).sum())),
+            ]
+        )
+
+    types, needs, localities = _labels(scenario)
+    everyone = np.ones(len(ref), dtype=bool)
+    case_rows("all", everyone)
+    for index, label in enumerate(types):
+        case_rows(f"type={label}", ref.type_index == index)
+    if needs:
+        case_rows("need=none", ref.need_index == -1)
+        for index, label in enumerate(needs):
+            case_rows(f"need={label}", ref.need_index == index)
+    for index, label in enumerate(localities):
+        case_rows(f"locality={label}", ref.locality_index == index)
+    case_rows("urgency=urgent", ref.urgent)
+    case_rows("urgency=standard", ~ref.urgent)
+
+    plans = records.plans
+    block_pools = [i for i, p in enumerate(plans) if p.name != SPOT]
+    spot_pools = [i for i, p in enumerate(plans) if p.name == SPOT]
+    if block_pools:
+        case_rows("route=block", np.isin(records.pool, block_pools))
+    if spot_pools:
+        case_rows("route=spot", np.isin(records.pool, spot_pools))
+    for index in block_pools:
+        case_rows(f"provider={plans[index].name}", records.pool == index)
+
+    # The waiting list over the measured window.
+    times, levels = waiting_list(records)
+    window_levels = levels[(times > start) & (times < end)]
+    at_start = level_at(times, levels, np.array([start]))[0]
+    rows.append((rep, "waiting_list_end", "all", float((status == 2).sum())))
+    rows.append((rep, "waiting_list_peak", "all", float(max([at_start, *window_levels.tolist()]))))
+    rows.append((rep, "waiting_list_mean", "all", step_area(times, levels, start, end) / days))
+
+    # Block capacity: contracted, used, unused.
+    contracted_total = used_total = unused_cost_total = 0.0
+    cost_block = 0.0
+    for index in block_pools:
+        plan = plans[index]
+        contracted = plan.contracted_hours_per_year * pricing.years(days)
+        used = busy_slot_days(records, index, start, end) * plan.case_hours_per_week / 7.0
+        unused = max(contracted - used, 0.0)
+        cost = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
+        group = f"provider={plan.name}"
+        rows.extend(
+            [
+                (rep, "block_hours_contracted", group, contracted),
+                (rep, "block_hours_used", group, used),
+                (rep, "block_hours_unused", group, unused),
+                (rep, "block_utilisation", group, used / contracted if contracted else np.nan),
+                (rep, "cost_block", group, cost),
+                (rep, "cost_block_unused", group, unused * plan.rate_per_hour),
+            ]
+        )
+        contracted_total += contracted
+        used_total += used
+        unused_cost_total += unused * plan.rate_per_hour
+        cost_block += cost
+    if block_pools:
+        rows.extend(
+            [
+                (rep, "block_hours_contracted", "all", contracted_total),
+                (rep, "block_hours_used", "all", used_total),
+                (rep, "block_hours_unused", "all", max(contracted_total - used_total, 0.0)),
+                (
+                    rep,
+                    "block_utilisation",
+                    "all",
+                    used_total / contracted_total if contracted_total else np.nan,
+                ),
+                (rep, "cost_block_unused", "all", unused_cost_total),
+            ]
+        )
+
+    # Spot purchases: bought when allocated within the measured window.
+    spot = scenario.commissioning.spot
+    bought = np.isin(records.pool, spot_pools) & allocated
+    bought &= (records.allocated_day >= start) & (records.allocated_day < end)
+    spot_hours = float(ref.hours[bought].sum())
+    spot_miles = float(ref.miles[bought].sum())
+    rows.append((rep, "spot_cases", "all", float(bought.sum())))
+    rows.append((rep, "spot_hours", "all", spot_hours))
+
+    referrals = float(measured.sum())
+    hub = scenario.commissioning.hub if scenario.commissioning.model == "hub" else None
+    workshops = scenario.workshops
+    lines = {
+        "cost_block": cost_block,
+        "cost_spot_hours": pricing.spot_hours_cost(spot_hours, spot.rate_per_hour) if spot else 0.0,
+        "cost_mileage": pricing.mileage_cost(spot_miles, spot.mileage_rate) if spot else 0.0,
+        "cost_triage": (
+            pricing.triage_cost(referrals, hub.triage_hours, hub.triage_rate_per_hour)
+            if hub
+            else 0.0
+        ),
+        "cost_fee": pricing.per_year_cost(hub.management_fee_per_year, days) if hub else 0.0,
+        "cost_workshops": (
+            pricing.workshop_cost(workshops.per_year, workshops.price, days) if workshops else 0.0
+        ),
+    }
+    cost_total = pricing.total(lines)
+    delivered = used_total + spot_hours
+    rows.extend((rep, name, "all", value) for name, value in lines.items())
+    rows.extend(
+        [
+            (rep, "hours_delivered", "all", delivered),
+            (rep, "cost_total", "all", cost_total),
+            (rep, "cost_total_per_year", "all", cost_total / pricing.years(days)),
+            (rep, "cost_per_referral", "all", cost_total / referrals if referrals else np.nan),
+            (
+                rep,
+                "cost_per_hour_delivered",
+                "all",
+                cost_total / delivered if delivered else np.nan,
+            ),
+        ]
+    )
+    return rows
+
+
+def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
+    """Tidy per-replication figures: ``rep, metric, group, value``."""
+    rows = [row for records in all_records for row in replication_metrics(records, scenario)]
+    return pd.DataFrame(rows, columns=["rep", "metric", "group", "value"])
+
+
+def confidence_interval(values: np.ndarray) -> tuple[float, float, float, int]:
+    """Mean and t-based 95% interval over replications, ignoring NaN (no data)."""
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    mean = float(values.mean())
+    if n == 1:
+        return mean, np.nan, np.nan, 1
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
+    """Mean with a t-based 95% interval for every metric and group (``summary.csv``)."""
+    rows = []
+    for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
+        mean, low, high, n = confidence_interval(values.to_numpy(dtype=float))
+        rows.append((scenario_name, metric, group, mean, low, high, n))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

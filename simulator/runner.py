@@ -1,0 +1,148 @@
+"""Many replications: on this machine's cores or on a Dask cluster.
+
+Replication k of a scenario depends only on (scenario, seed, k), so the
+results are identical whatever the number of workers or the backend; they
+are always returned in replication order.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+
+from simulator import metrics
+from simulator.model import Records, simulate
+from simulator.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where replications run: ``local`` (a process pool) or ``dask`` (a scheduler address)."""
+
+    name: str = "local"
+    workers: int | None = None  # local: processes (default: every core)
+    scheduler: str | None = None  # dask: scheduler address, e.g. tcp://127.0.0.1:8786
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario's replications turned into result tables."""
+
+    scenario: Scenario
+    cases: pd.DataFrame
+    daily: pd.DataFrame
+    per_rep: pd.DataFrame
+    summary: pd.DataFrame
+
+
+Progress = Callable[[int], None]
+
+
+def _job(scenario: Scenario, rep: int) -> Records:
+    return simulate(scenario, rep)
+
+
+def run_replications(
+    scenario: Scenario,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+) -> list[Records]:
+    """Run ``scenario.replications`` replications; results in replication order."""
+    backend = backend or Backend()
+    reps = list(range(scenario.replications))
+    tick = progress or (lambda done: None)
+    if backend.name == "dask":
+        return _run_dask(scenario, reps, backend, tick)
+    if backend.worker_count == 1 or len(reps) == 1:
+        results = []
+        for rep in reps:
+            results.append(_job(scenario, rep))
+            tick(1)
+        return results
+    by_rep: dict[int, Records] = {}
+    with ProcessPoolExecutor(max_workers=min(backend.worker_count, len(reps))) as pool:
+        futures = {pool.submit(_job, scenario, rep): rep for rep in reps}
+        for future in as_completed(futures):
+            by_rep[futures[future]] = future.result()
+            tick(1)
+    return [by_rep[rep] for rep in reps]
+
+
+def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progress):
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as error:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "the dask backend needs dask.distributed: pip install 'advocacy-sim[dask]'"
+        ) from error
+    with Client(backend.scheduler, timeout="10s") as client:
+        futures = client.map(_job, [scenario] * len(reps), reps, pure=False)
+        index = {future.key: rep for future, rep in zip(futures, reps, strict=True)}
+        by_rep: dict[int, Records] = {}
+        for future in dask_completed(futures):
+            by_rep[index[future.key]] = future.result()
+            tick(1)
+    return [by_rep[rep] for rep in reps]
+
+
+def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
+    """Records -> cases, daily, per-replication figures and the summary."""
+    per_rep = metrics.per_replication(records, scenario)
+    return ScenarioResult(
+        scenario=scenario,
+        cases=metrics.cases_frame(records, scenario),
+        daily=metrics.daily_frame(records, scenario),
+        per_rep=per_rep,
+        summary=metrics.summarise(per_rep, scenario.name),
+    )
+
+
+def run_scenario(
+    scenario: Scenario, backend: Backend | None = None, progress: Progress | None = None
+) -> ScenarioResult:
+    """Replications of one scenario, as result tables."""
+    return tables(scenario, run_replications(scenario, backend, progress))
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Progress]:
+    """A progress bar on a terminal (done, rate, time left); nothing on a pipe or in CI."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield lambda done: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as RichProgress
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:  # type: ignore[no-untyped-def]
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:.1f} reps/s")
+
+    with RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.advance(task, done)
