@@ -185,9 +185,13 @@ class Replication:
             block, spot_ok = candidates[i]
             now = env.now
             choice = chooser(block, pools, priority[i]) if block else None
-            if choice is not None and overflow is not None and spot_ok:
-                if overflow(pools[choice], now, hours[i], priority[i], target_days[i]):
-                    choice = None
+            if (
+                choice is not None
+                and overflow is not None
+                and spot_ok
+                and overflow(pools[choice], now, hours[i], priority[i], target_days[i])
+            ):
+                choice = None
             if choice is not None:
                 if commit_hours:
                     pools[choice].block_hours_left(now)
