@@ -7,7 +7,7 @@ file I/O and no aggregation: metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
@@ -218,6 +218,7 @@ class Replication:
                 gap = arrival[i] - env.now
                 if gap > 0:
                     yield env.timeout(gap)
+                    arrival[i] = env.now  # the clock's own value: no rounding gap
                 arrive(i)
 
         env.process(referrals_arrive())
@@ -229,7 +230,7 @@ class Replication:
         waiting_state[1] += waiting_state[0] * (horizon - waiting_state[2])
         return Records(
             rep=self.rep,
-            referrals=referrals,
+            referrals=replace(referrals, arrival_day=np.asarray(arrival, dtype=float)),
             target_day=due,
             pool=np.asarray(pool_of, dtype=np.int64),
             queued_day=np.asarray(queued, dtype=float),

@@ -688,3 +688,80 @@ def json_schema() -> dict[str, Any]:
     }
     schema["title"] = "advocacy-sim scenario"
     return schema
+
+
+def field_reference() -> list[tuple[str, str, str, str]]:
+    """Every scenario field as ``(dotted path, type, default, description)``.
+
+    ``<label>`` stands for a key you choose (an advocacy type, need or locality)
+    and ``[]`` for an item of a list. The README's scenario reference is built
+    from this, and a test checks that every field is documented there.
+    """
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            path = f"{prefix}{name}"
+            annotation = field.annotation
+            nested = _nested_model(annotation)
+            default = "required" if field.is_required() else _default_text(field)
+            rows.append((path, _type_text(annotation), default, field.description or ""))
+            if nested is not None:
+                model_type, suffix = nested
+                walk(model_type, f"{path}{suffix}.")
+
+    walk(Scenario, "")
+    return rows
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel], str] | None:
+    for candidate in _flatten(annotation):
+        origin = get_origin(candidate)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            if "dist" in candidate.model_fields:
+                return None  # distributions are documented once, not per field
+            return candidate, ""
+        if origin in (dict, list):
+            inner = get_args(candidate)[-1]
+            for item in _flatten(inner):
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    return item, ".<label>" if origin is dict else "[]"
+    return None
+
+
+def _type_text(annotation: Any) -> str:
+    parts = []
+    for candidate in _flatten(annotation):
+        origin = get_origin(candidate)
+        if candidate is type(None):
+            parts.append("null")
+        elif isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            parts.append("distribution" if "dist" in candidate.model_fields else "mapping")
+        elif origin is Literal:
+            parts.append(" | ".join(str(a) for a in get_args(candidate)))
+        elif origin is dict:
+            parts.append("mapping of label to " + _type_text(get_args(candidate)[1]))
+        elif origin is list:
+            parts.append("list of " + _type_text(get_args(candidate)[0]))
+        elif candidate is dt.date:
+            parts.append("date")
+        else:
+            names = {float: "number", int: "whole number", str: "text", bool: "true | false"}
+            parts.append(names.get(candidate, getattr(candidate, "__name__", str(candidate))))
+    unique = list(dict.fromkeys(parts))
+    if "distribution" in unique:
+        unique = [p for p in unique if p != "distribution"] + ["distribution"]
+    return " or ".join(unique)
+
+
+def _default_text(field: Any) -> str:
+    if field.default_factory is not None:
+        value = field.default_factory()
+        value = value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value
+    else:
+        value = field.default
+    if value is None:
+        return "null"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

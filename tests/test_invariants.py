@@ -1,0 +1,197 @@
+"""Invariants every run obeys, over random scenarios (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator import pricing
+from simulator.metrics import STATUSES, cases_frame, per_replication
+from simulator.model import simulate
+from simulator.providers import SPOT
+from tests.conftest import build
+
+HOURS = st.sampled_from(
+    [
+        {"dist": "exponential", "mean": 10.0},
+        {"dist": "lognormal", "mean": 12.0, "sd": 8.0},
+        {"dist": "gamma", "mean": 8.0, "sd": 4.0},
+        {"dist": "fixed", "mean": 6.0},
+        {"dist": "triangular", "low": 2.0, "mode": 5.0, "high": 15.0},
+        {"dist": "empirical", "values": [2.0, 6.0, 20.0], "weights": [1.0, 2.0, 1.0]},
+    ]
+)
+
+
+@st.composite
+def scenarios(draw):
+    types = ["care_act", "imca", "imha"][: draw(st.integers(1, 3))]
+    shares = np.array([draw(st.integers(1, 5)) for _ in types], dtype=float)
+    mix = {
+        t: {
+            "share": float(s / shares.sum()),
+            "hours": draw(HOURS),
+            "statutory": draw(st.booleans()),
+        }
+        for t, s in zip(types, shares, strict=True)
+    }
+    shares_sum = sum(m["share"] for m in mix.values())
+    mix[types[-1]]["share"] += 1.0 - shares_sum
+    needs = {"bsl": 0.1} if draw(st.booleans()) else {}
+    model = draw(st.sampled_from(["single_provider", "hub", "spot_only"]))
+    providers = []
+    for k in range(draw(st.integers(1, 3))):
+        skills = draw(st.lists(st.sampled_from(types), min_size=1, unique=True))
+        if needs and draw(st.booleans()):
+            skills.append("bsl")
+        provider = {
+            "name": f"P{k}",
+            "skills": skills,
+            "caseload_cap": draw(st.integers(1, 6)),
+            "hours_per_week": 37.5,
+            "productive_share": 0.7,
+        }
+        if draw(st.booleans()):
+            provider["advocates"] = float(draw(st.integers(1, 3)))
+        providers.append(provider)
+    has_spot = model == "spot_only" or draw(st.booleans())
+    rule = draw(st.sampled_from(["none", "expected_wait", "queue_length", "block_hours"]))
+    overflow = {"rule": rule if has_spot else "none"}
+    if overflow["rule"] == "queue_length":
+        overflow["threshold"] = draw(st.integers(0, 5))
+    data = {
+        "name": "random",
+        "horizon_days": float(draw(st.integers(30, 200))),
+        "warm_up_days": float(draw(st.sampled_from([0, 10]))),
+        "seed": draw(st.integers(0, 10_000)),
+        "demand": {
+            "referrals_per_year": float(draw(st.integers(0, 800))),
+            "arrivals": draw(st.sampled_from(["poisson", "deterministic"])),
+            "urgent_share": draw(st.sampled_from([0.0, 0.3])),
+            "mix": mix,
+            "needs": needs,
+            "localities": {
+                "urban": {"share": 0.6, "miles_per_case": {"dist": "fixed", "mean": 5.0}},
+                "rural": {
+                    "share": 0.4,
+                    "miles_per_case": {"dist": "uniform", "low": 10.0, "high": 60.0},
+                },
+            },
+            "initial_waiting_list": draw(st.integers(0, 5)),
+            "initial_open_cases": draw(st.integers(0, 3)),
+            "deadline_days": draw(
+                st.sampled_from([None, {"dist": "triangular", "low": 2, "mode": 5, "high": 20}])
+            ),
+            "breach": draw(st.sampled_from(["keep", "withdraw"])),
+        },
+        "commissioning": {
+            "model": model,
+            "block_share": draw(st.sampled_from([0.5, 0.8, 1.0])),
+            "triage": draw(st.sampled_from(["fifo", "priority"])),
+            "overflow": overflow,
+            "providers": providers,
+        },
+    }
+    if data["demand"]["deadline_days"] is None:
+        del data["demand"]["deadline_days"]
+    if has_spot:
+        data["commissioning"]["spot"] = {
+            "market_advocates": float(draw(st.integers(1, 3))),
+            "caseload_cap": 4,
+            "arrangement_days": {"dist": "uniform", "low": 0.0, "high": 4.0},
+        }
+    if model == "hub":
+        data["commissioning"]["hub"] = {"triage_hours": 0.5, "management_fee_per_year": 1000.0}
+    return build(data)
+
+
+def check_invariants(scenario, records) -> None:
+    horizon = scenario.horizon_days
+    cases = cases_frame([records], scenario)
+    ref = records.referrals
+    n = len(ref)
+    # Every referral is in exactly one end state.
+    assert len(cases) == n
+    assert cases["status"].notna().all()
+    assert set(cases["status"].unique()) <= set(STATUSES)
+    allocated = ~np.isnan(records.allocated_day)
+    status = cases["status"].to_numpy()
+    assert (allocated == np.isin(status, ["completed", "open"])).all()
+    assert (np.isnan(records.end_day) | allocated).all()
+    assert ((status == "unserved") == ((records.pool == -1) | records.withdrawn)).all()
+    # Never negative; no case starts before it arrives, or ends before it starts.
+    for column in ("wait_days", "hours", "miles", "cost"):
+        values = cases[column].dropna()
+        assert (values >= 0).all(), column
+    assert (records.allocated_day[allocated] >= ref.arrival_day[allocated]).all()
+    queued = ~np.isnan(records.queued_day)
+    assert (records.queued_day[queued] >= ref.arrival_day[queued]).all()
+    assert (records.allocated_day[allocated] >= records.queued_day[allocated]).all()
+    ended = ~np.isnan(records.end_day)
+    assert (records.end_day[ended] >= records.allocated_day[ended]).all()
+    assert (records.end_day[ended] <= horizon).all()
+    # No advocate holds more open cases than its cap; no provider serves a need it lacks.
+    types, needs = list(scenario.demand.mix), list(scenario.demand.needs)
+    for index, plan in enumerate(records.plans):
+        here = (records.pool == index) & allocated
+        for adv in np.unique(records.advocate[here]):
+            mine = here & (records.advocate == adv)
+            starts = records.allocated_day[mine]
+            ends = np.nan_to_num(records.end_day[mine], nan=np.inf)
+            times = np.concatenate([starts, ends])
+            steps = np.concatenate([np.ones(len(starts)), -np.ones(len(ends))])
+            order = np.lexsort((steps, times))  # a slot freed at t is reused at t
+            assert np.cumsum(steps[order]).max() <= plan.caseload_cap
+        if plan.skills is not None:
+            for i in np.flatnonzero(records.pool == index):
+                assert types[ref.type_index[i]] in plan.skills
+                if ref.need_index[i] >= 0:
+                    assert needs[ref.need_index[i]] in plan.skills
+    # Within a priority class and a queue, first come, first served.
+    cls = (
+        2 * (~ref.urgent).astype(int) + (~ref.statutory).astype(int)
+        if scenario.commissioning.triage == "priority"
+        else np.zeros(n, dtype=int)
+    )
+    served_at = np.where(allocated, records.allocated_day, np.inf)
+    for index in range(len(records.plans)):
+        for c in np.unique(cls):
+            mine = (records.pool == index) & (cls == c) & queued & ~records.withdrawn
+            order = np.argsort(records.queued_day[mine], kind="stable")
+            in_order = served_at[mine][order]
+            assert (in_order[1:] >= in_order[:-1]).all()
+    # Costs: the total is exactly the sum of its lines; no spot cost without spot cases.
+    figures = per_replication([records], scenario).set_index(["metric", "group"])["value"]
+    lines = {name: figures[name, "all"] for name in pricing.COST_LINES}
+    assert figures["cost_total", "all"] == pricing.total(lines)
+    assert all(value >= 0 for value in lines.values())
+    if figures["spot_cases", "all"] == 0:
+        assert lines["cost_spot_hours"] == 0 and lines["cost_mileage"] == 0
+    if scenario.commissioning.model == "spot_only":
+        assert lines["cost_block"] == 0
+        assert all(plan.name == SPOT for plan in records.plans)
+    # Time-weighted figures from records agree with the model's area accumulators.
+    from simulator.metrics import busy_slot_days, step_area, waiting_list
+
+    for index in range(len(records.plans)):
+        assert np.isclose(
+            busy_slot_days(records, index, 0.0, horizon), records.busy_slot_days[index]
+        )
+    assert np.isclose(step_area(*waiting_list(records), 0.0, horizon), records.waiting_days)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(scenarios())
+def test_invariants_hold_for_random_scenarios(scenario):
+    check_invariants(scenario, simulate(scenario, 0))
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(scenarios())
+def test_same_seed_gives_identical_records(scenario):
+    a, b = simulate(scenario, 3), simulate(scenario, 3)
+    pd.testing.assert_frame_equal(cases_frame([a], scenario), cases_frame([b], scenario))
