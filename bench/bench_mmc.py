@@ -1,0 +1,237 @@
+"""Throughput of advocacy-sim against a bare, idiomatic SimPy M/M/c model.
+
+Why: advocacy-sim wraps SimPy in scenario files, named random streams,
+commissioning logic, metrics and Parquet output. This benchmark keeps that
+overhead honest by timing the same queue, in the same run, three ways:
+
+1. bare SimPy: an arrival generator process, one process per customer doing
+   ``with servers.request() as req: yield req; yield env.timeout(service)``,
+   waits appended to a list, randomness from a numpy Generator;
+2. the engine alone: ``simulator.model.simulate(scenario, rep)`` on one long
+   replication (referrals drawn, simulated, records built; no metrics, no I/O);
+3. the whole command: ``advocacy-sim run FILE --reps R --workers 1 --out DIR``
+   in a subprocess, end to end (start-up, metrics and writing Parquet included).
+
+The queue is M/M/c with c = 10 servers, 8 arrivals a day and a mean service of
+one day (utilisation 0.8). In advocacy-sim terms: one provider with
+``advocates: 10``, ``caseload_cap: 1``, ``productive_share: 1`` and
+``hours_per_week: 168`` (a case of H hours then lasts H/24 days), case hours
+``{dist: exponential, mean: 24}`` and ``referrals_per_year: 2920``.
+
+Customers per second: customers who reached a server (bare SimPy, engine), or
+the referrals the command reports over all replications, divided by wall time.
+Each timing is the best of 3 repeats. The mean waits should agree with each
+other and with Erlang C. The project's target is a ratio of at least 0.5 to
+bare SimPy; the benchmark prints whether it is met but never fails on it.
+
+Run from the repository root:
+
+    python bench/bench_mmc.py            # ~800k customers per timing (about a minute)
+    python bench/bench_mmc.py --quick    # ~80k customers per timing (a few seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.model import simulate
+from simulator.scenario import load_scenario
+
+SERVERS = 10
+ARRIVALS_PER_DAY = 8.0
+MEAN_SERVICE_DAYS = 1.0
+REPEATS = 3
+TARGET_RATIO = 0.5
+SEED = 42
+
+SCENARIO_YAML = """\
+name: bench-mmc
+description: M/M/c benchmark queue (c={c}, lambda={lam:g}/day, mean service {s:g} day)
+horizon_days: {horizon}
+replications: {reps}
+seed: {seed}
+demand:
+  referrals_per_year: {per_year}
+  mix:
+    care_act:
+      share: 1
+      hours: {{dist: exponential, mean: {hours}}}
+commissioning:
+  model: single_provider
+  providers:
+    - name: bench
+      advocates: {c}
+      caseload_cap: 1
+      productive_share: 1
+      hours_per_week: 168
+      skills: [care_act]
+"""
+
+
+def write_scenario(path: Path, horizon_days: float, reps: int) -> Path:
+    path.write_text(
+        SCENARIO_YAML.format(
+            c=SERVERS,
+            lam=ARRIVALS_PER_DAY,
+            s=MEAN_SERVICE_DAYS,
+            horizon=horizon_days,
+            reps=reps,
+            seed=SEED,
+            per_year=ARRIVALS_PER_DAY * 365,
+            hours=MEAN_SERVICE_DAYS * 24,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def erlang_c_wait(c: int, arrival_rate: float, mean_service: float) -> float:
+    """Mean wait in queue of M/M/c (Erlang C)."""
+    a = arrival_rate * mean_service  # offered load
+    top = a**c / math.factorial(c) * c / (c - a)
+    p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return p_wait / (c / mean_service - arrival_rate)
+
+
+def best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    """Fewest seconds over ``repeats`` calls of ``run``, and the last call's result."""
+    best, result = math.inf, None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+# --------------------------------------------------------------------------- the three ways
+
+
+def bare_simpy(horizon_days: float, seed: int) -> tuple[int, float]:
+    """Idiomatic SimPy M/M/c: customers served and their mean wait (days)."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=SERVERS)
+    waits: list[float] = []
+
+    def customer(env: simpy.Environment, service: float):
+        arrived = env.now
+        with servers.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(service)
+
+    def arrivals(env: simpy.Environment):
+        while True:
+            yield env.timeout(rng.exponential(1.0 / ARRIVALS_PER_DAY))
+            env.process(customer(env, rng.exponential(MEAN_SERVICE_DAYS)))
+
+    env.process(arrivals(env))
+    env.run(until=horizon_days)
+    return len(waits), sum(waits) / len(waits)
+
+
+def engine(scenario_file: Path) -> Callable[[], tuple[int, float]]:
+    """One replication of ``simulate``: customers allocated and their mean wait (days)."""
+    scenario = load_scenario(scenario_file)  # loading and validation are not timed
+
+    def run() -> tuple[int, float]:
+        records = simulate(scenario, 0)
+        allocated = ~np.isnan(records.allocated_day)
+        waits = records.allocated_day[allocated] - records.referrals.arrival_day[allocated]
+        return int(allocated.sum()), float(waits.mean())
+
+    return run
+
+
+def command_line() -> list[str]:
+    """The ``advocacy-sim`` console script of this interpreter's environment."""
+    script = shutil.which("advocacy-sim", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "simulator"]
+
+
+def full_command(scenario_file: Path, reps: int, work: Path) -> Callable[[], tuple[int, float]]:
+    """``advocacy-sim run`` end to end: total referrals and the mean wait it reports."""
+    runs = itertools.count()  # a fresh --out folder for every repeat
+
+    def run() -> tuple[int, float]:
+        out = work / f"out-{next(runs)}"
+        args = [*command_line(), "run", str(scenario_file), "--reps", str(reps)]
+        args += ["--workers", "1", "--out", str(out)]
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit(f"advocacy-sim run failed ({done.returncode}):\n{done.stderr}")
+        with open(out / "summary.csv", encoding="utf-8-sig", newline="") as file:
+            summary = {
+                row["metric"]: float(row["mean"])
+                for row in csv.DictReader(file)
+                if row["group"] == "all"
+            }
+        return round(summary["referrals"] * reps), summary["wait_mean_days"]
+
+    return run
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="~80k customers per timing")
+    options = parser.parse_args(argv)
+
+    # 800k customers keep every timing above ~2 s (the engine is the fastest).
+    scale = 0.1 if options.quick else 1.0
+    horizon = 100_000 * scale  # days: ~800k customers at 8 a day
+    reps = 10
+    command_horizon = horizon / reps  # the same customers over R replications
+
+    with tempfile.TemporaryDirectory(prefix="bench-mmc-") as tmp:
+        work = Path(tmp)
+        engine_file = write_scenario(work / "engine.yaml", horizon, 1)
+        command_file = write_scenario(work / "command.yaml", command_horizon, reps)
+
+        rows = [
+            ("bare SimPy", *best_of(REPEATS, lambda: bare_simpy(horizon, SEED))),
+            ("engine: simulate()", *best_of(REPEATS, engine(engine_file))),
+            (
+                f"command: run --reps {reps}",
+                *best_of(REPEATS, full_command(command_file, reps, work)),
+            ),
+        ]
+
+    expected = erlang_c_wait(SERVERS, ARRIVALS_PER_DAY, MEAN_SERVICE_DAYS)
+    rho = ARRIVALS_PER_DAY * MEAN_SERVICE_DAYS / SERVERS
+    print(
+        f"M/M/c: c={SERVERS}, {ARRIVALS_PER_DAY:g} arrivals/day, mean service "
+        f"{MEAN_SERVICE_DAYS:g} day (rho={rho:.2f}); best of {REPEATS}"
+    )
+    print(f"{'':24} {'customers':>10} {'seconds':>8} {'customers/s':>12} {'mean wait':>10}")
+    rates = []
+    for label, seconds, (customers, wait) in rows:
+        rate = customers / seconds
+        rates.append(rate)
+        print(f"{label:24} {customers:>10,} {seconds:>8.2f} {rate:>12,.0f} {wait:>10.4f}")
+    print(f"{'Erlang C':24} {'':>10} {'':>8} {'':>12} {expected:>10.4f}")
+    bare = rates[0]
+    for label, rate in (("engine / bare", rates[1]), ("command / bare", rates[2])):
+        verdict = "met" if rate / bare >= TARGET_RATIO else "NOT met"
+        print(f"{label:24} {rate / bare:>5.2f}  (target >= {TARGET_RATIO}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

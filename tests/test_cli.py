@@ -1,0 +1,193 @@
+"""The command line: real runs into real folders, and bad input that exits 2 cleanly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+
+SCENARIO = """\
+name: Test county
+horizon_days: 200
+warm_up_days: 20
+replications: 4
+demand:
+  referrals_per_year: 300
+  urgent_share: 0.2
+  mix:
+    care_act: {share: 0.7, hours: {dist: lognormal, mean: 12, sd: 8}}
+    imca: {share: 0.3, hours: {dist: gamma, mean: 8, sd: 4}}
+  needs: {bsl: 0.05}
+  localities:
+    urban: {share: 0.6, miles_per_case: {dist: fixed, mean: 4}}
+    rural: {share: 0.4, miles_per_case: {dist: uniform, low: 20, high: 60}}
+  deadline_days: {dist: triangular, low: 5, mode: 10, high: 28}
+commissioning:
+  model: single_provider
+  providers:
+    - {name: Provider A, skills: [care_act, imca], caseload_cap: 10}
+"""
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "county.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def main(*args: str) -> subprocess.CompletedProcess:
+    """Run the real entry point, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_validate_ok_and_bad(scenario_file, tmp_path):
+    assert invoke("validate", str(scenario_file)).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SCENARIO.replace("urgent_share: 0.2", "urgent_share: 2"), encoding="utf-8")
+    result = main("validate", str(scenario_file), str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {bad}:7: demand.urgent_share: 2: must be less than or equal to 1"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_run_writes_a_complete_folder(scenario_file, tmp_path):
+    out = tmp_path / "result"
+    result = invoke("run", str(scenario_file), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Cost per year (GBP)" in result.output
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "summary.csv",
+        "replications.csv",
+        "cases.parquet",
+        "daily.parquet",
+        "scenario.resolved.yaml",
+        "manifest.json",
+    }
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert list(summary.columns) == [
+        "scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"
+    ]  # fmt: skip
+    assert (out / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    required = {
+        "referrals", "wait_mean_days", "wait_median_days", "wait_p90_days", "wait_p95_days",
+        "within_target_share", "waiting_list_end", "waiting_list_peak", "breaches",
+        "block_utilisation", "block_hours_unused", "spot_cases", "spot_hours", "cost_block",
+        "cost_spot_hours", "cost_mileage", "cost_triage", "cost_fee", "cost_workshops",
+        "cost_total", "cost_total_per_year", "cost_per_referral", "unserved",
+    }  # fmt: skip
+    assert required <= set(summary["metric"])
+    groups = set(summary["group"])
+    assert {"all", "type=care_act", "need=bsl", "locality=rural", "urgency=urgent"} <= groups
+    assert {"route=block", "provider=Provider A"} <= groups
+    assert (summary.loc[summary["metric"] == "referrals", "n_reps"] == 4).all()
+
+    cases = pq.read_table(out / "cases.parquet")
+    for column in (
+        "rep", "referral_id", "arrival_day", "type", "urgent", "need", "locality", "route",
+        "provider", "allocated_day", "end_day", "wait_days", "hours", "miles", "cost",
+        "breached", "status",
+    ):  # fmt: skip
+        assert column in cases.column_names
+    # Missing values are nulls, not NaN or sentinels.
+    frame = cases.to_pandas()
+    waiting = frame["status"] == "waiting"
+    assert cases.column("allocated_day").null_count == int(
+        frame["allocated_day"].isna().sum()
+    ) > 0 or not waiting.any()
+    assert cases.column("need").null_count > 0
+    assert set(frame["status"].dropna().unique()) <= {"completed", "open", "waiting", "unserved"}
+
+    daily = pq.read_table(out / "daily.parquet").to_pandas()
+    assert {"rep", "day", "waiting", "open_cases", "spot_open", "open_cases[Provider A]"} <= set(
+        daily.columns
+    )
+    assert daily["day"].min() == 20 and daily["day"].max() == 199
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 42 and manifest["replications"] == 4
+    assert len(manifest["scenarios"][0]["sha256"]) == 64
+    assert {"python", "simpy", "numpy", "pandas"} <= set(manifest["versions"])
+    assert manifest["wall_time_seconds"] > 0
+    assert "name: Test county" in (out / "scenario.resolved.yaml").read_text()
+
+
+def test_same_seed_gives_identical_summary_whatever_the_workers(scenario_file, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main("run", str(scenario_file), "--workers", "1", "--out", str(one)).returncode == 0
+    assert main("run", str(scenario_file), "--workers", "2", "--out", str(two)).returncode == 0
+    assert (one / "summary.csv").read_bytes() == (two / "summary.csv").read_bytes()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(one / "cases.parquet"), pd.read_parquet(two / "cases.parquet")
+    )
+
+
+def test_seed_and_reps_options(scenario_file, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    invoke("run", str(scenario_file), "--reps", "2", "--seed", "7", "--out", str(a))
+    invoke("run", str(scenario_file), "--reps", "2", "--seed", "8", "--out", str(b))
+    sa = pd.read_csv(a / "summary.csv", encoding="utf-8-sig")
+    sb = pd.read_csv(b / "summary.csv", encoding="utf-8-sig")
+    assert (sa["n_reps"].max(), sb["n_reps"].max()) == (2, 2)
+    assert not sa["mean"].equals(sb["mean"])
+    assert json.loads((a / "manifest.json").read_text())["seed"] == 7
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "missing.yaml"], "missing.yaml: file not found"),
+        (["run", "{file}", "--reps", "0"], "--reps"),
+        (["run", "{file}", "--workers", "x"], "--workers"),
+        (["run", "{file}", "--backend", "dask"], "--backend dask needs --scheduler"),
+        (["run", "{file}", "--out", "{exists}"], "already exists"),
+        (["run"], "Missing argument"),
+        (["nonsense"], "No such command"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback_or_folder(scenario_file, tmp_path, args, message):
+    exists = tmp_path / "exists"
+    exists.mkdir()
+    before = set(tmp_path.iterdir())
+    filled = [a.format(file=scenario_file, exists=exists) for a in args]
+    result = main(*filled)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert set(tmp_path.iterdir()) == before  # no output folder, not even a partial one
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = main("--debug", "run", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "file not found" in result.stderr
+
+
+def test_schema_command(tmp_path):
+    out = tmp_path / "schema.json"
+    assert invoke("schema", "--out", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["title"] == "advocacy-sim scenario"
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help, name
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{name} {param.name}"
