@@ -52,8 +52,12 @@ def overflow_rule(overflow: Overflow) -> OverflowRule | None:
     if overflow.rule == "queue_length":
         limit = overflow.threshold
         assert limit is not None
-        # All slots busy and `limit` already waiting: the M/M/c/K blocking rule.
-        return lambda pool, now, hours, cls, target: not pool.free and pool.waiting >= limit
+        # All slots busy and `limit` already waiting ahead of it: the M/M/c/K blocking
+        # rule. Under priority triage only those ahead count, so an urgent referral
+        # is not sent to spot (and its arrangement delay) behind a queue it would jump.
+        return lambda pool, now, hours, cls, target: (
+            not pool.free and sum(pool.waiting_by_class[: cls + 1]) >= limit
+        )
     if overflow.rule == "block_hours":
         return lambda pool, now, hours, cls, target: pool.block_hours_left(now) < hours
     return None

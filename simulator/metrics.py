@@ -433,9 +433,16 @@ def confidence_interval(values: np.ndarray) -> tuple[float, float, float, int]:
 
 
 def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
-    """Mean with a t-based 95% interval for every metric and group (``summary.csv``)."""
+    """Mean with a t-based 95% interval for every metric and group (``summary.csv``).
+
+    Every metric here is a count, a share or an amount, so an interval is clipped
+    to what the metric can be (0 to 1 for shares, never below 0): a t interval
+    past those limits only says the sample is small.
+    """
     rows = []
     for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
         mean, low, high, n = confidence_interval(values.to_numpy(dtype=float))
-        rows.append((scenario_name, metric, group, mean, low, high, n))
+        top = 1.0 if METRICS[metric][1] == "share" else np.inf
+        low, high = np.clip(low, 0.0, top), np.clip(high, 0.0, top)
+        rows.append((scenario_name, metric, group, mean, float(low), float(high), n))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -238,7 +238,10 @@ class Overflow(_Model):
         "already waiting) | block_hours (the contract year's hours are spent).",
     )
     threshold: int | None = Field(
-        default=None, ge=0, description="With queue_length: referrals already waiting."
+        default=None,
+        ge=0,
+        description="With queue_length: go to spot when all slots are busy and this many "
+        "referrals already wait ahead of it (all of them under fifo triage).",
     )
 
     @model_validator(mode="after")

@@ -109,9 +109,10 @@ def test_run_writes_a_complete_folder(scenario_file, tmp_path):
     # Missing values are nulls, not NaN or sentinels.
     frame = cases.to_pandas()
     waiting = frame["status"] == "waiting"
-    assert cases.column("allocated_day").null_count == int(
-        frame["allocated_day"].isna().sum()
-    ) > 0 or not waiting.any()
+    assert (
+        cases.column("allocated_day").null_count == int(frame["allocated_day"].isna().sum()) > 0
+        or not waiting.any()
+    )
     assert cases.column("need").null_count > 0
     assert set(frame["status"].dropna().unique()) <= {"completed", "open", "waiting", "unserved"}
 

@@ -74,3 +74,95 @@ def test_mmc_matches_erlang_c(servers, rho):
     print(f"M/M/{servers} rho={rho}: " + ", ".join(f"{k} z={v:+.2f}" for k, v in scores.items()))
     for name, z in scores.items():
         assert abs(z) < Z_LIMIT, f"{name}: z = {z:.2f}"
+
+
+def window(records, horizon):
+    arrival = records.referrals.arrival_day
+    return (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("servers", "threshold", "rho"), [(1, 3, 0.9), (2, 2, 0.8), (5, 5, 1.1)])
+def test_queue_length_overflow_is_mmck(servers, threshold, rho):
+    """With overflow at `threshold` waiting, the block provider is an M/M/c/K queue."""
+    lam, customers = rho * servers, 20_000
+    horizon = customers / lam
+    data = mmc_data(servers=servers, arrivals_per_day=lam, horizon_days=horizon)
+    data["commissioning"]["overflow"] = {"rule": "queue_length", "threshold": threshold}
+    data["commissioning"]["spot"] = {
+        "market_advocates": 1000.0,
+        "arrangement_days": {"dist": "fixed", "mean": 0.0},
+    }
+    scenario = build(data, seed=7000 + servers)
+    blocked, waits = [], []
+    for rep in range(REPS):
+        records = simulate(scenario, rep)
+        keep = window(records, horizon)
+        to_block = keep & (records.pool == 0)
+        blocked.append((records.pool[keep] == 1).mean())
+        waits.append((records.allocated_day - records.referrals.arrival_day)[to_block].mean())
+    p_block, wait = theory.mmck(servers, servers + threshold, lam, 1.0)
+    z_block, z_wait = z_score(np.array(blocked), p_block), z_score(np.array(waits), wait)
+    print(f"M/M/{servers}/{servers + threshold}: blocking z={z_block:+.2f}, wait z={z_wait:+.2f}")
+    assert abs(z_block) < Z_LIMIT and abs(z_wait) < Z_LIMIT
+
+
+def two_class_scenario(servers, lam_high, lam_low, mean_high, mean_low, horizon, seed):
+    """Two statutory/non-statutory classes under priority triage; hours differ by class."""
+    lam = lam_high + lam_low
+    data = mmc_data(servers=servers, arrivals_per_day=lam, horizon_days=horizon)
+    data["demand"]["mix"] = {
+        "statutory": {
+            "share": lam_high / lam,
+            "hours": {"dist": "exponential", "mean": 24.0 * mean_high},
+        },
+        "other": {
+            "share": lam_low / lam,
+            "hours": {"dist": "exponential", "mean": 24.0 * mean_low},
+            "statutory": False,
+        },
+    }
+    data["commissioning"]["providers"][0]["skills"] = ["statutory", "other"]
+    data["commissioning"]["triage"] = "priority"
+    return build(data, seed=seed)
+
+
+def class_waits(scenario, horizon):
+    high, low = [], []
+    for rep in range(REPS):
+        records = simulate(scenario, rep)
+        keep = window(records, horizon)
+        wait = records.allocated_day - records.referrals.arrival_day
+        statutory = records.referrals.statutory
+        high.append(wait[keep & statutory].mean())
+        low.append(wait[keep & ~statutory].mean())
+    return np.array(high), np.array(low)
+
+
+@pytest.mark.slow
+def test_two_priority_classes_on_one_server_match_cobham():
+    lam_high, lam_low, mean_high, mean_low = 0.3, 0.4, 1.0, 1.25  # rho = 0.3 + 0.5 = 0.8
+    horizon = 30_000 / (lam_high + lam_low)
+    scenario = two_class_scenario(1, lam_high, lam_low, mean_high, mean_low, horizon, seed=8001)
+    high, low = class_waits(scenario, horizon)
+    expected = theory.priority_waits_mg1(
+        [lam_high, lam_low],
+        [2 * mean_high**2, 2 * mean_low**2],
+        [lam_high * mean_high, lam_low * mean_low],
+    )
+    z = [z_score(high, expected[0]), z_score(low, expected[1])]
+    print(f"Cobham M/M/1 two classes: statutory z={z[0]:+.2f}, other z={z[1]:+.2f}")
+    assert all(abs(v) < Z_LIMIT for v in z)
+    assert high.mean() < low.mean()
+
+
+@pytest.mark.slow
+def test_priority_classes_on_c_servers_match_the_mmc_formula():
+    servers, lam_high, lam_low = 3, 1.2, 1.2  # rho = 0.8, equal mean service of 1 day
+    horizon = 30_000 / (lam_high + lam_low)
+    scenario = two_class_scenario(servers, lam_high, lam_low, 1.0, 1.0, horizon, seed=8002)
+    high, low = class_waits(scenario, horizon)
+    expected = theory.priority_waits_mmc(servers, [lam_high, lam_low], 1.0)
+    z = [z_score(high, expected[0]), z_score(low, expected[1])]
+    print(f"M/M/3 priority: statutory z={z[0]:+.2f}, other z={z[1]:+.2f}")
+    assert all(abs(v) < Z_LIMIT for v in z)
