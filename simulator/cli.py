@@ -8,6 +8,7 @@ file and field; never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -15,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from simulator import __version__
-from simulator.files import OutputError, default_out, write_results
+from simulator.files import OutputError, check_out, default_out, write_csv, write_results
+from simulator.metrics import paired_differences
+from simulator.report import ImageError, ReportError, write_images, write_report
 from simulator.runner import Backend, ScenarioResult, progress_bar, run_scenario
 from simulator.scenario import ScenarioError, json_schema, load_scenario
 
@@ -150,8 +154,6 @@ def run(
     runner = _backend(backend, workers, scheduler)
     target = Path(out) if out else default_out(scenario.name)
     try:
-        from simulator.files import check_out
-
         check_out(target)
     except OutputError as error:
         raise BadInput(str(error)) from None
@@ -165,8 +167,16 @@ def run(
     click.echo(headline(result.summary))
 
 
-def _write(target: Path, results: list[ScenarioResult], runner: Backend, started: float, **extra):
+def _write(
+    target: Path,
+    results: list[ScenarioResult],
+    runner: Backend,
+    started: float,
+    extra=None,
+    sweep: dict | None = None,
+):
     manifest = {
+        "sweep": sweep,
         "seed": results[0].scenario.seed,
         "replications": results[0].scenario.replications,
         "backend": runner.name,
@@ -174,10 +184,203 @@ def _write(target: Path, results: list[ScenarioResult], runner: Backend, started
         "wall_time_seconds": round(time.perf_counter() - started, 3),
     }
     try:
-        write_results(target, results, manifest, **extra)
+        write_results(target, results, manifest, extra)
     except OutputError as error:
         raise BadInput(str(error)) from None
     click.echo(f"results: {target}", err=True)
+
+
+def _load_all(files: tuple[str, ...], overrides: dict[str, Any]) -> list:
+    """Load every file, reporting every problem in every file at once."""
+    scenarios, problems = [], []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise BadInput("\n".join(problems))
+    names = [s.name for s in scenarios]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise BadInput(f"scenario names must differ to be compared: {', '.join(repeated)}")
+    return scenarios
+
+
+def _common(files: tuple[str, ...], reps: int | None, seed: int | None) -> dict[str, Any]:
+    """One seed and one number of replications for all: common random numbers."""
+    first = _load(files[0])
+    return {
+        "seed": first.seed if seed is None else seed,
+        "replications": first.replications if reps is None else reps,
+    }
+
+
+def _run_many(scenarios, runner: Backend, baseline: str | None, out: str | None, png: bool,
+              label: str, sweep: dict | None = None) -> None:  # fmt: skip
+    """Run scenarios on common random numbers; write summary, differences and the report."""
+    names = [s.name for s in scenarios]
+    baseline = baseline or names[0]
+    if baseline not in names:
+        raise BadInput(f"--baseline {baseline!r}: not one of the scenarios ({', '.join(names)})")
+    target = Path(out) if out else default_out(label)
+    try:
+        check_out(target)
+    except OutputError as error:
+        raise BadInput(str(error)) from None
+    if png:
+        _check_images()
+    seed, reps = scenarios[0].seed, scenarios[0].replications
+    click.echo(
+        f"{len(scenarios)} scenarios x {reps} replications on common random numbers, seed {seed}",
+        err=True,
+    )
+    started = time.perf_counter()
+    results = []
+    with progress_bar(len(scenarios) * reps, label) as tick:
+        for scenario in scenarios:
+            results.append(run_scenario(scenario, runner, tick))
+    per_rep = pd.concat(
+        [r.per_rep.assign(scenario=r.scenario.name) for r in results], ignore_index=True
+    )
+    differences = paired_differences(per_rep, baseline)
+
+    def extra(folder: Path) -> None:
+        write_csv(differences, folder / "differences.csv")
+        write_report(folder)
+        if png:
+            write_images(folder)
+
+    _write(target, results, runner, started, extra=extra, sweep=sweep)
+    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    click.echo(headline(summary))
+    click.echo(difference_lines(differences))
+    click.echo(f"report: {target / 'report.html'}", err=True)
+
+
+def difference_lines(differences) -> str:
+    """Headline differences from the baseline, with their intervals."""
+    lines = []
+    wanted = differences[differences["group"] == "all"].set_index(["scenario", "metric"])
+    for scenario in dict.fromkeys(differences["scenario"]):
+        lines.append(f"{scenario} minus {differences['baseline'].iloc[0]}")
+        for metric, label, fmt in HEADLINE:
+            if (scenario, metric) not in wanted.index:
+                continue
+            row = wanted.loc[(scenario, metric)]
+            if row["mean_difference"] != row["mean_difference"]:
+                continue
+            interval = ""
+            if row["ci_low"] == row["ci_low"]:
+                interval = f"  (95% CI {fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
+            lines.append(f"  {label:<22} {fmt.format(row['mean_difference'])}{interval}")
+    return "\n".join(lines)
+
+
+def _check_images() -> None:
+    import shutil
+
+    if not (
+        os.environ.get("BROWSER_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    ):
+        raise BadInput(
+            "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
+            "chromium) or set BROWSER_PATH"
+        )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--reps", type=click.IntRange(min=1), help="Replications [default: the first file's]."
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the first file's].")
+@click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
+@click.option(
+    "--baseline", metavar="NAME", help="Scenario the others are compared with [default: the first]."
+)
+@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@backend_options
+def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler) -> None:
+    """Run several scenarios on common random numbers; write differences and the report."""
+    if len(files) < 2:
+        raise BadInput("compare needs at least two scenario files (use run for one)")
+    scenarios = _load_all(files, _common(files, reps, seed))
+    _run_many(scenarios, _backend(backend, workers, scheduler), baseline, out, png, "compare")
+
+
+def _parse_settings(settings: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    parsed = []
+    for setting in settings:
+        key, sep, values = setting.partition("=")
+        if not sep or not key or not values:
+            raise BadInput(
+                f"--set {setting!r}: expected KEY=V1,V2,... "
+                "(e.g. commissioning.block_share=0.6,0.8,1.0)"
+            )
+        try:
+            items = [YAML(typ="safe", pure=True).load(v) for v in values.split(",")]
+        except YAMLError:
+            raise BadInput(f"--set {setting!r}: cannot read the values") from None
+        parsed.append((key.strip(), items))
+    return parsed
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--set", "settings", multiple=True, required=True, metavar="KEY=V1,V2,...",
+              help="A field (dotted path) and its values; repeat for a grid.")  # fmt: skip
+@click.option("--reps", type=click.IntRange(min=1), help="Replications [default: the file's].")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's].")
+@click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
+@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@backend_options
+def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> None:
+    """Run one scenario over a range of one field (or a grid of several)."""
+    import itertools
+
+    common = _common((file,), reps, seed)
+    base = _load(file, common)
+    grid = _parse_settings(settings)
+    scenarios, problems = [], []
+    for point in itertools.product(*(values for _, values in grid)):
+        chosen = {key: value for (key, _), value in zip(grid, point, strict=True)}
+        label = ", ".join(f"{key.split('.')[-1]}={value}" for key, value in chosen.items())
+        try:
+            scenarios.append(
+                load_scenario(file, {**common, **chosen, "name": f"{base.name} [{label}]"})
+            )
+        except ScenarioError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+    if problems:
+        raise BadInput("\n".join(problems))
+    info = {"keys": [key for key, _ in grid], "points": [s.name for s in scenarios]}
+    _run_many(
+        scenarios, _backend(backend, workers, scheduler), None, out, png, f"sweep-{base.name}", info
+    )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+def report(folder: str, png: bool) -> None:
+    """Rebuild the HTML report from a saved results FOLDER, without re-running."""
+    path = Path(folder)
+    if png:
+        _check_images()
+    try:
+        target = write_report(path)
+        if png:
+            write_images(path)
+    except (ReportError, ImageError) as error:
+        raise BadInput(str(error)) from None
+    click.echo(f"report: {target}", err=True)
 
 
 def main() -> None:

@@ -132,9 +132,9 @@ def write_results(
             ],
             **manifest,
         }
-        if extra is not None:
-            extra(staging)
         (staging / "manifest.json").write_text(json.dumps(full, indent=2) + "\n", "utf-8")
+        if extra is not None:
+            extra(staging)  # e.g. differences and the report, built from the files above
         os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

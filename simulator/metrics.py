@@ -446,3 +446,32 @@ def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
         low, high = np.clip(low, 0.0, top), np.clip(high, 0.0, top)
         rows.append((scenario_name, metric, group, mean, float(low), float(high), n))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+DIFFERENCE_COLUMNS = [
+    "scenario", "baseline", "metric", "group", "mean_difference", "ci_low", "ci_high",
+    "n_reps", "excludes_zero",
+]  # fmt: skip
+
+
+def paired_differences(per_rep: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Each scenario minus the baseline, replication by replication (``differences.csv``).
+
+    ``per_rep`` holds ``scenario, rep, metric, group, value`` for scenarios run on
+    common random numbers, so replication k of each saw the same referrals; the
+    difference is taken within each replication, then averaged with a t-based 95%
+    interval. Replications where either side has no value are left out.
+    """
+    wide = per_rep.pivot_table(
+        index=["metric", "group", "rep"], columns="scenario", values="value", dropna=False,
+        sort=False,
+    )  # fmt: skip
+    rows = []
+    scenarios = [s for s in dict.fromkeys(per_rep["scenario"]) if s != baseline]
+    for scenario in scenarios:
+        differences = (wide[scenario] - wide[baseline]).groupby(level=[0, 1], sort=False)
+        for (metric, group), values in differences:
+            mean, low, high, n = confidence_interval(values.to_numpy(dtype=float))
+            excludes = bool(n > 1 and (low > 0 or high < 0))
+            rows.append((scenario, baseline, metric, group, mean, low, high, n, excludes))
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)

@@ -1,0 +1,259 @@
+"""Plotly figures for the report: a DataFrame in, a Figure out.
+
+Labels and units come from the one metric registry in ``metrics.METRICS``.
+Hover text speaks in plain units (GBP, days, people). No SimPy here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from simulator.metrics import METRICS
+from simulator.pricing import COST_LINES
+
+PALETTE = ["#1f5fa8", "#d9822b", "#2a9d8f", "#b5179e", "#6a4c93", "#8d99ae", "#e63946", "#588157"]
+LAYOUT = dict(
+    template="plotly_white",
+    font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=13),
+    margin=dict(l=70, r=20, t=95, b=60),
+    legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
+    title_y=0.97,
+    title_yanchor="top",
+    height=430,
+)
+
+
+def _rows(summary: pd.DataFrame, metric: str, group: str = "all") -> pd.DataFrame:
+    rows = summary[(summary["metric"] == metric) & (summary["group"] == group)]
+    return rows.set_index("scenario")
+
+
+def _error(rows: pd.DataFrame, scale: float = 1.0) -> dict:
+    return dict(
+        type="data",
+        symmetric=False,
+        array=((rows["ci_high"] - rows["mean"]) * scale).fillna(0).tolist(),
+        arrayminus=((rows["mean"] - rows["ci_low"]) * scale).fillna(0).tolist(),
+        thickness=1.5,
+    )
+
+
+def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figure:
+    """Cost per year by line, stacked, one bar per scenario."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    figure = go.Figure()
+    for index, line in enumerate(COST_LINES):
+        rows = _rows(summary, line).reindex(scenarios)
+        per_year = rows["mean"].fillna(0) * [365.0 / measured_days[s] for s in scenarios]
+        if not per_year.any():
+            continue
+        figure.add_bar(
+            name=METRICS[line][0],
+            x=scenarios,
+            y=per_year.round(2).tolist(),
+            marker_color=PALETTE[index % len(PALETTE)],
+            hovertemplate="%{x}<br>" + METRICS[line][0] + ": GBP %{y:,.0f} a year<extra></extra>",
+        )
+    figure.update_layout(
+        title="Cost per year by line (mean over replications)",
+        barmode="stack",
+        yaxis_title="GBP per year",
+        yaxis_tickprefix="£",
+        yaxis_tickformat=",.0f",
+        **LAYOUT,
+    )
+    return figure
+
+
+def wait_ecdf(cases: pd.DataFrame) -> go.Figure:
+    """Distribution of waits to allocation: share of referrals allocated within x days."""
+    figure = go.Figure()
+    levels = np.linspace(0, 1, 201)
+    for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False)):
+        waits = frame["wait_days"].dropna().to_numpy()
+        if len(waits) == 0:
+            continue
+        figure.add_scatter(
+            name=scenario,
+            x=np.round(np.quantile(waits, levels), 4).tolist(),
+            y=levels.round(3).tolist(),
+            mode="lines",
+            line=dict(color=PALETTE[index % len(PALETTE)], width=2.5, shape="hv"),
+            hovertemplate=scenario + "<br>%{y:.0%} allocated within %{x:.1f} days<extra></extra>",
+        )
+    figure.update_layout(
+        title="Wait to allocation: share of referrals allocated within x days (all replications)",
+        xaxis_title="days from referral to allocation",
+        yaxis_title="share of allocated referrals",
+        yaxis_tickformat=".0%",
+        **LAYOUT,
+    )
+    return figure
+
+
+def waiting_list(daily: pd.DataFrame) -> go.Figure:
+    """Waiting list over time: median across replications and a 10-90% band."""
+    figure = go.Figure()
+    for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False)):
+        colour = PALETTE[index % len(PALETTE)]
+        by_day = frame.groupby("day")["waiting"]
+        days = by_day.median().index.to_numpy()
+        low, mid, high = (by_day.quantile(q).to_numpy() for q in (0.1, 0.5, 0.9))
+        figure.add_scatter(
+            x=np.concatenate([days, days[::-1]]).tolist(),
+            y=np.concatenate([high, low[::-1]]).round(2).tolist(),
+            fill="toself",
+            fillcolor=_fade(colour),
+            line=dict(width=0),
+            hoverinfo="skip",
+            showlegend=False,
+            name=f"{scenario} 10-90%",
+        )
+        figure.add_scatter(
+            name=scenario,
+            x=days.tolist(),
+            y=mid.round(2).tolist(),
+            mode="lines",
+            line=dict(color=colour, width=2),
+            hovertemplate=scenario + "<br>day %{x}: %{y:.0f} waiting (median)<extra></extra>",
+        )
+    figure.update_layout(
+        title="Waiting list over time (median across replications, band: 10th-90th percentile)",
+        xaxis_title="day",
+        yaxis_title="referrals waiting",
+        **LAYOUT,
+    )
+    return figure
+
+
+def _fade(colour: str, alpha: float = 0.18) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def within_target(summary: pd.DataFrame) -> go.Figure:
+    """Share allocated within the response target, by urgency, with 95% intervals."""
+    figure = go.Figure()
+    groups = [
+        ("all", "All referrals"),
+        ("urgency=urgent", "Urgent"),
+        ("urgency=standard", "Standard"),
+    ]
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    for index, (group, label) in enumerate(groups):
+        rows = _rows(summary, "within_target_share", group).reindex(scenarios)
+        if rows["mean"].isna().all():
+            continue
+        figure.add_bar(
+            name=label,
+            x=scenarios,
+            y=rows["mean"].round(4).tolist(),
+            error_y=_error(rows),
+            marker_color=PALETTE[index],
+            hovertemplate="%{x}<br>" + label + ": %{y:.1%} within target<extra></extra>",
+        )
+    figure.update_layout(
+        title="Allocated within the response target (mean, 95% interval)",
+        barmode="group",
+        yaxis_title="share within target",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        **LAYOUT,
+    )
+    return figure
+
+
+def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figure:
+    """Breaches a year: processes that went ahead without an advocate, with 95% intervals."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    rows = _rows(summary, "breaches").reindex(scenarios)
+    scale = np.array([365.0 / measured_days[s] for s in scenarios])
+    figure = go.Figure()
+    figure.add_bar(
+        name="Breaches a year",
+        x=scenarios,
+        y=(rows["mean"] * scale).round(3).tolist(),
+        error_y=dict(
+            type="data",
+            symmetric=False,
+            array=((rows["ci_high"] - rows["mean"]) * scale).fillna(0).tolist(),
+            arrayminus=((rows["mean"] - rows["ci_low"]) * scale).fillna(0).tolist(),
+        ),
+        marker_color=PALETTE[6],
+        hovertemplate="%{x}<br>%{y:.1f} processes a year went ahead without an advocate"
+        "<extra></extra>",
+    )
+    figure.update_layout(
+        title="Breaches a year: the process went ahead without an advocate (mean, 95% interval)",
+        yaxis_title="breaches per year",
+        **LAYOUT,
+    )
+    return figure
+
+
+def cost_against_wait(summary: pd.DataFrame, frontier: bool = False) -> go.Figure:
+    """Cost per year against the p90 wait, with 95% intervals on both; a sweep joins the points."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    cost = _rows(summary, "cost_total_per_year").reindex(scenarios)
+    wait = _rows(summary, "wait_p90_days").reindex(scenarios)
+    figure = go.Figure()
+    if frontier:
+        figure.add_scatter(
+            name="swept values",
+            x=wait["mean"].round(4).tolist(),
+            y=cost["mean"].round(2).tolist(),
+            mode="lines+markers",
+            line=dict(color=PALETTE[5], dash="dot"),
+            hoverinfo="skip",
+        )
+    for index, scenario in enumerate(scenarios):
+        figure.add_scatter(
+            name=scenario,
+            x=[round(float(wait.loc[scenario, "mean"]), 4)],
+            y=[round(float(cost.loc[scenario, "mean"]), 2)],
+            error_x=_error(wait.loc[[scenario]]),
+            error_y=_error(cost.loc[[scenario]]),
+            mode="markers",
+            marker=dict(size=13, color=PALETTE[index % len(PALETTE)]),
+            hovertemplate=scenario
+            + "<br>p90 wait %{x:.1f} days<br>GBP %{y:,.0f} a year<extra></extra>",
+        )
+    figure.update_layout(
+        title="Cost per year against the 90th percentile wait (mean, 95% intervals)",
+        xaxis_title="90th percentile wait (days)",
+        yaxis_title="GBP per year",
+        yaxis_tickprefix="£",
+        yaxis_tickformat=",.0f",
+        **LAYOUT,
+    )
+    return figure
+
+
+def equality(summary: pd.DataFrame) -> go.Figure | None:
+    """Mean wait by specialist need and locality: who waits longer (the equality view)."""
+    rows = summary[
+        (summary["metric"] == "wait_mean_days")
+        & summary["group"].str.match(r"^(need|locality)=")
+        & summary["mean"].notna()
+    ]
+    if rows.empty:
+        return None
+    figure = go.Figure()
+    for index, (scenario, frame) in enumerate(rows.groupby("scenario", sort=False)):
+        figure.add_bar(
+            name=scenario,
+            x=frame["group"].str.replace("=", ": ").tolist(),
+            y=frame["mean"].round(4).tolist(),
+            error_y=_error(frame),
+            marker_color=PALETTE[index % len(PALETTE)],
+            hovertemplate=scenario + "<br>%{x}: mean wait %{y:.1f} days<extra></extra>",
+        )
+    figure.update_layout(
+        title="Mean wait by specialist need and locality (mean, 95% interval)",
+        barmode="group",
+        yaxis_title="mean wait (days)",
+        **LAYOUT,
+    )
+    return figure

@@ -1,0 +1,320 @@
+"""The self-contained HTML report, built from a saved results folder.
+
+One file, offline: plotly.js is embedded once, every chart has a fixed div id
+(so the same results give the same bytes), and the plotly logo and the cloud
+"share"/"edit" buttons are off, so a commissioner's data is never one click
+from an upload. ``advocacy-sim report DIR`` rebuilds it without re-running.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.offline
+from ruamel.yaml import YAML
+
+from simulator import charts
+from simulator.metrics import METRICS
+
+PLOT_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "responsive": True,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+HEADLINE = (
+    "cost_total_per_year",
+    "wait_mean_days",
+    "wait_p90_days",
+    "within_target_share",
+    "breaches",
+    "block_hours_unused",
+)
+
+
+class ReportError(Exception):
+    """The folder is not a complete results folder."""
+
+
+@dataclass(frozen=True)
+class SavedResults:
+    """What a results folder holds, read back for the report."""
+
+    folder: Path
+    summary: pd.DataFrame
+    daily: pd.DataFrame
+    waits: pd.DataFrame  # scenario, wait_days of measured, allocated referrals
+    scenarios: list[dict]
+    manifest: dict
+    differences: pd.DataFrame | None
+
+    @property
+    def measured_days(self) -> dict[str, float]:
+        return {
+            s["name"]: float(s["horizon_days"]) - float(s.get("warm_up_days", 0.0))
+            for s in self.scenarios
+        }
+
+
+REQUIRED = ("summary.csv", "daily.parquet", "cases.parquet", "scenario.resolved.yaml",
+            "manifest.json")  # fmt: skip
+
+
+def load(folder: Path) -> SavedResults:
+    """Read a results folder; a missing or broken file is a ReportError naming it."""
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: not a results folder")
+    for name in REQUIRED:
+        if not (folder / name).is_file():
+            raise ReportError(f"{folder / name}: missing (is {folder} a results folder?)")
+    try:
+        summary = pd.read_csv(folder / "summary.csv", encoding="utf-8-sig")
+        scenarios = list(YAML(typ="safe", pure=True).load_all(
+            (folder / "scenario.resolved.yaml").read_text("utf-8")
+        ))  # fmt: skip
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        daily = pd.read_parquet(folder / "daily.parquet", columns=None)
+        cases = pd.read_parquet(folder / "cases.parquet")
+        differences = (
+            pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
+            if (folder / "differences.csv").is_file()
+            else None
+        )
+    except Exception as error:  # a corrupt file: name it, no traceback
+        raise ReportError(f"{folder}: cannot read results ({error})") from None
+    names = [s["name"] for s in scenarios]
+    if "scenario" not in daily.columns:
+        daily = daily.assign(scenario=names[0])
+        cases = cases.assign(scenario=names[0])
+    warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
+    measured = cases["carried_over"].isna() & (
+        cases["arrival_day"] >= cases["scenario"].map(warm_up)
+    )
+    waits = cases.loc[measured & cases["wait_days"].notna(), ["scenario", "wait_days"]]
+    return SavedResults(folder, summary, daily, waits, scenarios, manifest, differences)
+
+
+def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
+    """Every chart of the report, with its fixed div id, in reading order."""
+    summary, days = results.summary, results.measured_days
+    sweep = bool(results.manifest.get("sweep"))
+    found = [
+        ("chart-cost-lines", charts.cost_by_line(summary, days)),
+        ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep)),
+        ("chart-wait-distribution", charts.wait_ecdf(results.waits)),
+        ("chart-waiting-list", charts.waiting_list(results.daily)),
+        ("chart-within-target", charts.within_target(summary)),
+        ("chart-breaches", charts.breaches(summary, days)),
+    ]
+    equality = charts.equality(summary)
+    if equality is not None:
+        found.append(("chart-equality", equality))
+    return found
+
+
+def _headline_table(summary: pd.DataFrame) -> str:
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    head = "".join(f"<th>{html.escape(METRICS[m][0])}</th>" for m in HEADLINE)
+    body = []
+    for scenario in scenarios:
+        cells = []
+        for metric in HEADLINE:
+            row = summary[
+                (summary["scenario"] == scenario)
+                & (summary["metric"] == metric)
+                & (summary["group"] == "all")
+            ]
+            cells.append(f"<td>{_format(metric, row.iloc[0]) if len(row) else '–'}</td>")
+        body.append(f"<tr><th scope='row'>{html.escape(scenario)}</th>{''.join(cells)}</tr>")
+    return (
+        f"<table><thead><tr><th>Scenario</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _value(metric: str, value: float) -> str:
+    unit = METRICS[metric][1]
+    if value != value:
+        return "–"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit.startswith("GBP"):
+        return f"£{value:,.0f}"
+    if unit == "days":
+        return f"{value:.1f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def _format(metric: str, row: pd.Series) -> str:
+    interval = ""
+    if row["ci_low"] == row["ci_low"]:
+        interval = (
+            f"<br><small>{_value(metric, row['ci_low'])} to {_value(metric, row['ci_high'])}"
+            "</small>"
+        )
+    return f"{_value(metric, row['mean'])}{interval}"
+
+
+def _differences_table(differences: pd.DataFrame | None) -> str:
+    if differences is None or differences.empty:
+        return ""
+    rows = differences[differences["metric"].isin(HEADLINE) & (differences["group"] == "all")]
+    body = []
+    for _, row in rows.iterrows():
+        mark = "yes" if row["excludes_zero"] else "no"
+        body.append(
+            "<tr>"
+            f"<td>{html.escape(str(row['scenario']))}</td>"
+            f"<td>{html.escape(METRICS[row['metric']][0])}</td>"
+            f"<td>{_signed(row['metric'], row['mean_difference'])}</td>"
+            f"<td>{_signed(row['metric'], row['ci_low'])} to "
+            f"{_signed(row['metric'], row['ci_high'])}</td><td>{mark}</td></tr>"
+        )
+    baseline = html.escape(str(rows["baseline"].iloc[0])) if len(rows) else ""
+    return (
+        f"<h2>Differences from {baseline} (paired, same referrals)</h2>"
+        "<table><thead><tr><th>Scenario</th><th>Metric</th><th>Difference</th>"
+        "<th>95% interval</th><th>Interval excludes zero</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _signed(metric: str, value: float) -> str:
+    text = _value(metric, abs(value)) if value == value else "–"
+    return text if value != value or value >= 0 else f"−{text}"
+
+
+def _scenario_cards(results: SavedResults) -> str:
+    cards = []
+    for scenario in results.scenarios:
+        commissioning = scenario["commissioning"]
+        facts = [
+            f"model: {commissioning['model']}",
+            f"block share: {commissioning.get('block_share', 1.0)}"
+            if commissioning["model"] != "spot_only"
+            else "no block",
+            f"overflow: {commissioning.get('overflow', {}).get('rule', 'none')}",
+            f"horizon {scenario['horizon_days']:g} days, "
+            f"warm-up {scenario.get('warm_up_days', 0):g}",
+            f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
+        ]
+        assumptions = list(scenario.get("assumptions", []))
+        reduction = (scenario.get("workshops") or {}).get("assumed_referral_reduction", 0)
+        if reduction:
+            assumptions.append(
+                f"ASSUMPTION: self-advocacy workshops cut the referral rate by {reduction:.0%}"
+                " (an assumed effect, not evidence)."
+            )
+        items = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions) or "<li>none given</li>"
+        cards.append(
+            "<section class='card'>"
+            f"<h3>{html.escape(scenario['name'])}</h3>"
+            f"<p>{html.escape(scenario.get('description', ''))}</p>"
+            f"<p class='facts'>{html.escape(' · '.join(facts))}</p>"
+            f"<details><summary>Assumptions</summary><ul>{items}</ul></details>"
+            "</section>"
+        )
+    return "".join(cards)
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1180px;
+padding:1rem 1.5rem 3rem;color:#1d2733;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;font-size:1.25rem}
+.meta{color:#55606e;font-size:.9rem}.cards{display:grid;gap:.8rem;
+grid-template-columns:repeat(auto-fill,minmax(320px,1fr))}
+.card{border:1px solid #d7dde4;border-radius:8px;padding:.2rem 1rem .6rem}
+.card h3{margin:.6rem 0 .2rem;font-size:1.05rem}.facts{color:#55606e;font-size:.85rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
+th,td{border-bottom:1px solid #e3e7ec;padding:.35rem .5rem;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}thead th{background:#f3f5f8}
+small{color:#6b7685}.chart{margin:1.2rem 0}
+"""
+
+
+def build_html(results: SavedResults) -> str:
+    """The report as one HTML string (deterministic for the same results)."""
+    manifest = results.manifest
+    names = ", ".join(s["name"] for s in results.scenarios)
+    seeds = sorted({str(s.get("seed")) for s in results.scenarios})
+    reps = sorted({str(s.get("replications")) for s in results.scenarios})
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>advocacy-sim report: {html.escape(names)}</title>",
+        f"<style>{STYLE}</style>",
+        f"<script>{plotly.offline.get_plotlyjs()}</script>",
+        "</head><body>",
+        "<h1>Commissioning independent advocacy: simulation report</h1>",
+        f"<p class='meta'>Scenarios: {html.escape(names)} · seed {', '.join(seeds)} · "
+        f"{', '.join(reps)} replications · advocacy-sim "
+        f"{html.escape(str(manifest.get('advocacy_sim_version', '')))} · run "
+        f"{html.escape(str(manifest.get('created', '')))}. Figures are means over replications"
+        " with 95% confidence intervals; costs in GBP over the measured period unless"
+        " stated per year.</p>",
+        f"<div class='cards'>{_scenario_cards(results)}</div>",
+        "<h2>Headline figures</h2>",
+        _headline_table(results.summary),
+        _differences_table(results.differences),
+        "<h2>Charts</h2>",
+    ]
+    for div_id, figure in figures(results):
+        parts.append(
+            "<div class='chart'>"
+            + figure.to_html(
+                full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG
+            )
+            + "</div>"
+        )
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def write_report(folder: Path) -> Path:
+    """Write ``report.html`` into a results folder (aside, then renamed)."""
+    results = load(folder)
+    target = folder / "report.html"
+    partial = folder / ".report.html.partial"
+    partial.write_text(build_html(results), encoding="utf-8")
+    os.replace(partial, target)
+    return target
+
+
+class ImageError(Exception):
+    """Static images cannot be written (no browser for kaleido)."""
+
+
+def write_images(folder: Path) -> list[Path]:
+    """PNG of every chart, through kaleido and the system's Chromium."""
+    browser = (
+        os.environ.get("BROWSER_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
+    if browser is None:
+        raise ImageError(
+            "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
+            "chromium) or set BROWSER_PATH"
+        )
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        raise ImageError("--png needs kaleido: pip install 'advocacy-sim[images]'") from None
+    os.environ["BROWSER_PATH"] = browser
+    results = load(folder)
+    images = folder / "images"
+    images.mkdir(exist_ok=True)
+    written = []
+    for div_id, figure in figures(results):
+        path = images / f"{div_id.removeprefix('chart-')}.png"
+        figure.write_image(path, width=1100, height=520, scale=2)
+        written.append(path)
+    return written

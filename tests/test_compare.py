@@ -1,0 +1,175 @@
+"""compare, sweep and the Dask backend: common random numbers and paired differences."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tests.test_cli import SCENARIO
+
+
+def main(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def scenario(tmp_path: Path, name: str, **replace: str) -> Path:
+    text = SCENARIO.replace("name: Test county", f"name: {name}")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / f"{name.replace(' ', '-')}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("compare")
+    first = scenario(tmp, "Block", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3"})
+    second = scenario(
+        tmp, "Bigger block", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3.5"}
+    )
+    same = scenario(tmp, "Block again", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3"})
+    out = tmp / "out"
+    result = main("compare", str(first), str(second), str(same), "--reps", "12", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Bigger block minus Block" in result.stdout
+    return out
+
+
+def test_compare_writes_differences_against_the_first(compared):
+    differences = read(compared / "differences.csv")
+    assert list(differences.columns) == [
+        "scenario", "baseline", "metric", "group", "mean_difference", "ci_low", "ci_high",
+        "n_reps", "excludes_zero",
+    ]  # fmt: skip
+    assert set(differences["scenario"]) == {"Bigger block", "Block again"}
+    assert (differences["baseline"] == "Block").all()
+    summary = read(compared / "summary.csv")
+    assert list(dict.fromkeys(summary["scenario"])) == ["Block", "Bigger block", "Block again"]
+    assert (compared / "report.html").is_file()
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(compared):
+    differences = read(compared / "differences.csv")
+    same = differences[(differences["scenario"] == "Block again")].dropna(
+        subset=["mean_difference"]
+    )
+    assert len(same) > 50
+    assert (same["mean_difference"] == 0).all()
+    assert (same["ci_low"] == 0).all() and (same["ci_high"] == 0).all()
+    assert not same["excludes_zero"].any()
+
+
+def test_paired_differences_are_tighter_than_unpaired(compared):
+    """The point of common random numbers: the same referrals in both arms."""
+    per_rep = read(compared / "replications.csv")
+    differences = read(compared / "differences.csv").set_index(["scenario", "metric", "group"])
+    for metric in ("wait_mean_days", "cost_per_referral", "block_utilisation"):
+        rows = per_rep[(per_rep["metric"] == metric) & (per_rep["group"] == "all")]
+        a = rows[rows["scenario"] == "Block"].sort_values("rep")["value"].to_numpy()
+        b = rows[rows["scenario"] == "Bigger block"].sort_values("rep")["value"].to_numpy()
+        # Unpaired (Welch) half-width on the same runs.
+        se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+        dof = se**4 / (
+            (a.var(ddof=1) / len(a)) ** 2 / (len(a) - 1)
+            + (b.var(ddof=1) / len(b)) ** 2 / (len(b) - 1)
+        )
+        unpaired = stats.t.ppf(0.975, dof) * se
+        row = differences.loc[("Bigger block", metric, "all")]
+        paired = (row["ci_high"] - row["ci_low"]) / 2
+        assert row["mean_difference"] == pytest.approx((b - a).mean())
+        assert paired < unpaired, metric
+    bigger = differences.loc[("Bigger block", "wait_mean_days", "all")]
+    assert bigger["mean_difference"] < 0 and bigger["excludes_zero"]
+
+
+def test_baseline_option_and_bad_baseline(tmp_path):
+    a, b = scenario(tmp_path, "A"), scenario(tmp_path, "B")
+    out = tmp_path / "out"
+    assert (
+        main(
+            "compare", str(a), str(b), "--reps", "2", "--baseline", "B", "--out", str(out)
+        ).returncode
+        == 0
+    )
+    assert set(read(out / "differences.csv")["baseline"]) == {"B"}
+    bad = main("compare", str(a), str(b), "--baseline", "C", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "--baseline 'C'" in bad.stderr
+    same = main("compare", str(a), str(a), "--out", str(tmp_path / "y"))
+    assert same.returncode == 2 and "names must differ" in same.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_sweep_runs_each_value_on_common_random_numbers(tmp_path):
+    path = scenario(tmp_path, "County")
+    out = tmp_path / "sweep"
+    result = main(
+        "sweep", str(path), "--set", "commissioning.block_share=0.8,1.0,1.2", "--reps", "3",
+        "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = read(out / "summary.csv")
+    names = list(dict.fromkeys(summary["scenario"]))
+    assert names == [
+        "County [block_share=0.8]", "County [block_share=1.0]", "County [block_share=1.2]"
+    ]  # fmt: skip
+    waits = summary[(summary["metric"] == "wait_mean_days") & (summary["group"] == "all")]
+    assert waits["mean"].is_monotonic_decreasing
+    cost = summary[(summary["metric"] == "cost_block") & (summary["group"] == "all")]
+    assert cost["mean"].is_monotonic_increasing
+    referrals = summary[(summary["metric"] == "referrals") & (summary["group"] == "all")]
+    assert referrals["mean"].nunique() == 1  # the same referrals at every point
+
+
+def test_sweep_grid_and_bad_settings(tmp_path):
+    path = scenario(tmp_path, "County")
+    out = tmp_path / "grid"
+    result = main(
+        "sweep", str(path), "--set", "commissioning.block_share=0.8,1.0",
+        "--set", "commissioning.triage=fifo,priority", "--reps", "2", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert read(out / "summary.csv")["scenario"].nunique() == 4
+    typo = main(
+        "sweep", str(path), "--set", "commissioning.block_shar=0.8", "--out", str(tmp_path / "t")
+    )
+    assert typo.returncode == 2
+    assert "commissioning.block_shar: unknown field; did you mean 'block_share'?" in typo.stderr
+    out_of_range = main(
+        "sweep", str(path), "--set", "commissioning.block_share=2", "--out", str(tmp_path / "u")
+    )
+    assert out_of_range.returncode == 2 and "commissioning.block_share: 2" in out_of_range.stderr
+    malformed = main("sweep", str(path), "--set", "block_share", "--out", str(tmp_path / "v"))
+    assert malformed.returncode == 2 and "KEY=V1,V2" in malformed.stderr
+
+
+def test_dask_backend_gives_the_same_results_as_local(tmp_path):
+    from distributed import LocalCluster
+
+    path = scenario(tmp_path, "County")
+    local = tmp_path / "local"
+    assert (
+        main("run", str(path), "--reps", "4", "--workers", "1", "--out", str(local)).returncode == 0
+    )
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = tmp_path / "dask"
+        result = main(
+            "run", str(path), "--reps", "4", "--backend", "dask", "--scheduler",
+            cluster.scheduler_address, "--out", str(remote),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert (local / "summary.csv").read_bytes() == (remote / "summary.csv").read_bytes()

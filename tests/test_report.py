@@ -1,0 +1,136 @@
+"""The HTML report, opened from disk in a real headless Chromium with the network cut off."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.test_compare import scenario
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("report")
+    files = [
+        scenario(tmp, "Block", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3"}),
+        scenario(tmp, "Bigger block", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3.5"}),
+    ]
+    out = tmp / "out"
+    result = main("compare", *map(str, files), "--reps", "5", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_report_rebuilds_to_the_same_bytes(results, tmp_path):
+    original = (results / "report.html").read_bytes()
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    (copy / "report.html").unlink()
+    assert main("report", str(copy)).returncode == 0
+    assert (copy / "report.html").read_bytes() == original
+    assert original.count(b"Plotly.newPlot") == 7
+    # plotly.js is embedded once, not once per chart.
+    assert original.count(b"plotly.js v") <= 2 and len(original) < 8_000_000
+
+
+def test_report_of_a_folder_that_is_not_results(tmp_path):
+    result = main("report", str(tmp_path))
+    assert result.returncode == 2
+    assert "summary.csv: missing" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.browser
+def test_report_in_a_real_browser_offline(results):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is needed: apt-get install chromium"
+    outside, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+
+        def only_files(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_files)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((results / "report.html").as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7")
+        traces = page.evaluate(
+            "[...document.querySelectorAll('.js-plotly-plot')].map(e => [e.id, e.data.length])"
+        )
+        share = page.evaluate(
+            'document.querySelectorAll(\'.modebar-btn--logo, [data-title*="Chart Studio"],'
+            ' [data-title*="Edit in"], a[href*="plot.ly"], a[href*="plotly.com"]\').length'
+        )
+        within = page.evaluate("document.getElementById('chart-within-target').data[0].y")
+        cost = page.evaluate(
+            "document.getElementById('chart-cost-vs-wait').data.map(t => [t.name, t.y[0]])"
+        )
+        hover = page.evaluate("document.getElementById('chart-cost-vs-wait').data[0].hovertemplate")
+        page.screenshot(path=str(results / "report-screenshot.png"), full_page=True)
+        browser.close()
+
+    assert errors == []
+    assert outside == []
+    assert len(traces) == 7 and all(count > 0 for _, count in traces), traces
+    assert share == 0
+    summary = pd.read_csv(results / "summary.csv", encoding="utf-8-sig")
+    target = summary[(summary["metric"] == "within_target_share") & (summary["group"] == "all")]
+    assert within == pytest.approx(target["mean"].round(4).tolist(), abs=1e-9)
+    totals = summary[(summary["metric"] == "cost_total_per_year") & (summary["group"] == "all")]
+    assert cost == [
+        [name, pytest.approx(round(value, 2), abs=1e-6)]
+        for name, value in zip(totals["scenario"], totals["mean"], strict=True)
+    ]
+    assert "GBP" in hover and "days" in hover
+
+
+def test_png_images_through_kaleido(results, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    result = main("report", str(copy), "--png")
+    assert result.returncode == 0, result.stderr
+    images = sorted(p.name for p in (copy / "images").iterdir())
+    assert len(images) == 7 and "cost-lines.png" in images
+    assert all((copy / "images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in images)
+
+
+def test_png_without_a_browser_says_what_to_install(results, tmp_path):
+    import os
+
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    env.pop("BROWSER_PATH", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(results), "--png"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--png needs Chromium or Chrome" in result.stderr and "Traceback" not in result.stderr
