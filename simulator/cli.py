@@ -30,8 +30,8 @@ HEADLINE = (
     ("wait_mean_days", "Mean wait (days)", "{:.1f}"),
     ("wait_p90_days", "p90 wait (days)", "{:.1f}"),
     ("within_target_share", "Within target", "{:.0%}"),
-    ("breaches", "Breaches", "{:.1f}"),
-    ("block_hours_unused", "Unused block hours", "{:,.0f}"),
+    ("breaches", "Breaches (period)", "{:.1f}"),
+    ("block_hours_unused", "Unused block h (period)", "{:,.0f}"),
 )
 
 
@@ -94,7 +94,7 @@ def headline(summary) -> str:
                     interval = (
                         f"  (95% CI {fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
                     )
-                lines.append(f"  {label:<22} {fmt.format(row['mean'])}{interval}")
+                lines.append(f"  {label:<24} {fmt.format(row['mean'])}{interval}")
     return "\n".join(lines)
 
 
@@ -273,7 +273,7 @@ def difference_lines(differences) -> str:
             interval = ""
             if row["ci_low"] == row["ci_low"]:
                 interval = f"  (95% CI {fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
-            lines.append(f"  {label:<22} {fmt.format(row['mean_difference'])}{interval}")
+            lines.append(f"  {label:<24} {fmt.format(row['mean_difference'])}{interval}")
     return "\n".join(lines)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from simulator.providers import Pool
-from simulator.scenario import Overflow
+from simulator.scenario import Overflow, Spot
 
 Chooser = Callable[[Sequence[int], Sequence[Pool], int], int | None]
-OverflowRule = Callable[[Pool, float, float, int, float], bool]
+OverflowRule = Callable[[Pool, Pool, float, float, int, float], bool]
 
 
 def first_with_skill(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
@@ -45,19 +45,29 @@ CHOOSERS: dict[str, Chooser] = {
 }
 
 
-def overflow_rule(overflow: Overflow) -> OverflowRule | None:
-    """The test ``(pool, now, hours, cls, target_days) -> go to spot?``, or None."""
+def overflow_rule(overflow: Overflow, spot: Spot | None) -> OverflowRule | None:
+    """The test ``(pool, spot_pool, now, hours, cls, target_days) -> go to spot?``, or None."""
     if overflow.rule == "expected_wait":
-        return lambda pool, now, hours, cls, target: pool.expected_wait_days(cls) > target
+        assert spot is not None
+        arranging = spot.arrangement_days.expected
+
+        def would_miss_target(pool, spot_pool, now, hours, cls, target) -> bool:
+            # Spot only when the block would miss the target *and* spot is expected
+            # sooner: arranging a purchase takes days, and a referral sent to spot
+            # that would have been seen sooner in the block gains nothing.
+            wait = pool.expected_wait_days(cls)
+            return wait > target and arranging + spot_pool.expected_wait_days(cls) < wait
+
+        return would_miss_target
     if overflow.rule == "queue_length":
         limit = overflow.threshold
         assert limit is not None
         # All slots busy and `limit` already waiting ahead of it: the M/M/c/K blocking
         # rule. Under priority triage only those ahead count, so an urgent referral
         # is not sent to spot (and its arrangement delay) behind a queue it would jump.
-        return lambda pool, now, hours, cls, target: (
+        return lambda pool, spot_pool, now, hours, cls, target: (
             not pool.free and sum(pool.waiting_by_class[: cls + 1]) >= limit
         )
     if overflow.rule == "block_hours":
-        return lambda pool, now, hours, cls, target: pool.block_hours_left(now) < hours
+        return lambda pool, spot_pool, now, hours, cls, target: pool.block_hours_left(now) < hours
     return None

@@ -86,7 +86,7 @@ class Replication:
         pools = [Pool(plan, classes) for plan in plans]
         candidates, spot_index = candidates_by_referral(scenario, plans, referrals)
         chooser = CHOOSERS[commissioning.model]
-        overflow = overflow_rule(commissioning.overflow)
+        overflow = overflow_rule(commissioning.overflow, commissioning.spot)
         commit_hours = commissioning.overflow.rule == "block_hours"
         withdraw = scenario.demand.breach == "withdraw"
 
@@ -189,7 +189,9 @@ class Replication:
                 choice is not None
                 and overflow is not None
                 and spot_ok
-                and overflow(pools[choice], now, hours[i], priority[i], target_days[i])
+                and overflow(
+                    pools[choice], pools[spot_index], now, hours[i], priority[i], target_days[i]
+                )
             ):
                 choice = None
             if choice is not None:

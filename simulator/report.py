@@ -257,8 +257,9 @@ def build_html(results: SavedResults) -> str:
         f"{', '.join(reps)} replications · advocacy-sim "
         f"{html.escape(str(manifest.get('advocacy_sim_version', '')))} · run "
         f"{html.escape(str(manifest.get('created', '')))}. Figures are means over replications"
-        " with 95% confidence intervals; costs in GBP over the measured period unless"
-        " stated per year.</p>",
+        " with 95% confidence intervals. Costs are in GBP; counts, hours and costs not"
+        " marked 'per year' are totals over the measured period (the horizon less the"
+        " warm-up).</p>",
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),

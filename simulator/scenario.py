@@ -234,8 +234,9 @@ class Overflow(_Model):
 
     rule: Literal["none", "expected_wait", "queue_length", "block_hours"] = Field(
         default="none",
-        description="none | expected_wait (would miss its target) | queue_length (threshold "
-        "already waiting) | block_hours (the contract year's hours are spent).",
+        description="none | expected_wait (the block would miss its target and spot is "
+        "expected sooner) | queue_length (threshold already waiting) | block_hours (the "
+        "contract year's hours are spent).",
     )
     threshold: int | None = Field(
         default=None,

@@ -270,3 +270,14 @@ def test_pooled_hub_capacity_waits_less_than_the_same_capacity_siloed():
     )
     assert hub_values["wait_mean_days", "all"] < silo_values["wait_mean_days", "all"]
     assert hub_values["wait_p90_days", "all"] < silo_values["wait_p90_days", "all"]
+
+
+def test_expected_wait_rule_keeps_a_referral_in_the_block_when_spot_is_slower():
+    data = county(commissioning__overflow={"rule": "expected_wait"}, commissioning__block_share=1.0)
+    quick = build(data, commissioning__spot__arrangement_days={"dist": "fixed", "mean": 1.0})
+    slow = build(data, commissioning__spot__arrangement_days={"dist": "fixed", "mean": 30.0})
+    quick_values, _ = figures(quick, reps=3)
+    slow_values, _ = figures(slow, reps=3)
+    # Same referrals, same block queue: with a 30-day arrangement, spot is rarely sooner.
+    assert quick_values["spot_cases", "all"] > 20
+    assert slow_values["spot_cases", "all"] < 0.2 * quick_values["spot_cases", "all"]
