@@ -223,6 +223,7 @@ def _run_many(scenarios, runner: Backend, baseline: str | None, out: str | None,
     baseline = baseline or names[0]
     if baseline not in names:
         raise BadInput(f"--baseline {baseline!r}: not one of the scenarios ({', '.join(names)})")
+    scenarios = sorted(scenarios, key=lambda s: s.name != baseline)  # the baseline first
     target = Path(out) if out else default_out(label)
     try:
         check_out(target)
