@@ -148,7 +148,7 @@ def run(
     backend: str,
     scheduler: str | None,
 ) -> None:
-    """Run one scenario's replications and write its result folder."""
+    """Run one scenario's replications and write its result folder and report."""
     overrides = {k: v for k, v in {"replications": reps, "seed": seed}.items() if v is not None}
     scenario = _load(file, overrides)
     runner = _backend(backend, workers, scheduler)
@@ -163,7 +163,7 @@ def run(
     started = time.perf_counter()
     with progress_bar(scenario.replications, scenario.name) as tick:
         result = run_scenario(scenario, runner, tick)
-    _write(target, [result], runner, started)
+    _write(target, [result], runner, started, extra=write_report)
     click.echo(headline(result.summary))
 
 

@@ -80,6 +80,7 @@ def test_run_writes_a_complete_folder(scenario_file, tmp_path):
         "daily.parquet",
         "scenario.resolved.yaml",
         "manifest.json",
+        "report.html",
     }
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
     assert list(summary.columns) == [
