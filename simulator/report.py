@@ -180,7 +180,7 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
     baseline = html.escape(str(rows["baseline"].iloc[0])) if len(rows) else ""
     return (
         f"<h2>Differences from {baseline} (paired, same referrals)</h2>"
-        "<table><thead><tr><th>Scenario</th><th>Metric</th><th>Difference</th>"
+        "<table class='diff'><thead><tr><th>Scenario</th><th>Metric</th><th>Difference</th>"
         "<th>95% interval</th><th>Interval excludes zero</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
@@ -236,6 +236,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
 th,td{border-bottom:1px solid #e3e7ec;padding:.35rem .5rem;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f5f8}
 small{color:#6b7685}.chart{margin:1.2rem 0}
+table.diff td:nth-child(2),table.diff th:nth-child(2){text-align:left}
 """
 
 
