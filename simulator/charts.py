@@ -30,7 +30,7 @@ def _rows(summary: pd.DataFrame, metric: str, group: str = "all") -> pd.DataFram
     return rows.set_index("scenario")
 
 
-def _error(rows: pd.DataFrame, scale: float = 1.0) -> dict:
+def _error(rows: pd.DataFrame, scale: float | np.ndarray = 1.0) -> dict:
     return dict(
         type="data",
         symmetric=False,
@@ -175,12 +175,7 @@ def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figur
         name="Breaches a year",
         x=scenarios,
         y=(rows["mean"] * scale).round(3).tolist(),
-        error_y=dict(
-            type="data",
-            symmetric=False,
-            array=((rows["ci_high"] - rows["mean"]) * scale).fillna(0).tolist(),
-            arrayminus=((rows["mean"] - rows["ci_low"]) * scale).fillna(0).tolist(),
-        ),
+        error_y=_error(rows, scale),
         marker_color=PALETTE[6],
         hovertemplate="%{x}<br>%{y:.1f} processes a year went ahead without an advocate"
         "<extra></extra>",

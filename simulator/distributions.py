@@ -32,44 +32,45 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
 
-class Fixed(_Dist):
+class _ByMean(_Dist):
+    """A distribution written by its mean (subclasses declare ``mean``)."""
+
+    mean: float
+
+    @property
+    def expected(self) -> float:
+        return self.mean
+
+
+class _ByMeanAndSd(_ByMean):
+    mean: Positive = Field(description="Mean, in the field's units.")
+    sd: Positive = Field(description="Standard deviation, in the field's units.")
+
+
+class Fixed(_ByMean):
     """Always the same value."""
 
     dist: Literal["fixed"]
     mean: NonNegative = Field(description="The value, in the field's units.")
 
-    @property
-    def expected(self) -> float:
-        return self.mean
-
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.mean, dtype=float)
 
 
-class Exponential(_Dist):
+class Exponential(_ByMean):
     """Memoryless; the textbook service time of Erlang C."""
 
     dist: Literal["exponential"]
     mean: Positive = Field(description="Mean, in the field's units.")
 
-    @property
-    def expected(self) -> float:
-        return self.mean
-
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return -self.mean * np.log1p(-np.asarray(u, dtype=float))
 
 
-class Lognormal(_Dist):
+class Lognormal(_ByMeanAndSd):
     """Right-skewed: most cases short, a few long (typical of casework hours)."""
 
     dist: Literal["lognormal"]
-    mean: Positive = Field(description="Mean, in the field's units.")
-    sd: Positive = Field(description="Standard deviation, in the field's units.")
-
-    @property
-    def expected(self) -> float:
-        return self.mean
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
@@ -77,16 +78,10 @@ class Lognormal(_Dist):
         return np.exp(mu + math.sqrt(sigma2) * stats.norm.ppf(u))
 
 
-class Gamma(_Dist):
+class Gamma(_ByMeanAndSd):
     """Right-skewed with a lighter tail than the lognormal."""
 
     dist: Literal["gamma"]
-    mean: Positive = Field(description="Mean, in the field's units.")
-    sd: Positive = Field(description="Standard deviation, in the field's units.")
-
-    @property
-    def expected(self) -> float:
-        return self.mean
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         shape = (self.mean / self.sd) ** 2
