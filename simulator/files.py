@@ -51,9 +51,13 @@ def check_out(out: Path) -> None:
     """Refuse to overwrite: a result folder is evidence and is never silently replaced."""
     if out.exists():
         raise OutputError(f"{out}: already exists; choose another --out or remove it")
-    parent = out.resolve().parent
-    if parent.exists() and not parent.is_dir():
-        raise OutputError(f"{out}: {parent} is not a folder")
+    ancestor = out.resolve().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{out}: cannot create it inside {ancestor}, which is not a folder")
+    if not os.access(ancestor, os.W_OK):
+        raise OutputError(f"{out}: cannot create it: {ancestor} is not writable")
 
 
 def versions() -> dict[str, str]:

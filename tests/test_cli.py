@@ -159,6 +159,7 @@ def test_seed_and_reps_options(scenario_file, tmp_path):
         (["run", "{file}", "--workers", "x"], "--workers"),
         (["run", "{file}", "--backend", "dask"], "--backend dask needs --scheduler"),
         (["run", "{file}", "--out", "{exists}"], "already exists"),
+        (["run", "{file}", "--out", "{file}/inside/a/file"], "which is not a folder"),
         (["run"], "Missing argument"),
         (["nonsense"], "No such command"),
     ],
