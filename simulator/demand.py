@@ -37,6 +37,7 @@ class Referrals:
     miles: np.ndarray
     deadline_day: np.ndarray
     arrangement_days: np.ndarray
+    triage_days: np.ndarray  # hub: days the lead takes to triage before routing
     initial: np.ndarray  # 0: arrived during the run; 1: open on day 0; 2: waiting on day 0
 
     def __len__(self) -> int:
@@ -179,6 +180,13 @@ def _attributes(
     arrangement = (
         spot.arrangement_days.quantile(u) if spot is not None and initial != 1 else np.zeros(n)
     )
+    hub = scenario.commissioning.hub if scenario.commissioning.model == "hub" else None
+    u = uniforms("triage")
+    triage = (
+        hub.triage_days.quantile(u)
+        if hub is not None and hub.triage_days is not None and initial != 1
+        else np.zeros(n)
+    )
     return {
         "arrival_day": np.asarray(arrival, dtype=float),
         "type_index": type_index,
@@ -190,6 +198,7 @@ def _attributes(
         "miles": miles,
         "deadline_day": deadline,
         "arrangement_days": arrangement,
+        "triage_days": triage,
         "initial": np.full(n, initial, dtype=np.int8),
     }
 

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from simulator import pricing
-from simulator.model import UNSERVED, Records
+from simulator.model import Records
 from simulator.providers import SPOT
 from simulator.scenario import Scenario
 
@@ -67,7 +67,7 @@ def status_codes(records: Records, horizon: float) -> np.ndarray:
     """Index into STATUSES for every referral: exactly one end state each."""
     allocated = ~np.isnan(records.allocated_day)
     completed = allocated & ~np.isnan(records.end_day)
-    unserved = (records.pool == UNSERVED) | (records.withdrawn & ~allocated)
+    unserved = ~records.listed | (records.withdrawn & ~allocated)
     return np.select([completed, allocated, unserved], [0, 1, 3], default=2).astype(np.int8)
 
 
@@ -202,9 +202,13 @@ def step_area(times: np.ndarray, levels: np.ndarray, start: float, end: float) -
 
 
 def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
-    """The waiting list as a step function: referrals that reached a route, not yet allocated."""
+    """The waiting list as a step function: referrals someone can serve, not yet allocated.
+
+    A referral is on the list from its arrival (through triage and spot arrangement)
+    until it is allocated or, withdrawn after a breach, until its deadline.
+    """
     ref = records.referrals
-    routed = records.pool != UNSERVED
+    routed = records.listed
     arrival = ref.arrival_day[routed]
     leave = records.allocated_day[routed]
     withdrawn = records.withdrawn[routed] & np.isnan(leave)

@@ -7,6 +7,7 @@ file I/O and no aggregation: metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,9 +26,11 @@ UNSERVED = -1
 class Records:
     """What happened to every referral in one replication, and pool accumulators.
 
-    ``pool`` is the index into ``plans`` of where the referral was sent (-1:
-    nobody could serve it). Times are NaN where they did not happen; ``end_day``
-    is NaN for cases still open at the horizon.
+    ``listed`` says a referral went on the waiting list (someone in the scenario
+    can serve it); ``pool`` is the index into ``plans`` of where it was sent (-1:
+    not routed: nobody can serve it, or still in triage at the horizon). Times are
+    NaN where they did not happen; ``end_day`` is NaN for cases still open at the
+    horizon.
     """
 
     rep: int
@@ -38,6 +41,7 @@ class Records:
     allocated_day: np.ndarray
     end_day: np.ndarray
     withdrawn: np.ndarray
+    listed: np.ndarray
     advocate: np.ndarray
     plans: tuple[PoolPlan, ...]
     busy_slot_days: np.ndarray  # per pool: integral of open cases over [0, horizon]
@@ -101,6 +105,7 @@ class Replication:
         arrangement = referrals.arrangement_days.tolist()
         deadline = referrals.deadline_day.tolist()
         initial = referrals.initial.tolist()
+        triage = referrals.triage_days.tolist()
         priority = priority_classes(referrals, commissioning.triage).tolist()
 
         nan = float("nan")
@@ -109,6 +114,7 @@ class Replication:
         allocated = [nan] * n
         ended = [nan] * n
         withdrawn = [False] * n
+        listed = [False] * n
         advocate = [-1] * n
         waiting_state = [0, 0.0, 0.0]  # waiting now, area, last change
 
@@ -172,16 +178,36 @@ class Replication:
 
         def breach(event: simpy.events.Timeout) -> None:
             i = event.value
-            if allocated[i] == allocated[i] or withdrawn[i]:  # already allocated
-                return
+            if not math.isnan(allocated[i]):
+                return  # allocated in time
             withdrawn[i] = True
             change_waiting(-1)
-            if queued[i] == queued[i]:  # in a queue, not still being arranged
+            if not math.isnan(queued[i]):  # in a queue, not in triage or being arranged
                 pool = pools[pool_of[i]]
                 pool.waiting -= 1
                 pool.waiting_by_class[priority[i]] -= 1
 
-        def arrive(i: int) -> None:
+        def receive(i: int) -> None:
+            """Referral i arrives: it waits from now, unless nobody can ever serve it."""
+            block, spot_ok = candidates[i]
+            if not block and not spot_ok:
+                return  # nobody in the scenario can serve it: unserved, never on the list
+            listed[i] = True
+            change_waiting(+1)
+            if withdraw and not math.isnan(deadline[i]):
+                env.timeout(max(deadline[i] - env.now, 0.0), i).callbacks.append(breach)
+            if triage[i] > 0:
+                env.timeout(triage[i], i).callbacks.append(triaged)
+            else:
+                route(i)
+
+        def triaged(event: simpy.events.Timeout) -> None:
+            route(event.value)
+
+        def route(i: int) -> None:
+            """Send referral i to a block provider or to spot purchase."""
+            if withdrawn[i]:
+                return  # the process went ahead while it was being triaged
             block, spot_ok = candidates[i]
             now = env.now
             choice = chooser(block, pools, priority[i]) if block else None
@@ -194,34 +220,28 @@ class Replication:
                 )
             ):
                 choice = None
-            if choice is not None:
+            if choice is None:
+                pool_of[i] = spot_index
+                if arrangement[i] > 0:
+                    env.timeout(arrangement[i], i).callbacks.append(arranged)
+                    return
+            else:
+                pool_of[i] = choice
                 if commit_hours:
                     pools[choice].block_hours_left(now)
                     pools[choice].committed_hours += hours[i]
-                pool_of[i] = choice
-            elif spot_ok:
-                pool_of[i] = spot_index
-            else:
-                return  # nobody in the scenario can serve it: unserved
-            change_waiting(+1)
-            if withdraw and deadline[i] == deadline[i]:
-                env.timeout(max(deadline[i] - now, 0.0), i).callbacks.append(breach)
-            delay = arrangement[i]
-            if pool_of[i] == spot_index and delay > 0:
-                env.timeout(delay, i).callbacks.append(arranged)
-            else:
-                join(i)
+            join(i)
 
         def referrals_arrive():
             for i in range(n):
                 if initial[i] == 1:  # open on day 0: straight onto a caseload
-                    arrive(i)
+                    receive(i)
                     continue
                 gap = arrival[i] - env.now
                 if gap > 0:
                     yield env.timeout(gap)
                     arrival[i] = env.now  # the clock's own value: no rounding gap
-                arrive(i)
+                receive(i)
 
         env.process(referrals_arrive())
         horizon = scenario.horizon_days
@@ -239,6 +259,7 @@ class Replication:
             allocated_day=np.asarray(allocated, dtype=float),
             end_day=np.asarray(ended, dtype=float),
             withdrawn=np.asarray(withdrawn, dtype=bool),
+            listed=np.asarray(listed, dtype=bool),
             advocate=np.asarray(advocate, dtype=np.int64),
             plans=tuple(plans),
             busy_slot_days=np.array([pool.busy_area for pool in pools]),

@@ -321,6 +321,10 @@ class Hub(_Model):
     """The lead provider's single point of access."""
 
     triage_hours: NonNegative = Field(default=0.5, description="Lead's hours per referral.")
+    triage_days: Distribution | None = Field(
+        default=None,
+        description="Days from referral to routing while the lead triages (none: same day).",
+    )
     triage_rate_per_hour: NonNegative = Field(default=40.0, description="GBP per triage hour.")
     management_fee_per_year: NonNegative = Field(default=0.0, description="GBP per year.")
 

@@ -23,6 +23,7 @@ _REFERRAL_STREAMS = (
     "deadline",
     "spot_arrangement",
     "residual",
+    "triage",
 )
 # The registry only grows: add names at the end, never rename or remove one.
 STREAMS: tuple[str, ...] = _REFERRAL_STREAMS + tuple(f"initial.{n}" for n in _REFERRAL_STREAMS)

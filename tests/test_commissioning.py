@@ -281,3 +281,19 @@ def test_expected_wait_rule_keeps_a_referral_in_the_block_when_spot_is_slower():
     # Same referrals, same block queue: with a 30-day arrangement, spot is rarely sooner.
     assert quick_values["spot_cases", "all"] > 20
     assert slow_values["spot_cases", "all"] < 0.2 * quick_values["spot_cases", "all"]
+
+
+def test_hub_triage_takes_time_before_routing():
+    ample = county(
+        "hub",
+        commissioning__spot=None,
+        commissioning__block_share=1.5,
+        commissioning__hub__triage_days={"dist": "fixed", "mean": 1.0},
+    )
+    scenario = build(ample)
+    cases = cases_frame([simulate(scenario, 0)], scenario)
+    allocated = cases.dropna(subset=["allocated_day"])
+    # Ample capacity: everyone is allocated the moment triage ends, a day after arrival.
+    assert len(allocated) > 500
+    assert allocated["wait_days"].to_numpy() == pytest.approx(1.0)
+    assert (allocated["queued_day"] >= allocated["arrival_day"] + 1.0 - 1e-9).all()

@@ -103,7 +103,13 @@ def scenarios(draw):
             "arrangement_days": {"dist": "uniform", "low": 0.0, "high": 4.0},
         }
     if model == "hub":
-        data["commissioning"]["hub"] = {"triage_hours": 0.5, "management_fee_per_year": 1000.0}
+        data["commissioning"]["hub"] = {
+            "triage_hours": 0.5,
+            "management_fee_per_year": 1000.0,
+            "triage_days": draw(
+                st.sampled_from([None, {"dist": "uniform", "low": 0.0, "high": 2.0}])
+            ),
+        }
     return build(data)
 
 
@@ -120,7 +126,8 @@ def check_invariants(scenario, records) -> None:
     status = cases["status"].to_numpy()
     assert (allocated == np.isin(status, ["completed", "open"])).all()
     assert (np.isnan(records.end_day) | allocated).all()
-    assert ((status == "unserved") == ((records.pool == -1) | records.withdrawn)).all()
+    assert ((status == "unserved") == (~records.listed | records.withdrawn)).all()
+    assert (records.listed | (records.pool == -1)).all()
     # Never negative; no case starts before it arrives, or ends before it starts.
     for column in ("wait_days", "hours", "miles", "cost"):
         values = cases[column].dropna()
