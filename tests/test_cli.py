@@ -194,3 +194,17 @@ def test_every_command_has_help():
         for param in command.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.name}"
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    from simulator.runner import progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with progress_bar(3, "quiet") as tick:
+        tick(3)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    with progress_bar(3, "shown") as tick:
+        for _ in range(3):
+            tick(1)  # drives a real rich bar; must not raise
