@@ -48,6 +48,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "cost_triage": ("Hub triage", "GBP"),
     "cost_fee": ("Hub management fee", "GBP"),
     "cost_workshops": ("Self-advocacy workshops", "GBP"),
+    "workshop_places": ("Self-advocacy workshop places", "people"),
     "cost_total": ("Total cost", "GBP"),
     "cost_total_per_year": ("Total cost per year", "GBP per year"),
     "cost_per_referral": ("Cost per referral", "GBP"),
@@ -400,6 +401,9 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     cost_total = pricing.total(lines)
     delivered = used_total + spot_hours
     rows.extend((rep, name, "all", value) for name, value in lines.items())
+    if workshops:
+        places = workshops.per_year * workshops.participants * pricing.years(days)
+        rows.append((rep, "workshop_places", "all", places))
     rows.extend(
         [
             (rep, "hours_delivered", "all", delivered),

@@ -220,6 +220,7 @@ def test_workshops_cost_and_their_assumed_effect():
     a, _ = figures(plain, reps=3)
     b, _ = figures(with_workshops, reps=3)
     assert b["cost_workshops", "all"] == pytest.approx(12 * 225.0 * 670 / 365)
+    assert b["workshop_places", "all"] == pytest.approx(12 * 10 * 670 / 365)
     assert a["cost_workshops", "all"] == 0
     assert b["referrals", "all"] == pytest.approx(0.8 * a["referrals", "all"], rel=0.1)
 
