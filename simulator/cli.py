@@ -8,7 +8,6 @@ file and field; never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import traceback
@@ -21,7 +20,7 @@ import pandas as pd
 from simulator import __version__
 from simulator.files import OutputError, check_out, default_out, write_csv, write_results
 from simulator.metrics import paired_differences
-from simulator.report import ImageError, ReportError, write_images, write_report
+from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
 from simulator.runner import Backend, ScenarioResult, progress_bar, run_scenario
 from simulator.scenario import ScenarioError, json_schema, load_scenario
 
@@ -101,10 +100,9 @@ def headline(summary) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="advocacy-sim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(debug: bool) -> None:
     """Simulate commissioning models for independent advocacy and compare cost and delay."""
-    ctx.obj = {"debug": debug}
+    # --debug is read by main(), which decides how errors are shown.
 
 
 @cli.command()
@@ -216,8 +214,15 @@ def _common(files: tuple[str, ...], reps: int | None, seed: int | None) -> dict[
     }
 
 
-def _run_many(scenarios, runner: Backend, baseline: str | None, out: str | None, png: bool,
-              label: str, sweep: dict | None = None) -> None:  # fmt: skip
+def _run_many(
+    scenarios: list,
+    runner: Backend,
+    baseline: str | None,
+    out: str | None,
+    png: bool,
+    label: str,
+    sweep: dict | None = None,
+) -> None:
     """Run scenarios on common random numbers; write summary, differences and the report."""
     names = [s.name for s in scenarios]
     baseline = baseline or names[0]
@@ -279,18 +284,11 @@ def difference_lines(differences) -> str:
 
 
 def _check_images() -> None:
-    import shutil
-
-    if not (
-        os.environ.get("BROWSER_PATH")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    ):
-        raise BadInput(
-            "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
-            "chromium) or set BROWSER_PATH"
-        )
+    """Fail before running, not after, when --png cannot work here."""
+    try:
+        find_browser()
+    except ImageError as error:
+        raise BadInput(str(error)) from None
 
 
 @cli.command()

@@ -293,15 +293,12 @@ class ImageError(Exception):
     """Static images cannot be written (no browser for kaleido)."""
 
 
-def write_images(folder: Path) -> list[Path]:
-    """PNG of every chart, through kaleido and the system's Chromium."""
-    browser = (
-        os.environ.get("BROWSER_PATH")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
+def find_browser() -> str:
+    """The Chromium or Chrome kaleido will drive; an ImageError saying what to install."""
+    found = os.environ.get("BROWSER_PATH") or next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
     )
-    if browser is None:
+    if found is None:
         raise ImageError(
             "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
             "chromium) or set BROWSER_PATH"
@@ -310,6 +307,12 @@ def write_images(folder: Path) -> list[Path]:
         import kaleido  # noqa: F401
     except ImportError:
         raise ImageError("--png needs kaleido: pip install 'advocacy-sim[images]'") from None
+    return found
+
+
+def write_images(folder: Path) -> list[Path]:
+    """PNG of every chart, through kaleido and the system's Chromium."""
+    browser = find_browser()
     os.environ["BROWSER_PATH"] = browser
     results = load(folder)
     images = folder / "images"
