@@ -64,7 +64,7 @@ def _labels(scenario: Scenario) -> tuple[list[str], list[str], list[str]]:
     return list(demand.mix), list(demand.needs), list(demand.localities)
 
 
-def status_codes(records: Records, horizon: float) -> np.ndarray:
+def status_codes(records: Records) -> np.ndarray:
     """Index into STATUSES for every referral: exactly one end state each."""
     allocated = ~np.isnan(records.allocated_day)
     completed = allocated & ~np.isnan(records.end_day)
@@ -92,90 +92,62 @@ def case_cost(records: Records, spot_mileage_rate: float) -> np.ndarray:
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
 
 
-def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
-    """One row per referral and replication (``cases.parquet``)."""
-    types, needs, localities = _labels(scenario)
+def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
+    """One replication's case columns as plain arrays (codes for labelled columns)."""
+    ref = records.referrals
+    n = len(ref)
     spot = scenario.commissioning.spot
-    mileage_rate = spot.mileage_rate if spot is not None else 0.0
-    horizon = scenario.horizon_days
-    columns: dict[str, list[np.ndarray]] = {}
+    route_codes = np.array([1 if p.name == SPOT else 0 for p in records.plans] + [-1])
+    allocated = records.allocated_day
+    return {
+        "rep": np.full(n, records.rep, dtype=np.int32),
+        "referral_id": np.arange(n, dtype=np.int32),
+        "arrival_day": ref.arrival_day,
+        "type": ref.type_index,
+        "urgent": ref.urgent,
+        "statutory": ref.statutory,
+        "need": ref.need_index,
+        "locality": ref.locality_index,
+        "carried_over": ref.initial.astype(np.int64) - 1,
+        "route": route_codes[records.pool],
+        "provider": records.pool,
+        "queued_day": records.queued_day,
+        "allocated_day": allocated,
+        "end_day": records.end_day,
+        "wait_days": allocated - ref.arrival_day,
+        "hours": ref.hours,
+        "miles": ref.miles,
+        "cost": case_cost(records, spot.mileage_rate if spot is not None else 0.0),
+        "breached": breached(records, scenario.horizon_days),
+        "status": status_codes(records),
+        "deadline_day": ref.deadline_day,
+        "target_day": records.target_day,
+        "within_target": ~np.isnan(allocated) & (allocated <= records.target_day),
+        "advocate": records.advocate,
+    }
 
-    def add(name: str, values: np.ndarray) -> None:
-        columns.setdefault(name, []).append(np.asarray(values))
 
-    for records in all_records:
-        ref = records.referrals
-        n = len(ref)
-        plan_names = [p.name for p in records.plans]
-        route_codes = np.array([1 if name == SPOT else 0 for name in plan_names] + [-1])
-        add("rep", np.full(n, records.rep, dtype=np.int32))
-        add("referral_id", np.arange(n, dtype=np.int32))
-        add("arrival_day", ref.arrival_day)
-        add("type", ref.type_index)
-        add("urgent", ref.urgent)
-        add("statutory", ref.statutory)
-        add("need", ref.need_index)
-        add("locality", ref.locality_index)
-        add("initial", ref.initial)
-        add("route", route_codes[records.pool])
-        add("provider", records.pool)
-        add("queued_day", records.queued_day)
-        add("allocated_day", records.allocated_day)
-        add("end_day", records.end_day)
-        add("wait_days", records.allocated_day - ref.arrival_day)
-        add("hours", ref.hours)
-        add("miles", ref.miles)
-        add("cost", case_cost(records, mileage_rate))
-        add("deadline_day", ref.deadline_day)
-        add("target_day", records.target_day)
-        add("breached", breached(records, horizon))
-        add("status", status_codes(records, horizon))
-        add("advocate", records.advocate)
-    data = {name: np.concatenate(parts) for name, parts in columns.items()}
-    plan_names = [p.name for p in all_records[0].plans] if all_records else []
-    frame = pd.DataFrame(
-        {
-            "rep": data.get("rep", np.empty(0, dtype=np.int32)),
-            "referral_id": data.get("referral_id", np.empty(0, dtype=np.int32)),
-        }
-    )
+def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
+    """One row per referral and replication (``cases.parquet``); missing values are nulls."""
     if not all_records:
-        return frame
-    frame["arrival_day"] = data["arrival_day"]
-    frame["type"] = pd.Categorical.from_codes(data["type"], types)
-    frame["urgent"] = data["urgent"]
-    frame["statutory"] = data["statutory"]
-    frame["need"] = pd.Categorical.from_codes(data["need"], needs) if needs else _nulls(len(frame))
-    frame["locality"] = (
-        pd.Categorical.from_codes(data["locality"], localities)
-        if localities
-        else _nulls(len(frame))
-    )
-    frame["carried_over"] = pd.Categorical.from_codes(
-        data["initial"].astype(np.int64) - 1, ["open", "waiting"]
-    )
-    frame["route"] = pd.Categorical.from_codes(data["route"], ["block", "spot"])
-    frame["provider"] = pd.Categorical.from_codes(data["provider"], plan_names)
-    for name in ("queued_day", "allocated_day", "end_day", "wait_days", "hours", "miles", "cost"):
-        frame[name] = data[name]
-    frame["breached"] = data["breached"]
-    frame["status"] = pd.Categorical.from_codes(data["status"], STATUSES)
-    frame["deadline_day"] = data["deadline_day"]
-    frame["target_day"] = data["target_day"]
-    frame["within_target"] = pd.array(
-        np.where(
-            np.isnan(data["allocated_day"]), False, data["allocated_day"] <= data["target_day"]
-        )
-    )
-    frame["advocate"] = pd.array(
-        np.where(data["advocate"] < 0, -1, data["advocate"]), dtype="Int32"
-    )
-    frame.loc[data["advocate"] < 0, "advocate"] = pd.NA
+        return pd.DataFrame()
+    parts = [_case_columns(records, scenario) for records in all_records]
+    frame = pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
+    types, needs, localities = _labels(scenario)
+    labels = {
+        "type": types,
+        "need": needs,
+        "locality": localities,
+        "carried_over": ["open", "waiting"],
+        "route": ["block", "spot"],
+        "provider": [p.name for p in all_records[0].plans],
+        "status": list(STATUSES),
+    }
+    for column, categories in labels.items():  # code -1 becomes null
+        codes = frame[column].to_numpy() if categories else np.full(len(frame), -1)
+        frame[column] = pd.Categorical.from_codes(codes, categories)
+    frame["advocate"] = frame["advocate"].astype("Int32").mask(frame["advocate"] < 0)
     return frame
-
-
-def _nulls(n: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.full(n, -1), [])
 
 
 def _step_levels(up: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +240,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     ref = records.referrals
     rep = records.rep
     rows: list[tuple[int, str, str, float]] = []
-    status = status_codes(records, end)
+    status = status_codes(records)
     is_breached = breached(records, end)
     allocated = ~np.isnan(records.allocated_day)
     wait = records.allocated_day - ref.arrival_day
