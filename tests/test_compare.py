@@ -131,6 +131,8 @@ def test_sweep_runs_each_value_on_common_random_numbers(tmp_path):
     assert cost["mean"].is_monotonic_increasing
     referrals = summary[(summary["metric"] == "referrals") & (summary["group"] == "all")]
     assert referrals["mean"].nunique() == 1  # the same referrals at every point
+    # The report joins the swept points into a cost-against-wait frontier.
+    assert '"name":"swept values"' in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_sweep_grid_and_bad_settings(tmp_path):
