@@ -55,3 +55,23 @@ def test_shipped_scenarios_are_valid_and_sane(path):
     assert values["cost_total_per_year", "all"] > 0
     if ("block_utilisation", "all") in values.index:
         assert 0.5 < values["block_utilisation", "all"] <= 1.0
+
+
+@pytest.mark.slow
+def test_readme_worked_example_figures_are_what_the_main_job_gives():
+    """The table in the README is real: rerun the main job's scenarios and compare."""
+    from simulator.metrics import summarise
+
+    files = ["county-block", "county-block-spot", "county-hub", "county-spot-only"]
+    for name in files:
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        records = [simulate(scenario, rep) for rep in range(scenario.replications)]
+        summary = summarise(per_replication(records, scenario), scenario.name)
+        values = summary[summary["group"] == "all"].set_index("metric")["mean"]
+        row = next(line for line in README.splitlines() if line.startswith(f"| {scenario.name} |"))
+        cells = [cell.strip() for cell in row.split("|")[1:-1]]
+        assert cells[1].startswith(f"£{values['cost_total_per_year']:,.0f}"), (name, cells)
+        assert cells[2].startswith(f"{values['wait_mean_days']:.1f}"), (name, cells)
+        assert cells[3].startswith(f"{values['wait_p90_days']:.1f}"), (name, cells)
+        assert cells[4] == f"{values['within_target_share']:.0%}", (name, cells)
+        assert cells[5].startswith(f"{values['breaches']:.1f}"), (name, cells)
