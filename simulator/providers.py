@@ -54,10 +54,8 @@ def expected_hours_per_year(scenario: Scenario) -> dict[str, float]:
     """Expected demand hours a year by advocacy type (mean rate over the horizon)."""
     demand = scenario.demand
     per_year = expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
-    travel = sum(loc.share * loc.miles_per_case.expected for loc in demand.localities.values())
-    travel_hours = travel / demand.travel_mph
     return {
-        label: per_year * kind.share * (kind.hours.expected + travel_hours)
+        label: per_year * kind.share * demand.mean_hours_per_case([label])
         for label, kind in demand.mix.items()
     }
 
@@ -69,14 +67,6 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     hours_by_type = expected_hours_per_year(scenario)
     providers = [] if commissioning.model == "spot_only" else list(commissioning.providers)
     unsized = [p for p in providers if p.advocates is None and p.block_hours_per_year is None]
-    travel = sum(loc.share * loc.miles_per_case.expected for loc in demand.localities.values())
-
-    def mean_hours(types: list[str]) -> float:
-        shares = [demand.mix[t].share for t in types]
-        if not shares or sum(shares) == 0:
-            return demand.mean_hours_per_case
-        work = sum(demand.mix[t].share * demand.mix[t].hours.expected for t in types)
-        return work / sum(shares) + travel / demand.travel_mph
 
     plans = []
     for provider in providers:
@@ -105,7 +95,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 contracted_hours_per_year=contracted,
                 rate_per_hour=provider.block_rate_per_hour,
                 skills=frozenset(provider.skills),
-                mean_case_hours=mean_hours(types),
+                mean_case_hours=demand.mean_hours_per_case(types),
             )
         )
     spot = commissioning.spot
@@ -121,7 +111,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 contracted_hours_per_year=0.0,
                 rate_per_hour=spot.rate_per_hour,
                 skills=None if spot.skills is None else frozenset(spot.skills),
-                mean_case_hours=demand.mean_hours_per_case,
+                mean_case_hours=demand.mean_hours_per_case(),
             )
         )
     return plans

@@ -203,11 +203,19 @@ class Demand(_Model):
         return self.population.referrals_per_year
 
     @property
-    def mean_hours_per_case(self) -> float:
-        """Mean hours a referral needs, travel included."""
-        work = sum(t.share * t.hours.expected for t in self.mix.values())
+    def mean_travel_hours(self) -> float:
+        """Mean travel hours a case adds (miles at ``travel_mph``)."""
         miles = sum(loc.share * loc.miles_per_case.expected for loc in self.localities.values())
-        return work + miles / self.travel_mph
+        return miles / self.travel_mph
+
+    def mean_hours_per_case(self, types: list[str] | None = None) -> float:
+        """Mean hours a referral (of the given types; all when None) needs, travel included."""
+        chosen = [self.mix[t] for t in (types if types is not None else self.mix)]
+        total_share = sum(t.share for t in chosen)
+        if not chosen or total_share == 0:
+            return self.mean_hours_per_case()
+        work = sum(t.share * t.hours.expected for t in chosen) / total_share
+        return work + self.mean_travel_hours
 
 
 def _check_sum(shares: list[float], *, exact: bool) -> None:
