@@ -48,10 +48,6 @@ class ScenarioResult:
 Progress = Callable[[int], None]
 
 
-def _job(scenario: Scenario, rep: int) -> Records:
-    return simulate(scenario, rep)
-
-
 def run_replications(
     scenario: Scenario,
     backend: Backend | None = None,
@@ -66,12 +62,12 @@ def run_replications(
     if backend.worker_count == 1 or len(reps) == 1:
         results = []
         for rep in reps:
-            results.append(_job(scenario, rep))
+            results.append(simulate(scenario, rep))
             tick(1)
         return results
     by_rep: dict[int, Records] = {}
     with ProcessPoolExecutor(max_workers=min(backend.worker_count, len(reps))) as pool:
-        futures = {pool.submit(_job, scenario, rep): rep for rep in reps}
+        futures = {pool.submit(simulate, scenario, rep): rep for rep in reps}
         for future in as_completed(futures):
             by_rep[futures[future]] = future.result()
             tick(1)
@@ -87,7 +83,7 @@ def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progr
             "the dask backend needs dask.distributed: pip install 'advocacy-sim[dask]'"
         ) from error
     with Client(backend.scheduler, timeout="10s") as client:
-        futures = client.map(_job, [scenario] * len(reps), reps, pure=False)
+        futures = client.map(simulate, [scenario] * len(reps), reps, pure=False)
         index = {future.key: rep for future, rep in zip(futures, reps, strict=True)}
         by_rep: dict[int, Records] = {}
         for future in dask_completed(futures):
