@@ -162,8 +162,11 @@ def _step_levels(up: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def level_at(times: np.ndarray, levels: np.ndarray, when: np.ndarray) -> np.ndarray:
     """Value of the step function at each time in ``when`` (right-continuous)."""
+    when = np.asarray(when, dtype=float)
+    if len(levels) == 0:
+        return np.zeros(len(when))
     index = np.searchsorted(times, when, side="right") - 1
-    return np.where(index >= 0, levels[np.maximum(index, 0)] if len(levels) else 0, 0)
+    return np.where(index >= 0, levels[np.maximum(index, 0)], 0)
 
 
 def step_area(times: np.ndarray, levels: np.ndarray, start: float, end: float) -> float:

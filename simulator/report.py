@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
+import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from simulator import charts
@@ -80,8 +81,14 @@ def load(folder: Path) -> SavedResults:
             (folder / "scenario.resolved.yaml").read_text("utf-8")
         ))  # fmt: skip
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        daily = pd.read_parquet(folder / "daily.parquet", columns=None)
-        cases = pd.read_parquet(folder / "cases.parquet")
+        # Only the columns the charts use: a 50-replication cases file is tens of MB.
+        several = "scenario" in pq.read_schema(folder / "cases.parquet").names
+        tag = ["scenario"] if several else []
+        daily = pd.read_parquet(folder / "daily.parquet", columns=[*tag, "day", "waiting"])
+        cases = pd.read_parquet(
+            folder / "cases.parquet",
+            columns=[*tag, "arrival_day", "wait_days", "carried_over"],
+        )
         differences = (
             pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
             if (folder / "differences.csv").is_file()
@@ -90,7 +97,7 @@ def load(folder: Path) -> SavedResults:
     except Exception as error:  # a corrupt file: name it, no traceback
         raise ReportError(f"{folder}: cannot read results ({error})") from None
     names = [s["name"] for s in scenarios]
-    if "scenario" not in daily.columns:
+    if not several:
         daily = daily.assign(scenario=names[0])
         cases = cases.assign(scenario=names[0])
     warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
