@@ -1,19 +1,38 @@
-"""Commissioning models as small strategies behind one narrow interface.
+"""Commissioning models and overflow rules, each one entry in a registry keyed by name.
 
-A strategy chooses which block provider a referral joins (or none); an
-overflow rule decides whether it goes to spot purchase instead. Pricing is in
-``pricing``. Adding a model means one chooser here and one name in the schema.
+A **commissioning model** says which pools it builds (block providers or none),
+how it chooses among the block pools that can serve a referral, whether the
+hub lead triages first, and which cost lines it adds. An **overflow rule**
+decides, from one small named context, whether a referral goes to spot
+purchase instead of the block pool chosen for it, and owns whatever state it
+needs (the ``block_hours`` rule keeps its own commitments).
+
+Adding a commissioning model touches two files: an entry in ``MODELS`` here,
+and its name in the ``Commissioning.model`` literal of ``simulator.schema``
+(with any section it needs validated there). Adding an overflow rule is the
+same: an entry in ``OVERFLOW_RULES`` and its name in ``Overflow.rule``.
+Nothing else names a model or a rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from simulator.providers import Pool
-from simulator.scenario import Overflow, Spot
+from simulator import pricing
+from simulator.distributions import Distribution
+from simulator.schema import Overflow, Scenario, Spot
+from simulator.units import DAYS_PER_YEAR
 
-Chooser = Callable[[Sequence[int], Sequence[Pool], int], int | None]
-OverflowRule = Callable[[Pool, Pool, float, float, int, float], bool]
+if TYPE_CHECKING:  # pools are only passed through here; providers imports this module
+    from simulator.providers import Pool
+
+Chooser = Callable[[Sequence[int], Sequence["Pool"], int], int | None]
+"""``(block pools that can serve the referral, all pools, priority class) -> pool or None``."""
+
+CostLines = Callable[[Scenario, float, float], dict[str, float]]
+"""``(scenario, referrals measured, days measured) -> {cost line: GBP}`` a model adds."""
 
 
 def first_with_skill(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
@@ -33,41 +52,153 @@ def shortest_expected_wait(
     return best
 
 
-def no_block(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
-    """spot_only: nothing bought in advance."""
+def no_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, float]:
+    return {}
+
+
+def hub_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, float]:
+    """The lead's triage of every referral and its management fee."""
+    hub = scenario.commissioning.hub
+    assert hub is not None
+    return {
+        "cost_triage": pricing.triage_cost(referrals, hub.triage_hours, hub.triage_rate_per_hour),
+        "cost_fee": pricing.per_year_cost(hub.management_fee_per_year, days),
+    }
+
+
+def no_triage(scenario: Scenario) -> Distribution | None:
     return None
 
 
-CHOOSERS: dict[str, Chooser] = {
-    "single_provider": first_with_skill,
-    "hub": shortest_expected_wait,
-    "spot_only": no_block,
+def hub_triage(scenario: Scenario) -> Distribution | None:
+    """Days the lead takes to triage a referral before routing it (None: same day)."""
+    hub = scenario.commissioning.hub
+    return hub.triage_days if hub is not None else None
+
+
+@dataclass(frozen=True)
+class CommissioningModel:
+    """One way of buying advocacy."""
+
+    buys_block: bool  # builds a pool for each provider in the scenario
+    choose: Chooser
+    triage_days: Callable[[Scenario], Distribution | None]
+    cost_lines: CostLines
+
+
+MODELS: dict[str, CommissioningModel] = {
+    "single_provider": CommissioningModel(True, first_with_skill, no_triage, no_costs),
+    "hub": CommissioningModel(True, shortest_expected_wait, hub_triage, hub_costs),
+    "spot_only": CommissioningModel(False, first_with_skill, no_triage, no_costs),
+}
+
+
+def commissioning_model(scenario: Scenario) -> CommissioningModel:
+    """The registry entry for the scenario's ``commissioning.model``."""
+    return MODELS[scenario.commissioning.model]
+
+
+class Routing(NamedTuple):
+    """What an overflow rule sees when a referral is routed to a block pool."""
+
+    pool: Pool  # the block pool chosen for it
+    spot: Pool  # the spot market
+    now: float  # days
+    hours: float  # the work the referral needs, travel included
+    priority: int  # its priority class (0 first)
+    target_days: float  # days from arrival to its response target
+
+
+class OverflowRule(Protocol):
+    """Decides spot or block for one referral; keeps any state it needs."""
+
+    def to_spot(self, routing: Routing) -> bool:
+        """Send this referral to spot purchase instead of the block pool?"""
+        ...
+
+    def kept(self, routing: Routing) -> None:
+        """The referral stays with the block pool (commit what the rule tracks)."""
+        ...
+
+
+class ExpectedWait:
+    """Spot when the block would miss the target *and* spot is expected sooner.
+
+    Arranging a purchase takes days, so a referral sent to spot that would have
+    been seen sooner in the block gains nothing.
+    """
+
+    def __init__(self, overflow: Overflow, spot: Spot):
+        self.arranging = spot.arrangement_days.expected
+
+    def to_spot(self, routing: Routing) -> bool:
+        wait = routing.pool.expected_wait_days(routing.priority)
+        if wait <= routing.target_days:
+            return False
+        return self.arranging + routing.spot.expected_wait_days(routing.priority) < wait
+
+    def kept(self, routing: Routing) -> None:
+        pass
+
+
+class QueueLength:
+    """Spot when all slots are busy and ``threshold`` referrals already wait ahead.
+
+    The M/M/c/K blocking rule. Under priority triage only those ahead count, so
+    an urgent referral is not sent to spot (and its arrangement delay) behind a
+    queue it would jump.
+    """
+
+    def __init__(self, overflow: Overflow, spot: Spot):
+        assert overflow.threshold is not None
+        self.threshold = overflow.threshold
+
+    def to_spot(self, routing: Routing) -> bool:
+        pool = routing.pool
+        return not pool.free and pool.waiting_ahead(routing.priority) >= self.threshold
+
+    def kept(self, routing: Routing) -> None:
+        pass
+
+
+class BlockHours:
+    """Spot when the contract year's uncommitted block hours cannot cover the referral.
+
+    A referral kept by the block commits its hours to the contract year in which
+    it is routed; commitments start afresh each contract year.
+    """
+
+    def __init__(self, overflow: Overflow, spot: Spot):
+        self.year: dict[Pool, int] = {}
+        self.committed: dict[Pool, float] = {}
+
+    def hours_left(self, pool: Pool, now: float) -> float:
+        """Contracted hours not yet committed in the current contract year."""
+        year = int(now // DAYS_PER_YEAR)
+        if self.year.get(pool, 0) != year:
+            self.year[pool] = year
+            self.committed[pool] = 0.0
+        return pool.plan.contracted_hours_per_year - self.committed.get(pool, 0.0)
+
+    def to_spot(self, routing: Routing) -> bool:
+        return self.hours_left(routing.pool, routing.now) < routing.hours
+
+    def kept(self, routing: Routing) -> None:
+        self.hours_left(routing.pool, routing.now)
+        self.committed[routing.pool] = self.committed.get(routing.pool, 0.0) + routing.hours
+
+
+OVERFLOW_RULES: dict[str, Callable[[Overflow, Spot], OverflowRule] | None] = {
+    "none": None,
+    "expected_wait": ExpectedWait,
+    "queue_length": QueueLength,
+    "block_hours": BlockHours,
 }
 
 
 def overflow_rule(overflow: Overflow, spot: Spot | None) -> OverflowRule | None:
-    """The test ``(pool, spot_pool, now, hours, cls, target_days) -> go to spot?``, or None."""
-    if overflow.rule == "expected_wait":
-        assert spot is not None
-        arranging = spot.arrangement_days.expected
-
-        def would_miss_target(pool, spot_pool, now, hours, cls, target) -> bool:
-            # Spot only when the block would miss the target *and* spot is expected
-            # sooner: arranging a purchase takes days, and a referral sent to spot
-            # that would have been seen sooner in the block gains nothing.
-            wait = pool.expected_wait_days(cls)
-            return wait > target and arranging + spot_pool.expected_wait_days(cls) < wait
-
-        return would_miss_target
-    if overflow.rule == "queue_length":
-        limit = overflow.threshold
-        assert limit is not None
-        # All slots busy and `limit` already waiting ahead of it: the M/M/c/K blocking
-        # rule. Under priority triage only those ahead count, so an urgent referral
-        # is not sent to spot (and its arrangement delay) behind a queue it would jump.
-        return lambda pool, spot_pool, now, hours, cls, target: (
-            not pool.free and sum(pool.waiting_by_class[: cls + 1]) >= limit
-        )
-    if overflow.rule == "block_hours":
-        return lambda pool, spot_pool, now, hours, cls, target: pool.block_hours_left(now) < hours
-    return None
+    """A fresh rule for one replication, or None when nothing overflows."""
+    make = OVERFLOW_RULES[overflow.rule]
+    if make is None or spot is None:
+        return None
+    return make(overflow, spot)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.scenario import DAYS_PER_YEAR, Scenario
+from simulator.commissioning import commissioning_model
+from simulator.schema import Scenario
 from simulator.streams import stream
+from simulator.units import DAYS_PER_YEAR
 
 GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
 
@@ -180,13 +182,9 @@ def _attributes(
     arrangement = (
         spot.arrangement_days.quantile(u) if spot is not None and initial != 1 else np.zeros(n)
     )
-    hub = scenario.commissioning.hub if scenario.commissioning.model == "hub" else None
+    triage_days = commissioning_model(scenario).triage_days(scenario)
     u = uniforms("triage")
-    triage = (
-        hub.triage_days.quantile(u)
-        if hub is not None and hub.triage_days is not None and initial != 1
-        else np.zeros(n)
-    )
+    triage = triage_days.quantile(u) if triage_days is not None and initial != 1 else np.zeros(n)
     return {
         "arrival_day": np.asarray(arrival, dtype=float),
         "type_index": type_index,

@@ -1,22 +1,35 @@
-"""One replication: referrals -> commissioning strategy -> pools -> per-case records.
+"""One replication: referrals -> commissioning model -> pools -> per-referral records.
 
-The model only moves referrals through time. It appends plain values into
-per-referral arrays (no pandas, no logging, no dicts per event) and does no
-file I/O and no aggregation: metrics are computed afterwards from the records.
+``Replication`` is a small scheduler over one method per event in a referral's
+life: ``receive`` (it arrives), ``triage`` (the hub lead's delay, if any),
+``route`` (block pool or spot), ``arrange`` (the spot purchase's delay),
+``join`` (it reaches its pool's queue), ``allocate`` (an advocate takes it),
+``complete`` (the case closes and the slot takes the next referral) and
+``breach`` (the process went ahead without an advocate). Every handler takes
+the referral's index; a delayed handler is scheduled with ``later``.
+
+Why SimPy callbacks and not a process per referral: a timeout whose callback
+is a bound method costs one heap push and one call, where a process costs a
+generator and several events. That keeps the engine faster than an idiomatic
+SimPy model of the same queue (``bench/bench_mmc.py`` measures it).
+
+The model only moves referrals through time: it appends plain values into
+per-referral lists (no pandas, no logging, no dicts per event), does no file
+I/O and no aggregation. Metrics are computed afterwards from the records.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
 
-from simulator.commissioning import CHOOSERS, overflow_rule
+from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_referrals
-from simulator.providers import SPOT, Pool, PoolPlan, plan_pools
-from simulator.scenario import Scenario
+from simulator.providers import SPOT, Level, Pool, PoolPlan, plan_pools
+from simulator.schema import Scenario
 from simulator.workdays import target_day
 
 UNSERVED = -1
@@ -72,199 +85,203 @@ def candidates_by_referral(scenario: Scenario, plans: list[PoolPlan], referrals:
     return [table[key] for key in keys], spot_index
 
 
+def due_days(scenario: Scenario, referrals: Referrals) -> np.ndarray:
+    """Day by which each referral should be allocated (its working-day response target)."""
+    targets = scenario.targets
+    working_days = np.where(
+        referrals.urgent, targets.urgent_working_days, targets.standard_working_days
+    )
+    return target_day(scenario.start_date, referrals.arrival_day, working_days)
+
+
 class Replication:
-    """Wire demand, the commissioning strategy and the pools for one replication."""
+    """One replication's state and the handlers that move referrals through it.
+
+    Per-referral state lives in plain lists indexed by referral; per-pool state
+    in ``Pool``; the waiting list's length and area in a ``Level``.
+    """
 
     def __init__(self, scenario: Scenario, rep: int):
         self.scenario = scenario
         self.rep = rep
-        self.referrals = draw_referrals(scenario, scenario.seed, rep)
+        self.referrals = referrals = draw_referrals(scenario, scenario.seed, rep)
         self.plans = plan_pools(scenario)
+        commissioning = scenario.commissioning
+        self.choose = commissioning_model(scenario).choose
+        self.overflow = overflow_rule(commissioning.overflow, commissioning.spot)
+        self.withdraw_at_deadline = scenario.demand.breach == "withdraw"
+        self.due = due_days(scenario, referrals)
+        self.target_days = (self.due - referrals.arrival_day).tolist()
+        self.candidates, self.spot_index = candidates_by_referral(scenario, self.plans, referrals)
+        self.priority = priority_classes(referrals, commissioning.triage).tolist()
+        self.arrival = referrals.arrival_day.tolist()
+        self.hours = referrals.hours.tolist()
+        self.arrangement = referrals.arrangement_days.tolist()
+        self.deadline = referrals.deadline_day.tolist()
+        self.triage_days = referrals.triage_days.tolist()
+        self.initial = referrals.initial.tolist()
+
+    # --------------------------------------------------------------- scheduling
 
     def run(self) -> Records:
-        scenario, referrals, plans = self.scenario, self.referrals, self.plans
-        commissioning = scenario.commissioning
-        n = len(referrals)
-        env = simpy.Environment()
-        classes = 1 if commissioning.triage == "fifo" else 4
-        pools = [Pool(plan, classes) for plan in plans]
-        candidates, spot_index = candidates_by_referral(scenario, plans, referrals)
-        chooser = CHOOSERS[commissioning.model]
-        overflow = overflow_rule(commissioning.overflow, commissioning.spot)
-        commit_hours = commissioning.overflow.rule == "block_hours"
-        withdraw = scenario.demand.breach == "withdraw"
-
-        targets = scenario.targets
-        working_days = np.where(
-            referrals.urgent, targets.urgent_working_days, targets.standard_working_days
-        )
-        due = target_day(scenario.start_date, referrals.arrival_day, working_days)
-        target_days = (due - referrals.arrival_day).tolist()
-        arrival = referrals.arrival_day.tolist()
-        hours = referrals.hours.tolist()
-        arrangement = referrals.arrangement_days.tolist()
-        deadline = referrals.deadline_day.tolist()
-        initial = referrals.initial.tolist()
-        triage = referrals.triage_days.tolist()
-        priority = priority_classes(referrals, commissioning.triage).tolist()
-
+        """Simulate to the horizon and return the records."""
+        n = len(self.referrals)
         nan = float("nan")
-        pool_of = [UNSERVED] * n
-        queued = [nan] * n
-        allocated = [nan] * n
-        ended = [nan] * n
-        withdrawn = [False] * n
-        listed = [False] * n
-        advocate = [-1] * n
-        waiting_state = [0, 0.0, 0.0]  # waiting now, area, last change
+        self.env = simpy.Environment()
+        classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
+        self.pools = [Pool(plan, classes) for plan in self.plans]
+        self.waiting_list = Level()
+        self.pool_of = [UNSERVED] * n
+        self.queued = [nan] * n
+        self.allocated = [nan] * n
+        self.ended = [nan] * n
+        self.withdrawn = [False] * n
+        self.listed = [False] * n
+        self.advocate = [-1] * n
+        self.env.process(self.arrivals())
+        self.env.run(until=self.scenario.horizon_days)
+        return self.records()
 
-        def change_waiting(delta: int) -> None:
-            now = env.now
-            waiting_state[1] += waiting_state[0] * (now - waiting_state[2])
-            waiting_state[2] = now
-            waiting_state[0] += delta
+    def later(self, days: float, handler: Callable[[int], None], i: int) -> None:
+        """Call ``handler(i)`` after ``days``."""
+        self.env.timeout(days, (handler, i)).callbacks.append(_dispatch)
 
-        def allocate(pool: Pool, i: int) -> None:
-            now = env.now
-            pool.busy_area += pool.open * (now - pool.last_change)
-            pool.last_change = now
-            pool.open += 1
-            advocate[i] = pool.free.pop()
-            allocated[i] = now
-            finish = env.timeout(hours[i] * pool.plan.days_per_hour, i)
-            finish.callbacks.append(completers[pool_of[i]])
-
-        def make_completer(pool: Pool):
-            def complete(event: simpy.events.Timeout) -> None:
-                i = event.value
-                now = env.now
-                ended[i] = now
-                pool.busy_area += pool.open * (now - pool.last_change)
-                pool.last_change = now
-                pool.open -= 1
-                pool.free.append(advocate[i])
-                if pool.waiting:
-                    for queue in pool.queues:
-                        while queue:
-                            j = queue.popleft()
-                            if withdrawn[j]:
-                                continue
-                            pool.waiting -= 1
-                            pool.waiting_by_class[priority[j]] -= 1
-                            change_waiting(-1)
-                            allocate(pool, j)
-                            return
-
-            return complete
-
-        completers = [make_completer(pool) for pool in pools]
-
-        def join(i: int) -> None:
-            """Referral i reaches its pool's queue (now, or after spot arrangement)."""
-            if withdrawn[i]:
-                return
-            pool = pools[pool_of[i]]
-            queued[i] = env.now
-            if pool.free:
-                change_waiting(-1)
-                allocate(pool, i)
-            else:
-                pool.queues[priority[i]].append(i)
-                pool.waiting += 1
-                pool.waiting_by_class[priority[i]] += 1
-
-        def arranged(event: simpy.events.Timeout) -> None:
-            join(event.value)
-
-        def breach(event: simpy.events.Timeout) -> None:
-            i = event.value
-            if not math.isnan(allocated[i]):
-                return  # allocated in time
-            withdrawn[i] = True
-            change_waiting(-1)
-            if not math.isnan(queued[i]):  # in a queue, not in triage or being arranged
-                pool = pools[pool_of[i]]
-                pool.waiting -= 1
-                pool.waiting_by_class[priority[i]] -= 1
-
-        def receive(i: int) -> None:
-            """Referral i arrives: it waits from now, unless nobody can ever serve it."""
-            block, spot_ok = candidates[i]
-            if not block and not spot_ok:
-                return  # nobody in the scenario can serve it: unserved, never on the list
-            listed[i] = True
-            change_waiting(+1)
-            if withdraw and not math.isnan(deadline[i]):
-                env.timeout(max(deadline[i] - env.now, 0.0), i).callbacks.append(breach)
-            if triage[i] > 0:
-                env.timeout(triage[i], i).callbacks.append(triaged)
-            else:
-                route(i)
-
-        def triaged(event: simpy.events.Timeout) -> None:
-            route(event.value)
-
-        def route(i: int) -> None:
-            """Send referral i to a block provider or to spot purchase."""
-            if withdrawn[i]:
-                return  # the process went ahead while it was being triaged
-            block, spot_ok = candidates[i]
-            now = env.now
-            choice = chooser(block, pools, priority[i]) if block else None
-            if (
-                choice is not None
-                and overflow is not None
-                and spot_ok
-                and overflow(
-                    pools[choice], pools[spot_index], now, hours[i], priority[i], target_days[i]
-                )
-            ):
-                choice = None
-            if choice is None:
-                pool_of[i] = spot_index
-                if arrangement[i] > 0:
-                    env.timeout(arrangement[i], i).callbacks.append(arranged)
-                    return
-            else:
-                pool_of[i] = choice
-                if commit_hours:
-                    pools[choice].block_hours_left(now)
-                    pools[choice].committed_hours += hours[i]
-            join(i)
-
-        def referrals_arrive():
-            for i in range(n):
-                if initial[i] == 1:  # open on day 0: straight onto a caseload
-                    receive(i)
-                    continue
+    def arrivals(self) -> Iterator[simpy.events.Timeout]:
+        """Referrals open or waiting on day 0 first, then each at its arrival time."""
+        env, arrival, initial, receive = self.env, self.arrival, self.initial, self.receive
+        for i in range(len(arrival)):
+            if initial[i] != 1:  # open on day 0: straight onto a caseload
                 gap = arrival[i] - env.now
                 if gap > 0:
                     yield env.timeout(gap)
                     arrival[i] = env.now  # the clock's own value: no rounding gap
-                receive(i)
+            receive(i)
 
-        env.process(referrals_arrive())
-        horizon = scenario.horizon_days
-        env.run(until=horizon)
+    # ------------------------------------------------------------------ handlers
 
-        for pool in pools:
-            pool.busy_area += pool.open * (horizon - pool.last_change)
-        waiting_state[1] += waiting_state[0] * (horizon - waiting_state[2])
+    def receive(self, i: int) -> None:
+        """Referral i arrives: it waits from now, unless nobody can ever serve it."""
+        block, spot_ok = self.candidates[i]
+        if not block and not spot_ok:
+            return  # nobody in the scenario can serve it: unserved, never on the list
+        self.listed[i] = True
+        now = self.env.now
+        self.waiting_list.change(now, +1)
+        deadline = self.deadline[i]
+        if self.withdraw_at_deadline and deadline == deadline:  # not NaN
+            self.later(max(deadline - now, 0.0), self.breach, i)
+        self.triage(i)
+
+    def triage(self, i: int) -> None:
+        """The hub lead triages before routing (takes ``triage_days``; none elsewhere)."""
+        if self.triage_days[i] > 0:
+            self.later(self.triage_days[i], self.route, i)
+        else:
+            self.route(i)
+
+    def route(self, i: int) -> None:
+        """Send referral i to the block pool its commissioning model chooses, or to spot."""
+        if self.withdrawn[i]:
+            return  # the process went ahead while it was being triaged
+        block, spot_ok = self.candidates[i]
+        pools = self.pools
+        choice = self.choose(block, pools, self.priority[i]) if block else None
+        if choice is not None and self.overflow is not None:
+            routing = Routing(
+                pools[choice],
+                pools[self.spot_index],
+                self.env.now,
+                self.hours[i],
+                self.priority[i],
+                self.target_days[i],
+            )
+            if spot_ok and self.overflow.to_spot(routing):
+                choice = None
+            else:
+                self.overflow.kept(routing)
+        if choice is None:
+            self.pool_of[i] = self.spot_index
+            self.arrange(i)
+        else:
+            self.pool_of[i] = choice
+            self.join(i)
+
+    def arrange(self, i: int) -> None:
+        """A spot purchase is arranged (a delay drawn per referral) before it can join."""
+        if self.arrangement[i] > 0:
+            self.later(self.arrangement[i], self.join, i)
+        else:
+            self.join(i)
+
+    def join(self, i: int) -> None:
+        """Referral i reaches its pool: a free slot takes it, or it queues by priority."""
+        if self.withdrawn[i]:
+            return
+        pool_index = self.pool_of[i]
+        pool = self.pools[pool_index]
+        now = self.queued[i] = self.env.now
+        if pool.free:
+            self.waiting_list.change(now, -1)
+            self.allocate(pool_index, i)
+        else:
+            pool.enqueue(i, self.priority[i])
+
+    def allocate(self, pool_index: int, i: int) -> None:
+        """An advocate of the pool takes referral i; the case closes after its hours."""
+        env = self.env
+        now = env.now
+        pool = self.pools[pool_index]
+        self.advocate[i] = pool.start_case(now)
+        self.allocated[i] = now
+        # self.later inlined: this is the busiest line of the engine.
+        days = self.hours[i] * pool.days_per_hour
+        env.timeout(days, (self.complete, i)).callbacks.append(_dispatch)
+
+    def complete(self, i: int) -> None:
+        """Case i closes; its slot takes the next referral waiting at that pool."""
+        now = self.env.now
+        self.ended[i] = now
+        pool_index = self.pool_of[i]
+        pool = self.pools[pool_index]
+        pool.end_case(now, self.advocate[i])
+        following = pool.next_waiting(self.withdrawn)
+        if following >= 0:
+            self.waiting_list.change(now, -1)
+            self.allocate(pool_index, following)
+
+    def breach(self, i: int) -> None:
+        """The deadline passed: without an advocate, the referral leaves the list."""
+        if self.allocated[i] == self.allocated[i]:  # not NaN: allocated in time
+            return
+        self.withdrawn[i] = True
+        self.waiting_list.change(self.env.now, -1)
+        if self.queued[i] == self.queued[i]:  # in a queue, not in triage or being arranged
+            self.pools[self.pool_of[i]].drop_waiting(self.priority[i])
+
+    # ------------------------------------------------------------------- records
+
+    def records(self) -> Records:
+        horizon = self.scenario.horizon_days
         return Records(
             rep=self.rep,
-            referrals=replace(referrals, arrival_day=np.asarray(arrival, dtype=float)),
-            target_day=due,
-            pool=np.asarray(pool_of, dtype=np.int64),
-            queued_day=np.asarray(queued, dtype=float),
-            allocated_day=np.asarray(allocated, dtype=float),
-            end_day=np.asarray(ended, dtype=float),
-            withdrawn=np.asarray(withdrawn, dtype=bool),
-            listed=np.asarray(listed, dtype=bool),
-            advocate=np.asarray(advocate, dtype=np.int64),
-            plans=tuple(plans),
-            busy_slot_days=np.array([pool.busy_area for pool in pools]),
-            waiting_days=waiting_state[1],
+            referrals=replace(self.referrals, arrival_day=np.asarray(self.arrival, dtype=float)),
+            target_day=self.due,
+            pool=np.asarray(self.pool_of, dtype=np.int64),
+            queued_day=np.asarray(self.queued, dtype=float),
+            allocated_day=np.asarray(self.allocated, dtype=float),
+            end_day=np.asarray(self.ended, dtype=float),
+            withdrawn=np.asarray(self.withdrawn, dtype=bool),
+            listed=np.asarray(self.listed, dtype=bool),
+            advocate=np.asarray(self.advocate, dtype=np.int64),
+            plans=tuple(self.plans),
+            busy_slot_days=np.array([pool.busy.close(horizon) for pool in self.pools]),
+            waiting_days=self.waiting_list.close(horizon),
         )
+
+
+def _dispatch(event: simpy.events.Timeout) -> None:
+    handler, i = event.value
+    handler(i)
 
 
 def simulate(scenario: Scenario, rep: int) -> Records:

@@ -14,7 +14,7 @@ Accounting rules (also in the README):
 
 from __future__ import annotations
 
-from simulator.scenario import DAYS_PER_YEAR
+from simulator.units import DAYS_PER_YEAR
 
 COST_LINES = (
     "cost_block",

@@ -12,10 +12,11 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from simulator.commissioning import commissioning_model
 from simulator.demand import expected_referrals
-from simulator.scenario import DAYS_PER_YEAR, Scenario
+from simulator.schema import Scenario
+from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
-DAYS_PER_WEEK = 7.0
 SPOT = "spot"
 
 
@@ -65,7 +66,8 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     commissioning = scenario.commissioning
     demand = scenario.demand
     hours_by_type = expected_hours_per_year(scenario)
-    providers = [] if commissioning.model == "spot_only" else list(commissioning.providers)
+    buys_block = commissioning_model(scenario).buys_block
+    providers = list(commissioning.providers) if buys_block else []
     unsized = [p for p in providers if p.advocates is None and p.block_hours_per_year is None]
 
     plans = []
@@ -117,39 +119,100 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     return plans
 
 
+class Level:
+    """A count that changes by steps, and its integral over time (for time averages).
+
+    ``area`` is the integral of ``level`` from 0 to ``since``; ``close`` carries it
+    to a later time. Metrics recompute the same integrals from the case records,
+    and a test checks that the two agree.
+    """
+
+    __slots__ = ("area", "level", "since")
+
+    def __init__(self) -> None:
+        self.level = 0
+        self.area = 0.0
+        self.since = 0.0
+
+    def change(self, now: float, delta: int) -> None:
+        self.area += self.level * (now - self.since)
+        self.since = now
+        self.level += delta
+
+    def close(self, now: float) -> float:
+        """The integral from 0 to ``now``."""
+        self.change(now, 0)
+        return self.area
+
+
 class Pool:
-    """Live state of one pool during a replication."""
+    """Live state of one pool during a replication: free slots, queues and open cases.
+
+    ``busy`` counts open cases and integrates them over time (slot-days), for
+    utilisation; ``start_case`` and ``end_case`` keep it, with the arithmetic of
+    ``Level.change`` written out because they run once per case.
+    A referral withdrawn while queued stays in its deque and is skipped when it
+    comes up (``next_waiting``); the counts are corrected at once (``drop_waiting``).
+    """
 
     __slots__ = (
-        "busy_area",
-        "committed_hours",
-        "contract_year",
+        "busy",
+        "days_per_hour",
         "free",
-        "last_change",
         "mean_case_days",
-        "open",
         "plan",
         "queues",
-        "slots",
-        "waiting",
         "waiting_by_class",
     )
 
     def __init__(self, plan: PoolPlan, classes: int):
         self.plan = plan
-        self.slots = plan.slots
         advocates = max(plan.advocates, 1)
         # One entry per free slot naming its advocate; popping spreads cases evenly.
         self.free = [slot % advocates for slot in reversed(range(plan.slots))]
         self.queues: list[deque[int]] = [deque() for _ in range(classes)]
-        self.waiting = 0
         self.waiting_by_class = [0] * classes
-        self.open = 0
-        self.busy_area = 0.0  # integral of open cases over time (slot-days)
-        self.last_change = 0.0
+        self.busy = Level()  # open cases, and slot-days in use
+        self.days_per_hour = plan.days_per_hour  # read once per case: kept as a plain value
         self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
-        self.contract_year = 0
-        self.committed_hours = 0.0
+
+    def start_case(self, now: float) -> int:
+        """Take a free slot; returns the advocate who holds the case."""
+        busy = self.busy
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level += 1
+        return self.free.pop()
+
+    def end_case(self, now: float, advocate: int) -> None:
+        """Free the slot a case held."""
+        busy = self.busy
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level -= 1
+        self.free.append(advocate)
+
+    def enqueue(self, referral: int, priority_class: int) -> None:
+        self.queues[priority_class].append(referral)
+        self.waiting_by_class[priority_class] += 1
+
+    def drop_waiting(self, priority_class: int) -> None:
+        """A queued referral was withdrawn: it no longer counts as waiting."""
+        self.waiting_by_class[priority_class] -= 1
+
+    def next_waiting(self, withdrawn: list[bool]) -> int:
+        """The next referral to allocate (highest class, then first come), or -1."""
+        for priority_class, queue in enumerate(self.queues):
+            while queue:
+                referral = queue.popleft()
+                if not withdrawn[referral]:
+                    self.waiting_by_class[priority_class] -= 1
+                    return referral
+        return -1
+
+    def waiting_ahead(self, priority_class: int) -> int:
+        """Referrals waiting that would be allocated before one of this class joining now."""
+        return sum(self.waiting_by_class[: priority_class + 1])
 
     def expected_wait_days(self, priority_class: int) -> float:
         """Expected days until a slot frees for a referral of this class joining now.
@@ -159,13 +222,4 @@ class Pool:
         """
         if self.free:
             return 0.0
-        ahead = sum(self.waiting_by_class[: priority_class + 1])
-        return (ahead + 1) * self.mean_case_days / self.slots
-
-    def block_hours_left(self, now: float) -> float:
-        """Contracted hours not yet committed in the current contract year."""
-        year = int(now // DAYS_PER_YEAR)
-        if year != self.contract_year:
-            self.contract_year = year
-            self.committed_hours = 0.0
-        return self.plan.contracted_hours_per_year - self.committed_hours
+        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots

@@ -1,0 +1,429 @@
+"""The scenario schema: every field of a scenario file, its type, limits and meaning.
+
+A scenario is an immutable, validated value (pydantic v2, unknown keys
+forbidden, no NaN or inf). Reading files, ``extends:``, and the wording of
+errors are in ``simulator.scenario``. Nothing here imports SimPy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ruamel.yaml import YAML
+
+from simulator.distributions import Distribution
+
+Share = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+SHARE_TOLERANCE = 1e-6
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, validate_default=True
+    )
+
+
+class Population(_Model):
+    """Referral rate derived from the local population (the Care Act funnel)."""
+
+    adults: NonNegative = Field(description="Adults (18+) in the authority.")
+    assessment_rate: Share = Field(
+        description="Share of adults who have a needs assessment, review or safeguarding "
+        "enquiry in a year."
+    )
+    substantial_difficulty_share: Share = Field(
+        description="Share of those with substantial difficulty in being involved."
+    )
+    no_appropriate_individual_share: Share = Field(
+        description="Share of those with no appropriate individual to support them."
+    )
+    referral_propensity: Share = Field(
+        default=1.0, description="Share of eligible people actually referred (practice)."
+    )
+
+    @property
+    def referrals_per_year(self) -> float:
+        return (
+            self.adults
+            * self.assessment_rate
+            * self.substantial_difficulty_share
+            * self.no_appropriate_individual_share
+            * self.referral_propensity
+        )
+
+
+class Shock(_Model):
+    """A multiplier on the referral rate over a range of days (case law, a flood)."""
+
+    start_day: NonNegative = Field(description="First day of the shock.")
+    end_day: NonNegative = Field(description="Day the shock ends (exclusive).")
+    multiplier: NonNegative = Field(description="Referral rate multiplier while it lasts.")
+    label: str = Field(default="", description="What the shock stands for.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shock:
+        if self.end_day <= self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) must be after start_day ({self.start_day})")
+        return self
+
+
+class AdvocacyType(_Model):
+    """One advocacy type in the demand mix (Care Act, IMCA, IMHA, RPR, ...)."""
+
+    share: Share = Field(description="Share of referrals of this type; the mix sums to 1.")
+    hours: Distribution = Field(description="Hours of advocacy work a referral needs.")
+    statutory: bool = Field(default=True, description="Statutory types go first under triage.")
+    urgent_share: Share | None = Field(
+        default=None, description="Share urgent for this type; demand.urgent_share when omitted."
+    )
+
+
+class Locality(_Model):
+    """Where referrals live, which sets travel."""
+
+    share: Share = Field(description="Share of referrals in this locality; shares sum to 1.")
+    miles_per_case: Distribution = Field(description="Miles travelled per case.")
+
+
+class Demand(_Model):
+    """Referrals: how many, when, and what each needs."""
+
+    referrals_per_year: NonNegative | None = Field(
+        default=None, description="Base referral rate per year (or give population)."
+    )
+    population: Population | None = Field(
+        default=None, description="Derive the base rate from population instead."
+    )
+    growth_per_year: float = Field(
+        default=0.0, gt=-1, description="Compound growth of the rate per year, e.g. 0.05."
+    )
+    seasonality: list[Positive] | None = Field(
+        default=None,
+        description="12 monthly multipliers (January first) that average 1.",
+    )
+    shocks: list[Shock] = Field(default_factory=list, description="Temporary rate multipliers.")
+    urgent_share: Share = Field(default=0.0, description="Share of referrals that are urgent.")
+    arrivals: Literal["poisson", "deterministic"] = Field(
+        default="poisson",
+        description="poisson: random arrivals; deterministic: evenly spread by the rate.",
+    )
+    mix: dict[str, AdvocacyType] = Field(
+        min_length=1, description="Advocacy types by label; shares sum to 1."
+    )
+    needs: dict[str, Share] = Field(
+        default_factory=dict,
+        description="Specialist needs by label (e.g. bsl: 0.02); a referral has at most one, "
+        "so shares sum to 1 or less.",
+    )
+    localities: dict[str, Locality] = Field(
+        default_factory=dict, description="Localities by label; shares sum to 1."
+    )
+    travel_mph: Positive = Field(
+        default=20.0,
+        description="Average travel speed: miles / travel_mph hours are added to each case.",
+    )
+    initial_waiting_list: int = Field(
+        default=0, ge=0, description="Referrals already waiting on day 0."
+    )
+    initial_open_cases: int = Field(
+        default=0, ge=0, description="Cases already open with providers on day 0."
+    )
+    deadline_days: Distribution | None = Field(
+        default=None,
+        description="Days until the process goes ahead without an advocate (a breach).",
+    )
+    breach: Literal["keep", "withdraw"] = Field(
+        default="keep",
+        description="keep: a breached referral is still allocated later; withdraw: it leaves "
+        "the list.",
+    )
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Demand:
+        if (self.referrals_per_year is None) == (self.population is None):
+            raise ValueError("give exactly one of referrals_per_year or population")
+        return self
+
+    @field_validator("mix")
+    @classmethod
+    def _mix_sums_to_one(cls, mix: dict[str, AdvocacyType]) -> dict[str, AdvocacyType]:
+        _check_sum([t.share for t in mix.values()], exact=True)
+        return mix
+
+    @field_validator("needs")
+    @classmethod
+    def _needs_at_most_one(cls, needs: dict[str, float]) -> dict[str, float]:
+        _check_sum(list(needs.values()), exact=False)
+        return needs
+
+    @field_validator("localities")
+    @classmethod
+    def _localities_sum_to_one(cls, localities: dict[str, Locality]) -> dict[str, Locality]:
+        if localities:
+            _check_sum([loc.share for loc in localities.values()], exact=True)
+        return localities
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_months(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        if len(value) != 12:
+            raise ValueError(f"needs 12 monthly multipliers (got {len(value)})")
+        mean = sum(value) / 12
+        if abs(mean - 1) > 0.005:
+            raise ValueError(f"the 12 multipliers must average 1 (they average {mean:.4f})")
+        return value
+
+    @property
+    def base_referrals_per_year(self) -> float:
+        if self.referrals_per_year is not None:
+            return self.referrals_per_year
+        assert self.population is not None
+        return self.population.referrals_per_year
+
+    @property
+    def mean_travel_hours(self) -> float:
+        """Mean travel hours a case adds (miles at ``travel_mph``)."""
+        miles = sum(loc.share * loc.miles_per_case.expected for loc in self.localities.values())
+        return miles / self.travel_mph
+
+    def mean_hours_per_case(self, types: list[str] | None = None) -> float:
+        """Mean hours a referral (of the given types; all when None) needs, travel included."""
+        chosen = [self.mix[t] for t in (types if types is not None else self.mix)]
+        total_share = sum(t.share for t in chosen)
+        if not chosen or total_share == 0:
+            return self.mean_hours_per_case()
+        work = sum(t.share * t.hours.expected for t in chosen) / total_share
+        return work + self.mean_travel_hours
+
+
+def _check_sum(shares: list[float], *, exact: bool) -> None:
+    total = sum(shares)
+    if exact and abs(total - 1) > SHARE_TOLERANCE:
+        raise ValueError(f"shares must sum to 1 (they sum to {total:g})")
+    if not exact and total > 1 + SHARE_TOLERANCE:
+        raise ValueError(f"shares must sum to 1 or less (they sum to {total:g})")
+
+
+class Targets(_Model):
+    """Response targets from the service specification, in working days (Mon-Fri)."""
+
+    urgent_working_days: int = Field(
+        default=1, ge=0, description="Urgent referrals allocated within this many working days."
+    )
+    standard_working_days: int = Field(
+        default=5, ge=0, description="Standard referrals allocated within this many working days."
+    )
+
+
+class Overflow(_Model):
+    """When a referral goes to spot purchase instead of the block provider's queue."""
+
+    rule: Literal["none", "expected_wait", "queue_length", "block_hours"] = Field(
+        default="none",
+        description="none | expected_wait (the block would miss its target and spot is "
+        "expected sooner) | queue_length (threshold already waiting) | block_hours (the "
+        "contract year's hours are spent).",
+    )
+    threshold: int | None = Field(
+        default=None,
+        ge=0,
+        description="With queue_length: go to spot when all slots are busy and this many "
+        "referrals already wait ahead of it (all of them under fifo triage).",
+    )
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Overflow:
+        if self.rule == "queue_length" and self.threshold is None:
+            raise ValueError("rule queue_length needs threshold")
+        if self.rule != "queue_length" and self.threshold is not None:
+            raise ValueError(f"threshold only applies to rule queue_length (rule is {self.rule})")
+        return self
+
+
+class Provider(_Model):
+    """An advocacy provider under a block contract (or a hub partner)."""
+
+    name: str = Field(min_length=1, description="Provider name, as it appears in results.")
+    advocates: float | None = Field(
+        default=None,
+        gt=0,
+        description="Advocates (full-time equivalents); or give block_hours_per_year; or "
+        "neither, and the block is sized by block_share.",
+    )
+    block_hours_per_year: Positive | None = Field(
+        default=None, description="Contracted casework hours per year."
+    )
+    hours_per_week: Positive = Field(default=37.5, description="Hours an advocate works a week.")
+    productive_share: Share = Field(
+        default=0.7, description="Share of those hours spent on casework (travel included)."
+    )
+    caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
+    skills: list[str] = Field(
+        min_length=1, description="Advocacy types and specialist needs this provider serves."
+    )
+    block_rate_per_hour: NonNegative = Field(
+        default=40.0, description="GBP per contracted hour, paid whether used or not."
+    )
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Provider:
+        if self.advocates is not None and self.block_hours_per_year is not None:
+            raise ValueError("give advocates or block_hours_per_year, not both")
+        if self.productive_share == 0:
+            raise ValueError("productive_share must be above 0")
+        return self
+
+    @property
+    def case_hours_per_week(self) -> float:
+        """Hours a week one open case receives: the rate at which a slot works."""
+        return self.hours_per_week * self.productive_share / self.caseload_cap
+
+
+class Spot(_Model):
+    """Spot purchase: cases bought by the hour from a market of finite capacity."""
+
+    rate_per_hour: NonNegative = Field(default=45.0, description="GBP per hour used (incl. VAT).")
+    mileage_rate: NonNegative = Field(default=0.45, description="GBP per mile travelled.")
+    arrangement_days: Distribution = Field(
+        default={"dist": "fixed", "mean": 5.0},
+        description="Days to find a provider and agree funding, per purchase.",
+    )
+    market_advocates: float = Field(
+        default=10, gt=0, description="Advocates available to the authority on the spot market."
+    )
+    caseload_cap: int = Field(default=20, ge=1, description="Open cases a spot advocate holds.")
+    hours_per_week: Positive = Field(default=37.5, description="Hours a spot advocate works.")
+    productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    skills: list[str] | None = Field(
+        default=None, description="What the market can serve; everything when omitted."
+    )
+
+    @property
+    def case_hours_per_week(self) -> float:
+        return self.hours_per_week * self.productive_share / self.caseload_cap
+
+
+class Hub(_Model):
+    """The lead provider's single point of access."""
+
+    triage_hours: NonNegative = Field(default=0.5, description="Lead's hours per referral.")
+    triage_days: Distribution | None = Field(
+        default=None,
+        description="Days from referral to routing while the lead triages (none: same day).",
+    )
+    triage_rate_per_hour: NonNegative = Field(default=40.0, description="GBP per triage hour.")
+    management_fee_per_year: NonNegative = Field(default=0.0, description="GBP per year.")
+
+
+class Commissioning(_Model):
+    """How the authority buys advocacy."""
+
+    model: Literal["single_provider", "hub", "spot_only"] = Field(
+        description="single_provider | hub | spot_only."
+    )
+    block_share: float = Field(
+        default=1.0,
+        ge=0,
+        le=1.5,
+        description="Block size as a share of expected demand hours (ignored by spot_only).",
+    )
+    triage: Literal["fifo", "priority"] = Field(
+        default="fifo",
+        description="fifo, or priority: urgent first, then statutory (non-preemptive).",
+    )
+    overflow: Overflow = Field(default_factory=Overflow, description="When to buy spot.")
+    providers: list[Provider] = Field(
+        default_factory=list, description="Block providers (hub: lead first, then partners)."
+    )
+    spot: Spot | None = Field(default=None, description="Spot purchase; none when omitted.")
+    hub: Hub | None = Field(default=None, description="Hub triage and fee (model hub).")
+
+    @model_validator(mode="after")
+    def _model_fits(self) -> Commissioning:
+        if self.model == "spot_only":
+            if self.spot is None:
+                raise ValueError("model spot_only needs a spot section")
+        elif not self.providers:
+            raise ValueError(f"model {self.model} needs at least one provider")
+        if self.model == "hub" and self.hub is None:
+            raise ValueError("model hub needs a hub section")
+        if self.overflow.rule != "none" and self.spot is None:
+            raise ValueError(f"overflow rule {self.overflow.rule} needs a spot section")
+        names = [p.name for p in self.providers]
+        if len(set(names)) != len(names) or "spot" in names:
+            raise ValueError("provider names must be unique and not 'spot'")
+        return self
+
+
+class Workshops(_Model):
+    """Self-advocacy workshops: a cost line with an optional, assumed effect on demand."""
+
+    per_year: NonNegative = Field(default=0.0, description="Sessions a year.")
+    price: NonNegative = Field(default=225.0, description="GBP per 2.5-hour session.")
+    participants: int = Field(default=10, ge=0, description="People per session (8 to 12).")
+    assumed_referral_reduction: Share = Field(
+        default=0.0,
+        description="ASSUMPTION: share by which workshops cut the referral rate (0: no effect).",
+    )
+
+
+class Scenario(_Model):
+    """One commissioning scenario: demand, targets and how advocacy is bought."""
+
+    name: str = Field(min_length=1, description="Scenario name, used in results.")
+    description: str = Field(default="", description="What the scenario stands for.")
+    assumptions: list[str] = Field(
+        default_factory=list, description="Assumptions shown in the report header."
+    )
+    horizon_days: Positive = Field(description="Days simulated in one replication.")
+    warm_up_days: NonNegative = Field(
+        default=0.0, description="Days discarded from every figure at the start."
+    )
+    replications: int = Field(default=50, ge=1, description="Replications to run.")
+    seed: int = Field(default=42, ge=0, description="Root seed for every random stream.")
+    start_date: dt.date = Field(
+        default=dt.date(2026, 4, 6),
+        strict=False,
+        description="Calendar date of day 0: sets weekdays (working-day targets) and months.",
+    )
+    demand: Demand
+    targets: Targets = Field(default_factory=Targets)
+    commissioning: Commissioning
+    workshops: Workshops | None = Field(default=None, description="Optional workshops.")
+
+    @model_validator(mode="after")
+    def _warm_up(self) -> Scenario:
+        if self.warm_up_days >= self.horizon_days:
+            raise ValueError(
+                f"warm_up_days ({self.warm_up_days}) must be below horizon_days "
+                f"({self.horizon_days})"
+            )
+        return self
+
+    @property
+    def measured_days(self) -> float:
+        return self.horizon_days - self.warm_up_days
+
+    def to_plain(self) -> dict[str, Any]:
+        """The resolved scenario as plain data (what ``scenario.resolved.yaml`` holds)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def to_yaml(self) -> str:
+        stream = io.StringIO()
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+        yaml.dump(self.to_plain(), stream)
+        return stream.getvalue()
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: the same scenario gives the same hash."""
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
