@@ -1,6 +1,6 @@
 """Plotly figures for the report: a DataFrame in, a Figure out.
 
-Labels and units come from the one metric registry in ``metrics.METRICS``.
+Labels and units come from the one metric registry in ``vocabulary.METRICS``.
 Hover text speaks in plain units (GBP, days, people). No SimPy here.
 """
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from simulator.metrics import METRICS
 from simulator.pricing import COST_LINES
+from simulator.vocabulary import METRICS
 
 PALETTE = ["#1f5fa8", "#d9822b", "#2a9d8f", "#b5179e", "#6a4c93", "#8d99ae", "#e63946", "#588157"]
 LAYOUT = dict(
@@ -50,11 +50,11 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
         if not per_year.any():
             continue
         figure.add_bar(
-            name=METRICS[line][0],
+            name=METRICS[line].label,
             x=scenarios,
             y=per_year.round(2).tolist(),
             marker_color=PALETTE[index % len(PALETTE)],
-            hovertemplate="%{x}<br>" + METRICS[line][0] + ": GBP %{y:,.0f} a year<extra></extra>",
+            hovertemplate=f"%{{x}}<br>{METRICS[line].label}: GBP %{{y:,.0f}} a year<extra></extra>",
         )
     figure.update_layout(
         title="Cost per year by line (mean over replications)",

@@ -10,53 +10,23 @@ caseload and the costs, but not in ``referrals`` or the waits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from simulator import pricing
+from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.providers import SPOT
-from simulator.scenario import Scenario
+from simulator.schema import Scenario
+from simulator.units import DAYS_PER_WEEK
+from simulator.vocabulary import METRICS, Route, Status, labels
 
-# One registry of metric -> (label, unit) used by tables and charts alike.
-METRICS: dict[str, tuple[str, str]] = {
-    "referrals": ("Referrals", "referrals"),
-    "wait_mean_days": ("Mean wait to allocation", "days"),
-    "wait_median_days": ("Median wait to allocation", "days"),
-    "wait_p90_days": ("90th percentile wait", "days"),
-    "wait_p95_days": ("95th percentile wait", "days"),
-    "within_target_share": ("Allocated within target", "share"),
-    "breaches": ("Breaches (process went ahead without an advocate)", "referrals"),
-    "unserved": ("Unserved referrals", "referrals"),
-    "withdrawn": ("Withdrawn after a breach", "referrals"),
-    "waiting_list_end": ("Waiting list at end", "referrals"),
-    "waiting_list_peak": ("Waiting list at its peak", "referrals"),
-    "waiting_list_mean": ("Waiting list, time average", "referrals"),
-    "block_utilisation": ("Block utilisation", "share"),
-    "block_hours_contracted": ("Block hours contracted", "hours"),
-    "block_hours_used": ("Block hours used", "hours"),
-    "block_hours_unused": ("Block hours paid for and unused", "hours"),
-    "cost_block_unused": ("Cost of unused block hours", "GBP"),
-    "spot_cases": ("Spot cases bought", "cases"),
-    "spot_hours": ("Spot hours bought", "hours"),
-    "hours_delivered": ("Advocacy hours delivered", "hours"),
-    "cost_block": ("Block contract", "GBP"),
-    "cost_spot_hours": ("Spot hours", "GBP"),
-    "cost_mileage": ("Spot mileage", "GBP"),
-    "cost_triage": ("Hub triage", "GBP"),
-    "cost_fee": ("Hub management fee", "GBP"),
-    "cost_workshops": ("Self-advocacy workshops", "GBP"),
-    "workshop_places": ("Self-advocacy workshop places", "people"),
-    "cost_total": ("Total cost", "GBP"),
-    "cost_total_per_year": ("Total cost per year", "GBP per year"),
-    "cost_per_referral": ("Cost per referral", "GBP"),
-    "cost_per_hour_delivered": ("Cost per hour delivered", "GBP per hour"),
-}
-
-STATUSES = ("completed", "open", "waiting", "unserved")
 SUMMARY_COLUMNS = ["scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"]
+Row = tuple[str, str, float]  # (metric, group, value) of one replication
+STATUSES = tuple(labels(Status))
 
 
 def _labels(scenario: Scenario) -> tuple[list[str], list[str], list[str]]:
@@ -65,11 +35,15 @@ def _labels(scenario: Scenario) -> tuple[list[str], list[str], list[str]]:
 
 
 def status_codes(records: Records) -> np.ndarray:
-    """Index into STATUSES for every referral: exactly one end state each."""
+    """A ``Status`` for every referral: exactly one end state each."""
     allocated = ~np.isnan(records.allocated_day)
     completed = allocated & ~np.isnan(records.end_day)
     unserved = ~records.listed | (records.withdrawn & ~allocated)
-    return np.select([completed, allocated, unserved], [0, 1, 3], default=2).astype(np.int8)
+    return np.select(
+        [completed, allocated, unserved],
+        [Status.COMPLETED, Status.OPEN, Status.UNSERVED],
+        default=Status.WAITING,
+    ).astype(np.int8)
 
 
 def breached(records: Records, horizon: float) -> np.ndarray:
@@ -92,12 +66,16 @@ def case_cost(records: Records, spot_mileage_rate: float) -> np.ndarray:
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
 
 
+def _route(plan) -> Route:
+    return Route.SPOT if plan.name == SPOT else Route.BLOCK
+
+
 def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
     """One replication's case columns as plain arrays (codes for labelled columns)."""
     ref = records.referrals
     n = len(ref)
     spot = scenario.commissioning.spot
-    route_codes = np.array([1 if p.name == SPOT else 0 for p in records.plans] + [-1])
+    route_codes = np.array([_route(p) for p in records.plans] + [-1])
     allocated = records.allocated_day
     return {
         "rep": np.full(n, records.rep, dtype=np.int32),
@@ -134,16 +112,16 @@ def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
     parts = [_case_columns(records, scenario) for records in all_records]
     frame = pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
     types, needs, localities = _labels(scenario)
-    labels = {
+    categories_of = {
         "type": types,
         "need": needs,
         "locality": localities,
         "carried_over": ["open", "waiting"],
-        "route": ["block", "spot"],
+        "route": labels(Route),
         "provider": [p.name for p in all_records[0].plans],
-        "status": list(STATUSES),
+        "status": labels(Status),
     }
-    for column, categories in labels.items():  # code -1 becomes null
+    for column, categories in categories_of.items():  # code -1 becomes null
         codes = frame[column].to_numpy() if categories else np.full(len(frame), -1)
         frame[column] = pd.Categorical.from_codes(codes, categories)
     frame["advocate"] = frame["advocate"].astype("Int32").mask(frame["advocate"] < 0)
@@ -236,164 +214,203 @@ def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int, str, str, float]]:
-    """Every figure of one replication as ``(rep, metric, group, value)`` rows."""
-    start, end = scenario.warm_up_days, scenario.horizon_days
-    days = end - start
-    ref = records.referrals
-    rep = records.rep
-    rows: list[tuple[int, str, str, float]] = []
-    status = status_codes(records)
-    is_breached = breached(records, end)
-    allocated = ~np.isnan(records.allocated_day)
-    wait = records.allocated_day - ref.arrival_day
-    measured = (ref.arrival_day >= start) & (ref.initial == 0)
-    in_time = allocated & (records.allocated_day <= records.target_day)
-    known = allocated | (records.target_day < end) | (status == 3)
+@dataclass(frozen=True)
+class _Cases:
+    """What the per-group figures of one replication need, computed once."""
 
-    def case_rows(group: str, mask: np.ndarray) -> None:
-        m = measured & mask
-        waits = wait[m & allocated]
-        decided = m & known
-        quantiles = np.percentile(waits, [50, 90, 95]) if len(waits) else [np.nan] * 3
-        rows.extend(
-            [
-                (rep, "referrals", group, float(m.sum())),
-                (rep, "wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
-                (rep, "wait_median_days", group, float(quantiles[0])),
-                (rep, "wait_p90_days", group, float(quantiles[1])),
-                (rep, "wait_p95_days", group, float(quantiles[2])),
-                (
-                    rep,
-                    "within_target_share",
-                    group,
-                    float((decided & in_time).sum() / decided.sum()) if decided.any() else np.nan,
-                ),
-                (rep, "breaches", group, float((m & is_breached).sum())),
-                (rep, "unserved", group, float((m & (status == 3)).sum())),
-                (rep, "withdrawn", group, float((m & records.withdrawn).sum())),
-            ]
+    measured: np.ndarray  # arrived in the measured window (not carried over)
+    allocated: np.ndarray
+    wait: np.ndarray
+    decided: np.ndarray  # allocated, or its target has passed, or unserved
+    in_time: np.ndarray
+    breached: np.ndarray
+    unserved: np.ndarray
+    withdrawn: np.ndarray
+
+    @classmethod
+    def of(cls, records: Records, scenario: Scenario, status: np.ndarray) -> _Cases:
+        start, end = scenario.warm_up_days, scenario.horizon_days
+        ref = records.referrals
+        allocated = ~np.isnan(records.allocated_day)
+        unserved = status == Status.UNSERVED
+        return cls(
+            measured=(ref.arrival_day >= start) & (ref.initial == 0),
+            allocated=allocated,
+            wait=records.allocated_day - ref.arrival_day,
+            decided=allocated | (records.target_day < end) | unserved,
+            in_time=allocated & (records.allocated_day <= records.target_day),
+            breached=breached(records, end),
+            unserved=unserved,
+            withdrawn=records.withdrawn,
         )
 
+    def rows(self, group: str, mask: np.ndarray) -> list[Row]:
+        """Referrals, waits, the share within target, breaches and unserved in one group."""
+        m = self.measured & mask
+        waits = self.wait[m & self.allocated]
+        decided = m & self.decided
+        quantiles = np.percentile(waits, [50, 90, 95]) if len(waits) else [np.nan] * 3
+        within = (decided & self.in_time).sum() / decided.sum() if decided.any() else np.nan
+        return [
+            ("referrals", group, float(m.sum())),
+            ("wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
+            ("wait_median_days", group, float(quantiles[0])),
+            ("wait_p90_days", group, float(quantiles[1])),
+            ("wait_p95_days", group, float(quantiles[2])),
+            ("within_target_share", group, float(within)),
+            ("breaches", group, float((m & self.breached).sum())),
+            ("unserved", group, float((m & self.unserved).sum())),
+            ("withdrawn", group, float((m & self.withdrawn).sum())),
+        ]
+
+
+def _block_and_spot(records: Records) -> tuple[list[int], list[int]]:
+    block = [i for i, p in enumerate(records.plans) if p.name != SPOT]
+    return block, [i for i, p in enumerate(records.plans) if p.name == SPOT]
+
+
+def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list[Row]:
+    """Referrals, waits, targets, breaches and unserved: overall and in every group."""
+    cases = _Cases.of(records, scenario, status)
+    ref = records.referrals
     types, needs, localities = _labels(scenario)
-    everyone = np.ones(len(ref), dtype=bool)
-    case_rows("all", everyone)
-    for index, label in enumerate(types):
-        case_rows(f"type={label}", ref.type_index == index)
+    groups: list[tuple[str, np.ndarray]] = [("all", np.ones(len(ref), dtype=bool))]
+    groups += [(f"type={label}", ref.type_index == i) for i, label in enumerate(types)]
     if needs:
-        case_rows("need=none", ref.need_index == -1)
-        for index, label in enumerate(needs):
-            case_rows(f"need={label}", ref.need_index == index)
-    for index, label in enumerate(localities):
-        case_rows(f"locality={label}", ref.locality_index == index)
-    case_rows("urgency=urgent", ref.urgent)
-    case_rows("urgency=standard", ~ref.urgent)
+        groups.append(("need=none", ref.need_index == -1))
+        groups += [(f"need={label}", ref.need_index == i) for i, label in enumerate(needs)]
+    groups += [(f"locality={label}", ref.locality_index == i) for i, label in enumerate(localities)]
+    groups += [("urgency=urgent", ref.urgent), ("urgency=standard", ~ref.urgent)]
+    block, spot = _block_and_spot(records)
+    if block:
+        groups.append(("route=block", np.isin(records.pool, block)))
+    if spot:
+        groups.append(("route=spot", np.isin(records.pool, spot)))
+    groups += [(f"provider={records.plans[i].name}", records.pool == i) for i in block]
+    return [row for group, mask in groups for row in cases.rows(group, mask)]
 
-    plans = records.plans
-    block_pools = [i for i, p in enumerate(plans) if p.name != SPOT]
-    spot_pools = [i for i, p in enumerate(plans) if p.name == SPOT]
-    if block_pools:
-        case_rows("route=block", np.isin(records.pool, block_pools))
-    if spot_pools:
-        case_rows("route=spot", np.isin(records.pool, spot_pools))
-    for index in block_pools:
-        case_rows(f"provider={plans[index].name}", records.pool == index)
 
-    # The waiting list over the measured window.
+def waiting_list_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list[Row]:
+    """The waiting list over the measured window: at the end, at its peak, on average."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
     times, levels = waiting_list(records)
     window_levels = levels[(times > start) & (times < end)]
     at_start = level_at(times, levels, np.array([start]))[0]
-    rows.append((rep, "waiting_list_end", "all", float((status == 2).sum())))
-    rows.append((rep, "waiting_list_peak", "all", float(max([at_start, *window_levels.tolist()]))))
-    rows.append((rep, "waiting_list_mean", "all", step_area(times, levels, start, end) / days))
+    return [
+        ("waiting_list_end", "all", float((status == Status.WAITING).sum())),
+        ("waiting_list_peak", "all", float(max([at_start, *window_levels.tolist()]))),
+        ("waiting_list_mean", "all", step_area(times, levels, start, end) / (end - start)),
+    ]
 
-    # Block capacity: contracted, used, unused.
+
+def block_rows(records: Records, scenario: Scenario) -> list[Row]:
+    """Block hours contracted, used and unused, utilisation and cost: per provider and all."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    days = end - start
+    rows: list[Row] = []
     contracted_total = used_total = unused_cost_total = 0.0
-    cost_block = 0.0
-    for index in block_pools:
-        plan = plans[index]
+    block, _ = _block_and_spot(records)
+    for index in block:
+        plan = records.plans[index]
         contracted = plan.contracted_hours_per_year * pricing.years(days)
-        used = busy_slot_days(records, index, start, end) * plan.case_hours_per_week / 7.0
+        used = busy_slot_days(records, index, start, end) * plan.case_hours_per_week / DAYS_PER_WEEK
         unused = max(contracted - used, 0.0)
-        cost = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
         group = f"provider={plan.name}"
-        rows.extend(
-            [
-                (rep, "block_hours_contracted", group, contracted),
-                (rep, "block_hours_used", group, used),
-                (rep, "block_hours_unused", group, unused),
-                (rep, "block_utilisation", group, used / contracted if contracted else np.nan),
-                (rep, "cost_block", group, cost),
-                (rep, "cost_block_unused", group, unused * plan.rate_per_hour),
-            ]
-        )
+        rows += [
+            ("block_hours_contracted", group, contracted),
+            ("block_hours_used", group, used),
+            ("block_hours_unused", group, unused),
+            ("block_utilisation", group, used / contracted if contracted else np.nan),
+            ("cost_block", group, pricing.block_cost(
+                plan.contracted_hours_per_year, plan.rate_per_hour, days)),
+            ("cost_block_unused", group, unused * plan.rate_per_hour),
+        ]  # fmt: skip
         contracted_total += contracted
         used_total += used
         unused_cost_total += unused * plan.rate_per_hour
-        cost_block += cost
-    if block_pools:
-        rows.extend(
-            [
-                (rep, "block_hours_contracted", "all", contracted_total),
-                (rep, "block_hours_used", "all", used_total),
-                (rep, "block_hours_unused", "all", max(contracted_total - used_total, 0.0)),
-                (
-                    rep,
-                    "block_utilisation",
-                    "all",
-                    used_total / contracted_total if contracted_total else np.nan,
-                ),
-                (rep, "cost_block_unused", "all", unused_cost_total),
-            ]
-        )
+    if block:
+        utilisation = used_total / contracted_total if contracted_total else np.nan
+        rows += [
+            ("block_hours_contracted", "all", contracted_total),
+            ("block_hours_used", "all", used_total),
+            ("block_hours_unused", "all", max(contracted_total - used_total, 0.0)),
+            ("block_utilisation", "all", utilisation),
+            ("cost_block_unused", "all", unused_cost_total),
+        ]
+    return rows
 
-    # Spot purchases: bought when allocated within the measured window.
+
+def spot_bought(records: Records, scenario: Scenario) -> np.ndarray:
+    """Spot cases bought in the measured window: a case is bought when it is allocated."""
+    _, spot = _block_and_spot(records)
+    allocated_day = records.allocated_day
+    bought = np.isin(records.pool, spot) & ~np.isnan(allocated_day)
+    return (
+        bought & (allocated_day >= scenario.warm_up_days) & (allocated_day < scenario.horizon_days)
+    )
+
+
+def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
+    bought = spot_bought(records, scenario)
+    return [
+        ("spot_cases", "all", float(bought.sum())),
+        ("spot_hours", "all", float(records.referrals.hours[bought].sum())),
+    ]
+
+
+def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]):
+    """Every cost line, their total, and cost per year, per referral and per hour delivered.
+
+    ``figures`` holds the replication's other figures by ``(metric, group)``.
+    """
+    days = scenario.horizon_days - scenario.warm_up_days
     spot = scenario.commissioning.spot
-    bought = np.isin(records.pool, spot_pools) & allocated
-    bought &= (records.allocated_day >= start) & (records.allocated_day < end)
-    spot_hours = float(ref.hours[bought].sum())
-    spot_miles = float(ref.miles[bought].sum())
-    rows.append((rep, "spot_cases", "all", float(bought.sum())))
-    rows.append((rep, "spot_hours", "all", spot_hours))
-
-    referrals = float(measured.sum())
-    hub = scenario.commissioning.hub if scenario.commissioning.model == "hub" else None
     workshops = scenario.workshops
+    referrals = figures["referrals", "all"]
+    spot_hours = figures["spot_hours", "all"]
+    spot_miles = float(records.referrals.miles[spot_bought(records, scenario)].sum())
+    cost_block = 0.0
+    for (metric, group), value in figures.items():
+        if metric == "cost_block" and group.startswith("provider="):
+            cost_block += value
     lines = {
         "cost_block": cost_block,
         "cost_spot_hours": pricing.spot_hours_cost(spot_hours, spot.rate_per_hour) if spot else 0.0,
         "cost_mileage": pricing.mileage_cost(spot_miles, spot.mileage_rate) if spot else 0.0,
-        "cost_triage": (
-            pricing.triage_cost(referrals, hub.triage_hours, hub.triage_rate_per_hour)
-            if hub
-            else 0.0
-        ),
-        "cost_fee": pricing.per_year_cost(hub.management_fee_per_year, days) if hub else 0.0,
+        "cost_triage": 0.0,
+        "cost_fee": 0.0,
         "cost_workshops": (
             pricing.workshop_cost(workshops.per_year, workshops.price, days) if workshops else 0.0
         ),
     }
+    lines.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     cost_total = pricing.total(lines)
-    delivered = used_total + spot_hours
-    rows.extend((rep, name, "all", value) for name, value in lines.items())
+    delivered = figures.get(("block_hours_used", "all"), 0.0) + spot_hours
+    rows: list[Row] = [(name, "all", value) for name, value in lines.items()]
     if workshops:
         places = workshops.per_year * workshops.participants * pricing.years(days)
-        rows.append((rep, "workshop_places", "all", places))
-    rows.extend(
-        [
-            (rep, "hours_delivered", "all", delivered),
-            (rep, "cost_total", "all", cost_total),
-            (rep, "cost_total_per_year", "all", cost_total / pricing.years(days)),
-            (rep, "cost_per_referral", "all", cost_total / referrals if referrals else np.nan),
-            (
-                rep,
-                "cost_per_hour_delivered",
-                "all",
-                cost_total / delivered if delivered else np.nan,
-            ),
-        ]
-    )
-    return rows
+        rows.append(("workshop_places", "all", places))
+    return [
+        *rows,
+        ("hours_delivered", "all", delivered),
+        ("cost_total", "all", cost_total),
+        ("cost_total_per_year", "all", cost_total / pricing.years(days)),
+        ("cost_per_referral", "all", cost_total / referrals if referrals else np.nan),
+        ("cost_per_hour_delivered", "all", cost_total / delivered if delivered else np.nan),
+    ]
+
+
+def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int, str, str, float]]:
+    """Every figure of one replication as ``(rep, metric, group, value)`` rows."""
+    status = status_codes(records)
+    rows = [
+        *group_rows(records, scenario, status),
+        *waiting_list_rows(records, scenario, status),
+        *block_rows(records, scenario),
+        *spot_rows(records, scenario),
+    ]
+    rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows})
+    return [(records.rep, *row) for row in rows]
 
 
 def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
@@ -425,7 +442,7 @@ def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
     rows = []
     for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
         mean, low, high, n = confidence_interval(values.to_numpy(dtype=float))
-        top = 1.0 if METRICS[metric][1] == "share" else np.inf
+        top = 1.0 if METRICS[metric].kind == "share" else np.inf
         low, high = np.clip(low, 0.0, top), np.clip(high, 0.0, top)
         rows.append((scenario_name, metric, group, mean, float(low), float(high), n))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from simulator import charts
-from simulator.metrics import METRICS
+from simulator.vocabulary import HEADLINE, METRICS
 
 PLOT_CONFIG = {
     "displaylogo": False,
@@ -30,14 +30,6 @@ PLOT_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-HEADLINE = (
-    "cost_total_per_year",
-    "wait_mean_days",
-    "wait_p90_days",
-    "within_target_share",
-    "breaches",
-    "block_hours_unused",
-)
 
 
 class ReportError(Exception):
@@ -128,7 +120,7 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
 
 def _headline_table(summary: pd.DataFrame) -> str:
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    head = "".join(f"<th>{html.escape(METRICS[m][0])}</th>" for m in HEADLINE)
+    head = "".join(f"<th>{html.escape(METRICS[m].heading)}</th>" for m in HEADLINE)
     body = []
     for scenario in scenarios:
         cells = []
@@ -147,16 +139,7 @@ def _headline_table(summary: pd.DataFrame) -> str:
 
 
 def _value(metric: str, value: float) -> str:
-    unit = METRICS[metric][1]
-    if value != value:
-        return "–"
-    if unit == "share":
-        return f"{value:.0%}"
-    if unit.startswith("GBP"):
-        return f"£{value:,.0f}"
-    if unit == "days":
-        return f"{value:.1f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    return METRICS[metric].format(value)
 
 
 def _format(metric: str, row: pd.Series) -> str:
@@ -179,7 +162,7 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
         body.append(
             "<tr>"
             f"<td>{html.escape(str(row['scenario']))}</td>"
-            f"<td>{html.escape(METRICS[row['metric']][0])}</td>"
+            f"<td>{html.escape(METRICS[row['metric']].heading)}</td>"
             f"<td>{_signed(row['metric'], row['mean_difference'])}</td>"
             f"<td>{_signed(row['metric'], row['ci_low'])} to "
             f"{_signed(row['metric'], row['ci_high'])}</td><td>{mark}</td></tr>"

@@ -1,0 +1,114 @@
+"""The names results speak: every metric with its label, unit, kind and format, and the
+codes of a case's status and route.
+
+One registry, used by ``summary.csv`` (which metrics exist, how an interval is
+clipped), the terminal table and the report (labels and formats), so a metric
+is described once. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Literal
+
+Kind = Literal["total", "per_year", "share", "average", "level"]
+"""What a figure is: a total over the measured period, a figure per year, a share
+(0 to 1), an average or a statistic of a distribution, or a level at a moment."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure in ``summary.csv``: how it is named, measured and shown."""
+
+    name: str
+    label: str
+    unit: str
+    kind: Kind
+    fmt: str  # format of one value, e.g. "{:,.0f}"
+
+    @property
+    def heading(self) -> str:
+        """The label with its unit and, for totals, the period: for tables."""
+        parts = [self.unit] if self.unit != "share" else []
+        if self.kind == "total":
+            parts.append("period total")
+        return f"{self.label} ({', '.join(parts)})" if parts else self.label
+
+    def format(self, value: float) -> str:
+        """One value as tables show it; a dash where there is none."""
+        if value != value:
+            return "–"
+        text = self.fmt.format(value)
+        return f"£{text}" if self.unit.startswith("GBP") else text
+
+
+def _metrics(*rows: tuple[str, str, str, Kind, str]) -> dict[str, Metric]:
+    return {row[0]: Metric(*row) for row in rows}
+
+
+METRICS: dict[str, Metric] = _metrics(
+    ("referrals", "Referrals", "referrals", "total", "{:,.0f}"),
+    ("wait_mean_days", "Mean wait to allocation", "days", "average", "{:.1f}"),
+    ("wait_median_days", "Median wait to allocation", "days", "average", "{:.1f}"),
+    ("wait_p90_days", "90th percentile wait", "days", "average", "{:.1f}"),
+    ("wait_p95_days", "95th percentile wait", "days", "average", "{:.1f}"),
+    ("within_target_share", "Allocated within target", "share", "share", "{:.0%}"),
+    ("breaches", "Breaches (process went ahead without an advocate)", "referrals", "total",
+     "{:,.1f}"),
+    ("unserved", "Unserved referrals", "referrals", "total", "{:,.1f}"),
+    ("withdrawn", "Withdrawn after a breach", "referrals", "total", "{:,.1f}"),
+    ("waiting_list_end", "Waiting list at end", "referrals", "level", "{:,.1f}"),
+    ("waiting_list_peak", "Waiting list at its peak", "referrals", "level", "{:,.1f}"),
+    ("waiting_list_mean", "Waiting list, time average", "referrals", "average", "{:,.1f}"),
+    ("block_utilisation", "Block utilisation", "share", "share", "{:.0%}"),
+    ("block_hours_contracted", "Block hours contracted", "hours", "total", "{:,.0f}"),
+    ("block_hours_used", "Block hours used", "hours", "total", "{:,.0f}"),
+    ("block_hours_unused", "Block hours paid for and unused", "hours", "total", "{:,.0f}"),
+    ("cost_block_unused", "Cost of unused block hours", "GBP", "total", "{:,.0f}"),
+    ("spot_cases", "Spot cases bought", "cases", "total", "{:,.0f}"),
+    ("spot_hours", "Spot hours bought", "hours", "total", "{:,.0f}"),
+    ("hours_delivered", "Advocacy hours delivered", "hours", "total", "{:,.0f}"),
+    ("cost_block", "Block contract", "GBP", "total", "{:,.0f}"),
+    ("cost_spot_hours", "Spot hours", "GBP", "total", "{:,.0f}"),
+    ("cost_mileage", "Spot mileage", "GBP", "total", "{:,.0f}"),
+    ("cost_triage", "Hub triage", "GBP", "total", "{:,.0f}"),
+    ("cost_fee", "Hub management fee", "GBP", "total", "{:,.0f}"),
+    ("cost_workshops", "Self-advocacy workshops", "GBP", "total", "{:,.0f}"),
+    ("workshop_places", "Self-advocacy workshop places", "people", "total", "{:,.0f}"),
+    ("cost_total", "Total cost", "GBP", "total", "{:,.0f}"),
+    ("cost_total_per_year", "Cost per year", "GBP", "per_year", "{:,.0f}"),
+    ("cost_per_referral", "Cost per referral", "GBP", "average", "{:,.0f}"),
+    ("cost_per_hour_delivered", "Cost per hour delivered", "GBP per hour", "average", "{:,.2f}"),
+)  # fmt: skip
+
+HEADLINE: tuple[str, ...] = (
+    "cost_total_per_year",
+    "wait_mean_days",
+    "wait_p90_days",
+    "within_target_share",
+    "breaches",
+    "block_hours_unused",
+)
+"""The few figures a commissioner asks for first: the terminal table and the report's."""
+
+
+class Status(IntEnum):
+    """Where a referral ended: exactly one of these each."""
+
+    COMPLETED = 0  # allocated, and the case closed by the horizon
+    OPEN = 1  # allocated, still open at the horizon
+    WAITING = 2  # not yet allocated (in triage, being arranged, or queued)
+    UNSERVED = 3  # nobody in the scenario can serve it, or withdrawn after a breach
+
+
+class Route(IntEnum):
+    """Which market served a referral."""
+
+    BLOCK = 0
+    SPOT = 1
+
+
+def labels(codes: type[IntEnum]) -> list[str]:
+    """Category labels in code order, as ``cases.parquet`` writes them."""
+    return [member.name.lower() for member in codes]
