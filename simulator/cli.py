@@ -43,6 +43,18 @@ class BadInput(click.ClickException):
             click.echo(f"error: {line}", err=True)
 
 
+class InternalError(click.ClickException):
+    """A fault in the program, not in the input: exit status 1, pointing at --debug."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(
+            f"internal error: {self.format_message()} (run with --debug for the traceback)",
+            err=True,
+        )
+
+
 @contextmanager
 def bad_input() -> Iterator[None]:
     """The library's bad-input errors as exit-2 messages, one line per problem."""
@@ -98,12 +110,29 @@ def headline(summary) -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group: how an error shows depends on ``--debug`` (read from the context)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except click.ClickException:
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            raise
+        except Exception as error:  # an internal fault, not bad input
+            if ctx.params.get("debug"):
+                raise
+            raise InternalError(str(error)) from error
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="advocacy-sim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 def cli(debug: bool) -> None:
     """Simulate commissioning models for independent advocacy and compare cost and delay."""
-    # --debug is read by main(), which decides how errors are shown.
 
 
 @cli.command()
@@ -317,22 +346,14 @@ def report(folder: str, png: bool) -> None:
 
 
 def main() -> None:
-    """Console entry point: bad input exits 2 without a traceback."""
-    debug = "--debug" in sys.argv[1:]
+    """Console entry point: bad input exits 2 without a traceback (unless --debug)."""
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        if debug:
-            traceback.print_exc()
         error.show()
         sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except Exception as error:  # an internal fault, not bad input
-        if debug:
-            raise
-        click.echo(f"internal error: {error} (run with --debug for the traceback)", err=True)
-        sys.exit(1)

@@ -156,3 +156,15 @@ def test_bad_input_raises_before_anything_runs(files):
         simulator.compare([files[0], files[0]])
     with pytest.raises(simulator.ScenarioError, match="file not found"):
         simulator.run(files[0].with_name("missing.yaml"))
+
+
+def test_an_internal_fault_shows_one_line_or_with_debug_the_traceback(files, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(simulator.study, "run_scenarios", broken)
+    quiet = CliRunner().invoke(cli, ["run", str(files[0])])
+    assert quiet.exit_code == 1
+    assert "internal error: boom (run with --debug for the traceback)" in quiet.output
+    loud = CliRunner().invoke(cli, ["--debug", "run", str(files[0])])
+    assert isinstance(loud.exception, RuntimeError)  # raised, so Python shows the traceback
