@@ -26,13 +26,14 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from ruamel.yaml import YAML
@@ -145,19 +146,24 @@ def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     ------
     ValueError
         An empty grid, a key that is not a dotted field path, or values that are
-        not a non-empty list.
+        not a non-empty list (any iterable: a list, a range, a numpy array).
     """
     if not grid:
         raise ValueError("a sweep needs at least one field and its values")
+    columns = {}
     for key, values in grid.items():
         if not isinstance(key, str) or not key.strip() or key != key.strip():
             raise ValueError(f"sweep key {key!r}: expected a dotted field path")
-        if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+        if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise ValueError(
                 f"sweep key {key!r}: expected a non-empty list of values, got {values!r}"
             )
-    keys = list(grid)
-    return [dict(zip(keys, point, strict=True)) for point in itertools.product(*grid.values())]
+        # numpy values (e.g. from np.linspace) as plain Python numbers, as in a file
+        columns[key] = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if not columns[key]:
+            raise ValueError(f"sweep key {key!r}: expected a non-empty list of values, got []")
+    keys = list(columns)
+    return [dict(zip(keys, point, strict=True)) for point in itertools.product(*columns.values())]
 
 
 def sweep_scenarios(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -102,6 +103,11 @@ def test_sweep_gives_what_the_command_line_writes(files, tmp_path):
     ]  # fmt: skip
     written = swept.write(tmp_path / "api")
     same_folders(written, tmp_path / "cli")
+    # A numpy array of values (say from np.linspace) names the points as a list does.
+    grid = {"commissioning.block_share": np.array([0.8, 1.0]), "commissioning.triage": ["fifo"]}
+    assert [s.name for s in simulator.study.sweep_scenarios(files[0], grid)] == [
+        "Block [block_share=0.8, triage=fifo]", "Block [block_share=1.0, triage=fifo]",
+    ]  # fmt: skip
     assert swept.manifest["sweep"]["keys"] == ["commissioning.block_share", "commissioning.triage"]
     assert swept.differences["scenario"].nunique() == 3
 
