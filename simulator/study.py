@@ -209,7 +209,7 @@ def _sweep(
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Results:
     """What a run, a comparison or a sweep gives: tables, figures and the result folder.
 
@@ -228,6 +228,14 @@ class Results:
     """The swept fields (dotted paths), for a sweep."""
     command: tuple[str, ...] | None = None
     """The call recorded in ``manifest.json`` (``None``: the process's command line)."""
+
+    def __repr__(self) -> str:
+        first = self.results[0].scenario
+        names = ", ".join(repr(s.name) for s in self.scenarios)
+        return (
+            f"<Results {self.kind}: {len(self.results)} scenario(s) x {first.replications} "
+            f"replications, seed {first.seed}: {names}>"
+        )
 
     @property
     def scenarios(self) -> list[Scenario]:

@@ -119,6 +119,9 @@ def test_every_frame_has_the_scenario_column(ran, compared):
             assert frame.columns[0] == "scenario"
             assert set(frame["scenario"]) == names
     assert list(compared.differences.columns)[:2] == ["scenario", "baseline"]
+    assert repr(compared) == (
+        "<Results compare: 2 scenario(s) x 3 replications, seed 7: 'Bigger', 'Block'>"
+    )
 
 
 def test_figures_are_the_reports_charts(compared, tmp_path):
