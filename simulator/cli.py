@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
-from simulator import __version__
-from simulator.files import OutputError, check_out, default_out, write_csv, write_results
-from simulator.metrics import paired_differences
+from simulator import __version__, study
+from simulator.files import OutputError, check_out, default_out
 from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
-from simulator.runner import Backend, ScenarioResult, progress_bar, run_scenario
-from simulator.scenario import ScenarioError, json_schema, load_scenario
+from simulator.runner import Backend, progress_bar
+from simulator.scenario import Scenario, ScenarioError, json_schema, load_scenario
 
 HEADLINE = (
     ("cost_total_per_year", "Cost per year (GBP)", "{:,.0f}"),
@@ -44,11 +43,25 @@ class BadInput(click.ClickException):
             click.echo(f"error: {line}", err=True)
 
 
-def _load(path: str, overrides: dict[str, Any] | None = None):
+class InternalError(click.ClickException):
+    """A fault in the program, not in the input: exit status 1, pointing at --debug."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(
+            f"internal error: {self.format_message()} (run with --debug for the traceback)",
+            err=True,
+        )
+
+
+@contextmanager
+def bad_input() -> Iterator[None]:
+    """The library's bad-input errors as exit-2 messages, one line per problem."""
     try:
-        return load_scenario(path, overrides)
-    except ScenarioError as error:
-        raise BadInput("\n".join(error.problems)) from None
+        yield
+    except (ScenarioError, OutputError) as error:
+        raise BadInput(str(error)) from None
 
 
 def _backend(backend: str, workers: int | None, scheduler: str | None) -> Backend:
@@ -97,12 +110,29 @@ def headline(summary) -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group: how an error shows depends on ``--debug`` (read from the context)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except click.ClickException:
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            raise
+        except Exception as error:  # an internal fault, not bad input
+            if ctx.params.get("debug"):
+                raise
+            raise InternalError(str(error)) from error
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="advocacy-sim")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 def cli(debug: bool) -> None:
     """Simulate commissioning models for independent advocacy and compare cost and delay."""
-    # --debug is read by main(), which decides how errors are shown.
 
 
 @cli.command()
@@ -147,93 +177,49 @@ def run(
     scheduler: str | None,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
-    overrides = {k: v for k, v in {"replications": reps, "seed": seed}.items() if v is not None}
-    scenario = _load(file, overrides)
+    with bad_input():
+        scenario = study.load(file, reps, seed)
     runner = _backend(backend, workers, scheduler)
-    target = Path(out) if out else default_out(scenario.name)
-    try:
-        check_out(target)
-    except OutputError as error:
-        raise BadInput(str(error)) from None
+    target = _target(out, scenario.name)
     click.echo(
         f"{scenario.name}: {scenario.replications} replications, seed {scenario.seed}", err=True
     )
-    started = time.perf_counter()
-    with progress_bar(scenario.replications, scenario.name) as tick:
-        result = run_scenario(scenario, runner, tick)
-    _write(target, [result], runner, started, extra=write_report)
-    click.echo(headline(result.summary))
+    results = study.run_scenarios(
+        [scenario], "run", backend=runner, progress=progress_bar, label=scenario.name
+    )
+    _write(results, target)
+    click.echo(headline(results.summary))
 
 
-def _write(
-    target: Path,
-    results: list[ScenarioResult],
-    runner: Backend,
-    started: float,
-    extra=None,
-    sweep: dict | None = None,
-):
-    manifest = {
-        "sweep": sweep,
-        "seed": results[0].scenario.seed,
-        "replications": results[0].scenario.replications,
-        "backend": runner.name,
-        "workers": runner.worker_count if runner.name == "local" else None,
-        "wall_time_seconds": round(time.perf_counter() - started, 3),
-    }
-    try:
-        write_results(target, results, manifest, extra)
-    except OutputError as error:
-        raise BadInput(str(error)) from None
+def _target(out: str | None, label: str) -> Path:
+    """The result folder, refused before anything runs when it cannot be written."""
+    target = Path(out) if out else default_out(label)
+    with bad_input():
+        check_out(target)
+    return target
+
+
+def _write(results: study.Results, target: Path, png: bool = False) -> None:
+    with bad_input():
+        results.write(target, png=png)
     click.echo(f"results: {target}", err=True)
 
 
-def _load_all(files: tuple[str, ...], overrides: dict[str, Any]) -> list:
-    """Load every file, reporting every problem in every file at once."""
-    scenarios, problems = [], []
-    for path in files:
-        try:
-            scenarios.append(load_scenario(path, overrides))
-        except ScenarioError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise BadInput("\n".join(problems))
-    names = [s.name for s in scenarios]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise BadInput(f"scenario names must differ to be compared: {', '.join(repeated)}")
-    return scenarios
-
-
-def _common(files: tuple[str, ...], reps: int | None, seed: int | None) -> dict[str, Any]:
-    """One seed and one number of replications for all: common random numbers."""
-    first = _load(files[0])
-    return {
-        "seed": first.seed if seed is None else seed,
-        "replications": first.replications if reps is None else reps,
-    }
-
-
 def _run_many(
-    scenarios: list,
+    scenarios: Sequence[Scenario],
     runner: Backend,
     baseline: str | None,
     out: str | None,
     png: bool,
     label: str,
-    sweep: dict | None = None,
+    sweep_keys: Sequence[str] = (),
 ) -> None:
     """Run scenarios on common random numbers; write summary, differences and the report."""
-    names = [s.name for s in scenarios]
-    baseline = baseline or names[0]
-    if baseline not in names:
-        raise BadInput(f"--baseline {baseline!r}: not one of the scenarios ({', '.join(names)})")
-    scenarios = sorted(scenarios, key=lambda s: s.name != baseline)  # the baseline first
-    target = Path(out) if out else default_out(label)
     try:
-        check_out(target)
-    except OutputError as error:
-        raise BadInput(str(error)) from None
+        scenarios = study.baseline_first(scenarios, baseline)
+    except ValueError as error:
+        raise BadInput(f"--{error}") from None
+    target = _target(out, label)
     if png:
         _check_images()
     seed, reps = scenarios[0].seed, scenarios[0].replications
@@ -241,26 +227,13 @@ def _run_many(
         f"{len(scenarios)} scenarios x {reps} replications on common random numbers, seed {seed}",
         err=True,
     )
-    started = time.perf_counter()
-    results = []
-    with progress_bar(len(scenarios) * reps, label) as tick:
-        for scenario in scenarios:
-            results.append(run_scenario(scenario, runner, tick))
-    per_rep = pd.concat(
-        [r.per_rep.assign(scenario=r.scenario.name) for r in results], ignore_index=True
-    )
-    differences = paired_differences(per_rep, baseline)
-
-    def extra(folder: Path) -> None:
-        write_csv(differences, folder / "differences.csv")
-        write_report(folder)
-        if png:
-            write_images(folder)
-
-    _write(target, results, runner, started, extra=extra, sweep=sweep)
-    summary = pd.concat([r.summary for r in results], ignore_index=True)
-    click.echo(headline(summary))
-    click.echo(difference_lines(differences))
+    results = study.run_scenarios(
+        scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
+        label=label, sweep_keys=sweep_keys,
+    )  # fmt: skip
+    _write(results, target, png)
+    click.echo(headline(results.summary))
+    click.echo(difference_lines(results.differences))
     click.echo(f"report: {target / 'report.html'}", err=True)
 
 
@@ -307,18 +280,20 @@ def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler) 
     """Run several scenarios on common random numbers; write differences and the report."""
     if len(files) < 2:
         raise BadInput("compare needs at least two scenario files (use run for one)")
-    scenarios = _load_all(files, _common(files, reps, seed))
+    with bad_input():
+        scenarios = study.common_scenarios(files, reps, seed)
     _run_many(scenarios, _backend(backend, workers, scheduler), baseline, out, png, "compare")
 
 
-def _parse_settings(settings: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
+    """``--set KEY=V1,V2,...`` options as a sweep grid; values read as YAML."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    parsed = []
+    grid: dict[str, list[Any]] = {}
     for setting in settings:
         key, sep, values = setting.partition("=")
-        if not sep or not key or not values:
+        if not sep or not key.strip() or not values:
             raise BadInput(
                 f"--set {setting!r}: expected KEY=V1,V2,... "
                 "(e.g. commissioning.block_share=0.6,0.8,1.0)"
@@ -327,8 +302,10 @@ def _parse_settings(settings: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
             items = [YAML(typ="safe", pure=True).load(v) for v in values.split(",")]
         except YAMLError:
             raise BadInput(f"--set {setting!r}: cannot read the values") from None
-        parsed.append((key.strip(), items))
-    return parsed
+        if key.strip() in grid:
+            raise BadInput(f"--set {key.strip()}: given more than once (list its values once)")
+        grid[key.strip()] = items
+    return grid
 
 
 @cli.command()
@@ -342,27 +319,13 @@ def _parse_settings(settings: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
 @backend_options
 def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
-    import itertools
-
-    common = _common((file,), reps, seed)
-    base = _load(file, common)
+    with bad_input():
+        base = study.load(file, reps, seed)
     grid = _parse_settings(settings)
-    scenarios, problems = [], []
-    for point in itertools.product(*(values for _, values in grid)):
-        chosen = {key: value for (key, _), value in zip(grid, point, strict=True)}
-        label = ", ".join(f"{key.split('.')[-1]}={value}" for key, value in chosen.items())
-        try:
-            scenarios.append(
-                load_scenario(file, {**common, **chosen, "name": f"{base.name} [{label}]"})
-            )
-        except ScenarioError as error:
-            problems.extend(p for p in error.problems if p not in problems)
-    if problems:
-        raise BadInput("\n".join(problems))
-    info = {"keys": [key for key, _ in grid], "points": [s.name for s in scenarios]}
-    _run_many(
-        scenarios, _backend(backend, workers, scheduler), None, out, png, f"sweep-{base.name}", info
-    )
+    with bad_input():
+        scenarios = study.sweep_scenarios(file, grid, reps, seed)
+    runner = _backend(backend, workers, scheduler)
+    _run_many(scenarios, runner, None, out, png, f"sweep-{base.name}", tuple(grid))
 
 
 @cli.command()
@@ -383,22 +346,14 @@ def report(folder: str, png: bool) -> None:
 
 
 def main() -> None:
-    """Console entry point: bad input exits 2 without a traceback."""
-    debug = "--debug" in sys.argv[1:]
+    """Console entry point: bad input exits 2 without a traceback (unless --debug)."""
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as error:
-        if debug:
-            traceback.print_exc()
         error.show()
         sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except Exception as error:  # an internal fault, not bad input
-        if debug:
-            raise
-        click.echo(f"internal error: {error} (run with --debug for the traceback)", err=True)
-        sys.exit(1)

@@ -70,6 +70,37 @@ def versions() -> dict[str, str]:
     return found
 
 
+def command_line() -> list[str]:
+    """This process's command line, as the manifest records it."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]
+
+
+def build_manifest(
+    results: Sequence[ScenarioResult], fields: dict, command: Sequence[str] | None = None
+) -> dict:
+    """What ``manifest.json`` holds: versions, the command, each scenario's hash, seed and
+    replications, then ``fields`` (sweep, seed, replications, backend, workers, wall time).
+
+    ``command`` defaults to this process's command line.
+    """
+    return {
+        "advocacy_sim_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": list(command) if command is not None else command_line(),
+        "versions": versions(),
+        "scenarios": [
+            {
+                "name": r.scenario.name,
+                "sha256": r.scenario.digest(),
+                "replications": r.scenario.replications,
+                "seed": r.scenario.seed,
+            }
+            for r in results
+        ],
+        **fields,
+    }
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 with BOM so spreadsheet programs keep a GBP sign intact."""
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -87,7 +118,11 @@ def write_results(
     manifest: dict,
     extra: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write a complete result folder at ``out`` (aside first, then renamed)."""
+    """Write a complete result folder at ``out`` (aside first, then renamed).
+
+    ``manifest`` is written as ``manifest.json`` (see :func:`build_manifest`);
+    ``extra(staging)`` adds files built from the others (differences, the report).
+    """
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -120,23 +155,7 @@ def write_results(
         (staging / RESOLVED).write_text(
             "---\n".join(r.scenario.to_yaml() for r in results), encoding="utf-8"
         )
-        full = {
-            "advocacy_sim_version": __version__,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
-            "versions": versions(),
-            "scenarios": [
-                {
-                    "name": r.scenario.name,
-                    "sha256": r.scenario.digest(),
-                    "replications": r.scenario.replications,
-                    "seed": r.scenario.seed,
-                }
-                for r in results
-            ],
-            **manifest,
-        }
-        (staging / "manifest.json").write_text(json.dumps(full, indent=2) + "\n", "utf-8")
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         if extra is not None:
             extra(staging)  # e.g. differences and the report, built from the files above
         os.rename(staging, out)

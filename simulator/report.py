@@ -92,12 +92,17 @@ def load(folder: Path) -> SavedResults:
     if not several:
         daily = daily.assign(scenario=names[0])
         cases = cases.assign(scenario=names[0])
+    waits = measured_waits(cases, scenarios)
+    return SavedResults(folder, summary, daily, waits, scenarios, manifest, differences)
+
+
+def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
+    """``scenario, wait_days`` of allocated referrals that arrived after the warm-up."""
     warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
     measured = cases["carried_over"].isna() & (
         cases["arrival_day"] >= cases["scenario"].map(warm_up)
     )
-    waits = cases.loc[measured & cases["wait_days"].notna(), ["scenario", "wait_days"]]
-    return SavedResults(folder, summary, daily, waits, scenarios, manifest, differences)
+    return cases.loc[measured & cases["wait_days"].notna(), ["scenario", "wait_days"]]
 
 
 def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:

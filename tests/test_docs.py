@@ -4,10 +4,12 @@ CI runs the README's test command, and the shipped scenarios are valid and sane.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+import simulator
 from simulator.cli import cli
 from simulator.metrics import METRICS, per_replication
 from simulator.model import simulate
@@ -75,3 +77,31 @@ def test_readme_worked_example_figures_are_what_the_main_job_gives():
         assert cells[3].startswith(f"{values['wait_p90_days']:.1f}"), (name, cells)
         assert cells[4] == f"{values['within_target_share']:.0%}", (name, cells)
         assert cells[5].startswith(f"{values['breaches']:.1f}"), (name, cells)
+
+
+def python_examples() -> list[str]:
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)\n```", section, flags=re.S)
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    """The analyst's example (run, compare, sweep, a chart) runs as written, from the root."""
+    examples = python_examples()
+    assert examples, "the Python API section has a python example"
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    for example in examples:
+        exec(compile(example, "README.md", "exec"), {"__name__": "__main__"})
+    assert (tmp_path / "block-share.html").stat().st_size > 0
+    assert (tmp_path / "outputs" / "block-share" / "differences.csv").is_file()
+    assert (tmp_path / "options.html").is_file()
+
+
+def test_python_api_is_documented():
+    for name in ("run", "compare", "sweep"):
+        assert f"`simulator.{name}(" in README, name
+        assert callable(getattr(simulator, name))
+    for member in ("summary", "replications", "cases", "daily", "differences"):
+        assert f"`.{member}`" in README, member
+    for method in ("figures()", "write(folder", "report(path)"):
+        assert f"`.{method}" in README, method

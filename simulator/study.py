@@ -1,0 +1,546 @@
+"""Studies: run, compare and sweep scenarios, and the :class:`Results` they give.
+
+This is the library the command line is glue over, and what an analyst calls
+from a notebook::
+
+    import simulator
+
+    block = simulator.run("scenarios/county-block.yaml", reps=10)
+    block.summary                      # a DataFrame, one row per metric and group
+    both = simulator.compare(["scenarios/county-block.yaml", "scenarios/county-hub.yaml"])
+    both.differences                   # paired differences from the first (the baseline)
+    shares = simulator.sweep(
+        "scenarios/county-block-spot.yaml", {"commissioning.block_share": [0.6, 0.8, 1.0]}
+    )
+    shares.figures()["cost-vs-wait"]   # a plotly Figure
+    shares.write("outputs/block-share")  # the same folder ``advocacy-sim sweep`` writes
+
+Every scenario of a comparison or a sweep runs with one seed and one number of
+replications (the first scenario's unless given), so replication k of each sees
+the same referrals (common random numbers). The same scenario and seed give the
+same numbers here and on the command line, whatever the workers or backend.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from ruamel.yaml import YAML
+
+from simulator.files import build_manifest, write_csv, write_results
+from simulator.metrics import paired_differences
+from simulator.runner import Backend, Progress, ScenarioResult, run_scenario
+from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotted, validate
+
+ScenarioLike = str | os.PathLike[str] | Scenario
+"""A scenario file's path, or a :class:`~simulator.scenario.Scenario` already loaded."""
+
+ProgressBar = Callable[[int, str], AbstractContextManager[Progress]]
+"""``progress(total, label)``: a context manager giving ``tick(done)``, e.g.
+:func:`simulator.runner.progress_bar`."""
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def load(item: ScenarioLike, reps: int | None = None, seed: int | None = None) -> Scenario:
+    """One scenario, from a file or as given, with ``reps`` and ``seed`` applied.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem in the file (or the overrides), one line each.
+    """
+    overrides = {k: v for k, v in {"replications": reps, "seed": seed}.items() if v is not None}
+    if isinstance(item, Scenario):
+        return _override(item, overrides)
+    return load_scenario(item, overrides)
+
+
+def _override(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A scenario with dotted-path changes, validated like a file (the original is kept)."""
+    if all(_get(scenario, key) == value for key, value in overrides.items()):
+        return scenario
+    data = scenario.to_plain()
+    for dotted, value in overrides.items():
+        data = set_dotted(data, dotted, value)
+    return validate(data, scenario.name)
+
+
+def _get(scenario: Scenario, dotted: str) -> Any:
+    node: Any = scenario
+    for part in dotted.split("."):
+        node = getattr(node, part, None)
+    return node
+
+
+def common_scenarios(
+    items: Sequence[ScenarioLike], reps: int | None = None, seed: int | None = None
+) -> list[Scenario]:
+    """Scenarios to compare: one seed and one number of replications for all.
+
+    ``reps`` and ``seed`` default to the first scenario's. Every problem in every
+    file is reported at once; names must differ.
+
+    Raises
+    ------
+    ScenarioError
+        A bad file, or two scenarios with the same name.
+    """
+    if not items:
+        raise ValueError("no scenarios given")
+    first = load(items[0])
+    reps = first.replications if reps is None else reps
+    seed = first.seed if seed is None else seed
+    scenarios, problems = [], []
+    for item in items:
+        try:
+            scenarios.append(load(item, reps, seed))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ScenarioError(problems)
+    names = [s.name for s in scenarios]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ScenarioError([f"scenario names must differ to be compared: {', '.join(repeated)}"])
+    return scenarios
+
+
+def baseline_first(scenarios: Sequence[Scenario], baseline: str | None = None) -> list[Scenario]:
+    """The scenarios with the baseline (by name; default the first) moved to the front.
+
+    Raises
+    ------
+    ValueError
+        ``baseline`` is not one of the scenarios' names.
+    """
+    names = [s.name for s in scenarios]
+    baseline = baseline or names[0]
+    if baseline not in names:
+        raise ValueError(f"baseline {baseline!r}: not one of the scenarios ({', '.join(names)})")
+    return sorted(scenarios, key=lambda s: s.name != baseline)
+
+
+def point_name(base: str, chosen: Mapping[str, Any]) -> str:
+    """A sweep point's scenario name: ``"County [block_share=0.8, triage=fifo]"``."""
+    label = ", ".join(f"{key.split('.')[-1]}={value}" for key, value in chosen.items())
+    return f"{base} [{label}]"
+
+
+def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, the first key varying slowest.
+
+    Raises
+    ------
+    ValueError
+        An empty grid, a key that is not a dotted field path, or values that are
+        not a non-empty list (any iterable: a list, a range, a numpy array).
+    """
+    if not grid:
+        raise ValueError("a sweep needs at least one field and its values")
+    columns = {}
+    for key, values in grid.items():
+        if not isinstance(key, str) or not key.strip() or key != key.strip():
+            raise ValueError(f"sweep key {key!r}: expected a dotted field path")
+        if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+            raise ValueError(
+                f"sweep key {key!r}: expected a non-empty list of values, got {values!r}"
+            )
+        # numpy values (e.g. from np.linspace) as plain Python numbers, as in a file
+        columns[key] = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if not columns[key]:
+            raise ValueError(f"sweep key {key!r}: expected a non-empty list of values, got []")
+    keys = list(columns)
+    return [dict(zip(keys, point, strict=True)) for point in itertools.product(*columns.values())]
+
+
+def sweep_scenarios(
+    item: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]],
+    reps: int | None = None,
+    seed: int | None = None,
+) -> list[Scenario]:
+    """One scenario per point of the grid, named by :func:`point_name`.
+
+    Raises
+    ------
+    ScenarioError
+        A bad file, or a value or field the scenario does not accept (an unknown
+        field comes with a "did you mean").
+    ValueError
+        A malformed grid (see :func:`grid_points`).
+    """
+    return _sweep(item, grid, reps, seed)[1]
+
+
+def _sweep(
+    item: ScenarioLike, grid: Mapping[str, Sequence[Any]], reps: int | None, seed: int | None
+) -> tuple[Scenario, list[Scenario]]:
+    base = load(item, reps, seed)
+    common = {"replications": base.replications, "seed": base.seed}
+    points = grid_points(grid)
+    scenarios, problems = [], []
+    for chosen in points:
+        overrides = {**common, **chosen, "name": point_name(base.name, chosen)}
+        try:
+            if isinstance(item, Scenario):
+                scenarios.append(_override(item, overrides))
+            else:
+                scenarios.append(load_scenario(item, overrides))
+        except ScenarioError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+    if problems:
+        raise ScenarioError(problems)
+    return base, scenarios
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """What a run, a comparison or a sweep gives: tables, figures and the result folder.
+
+    Every table has a ``scenario`` column. Build one with :func:`run`,
+    :func:`compare` or :func:`sweep`.
+    """
+
+    kind: str
+    """``run``, ``compare`` or ``sweep``."""
+    results: tuple[ScenarioResult, ...]
+    """One :class:`~simulator.runner.ScenarioResult` per scenario, the baseline first."""
+    backend: Backend = field(default_factory=Backend)
+    wall_time_seconds: float = 0.0
+    """Time to run the replications and build the tables, in seconds."""
+    sweep_keys: tuple[str, ...] = ()
+    """The swept fields (dotted paths), for a sweep."""
+    command: tuple[str, ...] | None = None
+    """The call recorded in ``manifest.json`` (``None``: the process's command line)."""
+
+    def __repr__(self) -> str:
+        first = self.results[0].scenario
+        names = ", ".join(repr(s.name) for s in self.scenarios)
+        return (
+            f"<Results {self.kind}: {len(self.results)} scenario(s) x {first.replications} "
+            f"replications, seed {first.seed}: {names}>"
+        )
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The scenarios as run (the baseline first)."""
+        return [r.scenario for r in self.results]
+
+    @property
+    def baseline(self) -> str | None:
+        """The scenario the differences are taken from (compare and sweep)."""
+        return self.results[0].scenario.name if self.kind != "run" else None
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Mean and 95% interval per metric and group: ``scenario, metric, group, mean,
+        ci_low, ci_high, n_reps`` (``summary.csv``)."""
+        return pd.concat([r.summary for r in self.results], ignore_index=True)
+
+    @cached_property
+    def replications(self) -> pd.DataFrame:
+        """Every figure per replication: ``scenario, rep, metric, group, value``
+        (``replications.csv``)."""
+        return pd.concat(
+            [r.per_rep.assign(scenario=r.scenario.name) for r in self.results],
+            ignore_index=True,
+        )[["scenario", "rep", "metric", "group", "value"]]
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """One row per referral and replication, ``scenario`` first (``cases.parquet``)."""
+        return self._tagged("cases")
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """One row per measured day and replication, ``scenario`` first (``daily.parquet``)."""
+        return self._tagged("daily")
+
+    def _tagged(self, table: str) -> pd.DataFrame:
+        frames = []
+        for r in self.results:
+            frame = getattr(r, table)
+            frames.append(frame.assign(scenario=r.scenario.name)[["scenario", *frame.columns]])
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def differences(self) -> pd.DataFrame | None:
+        """Paired differences from the baseline, replication by replication, with
+        intervals (``differences.csv``); ``None`` for a single run."""
+        if self.kind == "run":
+            return None
+        return paired_differences(self.replications, self.results[0].scenario.name)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """What ``manifest.json`` records: versions, seed, scenario hashes, timings."""
+        return build_manifest(
+            self.results,
+            {
+                "sweep": self._sweep_info(),
+                "seed": self.results[0].scenario.seed,
+                "replications": self.results[0].scenario.replications,
+                "backend": self.backend.name,
+                "workers": self.backend.worker_count if self.backend.name == "local" else None,
+                "wall_time_seconds": round(self.wall_time_seconds, 3),
+            },
+            self.command,
+        )
+
+    def _sweep_info(self) -> dict[str, Any] | None:
+        if self.kind != "sweep":
+            return None
+        return {"keys": list(self.sweep_keys), "points": [s.name for s in self.scenarios]}
+
+    def _saved(self) -> Any:
+        """The tables as the report reads them from a folder, without writing one."""
+        from simulator import report
+
+        scenarios = [YAML(typ="safe", pure=True).load(s.to_yaml()) for s in self.scenarios]
+        return report.SavedResults(
+            folder=Path("."),
+            summary=self.summary,
+            daily=self.daily[["scenario", "day", "waiting"]],
+            waits=report.measured_waits(self.cases, scenarios),
+            scenarios=scenarios,
+            manifest=self.manifest,
+            differences=self.differences,
+        )
+
+    def figures(self) -> dict[str, go.Figure]:
+        """The report's charts as plotly Figures, by name, in the report's order.
+
+        Names: ``cost-lines``, ``cost-vs-wait``, ``wait-distribution``,
+        ``waiting-list``, ``within-target``, ``breaches`` and, when there are
+        needs or localities, ``equality`` (the PNG names of ``--png``).
+        """
+        from simulator import report
+
+        return {
+            div_id.removeprefix("chart-"): figure
+            for div_id, figure in report.figures(self._saved())
+        }
+
+    def write(self, folder: str | os.PathLike[str], png: bool = False) -> Path:
+        """Write the result folder the command line writes, and return its path.
+
+        ``summary.csv``, ``replications.csv``, ``cases.parquet``, ``daily.parquet``,
+        ``scenario.resolved.yaml``, ``manifest.json``, ``differences.csv`` (compare
+        and sweep) and ``report.html`` (and with ``png``, ``images/``). The folder is
+        written aside and renamed, so it is complete or absent.
+
+        Raises
+        ------
+        simulator.files.OutputError
+            The folder exists already, or cannot be created there.
+        """
+        from simulator.report import write_images, write_report
+
+        differences = self.differences
+
+        def extra(staging: Path) -> None:
+            if differences is not None:
+                write_csv(differences, staging / "differences.csv")
+            write_report(staging)
+            if png:
+                write_images(staging)
+
+        return write_results(Path(folder), self.results, self.manifest, extra)
+
+    def report(self, path: str | os.PathLike[str]) -> Path:
+        """Write the HTML report alone to ``path`` (a file), and return its path."""
+        from simulator.report import build_html
+
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(build_html(self._saved()), encoding="utf-8")
+        os.replace(partial, target)
+        return target
+
+
+# --------------------------------------------------------------------------- studies
+
+
+def _ticks(progress: ProgressBar | None, total: int, label: str):
+    return nullcontext(lambda done: None) if progress is None else progress(total, label)
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    kind: str = "compare",
+    *,
+    workers: int | None = None,
+    backend: Backend | None = None,
+    progress: ProgressBar | None = None,
+    label: str | None = None,
+    sweep_keys: Sequence[str] = (),
+    command: Sequence[str] | None = None,
+) -> Results:
+    """Run scenarios as given, in order (the first is the baseline), into :class:`Results`.
+
+    The step :func:`run`, :func:`compare` and :func:`sweep` end with, once their
+    scenarios are loaded; the command line calls it after checking its output
+    folder. ``kind`` is ``run``, ``compare`` or ``sweep``; ``label`` names the
+    progress bar; ``command`` is what ``manifest.json`` records (default: this
+    process's command line).
+    """
+    if kind not in ("run", "compare", "sweep"):
+        raise ValueError(f"kind {kind!r}: expected run, compare or sweep")
+    if backend is None:
+        backend = Backend(workers=workers)
+    elif workers is not None:
+        raise ValueError("give workers or backend, not both (a Backend has its own workers)")
+    started = time.perf_counter()
+    results = []
+    total = sum(s.replications for s in scenarios)
+    with _ticks(progress, total, label or kind) as tick:
+        for scenario in scenarios:
+            results.append(run_scenario(scenario, backend, tick))
+    return Results(
+        kind=kind,
+        results=tuple(results),
+        backend=backend,
+        wall_time_seconds=time.perf_counter() - started,
+        sweep_keys=tuple(sweep_keys),
+        command=None if command is None else tuple(command),
+    )
+
+
+def _call(name: str, *args: Any, **kwargs: Any) -> tuple[str, ...]:
+    """The API call as ``manifest.json`` records it."""
+    shown = [a.name if isinstance(a, Scenario) else str(a) for a in args]
+    shown += [f"{k}={v}" for k, v in kwargs.items() if v is not None]
+    return (f"simulator.{name}", *shown)
+
+
+def run(
+    scenario: ScenarioLike,
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    *,
+    backend: Backend | None = None,
+    progress: ProgressBar | None = None,
+) -> Results:
+    """Run one scenario's replications.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file's path, or a loaded :class:`~simulator.scenario.Scenario`.
+    reps, seed
+        Replications and root seed (default: the scenario's).
+    workers
+        Local worker processes (default: every core). Results do not depend on it.
+    backend
+        Where replications run, instead of ``workers``: a
+        :class:`~simulator.runner.Backend` (``Backend("dask", scheduler=ADDRESS)``).
+    progress
+        ``progress(total, label)`` giving ``tick(done)``, e.g.
+        :func:`simulator.runner.progress_bar`.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario is not valid (every problem, one line each).
+    """
+    loaded = load(scenario, reps, seed)
+    return run_scenarios(
+        [loaded], "run", workers=workers, backend=backend, progress=progress,
+        label=loaded.name, command=_call("run", scenario, reps=reps, seed=seed),
+    )  # fmt: skip
+
+
+def compare(
+    scenarios: Sequence[ScenarioLike],
+    reps: int | None = None,
+    seed: int | None = None,
+    baseline: str | None = None,
+    workers: int | None = None,
+    *,
+    backend: Backend | None = None,
+    progress: ProgressBar | None = None,
+) -> Results:
+    """Run several scenarios on common random numbers; ``.differences`` from the baseline.
+
+    Parameters
+    ----------
+    scenarios
+        Two or more scenario files or loaded scenarios, with different names.
+    reps, seed
+        One number of replications and one root seed for all (default: the first's).
+    baseline
+        The name of the scenario the others are compared with (default: the first).
+    workers, backend, progress
+        As for :func:`run`.
+
+    Raises
+    ------
+    ScenarioError
+        A bad file, or two scenarios with the same name.
+    ValueError
+        Fewer than two scenarios, or a baseline that is not one of them.
+    """
+    if isinstance(scenarios, str | os.PathLike | Scenario) or len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios (use run for one)")
+    loaded = baseline_first(common_scenarios(scenarios, reps, seed), baseline)
+    return run_scenarios(
+        loaded, "compare", workers=workers, backend=backend, progress=progress,
+        command=_call("compare", *scenarios, reps=reps, seed=seed, baseline=baseline),
+    )  # fmt: skip
+
+
+def sweep(
+    scenario: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]],
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    *,
+    backend: Backend | None = None,
+    progress: ProgressBar | None = None,
+) -> Results:
+    """Run one scenario over a range of one field, or a grid of several.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file's path, or a loaded scenario.
+    grid
+        Dotted field paths and their values, e.g.
+        ``{"commissioning.block_share": [0.6, 0.8, 1.0]}``; several keys make a
+        grid of every combination. Each point is named by :func:`point_name`,
+        e.g. ``"County [block_share=0.6]"``; the first point is the baseline.
+    reps, seed, workers, backend, progress
+        As for :func:`run`.
+
+    Raises
+    ------
+    ScenarioError
+        A bad file, or a field or value the scenario does not accept (an unknown
+        field comes with a "did you mean").
+    ValueError
+        A malformed grid.
+    """
+    base, points = _sweep(scenario, grid, reps, seed)
+    return run_scenarios(
+        points, "sweep", workers=workers, backend=backend, progress=progress,
+        label=f"sweep-{base.name}", sweep_keys=tuple(grid),
+        command=_call("sweep", scenario, dict(grid), reps=reps, seed=seed),
+    )  # fmt: skip
