@@ -22,15 +22,23 @@ from simulator.files import OutputError, check_out, default_out
 from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
 from simulator.runner import Backend, progress_bar
 from simulator.scenario import Scenario, ScenarioError, json_schema, load_scenario
+from simulator.vocabulary import HEADLINE, METRICS
 
-HEADLINE = (
-    ("cost_total_per_year", "Cost per year (GBP)", "{:,.0f}"),
-    ("wait_mean_days", "Mean wait (days)", "{:.1f}"),
-    ("wait_p90_days", "p90 wait (days)", "{:.1f}"),
-    ("within_target_share", "Within target", "{:.0%}"),
-    ("breaches", "Breaches (period)", "{:.1f}"),
-    ("block_hours_unused", "Unused block h (period)", "{:,.0f}"),
-)
+HEADINGS = {
+    "cost_total_per_year": "Cost per year (GBP)",
+    "wait_mean_days": "Mean wait (days)",
+    "wait_p90_days": "p90 wait (days)",
+    "within_target_share": "Within target",
+    "breaches": "Breaches (period)",
+    "block_hours_unused": "Unused block h (period)",
+}  # the terminal's short headings for vocabulary.HEADLINE
+
+
+def figure_line(metric: str, mean: float, low: float, high: float) -> str:
+    """One headline figure with its interval, formatted by the metric registry."""
+    shown = METRICS[metric]
+    interval = f"  (95% CI {shown.format(low)} to {shown.format(high)})" if low == low else ""
+    return f"  {HEADINGS[metric]:<24} {shown.format(mean)}{interval}"
 
 
 class BadInput(click.ClickException):
@@ -98,15 +106,10 @@ def headline(summary) -> str:
     for name, frame in rows.groupby("scenario", sort=False):
         values = frame.set_index("metric")
         lines.append(f"{name}")
-        for metric, label, fmt in HEADLINE:
+        for metric in HEADLINE:
             if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
                 row = values.loc[metric]
-                interval = ""
-                if row["ci_low"] == row["ci_low"]:
-                    interval = (
-                        f"  (95% CI {fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
-                    )
-                lines.append(f"  {label:<24} {fmt.format(row['mean'])}{interval}")
+                lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
     return "\n".join(lines)
 
 
@@ -243,16 +246,13 @@ def difference_lines(differences) -> str:
     wanted = differences[differences["group"] == "all"].set_index(["scenario", "metric"])
     for scenario in dict.fromkeys(differences["scenario"]):
         lines.append(f"{scenario} minus {differences['baseline'].iloc[0]}")
-        for metric, label, fmt in HEADLINE:
+        for metric in HEADLINE:
             if (scenario, metric) not in wanted.index:
                 continue
             row = wanted.loc[(scenario, metric)]
-            if row["mean_difference"] != row["mean_difference"]:
-                continue
-            interval = ""
-            if row["ci_low"] == row["ci_low"]:
-                interval = f"  (95% CI {fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
-            lines.append(f"  {label:<24} {fmt.format(row['mean_difference'])}{interval}")
+            if row["mean_difference"] == row["mean_difference"]:
+                mean, low, high = row["mean_difference"], row["ci_low"], row["ci_high"]
+                lines.append(figure_line(metric, mean, low, high))
     return "\n".join(lines)
 
 

@@ -39,8 +39,9 @@ class Metric:
         """One value as tables show it; a dash where there is none."""
         if value != value:
             return "–"
-        text = self.fmt.format(value)
-        return f"£{text}" if self.unit.startswith("GBP") else text
+        text = self.fmt.format(abs(value))
+        text = f"£{text}" if self.unit.startswith("GBP") else text
+        return f"-{text}" if value < 0 and text.strip("0.,%£") else text
 
 
 def _metrics(*rows: tuple[str, str, str, Kind, str]) -> dict[str, Metric]:

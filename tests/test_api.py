@@ -15,7 +15,8 @@ import simulator
 from simulator import report
 from simulator.cli import cli
 from simulator.files import OutputError
-from tests.test_compare import scenario
+from tests import helpers
+from tests.helpers import scenario_file as scenario
 
 FILES = (
     "summary.csv", "replications.csv", "cases.parquet", "daily.parquet",
@@ -24,7 +25,8 @@ FILES = (
 
 
 def invoke(*args: str) -> None:
-    result = CliRunner().invoke(cli, [*args, "--workers", "1"], catch_exceptions=False)
+    """Run a command on one worker and check it succeeded."""
+    result = helpers.invoke(*args, "--workers", "1")
     assert result.exit_code == 0, result.output
 
 

@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
 from simulator.cli import cli
-
-SCENARIO = """\
-name: Test county
-horizon_days: 200
-warm_up_days: 20
-replications: 4
-demand:
-  referrals_per_year: 300
-  urgent_share: 0.2
-  mix:
-    care_act: {share: 0.7, hours: {dist: lognormal, mean: 12, sd: 8}}
-    imca: {share: 0.3, hours: {dist: gamma, mean: 8, sd: 4}}
-  needs: {bsl: 0.05}
-  localities:
-    urban: {share: 0.6, miles_per_case: {dist: fixed, mean: 4}}
-    rural: {share: 0.4, miles_per_case: {dist: uniform, low: 20, high: 60}}
-  deadline_days: {dist: triangular, low: 5, mode: 10, high: 28}
-commissioning:
-  model: single_provider
-  providers:
-    - {name: Provider A, skills: [care_act, imca], caseload_cap: 10}
-"""
+from tests.helpers import SCENARIO, invoke, main
 
 
 @pytest.fixture
@@ -42,17 +19,6 @@ def scenario_file(tmp_path: Path) -> Path:
     path = tmp_path / "county.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
     return path
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def main(*args: str) -> subprocess.CompletedProcess:
-    """Run the real entry point, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def test_validate_ok_and_bad(scenario_file, tmp_path):

@@ -3,70 +3,15 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import numpy as np
 import pytest
 
 from simulator.demand import draw_referrals
-from simulator.metrics import cases_frame, per_replication
+from simulator.metrics import cases_frame
 from simulator.model import simulate
 from simulator.providers import plan_pools
-from tests.conftest import build
-
-SPOT = {
-    "rate_per_hour": 45.0,
-    "mileage_rate": 0.45,
-    "arrangement_days": {"dist": "fixed", "mean": 5.0},
-    "market_advocates": 50.0,
-    "caseload_cap": 20,
-}
-
-
-def county(model: str = "single_provider", **changes: Any) -> dict[str, Any]:
-    """A small county: two types, one specialist need, rural travel."""
-    data: dict[str, Any] = {
-        "name": model,
-        "horizon_days": 730.0,
-        "warm_up_days": 60.0,
-        "seed": 11,
-        "demand": {
-            "referrals_per_year": 600.0,
-            "urgent_share": 0.1,
-            "mix": {
-                "care_act": {"share": 0.7, "hours": {"dist": "lognormal", "mean": 12, "sd": 8}},
-                "imca": {"share": 0.3, "hours": {"dist": "gamma", "mean": 8, "sd": 4}},
-            },
-            "needs": {"bsl": 0.05},
-            "localities": {
-                "urban": {"share": 0.6, "miles_per_case": {"dist": "fixed", "mean": 5}},
-                "rural": {"share": 0.4, "miles_per_case": {"dist": "fixed", "mean": 40}},
-            },
-        },
-        "commissioning": {
-            "model": model,
-            "block_share": 1.0,
-            "providers": [{"name": "A", "skills": ["care_act", "imca", "bsl"]}],
-            "spot": copy.deepcopy(SPOT),
-        },
-    }
-    if model == "hub":
-        data["commissioning"]["hub"] = {
-            "triage_hours": 0.5,
-            "triage_rate_per_hour": 40.0,
-            "management_fee_per_year": 10_000.0,
-        }
-    for dotted, value in changes.items():
-        from simulator.scenario import set_dotted
-
-        data = set_dotted(data, dotted.replace("__", "."), value)
-    return data
-
-
-def figures(scenario, reps: int = 1):
-    records = [simulate(scenario, rep) for rep in range(reps)]
-    table = per_replication(records, scenario)
-    return table.groupby(["metric", "group"])["value"].mean(), records
+from tests.helpers import build, county, figures
 
 
 def test_spot_only_buys_everything_spot_and_no_block():

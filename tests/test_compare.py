@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,22 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.test_cli import SCENARIO
-
-
-def main(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=600
-    )
-
-
-def scenario(tmp_path: Path, name: str, **replace: str) -> Path:
-    text = SCENARIO.replace("name: Test county", f"name: {name}")
-    for old, new in replace.items():
-        text = text.replace(old, new)
-    path = tmp_path / f"{name.replace(' ', '-')}.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.helpers import main
+from tests.helpers import scenario_file as scenario
 
 
 def read(path: Path) -> pd.DataFrame:

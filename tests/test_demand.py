@@ -9,7 +9,7 @@ import pytest
 
 from simulator.demand import draw_referrals, expected_referrals
 from simulator.scenario import Population
-from tests.conftest import build, mmc_data
+from tests.helpers import build, mmc_data
 
 
 def demand(**changes):

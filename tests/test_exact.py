@@ -7,7 +7,7 @@ import pytest
 
 from simulator.metrics import cases_frame, per_replication
 from simulator.model import simulate
-from tests.conftest import build, mmc_data
+from tests.helpers import build, mmc_data
 
 
 def fixed(data, hours):

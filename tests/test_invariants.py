@@ -11,7 +11,7 @@ from simulator import pricing
 from simulator.metrics import STATUSES, cases_frame, per_replication
 from simulator.model import simulate
 from simulator.providers import SPOT
-from tests.conftest import build
+from tests.helpers import build
 
 HOURS = st.sampled_from(
     [

@@ -13,7 +13,7 @@ import pytest
 
 from simulator.model import simulate
 from tests import theory
-from tests.conftest import build, mmc_data
+from tests.helpers import build, mmc_data
 
 REPS = 20
 Z_LIMIT = 4.0
