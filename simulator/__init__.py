@@ -10,9 +10,10 @@ __version__ = "0.1.0"
 
 from simulator.metrics import METRICS, paired_differences, per_replication, summarise
 from simulator.model import Records, simulate
+from simulator.results import Results
 from simulator.runner import Backend, ScenarioResult, run_scenario
 from simulator.scenario import Scenario, ScenarioError, load_scenario
-from simulator.study import Results, compare, run, sweep
+from simulator.study import compare, run, sweep
 
 __all__ = [
     "METRICS",

@@ -1,0 +1,187 @@
+"""The :class:`Results` of a run, a comparison or a sweep: tables, figures and the folder.
+
+Built by :mod:`simulator.study`; the command line writes them with
+:meth:`Results.write`, an analyst reads the tables and charts in a notebook.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from ruamel.yaml import YAML
+
+from simulator.files import build_manifest, write_csv, write_results
+from simulator.metrics import paired_differences
+from simulator.runner import Backend, ScenarioResult
+from simulator.scenario import Scenario
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """What a run, a comparison or a sweep gives: tables, figures and the result folder.
+
+    Every table has a ``scenario`` column. Build one with :func:`run`,
+    :func:`compare` or :func:`sweep`.
+    """
+
+    kind: str
+    """``run``, ``compare`` or ``sweep``."""
+    results: tuple[ScenarioResult, ...]
+    """One :class:`~simulator.runner.ScenarioResult` per scenario, the baseline first."""
+    backend: Backend = field(default_factory=Backend)
+    wall_time_seconds: float = 0.0
+    """Time to run the replications and build the tables, in seconds."""
+    sweep_keys: tuple[str, ...] = ()
+    """The swept fields (dotted paths), for a sweep."""
+    command: tuple[str, ...] | None = None
+    """The call recorded in ``manifest.json`` (``None``: the process's command line)."""
+
+    def __repr__(self) -> str:
+        first = self.results[0].scenario
+        names = ", ".join(repr(s.name) for s in self.scenarios)
+        return (
+            f"<Results {self.kind}: {len(self.results)} scenario(s) x {first.replications} "
+            f"replications, seed {first.seed}: {names}>"
+        )
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The scenarios as run (the baseline first)."""
+        return [r.scenario for r in self.results]
+
+    @property
+    def baseline(self) -> str | None:
+        """The scenario the differences are taken from (compare and sweep)."""
+        return self.results[0].scenario.name if self.kind != "run" else None
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Mean and 95% interval per metric and group: ``scenario, metric, group, mean,
+        ci_low, ci_high, n_reps`` (``summary.csv``)."""
+        return pd.concat([r.summary for r in self.results], ignore_index=True)
+
+    @cached_property
+    def replications(self) -> pd.DataFrame:
+        """Every figure per replication: ``scenario, rep, metric, group, value``
+        (``replications.csv``)."""
+        return pd.concat(
+            [r.per_rep.assign(scenario=r.scenario.name) for r in self.results],
+            ignore_index=True,
+        )[["scenario", "rep", "metric", "group", "value"]]
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """One row per referral and replication, ``scenario`` first (``cases.parquet``)."""
+        return self._tagged("cases")
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """One row per measured day and replication, ``scenario`` first (``daily.parquet``)."""
+        return self._tagged("daily")
+
+    def _tagged(self, table: str) -> pd.DataFrame:
+        frames = []
+        for r in self.results:
+            frame = getattr(r, table)
+            frames.append(frame.assign(scenario=r.scenario.name)[["scenario", *frame.columns]])
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def differences(self) -> pd.DataFrame | None:
+        """Paired differences from the baseline, replication by replication, with
+        intervals (``differences.csv``); ``None`` for a single run."""
+        if self.kind == "run":
+            return None
+        return paired_differences(self.replications, self.results[0].scenario.name)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """What ``manifest.json`` records: versions, seed, scenario hashes, timings."""
+        return build_manifest(
+            self.results,
+            {
+                "sweep": self._sweep_info(),
+                "seed": self.results[0].scenario.seed,
+                "replications": self.results[0].scenario.replications,
+                "backend": self.backend.name,
+                "workers": self.backend.worker_count if self.backend.name == "local" else None,
+                "wall_time_seconds": round(self.wall_time_seconds, 3),
+            },
+            self.command,
+        )
+
+    def _sweep_info(self) -> dict[str, Any] | None:
+        if self.kind != "sweep":
+            return None
+        return {"keys": list(self.sweep_keys), "points": [s.name for s in self.scenarios]}
+
+    def _saved(self) -> Any:
+        """The tables as the report reads them from a folder, without writing one."""
+        from simulator import report
+
+        scenarios = [YAML(typ="safe", pure=True).load(s.to_yaml()) for s in self.scenarios]
+        return report.SavedResults(
+            folder=Path("."),
+            summary=self.summary,
+            daily=self.daily[["scenario", "day", "waiting"]],
+            waits=report.measured_waits(self.cases, scenarios),
+            scenarios=scenarios,
+            manifest=self.manifest,
+            differences=self.differences,
+        )
+
+    def figures(self) -> dict[str, go.Figure]:
+        """The report's charts as plotly Figures, by name, in the report's order.
+
+        Names: ``cost-lines``, ``cost-vs-wait``, ``wait-distribution``,
+        ``waiting-list``, ``within-target``, ``breaches`` and, when there are
+        needs or localities, ``equality`` (the PNG names of ``--png``).
+        """
+        from simulator import report
+
+        return {
+            div_id.removeprefix("chart-"): figure
+            for div_id, figure in report.figures(self._saved())
+        }
+
+    def write(self, folder: str | os.PathLike[str], png: bool = False) -> Path:
+        """Write the result folder the command line writes, and return its path.
+
+        ``summary.csv``, ``replications.csv``, ``cases.parquet``, ``daily.parquet``,
+        ``scenario.resolved.yaml``, ``manifest.json``, ``differences.csv`` (compare
+        and sweep) and ``report.html`` (and with ``png``, ``images/``). The folder is
+        written aside and renamed, so it is complete or absent.
+
+        Raises
+        ------
+        simulator.files.OutputError
+            The folder exists already, or cannot be created there.
+        """
+        from simulator.report import write_images, write_report
+
+        differences = self.differences
+
+        def extra(staging: Path) -> None:
+            if differences is not None:
+                write_csv(differences, staging / "differences.csv")
+            write_report(staging)
+            if png:
+                write_images(staging)
+
+        return write_results(Path(folder), self.results, self.manifest, extra)
+
+    def report(self, path: str | os.PathLike[str]) -> Path:
+        """Write the HTML report alone to ``path`` (a file), and return its path."""
+        from simulator.report import build_html
+
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(build_html(self._saved()), encoding="utf-8")
+        os.replace(partial, target)
+        return target
