@@ -106,7 +106,7 @@ class Routing(NamedTuple):
     now: float  # days
     hours: float  # the work the referral needs, travel included
     priority: int  # its priority class (0 first)
-    target_days: float  # days from arrival to its response target
+    target_days: float  # days from now to its response target (triage time already spent)
 
 
 class OverflowRule(Protocol):
@@ -161,24 +161,39 @@ class QueueLength:
         pass
 
 
-class BlockHours:
-    """Spot when the contract year's uncommitted block hours cannot cover the referral.
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 
-    A referral kept by the block commits its hours to the contract year in which
-    it is routed; commitments start afresh each contract year.
+
+class BlockHours:
+    """Spot when the period's uncommitted block hours cannot cover the referral.
+
+    The contract year's hours are released by period (``overflow.period``: a
+    twelfth each month, a quarter each quarter, or all at once), so a queue in
+    the first months cannot spend the whole year's block. A referral kept by the
+    block commits its hours to the period in which it is routed. With
+    ``rollover``, hours unspent in a period carry into the next, within the
+    contract year; without it each period starts afresh. Periods are equal
+    shares of a 365-day contract year counted from day 0.
     """
 
     def __init__(self, overflow: Overflow, spot: Spot):
-        self.year: dict[Pool, int] = {}
+        self.periods = PERIODS_PER_YEAR[overflow.period]
+        self.period_days = DAYS_PER_YEAR / self.periods
+        self.rollover = overflow.rollover
+        self.since: dict[Pool, int] = {}  # the period commitments are counted from
         self.committed: dict[Pool, float] = {}
 
     def hours_left(self, pool: Pool, now: float) -> float:
-        """Contracted hours not yet committed in the current contract year."""
-        year = int(now // DAYS_PER_YEAR)
-        if self.year.get(pool, 0) != year:
-            self.year[pool] = year
+        """Hours released and not yet committed, now."""
+        period = int(now // self.period_days)
+        into_year = period % self.periods
+        start = period - into_year if self.rollover else period
+        if self.since.get(pool, 0) != start:
+            self.since[pool] = start
             self.committed[pool] = 0.0
-        return pool.plan.contracted_hours_per_year - self.committed.get(pool, 0.0)
+        released_periods = into_year + 1 if self.rollover else 1
+        released = pool.plan.contracted_hours_per_year * released_periods / self.periods
+        return released - self.committed.get(pool, 0.0)
 
     def to_spot(self, routing: Routing) -> bool:
         return self.hours_left(routing.pool, routing.now) < routing.hours

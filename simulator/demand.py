@@ -63,10 +63,12 @@ def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     return rate
 
 
-def cumulative_rate(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Grid of times and the expected referrals up to each (the integrated rate)."""
-    steps = max(1, int(np.ceil(scenario.horizon_days / GRID_STEP_DAYS)))
-    grid = np.linspace(0.0, scenario.horizon_days, steps + 1)
+def cumulative_rate(scenario: Scenario, end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Grid of times to ``end`` (default the horizon) and the expected referrals up to each
+    (the integrated rate)."""
+    end = scenario.horizon_days if end is None else end
+    steps = max(1, int(np.ceil(end / GRID_STEP_DAYS)))
+    grid = np.linspace(0.0, end, steps + 1)
     midpoints = (grid[:-1] + grid[1:]) / 2
     expected = np.concatenate([[0.0], np.cumsum(rate_per_day(scenario, midpoints) * np.diff(grid))])
     return grid, expected
@@ -77,19 +79,23 @@ def expected_referrals(scenario: Scenario) -> float:
     return float(cumulative_rate(scenario)[1][-1])
 
 
-def arrival_days(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Arrival times by inverting the integrated rate (exact time change).
+def arrival_days(
+    scenario: Scenario, rng: np.random.Generator, end: float | None = None
+) -> np.ndarray:
+    """Arrival times strictly before ``end`` (default the horizon), by inverting the
+    integrated rate (exact time change).
 
     Poisson arrivals are a unit-rate Poisson process pushed through the inverse
     of the integrated rate; deterministic arrivals put the k-th referral where
-    the integrated rate reaches k.
+    the integrated rate reaches k. A referral that would land exactly on ``end``
+    belongs to the period after it.
     """
-    grid, expected = cumulative_rate(scenario)
+    grid, expected = cumulative_rate(scenario, end)
     total = expected[-1]
     if total <= 0:
         return np.empty(0)
     if scenario.demand.arrivals == "deterministic":
-        targets = np.arange(1.0, np.floor(total) + 1)
+        targets = np.arange(1.0, np.ceil(total))
     else:
         chunks, reached = [], 0.0
         size = int(total + 10 * np.sqrt(total) + 10)
@@ -102,10 +108,17 @@ def arrival_days(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     return np.interp(targets, expected, grid)
 
 
-def draw_referrals(scenario: Scenario, seed: int, rep: int) -> Referrals:
-    """Every referral of one replication: the initial ones (day 0) first, then arrivals."""
+def draw_referrals(
+    scenario: Scenario, seed: int, rep: int, until: float | None = None
+) -> Referrals:
+    """Every referral of one replication: the initial ones (day 0) first, then those
+    arriving before ``until`` (default the horizon; the model draws the follow-up too).
+
+    Each attribute is drawn from its own stream in arrival order, so the referrals
+    before the horizon are the same whatever ``until`` is.
+    """
     demand = scenario.demand
-    arrivals = arrival_days(scenario, stream(seed, rep, "arrivals"))
+    arrivals = arrival_days(scenario, stream(seed, rep, "arrivals"), until)
     open_on_day0 = _attributes(
         scenario, seed, rep, np.zeros(demand.initial_open_cases), "initial.", 1
     )
@@ -171,12 +184,7 @@ def _attributes(
     hours = work + miles / demand.travel_mph
     if initial == 1:  # open on day 0: only what is left of the case remains
         hours = hours * uniforms("residual")
-    u = uniforms("deadline")
-    deadline = (
-        arrival + demand.deadline_days.quantile(u)
-        if demand.deadline_days is not None
-        else np.full(n, np.nan)
-    )
+    deadline = arrival + _deadline_days(demand, type_index, urgent, uniforms("deadline"))
     spot = scenario.commissioning.spot
     u = uniforms("spot_arrangement")
     arrangement = (
@@ -199,6 +207,26 @@ def _attributes(
         "triage_days": triage,
         "initial": np.full(n, initial, dtype=np.int8),
     }
+
+
+def _deadline_days(demand, type_index: np.ndarray, urgent: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Days from arrival to each referral's deadline (NaN: none), one uniform each.
+
+    The type's own distribution wins over the global one, and for an urgent
+    referral an urgent distribution wins over a standard one.
+    """
+    days = np.full(len(u), np.nan)
+    for index, kind in enumerate(demand.mix.values()):
+        standard = kind.deadline_days or demand.deadline_days
+        chosen = {
+            False: standard,
+            True: kind.urgent_deadline_days or demand.urgent_deadline_days or standard,
+        }
+        for is_urgent, dist in chosen.items():
+            mask = (type_index == index) & (urgent == is_urgent)
+            if dist is not None and mask.any():
+                days[mask] = dist.quantile(u[mask])
+    return days
 
 
 def _pick(u: np.ndarray, shares: list[float], none_left: bool = False) -> np.ndarray:

@@ -34,11 +34,15 @@ def _labels(scenario: Scenario) -> tuple[list[str], list[str], list[str]]:
     return list(demand.mix), list(demand.needs), list(demand.localities)
 
 
-def status_codes(records: Records) -> np.ndarray:
-    """A ``Status`` for every referral: exactly one end state each."""
-    allocated = ~np.isnan(records.allocated_day)
-    completed = allocated & ~np.isnan(records.end_day)
-    unserved = ~records.listed | (records.withdrawn & ~allocated)
+def status_codes(records: Records, horizon: float) -> np.ndarray:
+    """A ``Status`` for every referral at the horizon: exactly one end state each.
+
+    Events at the horizon itself belong to the follow-up, as in the simulation.
+    """
+    allocated = records.allocated_day < horizon
+    completed = records.end_day < horizon
+    withdrawn = records.withdrawn & (records.referrals.deadline_day < horizon)
+    unserved = ~records.listed | (withdrawn & ~allocated)
     return np.select(
         [completed, allocated, unserved],
         [Status.COMPLETED, Status.OPEN, Status.UNSERVED],
@@ -46,11 +50,42 @@ def status_codes(records: Records) -> np.ndarray:
     ).astype(np.int8)
 
 
-def breached(records: Records, horizon: float) -> np.ndarray:
-    """The process went ahead without an advocate: allocated after, or not by, the deadline."""
+def follow_up_end(scenario: Scenario) -> float:
+    """The last day a referral of the measured window is followed to."""
+    return scenario.horizon_days + scenario.follow_up_days
+
+
+def breached(records: Records, scenario: Scenario) -> np.ndarray:
+    """The process went ahead without an advocate: allocated after the deadline, or never
+    allocated and the deadline passed before the end of the follow-up."""
     deadline = records.referrals.deadline_day
-    allocated_or_horizon = np.where(np.isnan(records.allocated_day), horizon, records.allocated_day)
-    return ~np.isnan(deadline) & (deadline < allocated_or_horizon)
+    cap = follow_up_end(scenario)
+    allocated_or_cap = np.where(np.isnan(records.allocated_day), cap, records.allocated_day)
+    return ~np.isnan(deadline) & (deadline < allocated_or_cap)
+
+
+def cohort_waits(records: Records, scenario: Scenario) -> np.ndarray:
+    """Days each referral waited for an advocate, followed up past the horizon.
+
+    Allocated: to allocation. Withdrawn after a breach: to its deadline, when it
+    left the list. Still waiting at the end of the follow-up, or unserved
+    (nobody in the scenario can serve it): to the end of the follow-up, a lower
+    bound of the wait.
+    """
+    ref = records.referrals
+    left = np.where(records.withdrawn, ref.deadline_day, follow_up_end(scenario))
+    until = np.where(np.isnan(records.allocated_day), left, records.allocated_day)
+    return until - ref.arrival_day
+
+
+def close_days(records: Records) -> np.ndarray:
+    """Day each allocated case closes (its hours at its pool's pace), NaN if never allocated.
+
+    Known at allocation, since a case is never interrupted: this is how far the
+    follow-up would have to run to see it close.
+    """
+    pace = np.array([p.days_per_hour for p in records.plans] + [np.nan])
+    return records.allocated_day + records.referrals.hours * pace[records.pool]
 
 
 def case_cost(records: Records, spot_mileage_rate: float) -> np.ndarray:
@@ -96,8 +131,8 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
         "hours": ref.hours,
         "miles": ref.miles,
         "cost": case_cost(records, spot.mileage_rate if spot is not None else 0.0),
-        "breached": breached(records, scenario.horizon_days),
-        "status": status_codes(records),
+        "breached": breached(records, scenario),
+        "status": status_codes(records, scenario.horizon_days),
         "deadline_day": ref.deadline_day,
         "target_day": records.target_day,
         "within_target": ~np.isnan(allocated) & (allocated <= records.target_day),
@@ -216,41 +251,52 @@ def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
 
 @dataclass(frozen=True)
 class _Cases:
-    """What the per-group figures of one replication need, computed once."""
+    """What the per-group figures of one replication need, computed once.
+
+    Waits, targets, breaches and the unserved are counted on the cohort: every
+    referral arriving in the measured window, followed past the horizon until it
+    is allocated or withdrawn (see ``cohort_waits``).
+    """
 
     measured: np.ndarray  # arrived in the measured window (not carried over)
-    allocated: np.ndarray
+    allocated: np.ndarray  # by the end of the follow-up
     wait: np.ndarray
-    decided: np.ndarray  # allocated, or its target has passed, or unserved
+    decided: np.ndarray  # allocated, left the list, or its target passed in the follow-up
     in_time: np.ndarray
     breached: np.ndarray
     unserved: np.ndarray
     withdrawn: np.ndarray
+    still_waiting: np.ndarray  # on the list when the follow-up ended
+    waiting_at_horizon: np.ndarray
+    time_to_close: np.ndarray
 
     @classmethod
     def of(cls, records: Records, scenario: Scenario, status: np.ndarray) -> _Cases:
-        start, end = scenario.warm_up_days, scenario.horizon_days
         ref = records.referrals
         allocated = ~np.isnan(records.allocated_day)
-        unserved = status == Status.UNSERVED
+        off_list = ~records.listed | records.withdrawn
         return cls(
-            measured=(ref.arrival_day >= start) & (ref.initial == 0),
+            measured=(ref.arrival_day >= scenario.warm_up_days) & (ref.initial == 0),
             allocated=allocated,
-            wait=records.allocated_day - ref.arrival_day,
-            decided=allocated | (records.target_day < end) | unserved,
+            wait=cohort_waits(records, scenario),
+            decided=allocated | off_list | (records.target_day < records.followed_to),
             in_time=allocated & (records.allocated_day <= records.target_day),
-            breached=breached(records, end),
-            unserved=unserved,
+            breached=breached(records, scenario),
+            unserved=off_list & ~allocated,
             withdrawn=records.withdrawn,
+            still_waiting=~allocated & ~off_list,
+            waiting_at_horizon=status == Status.WAITING,
+            time_to_close=close_days(records) - ref.arrival_day,
         )
 
     def rows(self, group: str, mask: np.ndarray) -> list[Row]:
         """Referrals, waits, the share within target, breaches and unserved in one group."""
         m = self.measured & mask
-        waits = self.wait[m & self.allocated]
+        waits = self.wait[m]
         decided = m & self.decided
         quantiles = np.percentile(waits, [50, 90, 95]) if len(waits) else [np.nan] * 3
         within = (decided & self.in_time).sum() / decided.sum() if decided.any() else np.nan
+        closing = self.time_to_close[m & self.allocated]
         return [
             ("referrals", group, float(m.sum())),
             ("wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
@@ -261,6 +307,9 @@ class _Cases:
             ("breaches", group, float((m & self.breached).sum())),
             ("unserved", group, float((m & self.unserved).sum())),
             ("withdrawn", group, float((m & self.withdrawn).sum())),
+            ("still_waiting_end", group, float((m & self.waiting_at_horizon).sum())),
+            ("still_waiting_after_follow_up", group, float((m & self.still_waiting).sum())),
+            ("time_to_close_mean_days", group, float(closing.mean()) if len(closing) else np.nan),
         ]
 
 
@@ -402,7 +451,7 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
 
 def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int, str, str, float]]:
     """Every figure of one replication as ``(rep, metric, group, value)`` rows."""
-    status = status_codes(records)
+    status = status_codes(records, scenario.horizon_days)
     rows = [
         *group_rows(records, scenario, status),
         *waiting_list_rows(records, scenario, status),

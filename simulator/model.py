@@ -39,11 +39,14 @@ UNSERVED = -1
 class Records:
     """What happened to every referral in one replication, and pool accumulators.
 
-    ``listed`` says a referral went on the waiting list (someone in the scenario
-    can serve it); ``pool`` is the index into ``plans`` of where it was sent (-1:
-    not routed: nobody can serve it, or still in triage at the horizon). Times are
-    NaN where they did not happen; ``end_day`` is NaN for cases still open at the
-    horizon.
+    Only referrals arriving before the horizon are recorded, but what happened to
+    them is followed past it: times after ``horizon_days`` happened in the
+    follow-up (see ``Replication.run``). ``listed`` says a referral went on the
+    waiting list (someone in the scenario can serve it); ``pool`` is the index
+    into ``plans`` of where it was sent (-1: not routed: nobody can serve it, or
+    still in triage when the simulation stopped). Times are NaN where they did not
+    happen by ``followed_to``; ``end_day`` is NaN for cases still open then.
+    ``withdrawn`` referrals left the list at their deadline.
     """
 
     rep: int
@@ -59,6 +62,7 @@ class Records:
     plans: tuple[PoolPlan, ...]
     busy_slot_days: np.ndarray  # per pool: integral of open cases over [0, horizon]
     waiting_days: float  # integral of the waiting list over [0, horizon]
+    followed_to: float  # the day the simulation stopped: the horizon, or later in follow-up
 
 
 def priority_classes(referrals: Referrals, triage: str) -> np.ndarray:
@@ -104,14 +108,18 @@ class Replication:
     def __init__(self, scenario: Scenario, rep: int):
         self.scenario = scenario
         self.rep = rep
-        self.referrals = referrals = draw_referrals(scenario, scenario.seed, rep)
+        self.horizon = horizon = scenario.horizon_days
+        self.referrals = referrals = draw_referrals(
+            scenario, scenario.seed, rep, until=horizon + scenario.follow_up_days
+        )
+        self.before_horizon = int(np.searchsorted(referrals.arrival_day, horizon, side="left"))
         self.plans = plan_pools(scenario)
         commissioning = scenario.commissioning
         self.choose = commissioning_model(scenario).choose
         self.overflow = overflow_rule(commissioning.overflow, commissioning.spot)
         self.withdraw_at_deadline = scenario.demand.breach == "withdraw"
         self.due = due_days(scenario, referrals)
-        self.target_days = (self.due - referrals.arrival_day).tolist()
+        self.due_day = self.due.tolist()
         self.candidates, self.spot_index = candidates_by_referral(scenario, self.plans, referrals)
         self.priority = priority_classes(referrals, commissioning.triage).tolist()
         self.arrival = referrals.arrival_day.tolist()
@@ -124,10 +132,17 @@ class Replication:
     # --------------------------------------------------------------- scheduling
 
     def run(self) -> Records:
-        """Simulate to the horizon and return the records."""
+        """Simulate to the horizon, then follow up, and return the records.
+
+        At the horizon the areas of the waiting list and caseloads are taken for
+        the measured window. If referrals that arrived before it are still on the
+        list, the simulation goes on (referrals still arriving, so the queue ahead
+        stays realistic) until the last of them is allocated or withdrawn, or for
+        ``follow_up_days`` at most.
+        """
         n = len(self.referrals)
         nan = float("nan")
-        self.env = simpy.Environment()
+        self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         self.pools = [Pool(plan, classes) for plan in self.plans]
         self.waiting_list = Level()
@@ -138,9 +153,33 @@ class Replication:
         self.withdrawn = [False] * n
         self.listed = [False] * n
         self.advocate = [-1] * n
-        self.env.process(self.arrivals())
-        self.env.run(until=self.scenario.horizon_days)
-        return self.records()
+        self.following = False
+        env.process(self.arrivals())
+        env.run(until=self.horizon)
+        busy = [pool.busy.close(self.horizon) for pool in self.pools]
+        waiting_days = self.waiting_list.close(self.horizon)
+        self.unresolved = sum(map(self.on_list, range(self.before_horizon)))
+        if self.unresolved and self.scenario.follow_up_days > 0:
+            self.following = True
+            self.followed = env.event()
+            env.timeout(self.scenario.follow_up_days).callbacks.append(self.stop_following)
+            env.run(until=self.followed)
+        return self.records(busy, waiting_days)
+
+    def on_list(self, i: int) -> bool:
+        """Referral i is on the waiting list: listed, not allocated, not withdrawn."""
+        return self.listed[i] and self.allocated[i] != self.allocated[i] and not self.withdrawn[i]
+
+    def resolved(self, i: int) -> None:
+        """In follow-up: referral i left the list; stop once every earlier one has."""
+        if i < self.before_horizon:
+            self.unresolved -= 1
+            if not self.unresolved:
+                self.stop_following()
+
+    def stop_following(self, event: simpy.events.Event | None = None) -> None:
+        if not self.followed.triggered:
+            self.followed.succeed()
 
     def later(self, days: float, handler: Callable[[int], None], i: int) -> None:
         """Call ``handler(i)`` after ``days``."""
@@ -187,13 +226,14 @@ class Replication:
         pools = self.pools
         choice = self.choose(block, pools, self.priority[i]) if block else None
         if choice is not None and self.overflow is not None:
+            now = self.env.now
             routing = Routing(
                 pools[choice],
                 pools[self.spot_index],
-                self.env.now,
+                now,
                 self.hours[i],
                 self.priority[i],
-                self.target_days[i],
+                self.due_day[i] - now,  # what is left of the target after any triage
             )
             if spot_ok and self.overflow.to_spot(routing):
                 choice = None
@@ -233,6 +273,8 @@ class Replication:
         pool = self.pools[pool_index]
         self.advocate[i] = pool.start_case(now)
         self.allocated[i] = now
+        if self.following:
+            self.resolved(i)
         # self.later inlined: this is the busiest line of the engine.
         days = self.hours[i] * pool.days_per_hour
         env.timeout(days, (self.complete, i)).callbacks.append(_dispatch)
@@ -257,25 +299,33 @@ class Replication:
         self.waiting_list.change(self.env.now, -1)
         if self.queued[i] == self.queued[i]:  # in a queue, not in triage or being arranged
             self.pools[self.pool_of[i]].drop_waiting(self.priority[i])
+        if self.following:
+            self.resolved(i)
 
     # ------------------------------------------------------------------- records
 
-    def records(self) -> Records:
-        horizon = self.scenario.horizon_days
+    def records(self, busy_slot_days: list[float], waiting_days: float) -> Records:
+        """The referrals that arrived before the horizon, as followed up."""
+        kept = slice(0, self.before_horizon)
+        arrival = np.asarray(self.arrival[kept], dtype=float)
+        referrals = Referrals(
+            **{name: getattr(self.referrals, name)[kept] for name in Referrals.__dataclass_fields__}
+        )
         return Records(
             rep=self.rep,
-            referrals=replace(self.referrals, arrival_day=np.asarray(self.arrival, dtype=float)),
-            target_day=self.due,
-            pool=np.asarray(self.pool_of, dtype=np.int64),
-            queued_day=np.asarray(self.queued, dtype=float),
-            allocated_day=np.asarray(self.allocated, dtype=float),
-            end_day=np.asarray(self.ended, dtype=float),
-            withdrawn=np.asarray(self.withdrawn, dtype=bool),
-            listed=np.asarray(self.listed, dtype=bool),
-            advocate=np.asarray(self.advocate, dtype=np.int64),
+            referrals=replace(referrals, arrival_day=arrival),
+            target_day=self.due[kept],
+            pool=np.asarray(self.pool_of[kept], dtype=np.int64),
+            queued_day=np.asarray(self.queued[kept], dtype=float),
+            allocated_day=np.asarray(self.allocated[kept], dtype=float),
+            end_day=np.asarray(self.ended[kept], dtype=float),
+            withdrawn=np.asarray(self.withdrawn[kept], dtype=bool),
+            listed=np.asarray(self.listed[kept], dtype=bool),
+            advocate=np.asarray(self.advocate[kept], dtype=np.int64),
             plans=tuple(self.plans),
-            busy_slot_days=np.array([pool.busy.close(horizon) for pool in self.pools]),
-            waiting_days=self.waiting_list.close(horizon),
+            busy_slot_days=np.array(busy_slot_days),
+            waiting_days=waiting_days,
+            followed_to=self.env.now,
         )
 
 

@@ -82,6 +82,16 @@ class AdvocacyType(_Model):
     urgent_share: Share | None = Field(
         default=None, description="Share urgent for this type; demand.urgent_share when omitted."
     )
+    deadline_days: Distribution | None = Field(
+        default=None,
+        description="Days until the process goes ahead without an advocate, for this type; "
+        "demand.deadline_days when omitted.",
+    )
+    urgent_deadline_days: Distribution | None = Field(
+        default=None,
+        description="The same for urgent referrals of this type; demand.urgent_deadline_days "
+        "when omitted.",
+    )
 
 
 class Locality(_Model):
@@ -137,6 +147,12 @@ class Demand(_Model):
     deadline_days: Distribution | None = Field(
         default=None,
         description="Days until the process goes ahead without an advocate (a breach).",
+    )
+    urgent_deadline_days: Distribution | None = Field(
+        default=None,
+        description="Days until the process goes ahead for urgent referrals (days, not weeks); "
+        "deadline_days when omitted. Per type wins over global; urgent wins for urgent "
+        "referrals.",
     )
     breach: Literal["keep", "withdraw"] = Field(
         default="keep",
@@ -230,13 +246,24 @@ class Overflow(_Model):
         default="none",
         description="none | expected_wait (the block would miss its target and spot is "
         "expected sooner) | queue_length (threshold already waiting) | block_hours (the "
-        "contract year's hours are spent).",
+        "period's block hours are spent).",
     )
     threshold: int | None = Field(
         default=None,
         ge=0,
         description="With queue_length: go to spot when all slots are busy and this many "
         "referrals already wait ahead of it (all of them under fifo triage).",
+    )
+
+    period: Literal["month", "quarter", "year"] = Field(
+        default="month",
+        description="With block_hours (ignored by other rules): the block's hours are "
+        "released by this period (a twelfth, a quarter or all of the contract year's hours).",
+    )
+    rollover: bool = Field(
+        default=True,
+        description="With block_hours (ignored by other rules): hours unspent in a period "
+        "carry into the next one, within the contract year.",
     )
 
     @model_validator(mode="after")
@@ -384,6 +411,12 @@ class Scenario(_Model):
         default_factory=list, description="Assumptions shown in the report header."
     )
     horizon_days: Positive = Field(description="Days simulated in one replication.")
+    follow_up_days: NonNegative = Field(
+        default=365.0,
+        description="Days the referrals of the measured window are followed after the "
+        "horizon (referrals still arriving) until each is allocated or withdrawn; waits "
+        "count everyone, and anyone still waiting then is counted as such.",
+    )
     warm_up_days: NonNegative = Field(
         default=0.0, description="Days discarded from every figure at the start."
     )

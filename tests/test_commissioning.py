@@ -124,7 +124,8 @@ def test_block_share_sizes_the_block_from_expected_hours():
 
 
 def test_block_hours_rule_buys_spot_only_when_the_year_is_spent():
-    data = county(commissioning__overflow={"rule": "block_hours"}, commissioning__block_share=0.6)
+    rule = {"rule": "block_hours", "period": "year"}
+    data = county(commissioning__overflow=rule, commissioning__block_share=0.6)
     scenario = build(data, warm_up_days=0.0)
     records = simulate(scenario, 0)
     cases = cases_frame([records], scenario)

@@ -105,3 +105,16 @@ def test_python_api_is_documented():
         assert f"`.{member}`" in README, member
     for method in ("figures()", "write(folder", "report(path)"):
         assert f"`.{method}" in README, method
+
+
+def test_readme_reference_tables_are_what_the_code_says():
+    """The field and metric tables are written by scripts/readme_reference.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "readme_reference", ROOT / "scripts" / "readme_reference.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.rendered() == README, "run python scripts/readme_reference.py"

@@ -123,10 +123,18 @@ def check_invariants(scenario, records) -> None:
     assert cases["status"].notna().all()
     assert set(cases["status"].unique()) <= set(STATUSES)
     allocated = ~np.isnan(records.allocated_day)
-    status = cases["status"].to_numpy()
-    assert (allocated == np.isin(status, ["completed", "open"])).all()
+    status = cases["status"].to_numpy()  # at the horizon; times run on into the follow-up
+    by_horizon = records.allocated_day < horizon
+    assert (by_horizon == np.isin(status, ["completed", "open"])).all()
     assert (np.isnan(records.end_day) | allocated).all()
-    assert ((status == "unserved") == (~records.listed | records.withdrawn)).all()
+    left_by_horizon = records.withdrawn & (ref.deadline_day < horizon)
+    assert ((status == "unserved") == (~records.listed | left_by_horizon)).all()
+    # The cohort is followed up: each listed referral is allocated or withdrawn, unless the
+    # follow-up ran its full length.
+    waiting_on = records.listed & ~allocated & ~records.withdrawn
+    if waiting_on.any():
+        assert records.followed_to == horizon + scenario.follow_up_days
+    assert horizon <= records.followed_to <= horizon + scenario.follow_up_days
     assert (records.listed | (records.pool == -1)).all()
     # Never negative; no case starts before it arrives, or ends before it starts.
     for column in ("wait_days", "hours", "miles", "cost"):
@@ -138,7 +146,7 @@ def check_invariants(scenario, records) -> None:
     assert (records.allocated_day[allocated] >= records.queued_day[allocated]).all()
     ended = ~np.isnan(records.end_day)
     assert (records.end_day[ended] >= records.allocated_day[ended]).all()
-    assert (records.end_day[ended] <= horizon).all()
+    assert (records.end_day[ended] <= records.followed_to).all()
     # No advocate holds more open cases than its cap; no provider serves a need it lacks.
     types, needs = list(scenario.demand.mix), list(scenario.demand.needs)
     for index, plan in enumerate(records.plans):
