@@ -19,6 +19,7 @@ import click
 
 from simulator import __version__, study
 from simulator.files import OutputError, check_out, default_out
+from simulator.metrics import wait_notes
 from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
 from simulator.runner import Backend, progress_bar
 from simulator.scenario import Scenario, ScenarioError, json_schema, load_scenario
@@ -110,6 +111,7 @@ def headline(summary) -> str:
             if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
                 row = values.loc[metric]
                 lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
+    lines.extend(f"note: {note}" for note in wait_notes(summary))
     return "\n".join(lines)
 
 

@@ -128,6 +128,7 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
         "allocated_day": allocated,
         "end_day": records.end_day,
         "wait_days": allocated - ref.arrival_day,
+        "cohort_wait_days": cohort_waits(records, scenario),
         "hours": ref.hours,
         "miles": ref.miles,
         "cost": case_cost(records, spot.mileage_rate if spot is not None else 0.0),
@@ -466,6 +467,23 @@ def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.Da
     """Tidy per-replication figures: ``rep, metric, group, value``."""
     rows = [row for records in all_records for row in replication_metrics(records, scenario)]
     return pd.DataFrame(rows, columns=["rep", "metric", "group", "value"])
+
+
+def wait_notes(summary: pd.DataFrame) -> list[str]:
+    """One sentence per scenario whose waits are lower bounds (someone never allocated)."""
+    rows = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
+    notes = []
+    for scenario in dict.fromkeys(summary["scenario"]):
+        waiting = rows.get((scenario, "still_waiting_after_follow_up"), 0.0)
+        unserved = rows.get((scenario, "unserved"), 0.0)
+        if waiting > 0 or unserved > 0:
+            notes.append(
+                f"{scenario}: wait figures are lower bounds: on average {waiting:,.1f} referrals "
+                f"were still waiting when the follow-up ended and {unserved:,.1f} were never "
+                "allocated (unserved or withdrawn); each counts the days to the end of the "
+                "follow-up or to leaving the list."
+            )
+    return notes
 
 
 def confidence_interval(values: np.ndarray) -> tuple[float, float, float, int]:

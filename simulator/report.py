@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from simulator import charts
+from simulator.metrics import wait_notes
 from simulator.vocabulary import HEADLINE, METRICS
 
 PLOT_CONFIG = {
@@ -79,7 +80,7 @@ def load(folder: Path) -> SavedResults:
         daily = pd.read_parquet(folder / "daily.parquet", columns=[*tag, "day", "waiting"])
         cases = pd.read_parquet(
             folder / "cases.parquet",
-            columns=[*tag, "arrival_day", "wait_days", "carried_over"],
+            columns=[*tag, "arrival_day", "cohort_wait_days", "carried_over"],
         )
         differences = (
             pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
@@ -97,12 +98,14 @@ def load(folder: Path) -> SavedResults:
 
 
 def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
-    """``scenario, wait_days`` of allocated referrals that arrived after the warm-up."""
+    """``scenario, wait_days`` of the cohort: referrals that arrived after the warm-up,
+    each with the wait the figures count (a lower bound for those never allocated)."""
     warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
     measured = cases["carried_over"].isna() & (
         cases["arrival_day"] >= cases["scenario"].map(warm_up)
     )
-    return cases.loc[measured & cases["wait_days"].notna(), ["scenario", "wait_days"]]
+    waits = cases.loc[measured, ["scenario", "cohort_wait_days"]]
+    return waits.rename(columns={"cohort_wait_days": "wait_days"})
 
 
 def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
@@ -259,6 +262,7 @@ def build_html(results: SavedResults) -> str:
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),
+        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in wait_notes(results.summary)),
         _differences_table(results.differences),
         "<h2>Charts</h2>",
     ]
