@@ -203,3 +203,15 @@ def test_hub_triage_days_are_taken_off_the_target_before_deciding_on_spot():
     cases = cases_frame([records], scenario)
     assert cases["route"].tolist() == ["block", "spot"]
     assert records.allocated_day.tolist() == pytest.approx([4.0, 5.5])
+
+
+def test_the_summary_says_when_waits_are_lower_bounds():
+    from simulator.metrics import summarise, wait_notes
+
+    def notes(scenario):
+        records = simulate(scenario, 0)
+        return wait_notes(summarise(per_replication([records], scenario), scenario.name))
+
+    short = notes(one_slot_queue(48.0, 20.5, follow_up_days=10.0))
+    assert len(short) == 1 and "lower bounds" in short[0] and "5.0 referrals" in short[0]
+    assert notes(one_slot_queue(48.0, 20.5)) == []  # everyone allocated in the follow-up
