@@ -31,8 +31,9 @@ if TYPE_CHECKING:  # pools are only passed through here; providers imports this 
 Chooser = Callable[[Sequence[int], Sequence["Pool"], int], int | None]
 """``(block pools that can serve the referral, all pools, priority class) -> pool or None``."""
 
-CostLines = Callable[[Scenario, float, float], dict[str, float]]
-"""``(scenario, referrals measured, days measured) -> {cost line: GBP}`` a model adds."""
+CostLines = Callable[[Scenario, float, float], dict[str, pricing.Charge]]
+"""``(scenario, referrals measured, days measured) -> {cost line: charge to the council}``
+a model adds."""
 
 
 def first_with_skill(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
@@ -52,17 +53,19 @@ def shortest_expected_wait(
     return best
 
 
-def no_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, float]:
+def no_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, pricing.Charge]:
     return {}
 
 
-def hub_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, float]:
-    """The lead's triage of every referral and its management fee."""
+def hub_costs(scenario: Scenario, referrals: float, days: float) -> dict[str, pricing.Charge]:
+    """The lead's triage of every referral and its management fee, with the hub's VAT basis."""
     hub = scenario.commissioning.hub
     assert hub is not None
+    triage = pricing.triage_cost(referrals, hub.triage_hours, hub.triage_rate_per_hour)
+    fee = pricing.per_year_cost(hub.management_fee_per_year, days)
     return {
-        "cost_triage": pricing.triage_cost(referrals, hub.triage_hours, hub.triage_rate_per_hour),
-        "cost_fee": pricing.per_year_cost(hub.management_fee_per_year, days),
+        "cost_triage": pricing.council_charge(triage, hub.rate_includes_vat, scenario.costing),
+        "cost_fee": pricing.council_charge(fee, hub.rate_includes_vat, scenario.costing),
     }
 
 

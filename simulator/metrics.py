@@ -19,8 +19,8 @@ from scipy import stats
 from simulator import pricing
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
-from simulator.providers import SPOT
-from simulator.schema import Scenario
+from simulator.providers import SPOT, PoolPlan
+from simulator.schema import Costing, Scenario
 from simulator.units import DAYS_PER_WEEK
 from simulator.vocabulary import METRICS, Route, Status, labels
 
@@ -88,15 +88,26 @@ def close_days(records: Records) -> np.ndarray:
     return records.allocated_day + records.referrals.hours * pace[records.pool]
 
 
-def case_cost(records: Records, spot_mileage_rate: float) -> np.ndarray:
-    """GBP per allocated case: spot price, or block hours valued at the block rate."""
-    plans = records.plans
-    rates = np.array([p.rate_per_hour for p in plans] + [np.nan])
+def council_rate(plan: PoolPlan, rate: float, costing: Costing) -> float:
+    """A pool's rate (per hour, or the spot mileage per mile) as it costs the council."""
+    return pricing.council_charge(rate, plan.rate_includes_vat, costing).cost
+
+
+def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
+    """GBP to the council per allocated case: spot price, or block hours valued at the block
+    rate, after any VAT the council recovers."""
+    plans, costing = records.plans, scenario.costing
+    spot = scenario.commissioning.spot
+    rates = np.array([council_rate(p, p.rate_per_hour, costing) for p in plans] + [np.nan])
     is_spot = np.array([p.name == SPOT for p in plans] + [False])
+    mileage = np.array(
+        [council_rate(p, spot.mileage_rate, costing) if spot and p.name == SPOT else 0.0
+         for p in plans] + [0.0]
+    )  # fmt: skip
     pool = records.pool
     hours, miles = records.referrals.hours, records.referrals.miles
     cost = pricing.spot_hours_cost(hours, rates[pool]) + np.where(
-        is_spot[pool], pricing.mileage_cost(miles, spot_mileage_rate), 0.0
+        is_spot[pool], pricing.mileage_cost(miles, mileage[pool]), 0.0
     )
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
 
@@ -109,7 +120,6 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
     """One replication's case columns as plain arrays (codes for labelled columns)."""
     ref = records.referrals
     n = len(ref)
-    spot = scenario.commissioning.spot
     route_codes = np.array([_route(p) for p in records.plans] + [-1])
     allocated = records.allocated_day
     return {
@@ -131,7 +141,7 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
         "cohort_wait_days": cohort_waits(records, scenario),
         "hours": ref.hours,
         "miles": ref.miles,
-        "cost": case_cost(records, spot.mileage_rate if spot is not None else 0.0),
+        "cost": case_cost(records, scenario),
         "breached": breached(records, scenario),
         "status": status_codes(records, scenario.horizon_days),
         "deadline_day": ref.deadline_day,
@@ -371,13 +381,13 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
             ("block_utilisation", group, used / contracted if contracted else np.nan),
-            ("cost_block", group, pricing.block_cost(
-                plan.contracted_hours_per_year, plan.rate_per_hour, days)),
-            ("cost_block_unused", group, unused * plan.rate_per_hour),
+            ("cost_block", group, block_charge(plan, days, scenario.costing).cost),
+            ("cost_block_unused", group, unused * council_rate(
+                plan, plan.rate_per_hour, scenario.costing)),
         ]  # fmt: skip
         contracted_total += contracted
         used_total += used
-        unused_cost_total += unused * plan.rate_per_hour
+        unused_cost_total += unused * council_rate(plan, plan.rate_per_hour, scenario.costing)
     if block:
         utilisation = used_total / contracted_total if contracted_total else np.nan
         rows += [
@@ -408,32 +418,61 @@ def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
     ]
 
 
+def block_charge(plan: PoolPlan, days: float, costing: Costing) -> pricing.Charge:
+    """One block contract over ``days``, as it costs the council."""
+    amount = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
+    return pricing.council_charge(amount, plan.rate_includes_vat, costing)
+
+
+def cost_charges(
+    records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]
+) -> dict[str, pricing.Charge]:
+    """Every cost line (``pricing.COST_LINES``) as a charge to the council: its cost after
+    any VAT recovered, the VAT paid and the VAT recovered. Each line is priced as quoted,
+    then split by its price holder's ``rate_includes_vat`` (mileage by the spot's)."""
+    days = scenario.horizon_days - scenario.warm_up_days
+    costing = scenario.costing
+    spot = scenario.commissioning.spot
+    workshops = scenario.workshops
+    block, _ = _block_and_spot(records)
+    charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
+    charges["cost_block"] = pricing.add(
+        [block_charge(records.plans[i], days, costing) for i in block]
+    )
+    if spot:
+        spot_hours = figures["spot_hours", "all"]
+        spot_miles = float(records.referrals.miles[spot_bought(records, scenario)].sum())
+        hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
+        miles_amount = pricing.mileage_cost(spot_miles, spot.mileage_rate)
+        charges["cost_spot_hours"] = pricing.council_charge(
+            hours_amount, spot.rate_includes_vat, costing
+        )
+        charges["cost_mileage"] = pricing.council_charge(
+            miles_amount, spot.rate_includes_vat, costing
+        )
+    if workshops:
+        amount = pricing.workshop_cost(workshops.per_year, workshops.price, days)
+        charges["cost_workshops"] = pricing.council_charge(
+            amount, workshops.rate_includes_vat, costing
+        )
+    referrals = figures["referrals", "all"]
+    charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
+    return charges
+
+
 def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]):
-    """Every cost line, their total, and cost per year, per referral and per hour delivered.
+    """Every cost line, their total, the VAT paid and recovered, and cost per year, per
+    referral and per hour delivered. Costs are to the council, after any VAT recovered.
 
     ``figures`` holds the replication's other figures by ``(metric, group)``.
     """
     days = scenario.horizon_days - scenario.warm_up_days
-    spot = scenario.commissioning.spot
     workshops = scenario.workshops
     referrals = figures["referrals", "all"]
     spot_hours = figures["spot_hours", "all"]
-    spot_miles = float(records.referrals.miles[spot_bought(records, scenario)].sum())
-    cost_block = 0.0
-    for (metric, group), value in figures.items():
-        if metric == "cost_block" and group.startswith("provider="):
-            cost_block += value
-    lines = {
-        "cost_block": cost_block,
-        "cost_spot_hours": pricing.spot_hours_cost(spot_hours, spot.rate_per_hour) if spot else 0.0,
-        "cost_mileage": pricing.mileage_cost(spot_miles, spot.mileage_rate) if spot else 0.0,
-        "cost_triage": 0.0,
-        "cost_fee": 0.0,
-        "cost_workshops": (
-            pricing.workshop_cost(workshops.per_year, workshops.price, days) if workshops else 0.0
-        ),
-    }
-    lines.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
+    charges = cost_charges(records, scenario, figures)
+    lines = {name: charge.cost for name, charge in charges.items()}
+    vat = pricing.add(list(charges.values()))
     cost_total = pricing.total(lines)
     delivered = figures.get(("block_hours_used", "all"), 0.0) + spot_hours
     rows: list[Row] = [(name, "all", value) for name, value in lines.items()]
@@ -443,6 +482,8 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
     return [
         *rows,
         ("hours_delivered", "all", delivered),
+        ("vat_paid", "all", vat.vat_paid),
+        ("vat_recovered", "all", vat.vat_recovered),
         ("cost_total", "all", cost_total),
         ("cost_total_per_year", "all", cost_total / pricing.years(days)),
         ("cost_per_referral", "all", cost_total / referrals if referrals else np.nan),

@@ -30,7 +30,8 @@ class PoolPlan:
     caseload_cap: int
     case_hours_per_week: float  # hours a week one open case receives
     contracted_hours_per_year: float  # 0 for spot: paid by the hour used
-    rate_per_hour: float
+    rate_per_hour: float  # as quoted
+    rate_includes_vat: bool  # the rate (and spot mileage) as quoted includes VAT
     skills: frozenset[str] | None  # None: serves every type and need
     mean_case_hours: float  # of the referrals it can serve, travel included
 
@@ -96,6 +97,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 case_hours_per_week=provider.case_hours_per_week,
                 contracted_hours_per_year=contracted,
                 rate_per_hour=provider.block_rate_per_hour,
+                rate_includes_vat=provider.rate_includes_vat,
                 skills=frozenset(provider.skills),
                 mean_case_hours=demand.mean_hours_per_case(types),
             )
@@ -112,6 +114,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 case_hours_per_week=spot.case_hours_per_week,
                 contracted_hours_per_year=0.0,
                 rate_per_hour=spot.rate_per_hour,
+                rate_includes_vat=spot.rate_includes_vat,
                 skills=None if spot.skills is None else frozenset(spot.skills),
                 mean_case_hours=demand.mean_hours_per_case(),
             )

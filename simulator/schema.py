@@ -299,6 +299,11 @@ class Provider(_Model):
     block_rate_per_hour: NonNegative = Field(
         default=40.0, description="GBP per contracted hour, paid whether used or not."
     )
+    rate_includes_vat: bool = Field(
+        default=False,
+        description="True: block_rate_per_hour includes VAT at costing.vat_rate; false: it is "
+        "net and VAT is charged on top.",
+    )
 
     @model_validator(mode="after")
     def _one_size(self) -> Provider:
@@ -317,8 +322,13 @@ class Provider(_Model):
 class Spot(_Model):
     """Spot purchase: cases bought by the hour from a market of finite capacity."""
 
-    rate_per_hour: NonNegative = Field(default=45.0, description="GBP per hour used (incl. VAT).")
+    rate_per_hour: NonNegative = Field(default=45.0, description="GBP per hour used.")
     mileage_rate: NonNegative = Field(default=0.45, description="GBP per mile travelled.")
+    rate_includes_vat: bool = Field(
+        default=False,
+        description="True: rate_per_hour and mileage_rate include VAT at costing.vat_rate; "
+        "false: they are net and VAT is charged on top.",
+    )
     arrangement_days: Distribution = Field(
         default={"dist": "fixed", "mean": 5.0},
         description="Days to find a provider and agree funding, per purchase.",
@@ -348,6 +358,11 @@ class Hub(_Model):
     )
     triage_rate_per_hour: NonNegative = Field(default=40.0, description="GBP per triage hour.")
     management_fee_per_year: NonNegative = Field(default=0.0, description="GBP per year.")
+    rate_includes_vat: bool = Field(
+        default=False,
+        description="True: triage_rate_per_hour and management_fee_per_year include VAT at "
+        "costing.vat_rate; false: they are net and VAT is charged on top.",
+    )
 
 
 class Commissioning(_Model):
@@ -400,6 +415,24 @@ class Workshops(_Model):
         default=0.0,
         description="ASSUMPTION: share by which workshops cut the referral rate (0: no effect).",
     )
+    rate_includes_vat: bool = Field(
+        default=False,
+        description="True: price includes VAT at costing.vat_rate; false: it is net and VAT "
+        "is charged on top.",
+    )
+
+
+class Costing(_Model):
+    """How prices become the cost to the council: VAT and whether the council recovers it."""
+
+    vat_rate: Share = Field(
+        default=0.2, description="VAT rate on advocacy bought (0.2: the UK standard rate)."
+    )
+    council_recovers_vat: bool = Field(
+        default=True,
+        description="True: the council recovers the VAT it pays (s.33 VAT Act 1994, statutory "
+        "services), so its cost is the net price; false: its cost includes VAT.",
+    )
 
 
 class Scenario(_Model):
@@ -431,6 +464,10 @@ class Scenario(_Model):
     targets: Targets = Field(default_factory=Targets)
     commissioning: Commissioning
     workshops: Workshops | None = Field(default=None, description="Optional workshops.")
+    costing: Costing = Field(
+        default_factory=Costing,
+        description="VAT on prices; cost lines are the cost to the council.",
+    )
 
     @model_validator(mode="after")
     def _warm_up(self) -> Scenario:

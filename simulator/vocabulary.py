@@ -82,6 +82,8 @@ METRICS: dict[str, Metric] = _metrics(
     ("cost_fee", "Hub management fee", "GBP", "total", "{:,.0f}"),
     ("cost_workshops", "Self-advocacy workshops", "GBP", "total", "{:,.0f}"),
     ("workshop_places", "Self-advocacy workshop places", "people", "total", "{:,.0f}"),
+    ("vat_paid", "VAT paid on everything bought", "GBP", "total", "{:,.0f}"),
+    ("vat_recovered", "VAT recovered by the council", "GBP", "total", "{:,.0f}"),
     ("cost_total", "Total cost", "GBP", "total", "{:,.0f}"),
     ("cost_total_per_year", "Cost per year", "GBP", "per_year", "{:,.0f}"),
     ("cost_per_referral", "Cost per referral", "GBP", "average", "{:,.0f}"),

@@ -150,7 +150,7 @@ def test_dask_backend_gives_the_same_results_as_local(tmp_path):
         main("run", str(path), "--reps", "4", "--workers", "1", "--out", str(local)).returncode == 0
     )
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         remote = tmp_path / "dask"
         result = main(
