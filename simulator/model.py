@@ -30,7 +30,7 @@ from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_referrals
 from simulator.providers import SPOT, Level, Pool, PoolPlan, plan_pools
 from simulator.schema import Scenario
-from simulator.workdays import target_day
+from simulator.workdays import closed_days, target_day
 
 UNSERVED = -1
 
@@ -86,12 +86,17 @@ def candidates_by_referral(scenario: Scenario, plans: list[PoolPlan], referrals:
 
 
 def due_days(scenario: Scenario, referrals: Referrals) -> np.ndarray:
-    """Day by which each referral should be allocated (its working-day response target)."""
+    """Day by which each referral should be allocated (its working-day response target).
+
+    Weekends, England and Wales bank holidays and ``targets.closure_days`` are
+    not working days.
+    """
     targets = scenario.targets
     working_days = np.where(
         referrals.urgent, targets.urgent_working_days, targets.standard_working_days
     )
-    return target_day(scenario.start_date, referrals.arrival_day, working_days)
+    closed = closed_days(scenario.start_date, scenario.horizon_days, targets.closure_days)
+    return target_day(scenario.start_date, referrals.arrival_day, working_days, closed)
 
 
 class Replication:

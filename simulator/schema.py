@@ -213,13 +213,22 @@ def _check_sum(shares: list[float], *, exact: bool) -> None:
 
 
 class Targets(_Model):
-    """Response targets from the service specification, in working days (Mon-Fri)."""
+    """Response targets from the service specification, in working days.
+
+    A working day is Monday to Friday, not an England and Wales bank holiday and
+    not one of ``closure_days``.
+    """
 
     urgent_working_days: int = Field(
         default=1, ge=0, description="Urgent referrals allocated within this many working days."
     )
     standard_working_days: int = Field(
         default=5, ge=0, description="Standard referrals allocated within this many working days."
+    )
+    closure_days: list[Annotated[dt.date, Field(strict=False)]] = Field(
+        default_factory=list,
+        description="Local closure days (ISO dates, e.g. 2026-12-24) that are not working "
+        "days, besides weekends and England and Wales bank holidays.",
     )
 
 
