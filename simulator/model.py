@@ -190,6 +190,10 @@ class Replication:
             return  # the process went ahead while it was being triaged
         block, spot_ok = self.candidates[i]
         pools = self.pools
+        if self.initial[i] == 1:
+            self.pool_of[i] = self.open_on_day0(i, block, spot_ok)
+            self.join(i)
+            return
         choice = self.choose(block, pools, self.priority[i]) if block else None
         if choice is not None and self.overflow is not None:
             routing = Routing(
@@ -210,6 +214,26 @@ class Replication:
         else:
             self.pool_of[i] = choice
             self.join(i)
+
+    def open_on_day0(self, i: int, block: tuple[int, ...], spot_ok: bool) -> int:
+        """Where a case open on day 0 already is: a free block slot, else a spot advocate.
+
+        It is already on a caseload, so no overflow rule applies: under a block
+        topped up by spot, the part of the running service's caseload beyond the
+        block's slots is with spot advocates. Validation checks the slots are
+        enough in total; only a case no free slot has the skill for would queue.
+        """
+        pools = self.pools
+        free = tuple(p for p in block if pools[p].free)
+        if free:
+            choice = self.choose(free, pools, self.priority[i])
+            if choice is not None:
+                return choice
+        if spot_ok:
+            return self.spot_index
+        choice = self.choose(block, pools, self.priority[i])
+        assert choice is not None  # received, so some pool can serve it
+        return choice
 
     def arrange(self, i: int) -> None:
         """A spot purchase is arranged (a delay drawn per referral) before it can join."""

@@ -20,6 +20,9 @@ from simulator.distributions import Distribution
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
+HOURS_IN_A_WEEK = 168.0
+HoursPerWeek = Annotated[float, Field(gt=0, le=HOURS_IN_A_WEEK)]
+"""Hours a week: above 0 and at most the 168 hours a week has (every ``hours_per_week``)."""
 SHARE_TOLERANCE = 1e-6
 
 
@@ -270,13 +273,17 @@ class Provider(_Model):
     block_hours_per_year: Positive | None = Field(
         default=None, description="Contracted casework hours per year."
     )
-    hours_per_week: Positive = Field(default=37.5, description="Hours an advocate works a week.")
+    hours_per_week: HoursPerWeek = Field(
+        default=37.5, description="Hours an advocate works a week (at most 168)."
+    )
     productive_share: Share = Field(
         default=0.7, description="Share of those hours spent on casework (travel included)."
     )
     caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
     skills: list[str] = Field(
-        min_length=1, description="Advocacy types and specialist needs this provider serves."
+        min_length=1,
+        description="Advocacy types and specialist needs this provider serves (labels from "
+        "demand.mix and demand.needs).",
     )
     block_rate_per_hour: NonNegative = Field(
         default=40.0, description="GBP per contracted hour, paid whether used or not."
@@ -309,10 +316,14 @@ class Spot(_Model):
         default=10, gt=0, description="Advocates available to the authority on the spot market."
     )
     caseload_cap: int = Field(default=20, ge=1, description="Open cases a spot advocate holds.")
-    hours_per_week: Positive = Field(default=37.5, description="Hours a spot advocate works.")
+    hours_per_week: HoursPerWeek = Field(
+        default=37.5, description="Hours a spot advocate works a week (at most 168)."
+    )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
     skills: list[str] | None = Field(
-        default=None, description="What the market can serve; everything when omitted."
+        default=None,
+        description="Advocacy types and needs the market can serve (labels from demand.mix and "
+        "demand.needs); everything when omitted.",
     )
 
     @property
