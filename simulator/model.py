@@ -30,7 +30,7 @@ from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_referrals
 from simulator.providers import SPOT, Level, Pool, PoolPlan, plan_pools
 from simulator.schema import Scenario
-from simulator.workdays import target_day
+from simulator.workdays import closed_days, target_day
 
 UNSERVED = -1
 
@@ -90,12 +90,18 @@ def candidates_by_referral(scenario: Scenario, plans: list[PoolPlan], referrals:
 
 
 def due_days(scenario: Scenario, referrals: Referrals) -> np.ndarray:
-    """Day by which each referral should be allocated (its working-day response target)."""
+    """Day by which each referral should be allocated (its working-day response target).
+
+    Weekends, England and Wales bank holidays and ``targets.closure_days`` are
+    not working days.
+    """
     targets = scenario.targets
     working_days = np.where(
         referrals.urgent, targets.urgent_working_days, targets.standard_working_days
     )
-    return target_day(scenario.start_date, referrals.arrival_day, working_days)
+    followed_to = scenario.horizon_days + scenario.follow_up_days
+    closed = closed_days(scenario.start_date, followed_to, targets.closure_days)
+    return target_day(scenario.start_date, referrals.arrival_day, working_days, closed)
 
 
 class Replication:
@@ -224,6 +230,10 @@ class Replication:
             return  # the process went ahead while it was being triaged
         block, spot_ok = self.candidates[i]
         pools = self.pools
+        if self.initial[i] == 1:
+            self.pool_of[i] = self.open_on_day0(i, block, spot_ok)
+            self.join(i)
+            return
         choice = self.choose(block, pools, self.priority[i]) if block else None
         if choice is not None and self.overflow is not None:
             now = self.env.now
@@ -245,6 +255,26 @@ class Replication:
         else:
             self.pool_of[i] = choice
             self.join(i)
+
+    def open_on_day0(self, i: int, block: tuple[int, ...], spot_ok: bool) -> int:
+        """Where a case open on day 0 already is: a free block slot, else a spot advocate.
+
+        It is already on a caseload, so no overflow rule applies: under a block
+        topped up by spot, the part of the running service's caseload beyond the
+        block's slots is with spot advocates. Validation checks the slots are
+        enough in total; only a case no free slot has the skill for would queue.
+        """
+        pools = self.pools
+        free = tuple(p for p in block if pools[p].free)
+        if free:
+            choice = self.choose(free, pools, self.priority[i])
+            if choice is not None:
+                return choice
+        if spot_ok:
+            return self.spot_index
+        choice = self.choose(block, pools, self.priority[i])
+        assert choice is not None  # received, so some pool can serve it
+        return choice
 
     def arrange(self, i: int) -> None:
         """A spot purchase is arranged (a delay drawn per referral) before it can join."""

@@ -20,7 +20,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from simulator.commissioning import commissioning_model
 from simulator.distributions import DIST_NAMES
+from simulator.providers import SPOT, plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
     Commissioning,
@@ -175,24 +177,126 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 
 
 def validate(data: dict[str, Any], label: str, source: _Source | None = None) -> Scenario:
-    """Validate plain data as a scenario; every problem becomes one line."""
+    """Validate plain data as a scenario; every problem becomes one line.
+
+    First the schema (field by field); then the checks that look across
+    sections of a valid scenario (:func:`_unknown_skills`, :func:`_open_cases_fit`).
+    """
+    source = source or {}
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(
-            [_describe(item, label, source or {}, data) for item in error.errors()]
+            [_describe(item, label, source, data) for item in error.errors()]
         ) from None
+    problems = [*_unknown_skills(scenario), *_open_cases_fit(scenario)]
+    if problems:
+        raise ScenarioError(
+            [
+                f"{_where(loc, label, source)}: {_field(loc)}: {_show(value)}: {message}"
+                for loc, value, message in problems
+            ]
+        )
+    return scenario
+
+
+_Problem = tuple[tuple[Any, ...], Any, str]  # (field path, value, what is wrong)
+
+
+def _unknown_skills(scenario: Scenario) -> list[_Problem]:
+    """Every provider or spot skill that is neither an advocacy type nor a need of the scenario.
+
+    Such a skill (a misspelt need, say) would serve nobody, and the people who
+    need the skill it was meant to be would be left unserved without a word.
+    """
+    types, needs = list(scenario.demand.mix), list(scenario.demand.needs)
+    labels = types + needs
+    listed = [
+        (("commissioning", "providers", p), provider.skills)
+        for p, provider in enumerate(scenario.commissioning.providers)
+    ]
+    spot = scenario.commissioning.spot
+    if spot is not None and spot.skills is not None:
+        listed.append((("commissioning", "spot"), spot.skills))
+    problems: list[_Problem] = []
+    for path, skills in listed:
+        for index, skill in enumerate(skills):
+            if skill in labels:
+                continue
+            hint = difflib.get_close_matches(skill, labels, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            allowed = f"types: {', '.join(types)}; needs: {', '.join(needs) or '(none)'}"
+            problems.append(
+                (
+                    (*path, "skills", index),
+                    skill,
+                    f"not an advocacy type or need of this scenario{suggestion} ({allowed})",
+                )
+            )
+    return problems
+
+
+def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
+    """``demand.initial_open_cases`` must fit on the caseload slots the contracts buy.
+
+    Cases open on day 0 are already on advocates' caseloads: the block's slots
+    (single_provider, hub: every provider's together), then, when the scenario
+    buys spot, the spot market's (``market_advocates x caseload_cap``), where the
+    running service's caseload beyond the block sits (see
+    ``Replication.open_on_day0``). spot_only has only the spot market's. More
+    would silently wait on day 0. This is a total: a case still needs a slot
+    with its skill.
+
+    Why here and not in ``simulator.schema``: the block's slots come from sizing
+    (``simulator.providers.plan_pools``), which needs the expected referrals
+    over the horizon (``simulator.demand.expected_referrals``, the integrated
+    referral rate). That is the model's arithmetic, not a field's limit, so it
+    runs on the validated scenario and the schema stays free of it. Neither
+    module imports SimPy.
+    """
+    wanted = scenario.demand.initial_open_cases
+    if wanted == 0:
+        return []
+    plans = plan_pools(scenario)
+    block = [plan for plan in plans if plan.name != SPOT]
+    spot = [plan for plan in plans if plan.name == SPOT]
+    slots = sum(plan.slots for plan in plans)
+    if wanted <= slots:
+        return []
+    parts = []
+    if commissioning_model(scenario).buys_block:
+        each = ", ".join(f"{plan.name} {plan.slots}" for plan in block)
+        parts.append(f"the block's {sum(plan.slots for plan in block)} ({each})")
+    if spot:
+        parts.append(f"the spot market's {spot[0].slots}")
+    hint = "" if spot else "; with a spot section the rest would sit with spot advocates"
+    return [
+        (
+            ("demand", "initial_open_cases"),
+            wanted,
+            f"more cases open on day 0 than caseload slots to hold them: "
+            f"{' + '.join(parts)}; must be at most {slots}{hint}",
+        )
+    ]
+
+
+def _where(loc: tuple[Any, ...], label: str, source: _Source) -> str:
+    """``file:line`` of the deepest part of a field path the files define, else the label."""
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in source:
+            file_label, line = source[loc[:cut]]
+            return f"{file_label}:{line}"
+    return label
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
 
 
 def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> str:
     loc = _clean_loc(item["loc"], data)
-    field = ".".join(str(part) for part in loc) or "(top level)"
-    where = label
-    for cut in range(len(loc), 0, -1):
-        if loc[:cut] in source:
-            file_label, line = source[loc[:cut]]
-            where = f"{file_label}:{line}"
-            break
+    field = _field(loc)
+    where = _where(loc, label, source)
     kind = item["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)

@@ -20,6 +20,9 @@ from simulator.distributions import Distribution
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
+HOURS_IN_A_WEEK = 168.0
+HoursPerWeek = Annotated[float, Field(gt=0, le=HOURS_IN_A_WEEK)]
+"""Hours a week: above 0 and at most the 168 hours a week has (every ``hours_per_week``)."""
 SHARE_TOLERANCE = 1e-6
 
 
@@ -229,13 +232,22 @@ def _check_sum(shares: list[float], *, exact: bool) -> None:
 
 
 class Targets(_Model):
-    """Response targets from the service specification, in working days (Mon-Fri)."""
+    """Response targets from the service specification, in working days.
+
+    A working day is Monday to Friday, not an England and Wales bank holiday and
+    not one of ``closure_days``.
+    """
 
     urgent_working_days: int = Field(
         default=1, ge=0, description="Urgent referrals allocated within this many working days."
     )
     standard_working_days: int = Field(
         default=5, ge=0, description="Standard referrals allocated within this many working days."
+    )
+    closure_days: list[Annotated[dt.date, Field(strict=False)]] = Field(
+        default_factory=list,
+        description="Local closure days (ISO dates, e.g. 2026-12-24) that are not working "
+        "days, besides weekends and England and Wales bank holidays.",
     )
 
 
@@ -288,13 +300,17 @@ class Provider(_Model):
     block_hours_per_year: Positive | None = Field(
         default=None, description="Contracted casework hours per year."
     )
-    hours_per_week: Positive = Field(default=37.5, description="Hours an advocate works a week.")
+    hours_per_week: HoursPerWeek = Field(
+        default=37.5, description="Hours an advocate works a week (at most 168)."
+    )
     productive_share: Share = Field(
         default=0.7, description="Share of those hours spent on casework (travel included)."
     )
     caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
     skills: list[str] = Field(
-        min_length=1, description="Advocacy types and specialist needs this provider serves."
+        min_length=1,
+        description="Advocacy types and specialist needs this provider serves (labels from "
+        "demand.mix and demand.needs).",
     )
     block_rate_per_hour: NonNegative = Field(
         default=40.0, description="GBP per contracted hour, paid whether used or not."
@@ -337,10 +353,14 @@ class Spot(_Model):
         default=10, gt=0, description="Advocates available to the authority on the spot market."
     )
     caseload_cap: int = Field(default=20, ge=1, description="Open cases a spot advocate holds.")
-    hours_per_week: Positive = Field(default=37.5, description="Hours a spot advocate works.")
+    hours_per_week: HoursPerWeek = Field(
+        default=37.5, description="Hours a spot advocate works a week (at most 168)."
+    )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
     skills: list[str] | None = Field(
-        default=None, description="What the market can serve; everything when omitted."
+        default=None,
+        description="Advocacy types and needs the market can serve (labels from demand.mix and "
+        "demand.needs); everything when omitted.",
     )
 
     @property

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from simulator import pricing
 from simulator.metrics import STATUSES, cases_frame, per_replication
 from simulator.model import simulate
-from simulator.providers import SPOT
+from simulator.providers import SPOT, plan_pools
 from tests.helpers import build
 
 HOURS = st.sampled_from(
@@ -110,7 +110,12 @@ def scenarios(draw):
                 st.sampled_from([None, {"dist": "uniform", "low": 0.0, "high": 2.0}])
             ),
         }
-    return build(data)
+    # Cases open on day 0 must fit on the slots the contracts buy (validation says so).
+    wanted = data["demand"]["initial_open_cases"]
+    data["demand"]["initial_open_cases"] = 0
+    scenario = build(data)
+    room = sum(plan.slots for plan in plan_pools(scenario))
+    return build(data, demand__initial_open_cases=min(wanted, room)) if wanted else scenario
 
 
 def check_invariants(scenario, records) -> None:

@@ -1,0 +1,161 @@
+"""Checks across sections: hours in a week, skills the scenario knows, day-0 caseloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.metrics import cases_frame
+from simulator.model import simulate
+from simulator.scenario import ScenarioError, load_scenario
+from tests.helpers import SPOT, build, invoke, mmc_data
+
+SCENARIO = """\
+name: checks
+horizon_days: 30
+demand:
+  referrals_per_year: 100
+  mix:
+    care_act:
+      share: 1
+      hours: {{dist: fixed, mean: 5}}
+  needs:
+    learning_disability: 0.1
+commissioning:
+  model: single_provider
+  providers:
+    - name: A
+      advocates: 2
+      caseload_cap: 3
+      hours_per_week: {hours}
+      skills: [care_act, {skill}]
+  spot:
+    hours_per_week: {spot_hours}
+    skills: [care_act, {spot_skill}]
+"""
+
+
+def write(tmp_path, **fields):
+    values = {
+        "hours": 37.5,
+        "skill": "learning_disability",
+        "spot_hours": 37.5,
+        "spot_skill": "learning_disability",
+    }
+    path = tmp_path / "checks.yaml"
+    path.write_text(SCENARIO.format(**{**values, **fields}))
+    return path
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    return error.value.problems
+
+
+def test_the_example_is_valid(tmp_path):
+    load_scenario(write(tmp_path))
+
+
+def test_hours_per_week_above_the_168_hours_of_a_week_is_an_error(tmp_path):
+    path = write(tmp_path, hours=169, spot_hours=200)
+    assert problems(path) == [
+        f"{path}:17: commissioning.providers.0.hours_per_week: 169: "
+        "must be less than or equal to 168",
+        f"{path}:20: commissioning.spot.hours_per_week: 200: must be less than or equal to 168",
+    ]
+    load_scenario(write(tmp_path, hours=168, spot_hours=168))
+
+
+def test_a_misspelt_skill_is_an_error_with_did_you_mean(tmp_path):
+    path = write(tmp_path, skill="learning_disabilty", spot_skill="care_akt")
+    allowed = "(types: care_act; needs: learning_disability)"
+    assert problems(path) == [
+        f"{path}:18: commissioning.providers.0.skills.1: 'learning_disabilty': not an advocacy "
+        f"type or need of this scenario; did you mean 'learning_disability'? {allowed}",
+        f"{path}:21: commissioning.spot.skills.1: 'care_akt': not an advocacy type or need of "
+        f"this scenario; did you mean 'care_act'? {allowed}",
+    ]
+
+
+def test_a_skill_like_nothing_in_the_scenario_lists_what_is_allowed(tmp_path):
+    (line,) = problems(write(tmp_path, skill="welsh"))
+    assert line.endswith(
+        "commissioning.providers.0.skills.1: 'welsh': not an advocacy type or need of this "
+        "scenario (types: care_act; needs: learning_disability)"
+    )
+
+
+def test_the_cli_exits_2_on_a_bad_skill_without_a_traceback(tmp_path):
+    result = invoke("validate", str(write(tmp_path, skill="learning_disabilty")))
+    assert result.exit_code == 2
+    assert "did you mean 'learning_disability'?" in result.output
+    assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------ cases open on day 0
+
+
+def test_open_cases_beyond_the_block_slots_are_an_error_naming_the_slots(tmp_path):
+    # Two advocates with a cap of one: the block has 2 slots and no spot to hold more.
+    data = mmc_data(servers=2, horizon_days=10)
+    build(data, demand__initial_open_cases=2)
+    with pytest.raises(ScenarioError) as error:
+        build(data, demand__initial_open_cases=3)
+    assert error.value.problems == [
+        "<test>: demand.initial_open_cases: 3: more cases open on day 0 than caseload slots to "
+        "hold them: the block's 2 (A 2); must be at most 2; with a spot section the rest would "
+        "sit with spot advocates"
+    ]
+
+
+def test_open_cases_error_names_the_file_and_line_and_exits_2(tmp_path):
+    path = tmp_path / "open.yaml"
+    without_spot = write(tmp_path).read_text().split("  spot:")[0]
+    path.write_text(without_spot.replace("  mix:", "  initial_open_cases: 7\n  mix:"))
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}:5: demand.initial_open_cases: 7: more cases open on day 0 than caseload "
+        "slots to hold them: the block's 6 (A 6); must be at most 6; with a spot section the rest "
+        "would sit with spot advocates"
+    )
+
+
+def test_a_hub_counts_every_providers_slots():
+    data = mmc_data(servers=2, horizon_days=10)
+    data["commissioning"]["model"] = "hub"
+    data["commissioning"]["hub"] = {}
+    partner = {**data["commissioning"]["providers"][0], "name": "B", "advocates": 3.0}
+    data["commissioning"]["providers"].append(partner)
+    build(data, demand__initial_open_cases=5)
+    with pytest.raises(ScenarioError, match=r"the block's 5 \(A 2, B 3\); must be at most 5"):
+        build(data, demand__initial_open_cases=6)
+
+
+def test_spot_only_open_cases_sit_with_the_spot_market():
+    data = mmc_data(horizon_days=10)
+    data["commissioning"] = {
+        "model": "spot_only",
+        "spot": {**SPOT, "market_advocates": 2.0, "caseload_cap": 5},
+    }
+    build(data, demand__initial_open_cases=10)
+    with pytest.raises(ScenarioError, match=r"the spot market's 10; must be at most 10$"):
+        build(data, demand__initial_open_cases=11)
+
+
+def test_open_cases_beyond_the_block_are_with_spot_on_day_zero_never_queued():
+    # A 2-slot block topped up by spot (overflow rule none): 5 cases open on day 0
+    # are 2 on the block's caseloads and 3 with spot advocates, none waiting.
+    data = mmc_data(servers=2, arrivals_per_day=0.1, horizon_days=10)
+    data["commissioning"]["spot"] = {**SPOT, "market_advocates": 1.0, "caseload_cap": 3}
+    with pytest.raises(ScenarioError, match=r"the block's 2 \(A 2\) \+ the spot market's 3;"):
+        build(data, demand__initial_open_cases=6)
+    scenario = build(data, demand__initial_open_cases=5)
+    records = simulate(scenario, 0)
+    cases = cases_frame([records], scenario)
+    open_on_day0 = cases[cases["carried_over"] == "open"]
+    assert len(open_on_day0) == 5
+    assert (open_on_day0["allocated_day"] == 0).all()
+    assert open_on_day0["route"].tolist().count("spot") == 3
+    assert np.all(records.queued_day[:5] == 0)
