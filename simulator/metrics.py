@@ -4,7 +4,9 @@ Pure numpy and pandas over the model's records, after the simulation. The
 warm-up is a filter: referrals arriving before ``warm_up_days`` and activity
 before it are left out of every figure. Referrals already waiting or open on
 day 0 are carried over, not new demand: they count in the waiting list, the
-caseload and the costs, but not in ``referrals`` or the waits.
+caseload and the costs, but not in ``referrals``. With no warm-up, the day-0
+waiting list is in the measured window, so its people count in the waits
+(from day 0, a lower bound), the share within target and the breaches.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from simulator.model import Records
 from simulator.providers import SPOT, PoolPlan
 from simulator.schema import Costing, Scenario
 from simulator.units import DAYS_PER_WEEK
-from simulator.vocabulary import METRICS, Route, Status, labels
+from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
 SUMMARY_COLUMNS = ["scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"]
 Row = tuple[str, str, float]  # (metric, group, value) of one replication
@@ -47,6 +49,17 @@ def status_codes(records: Records, horizon: float) -> np.ndarray:
         [completed, allocated, unserved],
         [Status.COMPLETED, Status.OPEN, Status.UNSERVED],
         default=Status.WAITING,
+    ).astype(np.int8)
+
+
+def outcomes(records: Records) -> np.ndarray:
+    """An ``Outcome`` for every referral when the follow-up ended (``status`` is at the
+    horizon): the summary's ``unserved`` is ``withdrawn`` plus ``never_served``."""
+    allocated = ~np.isnan(records.allocated_day)
+    return np.select(
+        [allocated, records.withdrawn, ~records.listed],
+        [Outcome.ALLOCATED, Outcome.WITHDRAWN, Outcome.NEVER_SERVED],
+        default=Outcome.STILL_WAITING,
     ).astype(np.int8)
 
 
@@ -144,6 +157,7 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
         "cost": case_cost(records, scenario),
         "breached": breached(records, scenario),
         "status": status_codes(records, scenario.horizon_days),
+        "outcome": outcomes(records),
         "deadline_day": ref.deadline_day,
         "target_day": records.target_day,
         "within_target": ~np.isnan(allocated) & (allocated <= records.target_day),
@@ -166,6 +180,7 @@ def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
         "route": labels(Route),
         "provider": [p.name for p in all_records[0].plans],
         "status": labels(Status),
+        "outcome": labels(Outcome),
     }
     for column, categories in categories_of.items():  # code -1 becomes null
         codes = frame[column].to_numpy() if categories else np.full(len(frame), -1)
@@ -269,7 +284,8 @@ class _Cases:
     is allocated or withdrawn (see ``cohort_waits``).
     """
 
-    measured: np.ndarray  # arrived in the measured window (not carried over)
+    measured: np.ndarray  # arrived in the measured window, or waiting at its start
+    new: np.ndarray  # of those, referrals that arrived in it (not carried over)
     allocated: np.ndarray  # by the end of the follow-up
     wait: np.ndarray
     decided: np.ndarray  # allocated, left the list, or its target passed in the follow-up
@@ -287,7 +303,8 @@ class _Cases:
         allocated = ~np.isnan(records.allocated_day)
         off_list = ~records.listed | records.withdrawn
         return cls(
-            measured=(ref.arrival_day >= scenario.warm_up_days) & (ref.initial == 0),
+            measured=(ref.arrival_day >= scenario.warm_up_days) & (ref.initial != 1),
+            new=(ref.arrival_day >= scenario.warm_up_days) & (ref.initial == 0),
             allocated=allocated,
             wait=cohort_waits(records, scenario),
             decided=allocated | off_list | (records.target_day < records.followed_to),
@@ -309,7 +326,7 @@ class _Cases:
         within = (decided & self.in_time).sum() / decided.sum() if decided.any() else np.nan
         closing = self.time_to_close[m & self.allocated]
         return [
-            ("referrals", group, float(m.sum())),
+            ("referrals", group, float((self.new & mask).sum())),
             ("wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
             ("wait_median_days", group, float(quantiles[0])),
             ("wait_p90_days", group, float(quantiles[1])),

@@ -110,6 +110,15 @@ class Status(IntEnum):
     UNSERVED = 3  # nobody in the scenario can serve it, or withdrawn after a breach
 
 
+class Outcome(IntEnum):
+    """What became of a referral by the end of the follow-up."""
+
+    ALLOCATED = 0  # an advocate took it (by the horizon or in the follow-up)
+    WITHDRAWN = 1  # left the list at its deadline (breach: withdraw)
+    NEVER_SERVED = 2  # nobody in the scenario can serve it
+    STILL_WAITING = 3  # on the list when the follow-up ended
+
+
 class Route(IntEnum):
     """Which market served a referral."""
 

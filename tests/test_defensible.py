@@ -215,3 +215,57 @@ def test_the_summary_says_when_waits_are_lower_bounds():
     short = notes(one_slot_queue(48.0, 20.5, follow_up_days=10.0))
     assert len(short) == 1 and "lower bounds" in short[0] and "5.0 referrals" in short[0]
     assert notes(one_slot_queue(48.0, 20.5)) == []  # everyone allocated in the follow-up
+
+
+def test_people_waiting_on_day_0_count_in_waits_and_breaches_but_not_in_referrals():
+    # Three people wait on day 0 (no warm-up), then one referral a day; one slot, 2 days of
+    # work each, deadlines of 3 days. The backlog is served first: allocated on days 0, 2
+    # and 4 (waits 0, 2, 4), so the third breaches its day-3 deadline; referral k (day k)
+    # is allocated on day 4 + 2k and breaches when 4 + k > 3, i.e. always.
+    data = one_slot_queue(48.0, 5.5).model_dump(mode="json", exclude_none=True)
+    data["demand"]["initial_waiting_list"] = 3
+    data["demand"]["deadline_days"] = {"dist": "fixed", "mean": 3.0}
+    figures, _ = values(build(data))
+    assert figures["referrals", "all"] == 5  # days 1..5; the backlog is not new demand
+    assert figures["breaches", "all"] == 1 + 5
+    # Waits: backlog 0, 2, 4; referral k waits (4 + 2k) - k = 4 + k: 5, 6, 7, 8, 9.
+    assert figures["wait_mean_days", "all"] == pytest.approx((0 + 2 + 4 + 35) / 8)
+
+
+def test_cases_outcome_adds_up_to_the_summary_unserved():
+    data = mmc_data(arrivals_per_day=1.5, horizon_days=120.0)  # overloaded
+    data["demand"]["deadline_days"] = {"dist": "fixed", "mean": 3.0}
+    data["demand"]["breach"] = "withdraw"
+    data["demand"]["needs"] = {"bsl": 0.1}  # nobody serves it
+    scenario = build(data)
+    records = simulate(scenario, 0)
+    figures = per_replication([records], scenario).set_index(["metric", "group"])["value"]
+    outcome = cases_frame([records], scenario)["outcome"].value_counts()
+    assert outcome["withdrawn"] > 0 and outcome["never_served"] > 0
+    assert figures["unserved", "all"] == outcome["withdrawn"] + outcome["never_served"]
+    assert figures["withdrawn", "all"] == outcome["withdrawn"]
+
+
+def test_the_county_ranking_turns_on_whether_spot_rates_include_vat():
+    """The README names VAT on spot's GBP 45 as the assumption that decides the ranking:
+    spot only is the cheapest when the rate includes VAT the council recovers, and the
+    dearest when GBP 45 is net (or the supplier charges no VAT to recover)."""
+    from pathlib import Path
+
+    from simulator.scenario import load_scenario
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+
+    def cost_per_year(name: str, includes_vat: bool | None = None) -> float:
+        overrides: dict = {"replications": 3}
+        if includes_vat is not None:
+            overrides["commissioning.spot.rate_includes_vat"] = includes_vat
+        scenario = load_scenario(root / f"{name}.yaml", overrides)
+        records = [simulate(scenario, rep) for rep in range(3)]
+        table = per_replication(records, scenario)
+        rows = table[(table["metric"] == "cost_total_per_year") & (table["group"] == "all")]
+        return float(rows["value"].mean())
+
+    block = cost_per_year("county-block")  # no spot: VAT on spot cannot move it
+    assert cost_per_year("county-spot-only", True) < block
+    assert cost_per_year("county-spot-only", False) > block
