@@ -79,20 +79,35 @@ def hub_triage(scenario: Scenario) -> Distribution | None:
     return hub.triage_days if hub is not None else None
 
 
+def never_shared(scenario: Scenario) -> bool:
+    return False
+
+
+def hub_shares_a_queue(scenario: Scenario) -> bool:
+    """A hub with one queue: partners take referrals from it as their slots free."""
+    hub = scenario.commissioning.hub
+    return hub is not None and hub.queue == "shared"
+
+
 @dataclass(frozen=True)
 class CommissioningModel:
     """One way of buying advocacy."""
 
     buys_block: bool  # builds a pool for each provider in the scenario
-    choose: Chooser
+    choose: Chooser  # among the block pools that can serve a referral
     triage_days: Callable[[Scenario], Distribution | None]
     cost_lines: CostLines
+    shared_queue: Callable[[Scenario], bool]  # block pools take referrals from one queue
 
 
 MODELS: dict[str, CommissioningModel] = {
-    "single_provider": CommissioningModel(True, first_with_skill, no_triage, no_costs),
-    "hub": CommissioningModel(True, shortest_expected_wait, hub_triage, hub_costs),
-    "spot_only": CommissioningModel(False, first_with_skill, no_triage, no_costs),
+    "single_provider": CommissioningModel(
+        True, first_with_skill, no_triage, no_costs, never_shared
+    ),
+    "hub": CommissioningModel(
+        True, shortest_expected_wait, hub_triage, hub_costs, hub_shares_a_queue
+    ),
+    "spot_only": CommissioningModel(False, first_with_skill, no_triage, no_costs, never_shared),
 }
 
 

@@ -28,11 +28,12 @@ import simpy
 
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_referrals
-from simulator.providers import SPOT, Level, Pool, PoolPlan, plan_pools
+from simulator.providers import SPOT, Level, Pool, PoolPlan, SharedQueue, plan_pools
 from simulator.schema import Scenario
 from simulator.workdays import closed_days, target_day
 
 UNSERVED = -1
+HUB_QUEUE = -2  # waiting in a hub's shared queue: no partner has taken it yet
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Replication:
         self.plans = plan_pools(scenario)
         commissioning = scenario.commissioning
         self.choose = commissioning_model(scenario).choose
+        self.shares_a_queue = commissioning_model(scenario).shared_queue(scenario)
         self.overflow = overflow_rule(commissioning.overflow, commissioning.spot)
         self.withdraw_at_deadline = scenario.demand.breach == "withdraw"
         self.due = due_days(scenario, referrals)
@@ -151,6 +153,8 @@ class Replication:
         self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         self.pools = [Pool(plan, classes) for plan in self.plans]
+        blocks = [p for p in range(len(self.plans)) if p != self.spot_index]
+        self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
         self.waiting_list = Level()
         self.pool_of = [UNSERVED] * n
         self.queued = [nan] * n
@@ -234,11 +238,16 @@ class Replication:
             self.pool_of[i] = self.open_on_day0(i, block, spot_ok)
             self.join(i)
             return
-        choice = self.choose(block, pools, self.priority[i]) if block else None
+        if not block:
+            choice = None
+        elif self.hub_queue is not None:
+            choice = HUB_QUEUE
+        else:
+            choice = self.choose(block, pools, self.priority[i])
         if choice is not None and self.overflow is not None:
             now = self.env.now
             routing = Routing(
-                pools[choice],
+                self.hub_queue if choice == HUB_QUEUE else pools[choice],
                 pools[self.spot_index],
                 now,
                 self.hours[i],
@@ -288,6 +297,9 @@ class Replication:
         if self.withdrawn[i]:
             return
         pool_index = self.pool_of[i]
+        if pool_index == HUB_QUEUE:
+            self.join_hub(i)
+            return
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
         if pool.free:
@@ -295,6 +307,19 @@ class Replication:
             self.allocate(pool_index, i)
         else:
             pool.enqueue(i, self.priority[i])
+
+    def join_hub(self, i: int) -> None:
+        """Referral i reaches the hub's shared queue: the first partner (in the scenario's
+        order) with a free slot and the skill takes it, or it waits in the hub queue."""
+        now = self.queued[i] = self.env.now
+        for pool_index in self.candidates[i][0]:
+            if self.pools[pool_index].free:
+                self.pool_of[i] = pool_index
+                self.waiting_list.change(now, -1)
+                self.allocate(pool_index, i)
+                return
+        assert self.hub_queue is not None
+        self.hub_queue.enqueue(i, self.priority[i])
 
     def allocate(self, pool_index: int, i: int) -> None:
         """An advocate of the pool takes referral i; the case closes after its hours."""
@@ -316,7 +341,14 @@ class Replication:
         pool_index = self.pool_of[i]
         pool = self.pools[pool_index]
         pool.end_case(now, self.advocate[i])
-        following = pool.next_waiting(self.withdrawn)
+        if self.hub_queue is not None and pool_index != self.spot_index:
+            following = self.hub_queue.next_for(
+                lambda j: pool_index in self.candidates[j][0], self.withdrawn
+            )
+            if following >= 0:
+                self.pool_of[following] = pool_index
+        else:
+            following = pool.next_waiting(self.withdrawn)
         if following >= 0:
             self.waiting_list.change(now, -1)
             self.allocate(pool_index, following)
@@ -328,7 +360,10 @@ class Replication:
         self.withdrawn[i] = True
         self.waiting_list.change(self.env.now, -1)
         if self.queued[i] == self.queued[i]:  # in a queue, not in triage or being arranged
-            self.pools[self.pool_of[i]].drop_waiting(self.priority[i])
+            pool_index = self.pool_of[i]
+            queue = self.hub_queue if pool_index == HUB_QUEUE else self.pools[pool_index]
+            assert queue is not None
+            queue.drop_waiting(self.priority[i])
         if self.following:
             self.resolved(i)
 
@@ -345,7 +380,7 @@ class Replication:
             rep=self.rep,
             referrals=replace(referrals, arrival_day=arrival),
             target_day=self.due[kept],
-            pool=np.asarray(self.pool_of[kept], dtype=np.int64),
+            pool=np.maximum(np.asarray(self.pool_of[kept], dtype=np.int64), UNSERVED),
             queued_day=np.asarray(self.queued[kept], dtype=float),
             allocated_day=np.asarray(self.allocated[kept], dtype=float),
             end_day=np.asarray(self.ended[kept], dtype=float),

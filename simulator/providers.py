@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.commissioning import commissioning_model
@@ -226,3 +227,70 @@ class Pool:
         if self.free:
             return 0.0
         return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
+
+
+@dataclass(frozen=True)
+class HubCapacity:
+    """What the overflow rules read of a shared hub queue's capacity: all its partners'."""
+
+    slots: int
+    contracted_hours_per_year: float
+
+
+class SharedQueue:
+    """The hub's one queue: after triage a referral waits here in priority order, and a
+    partner whose slot frees takes the first referral it has the skill for.
+
+    It answers the overflow rules' questions (``free``, ``waiting_ahead``,
+    ``expected_wait_days``, ``plan``) for the hub as a whole, as a ``Pool`` does
+    for one provider.
+    """
+
+    def __init__(self, pools: list[Pool], members: list[int], classes: int):
+        self.pools = pools
+        self.members = members
+        self.queues: list[deque[int]] = [deque() for _ in range(classes)]
+        self.waiting_by_class = [0] * classes
+        plans = [pools[m].plan for m in members]
+        slots = sum(p.slots for p in plans)
+        self.plan = HubCapacity(slots, sum(p.contracted_hours_per_year for p in plans))
+        self.mean_case_days = (
+            sum(pools[m].mean_case_days * pools[m].plan.slots for m in members) / slots
+            if slots
+            else 0.0
+        )
+
+    @property
+    def free(self) -> bool:
+        return any(self.pools[m].free for m in self.members)
+
+    def enqueue(self, referral: int, priority_class: int) -> None:
+        self.queues[priority_class].append(referral)
+        self.waiting_by_class[priority_class] += 1
+
+    def drop_waiting(self, priority_class: int) -> None:
+        self.waiting_by_class[priority_class] -= 1
+
+    def waiting_ahead(self, priority_class: int) -> int:
+        return sum(self.waiting_by_class[: priority_class + 1])
+
+    def expected_wait_days(self, priority_class: int) -> float:
+        """As ``Pool.expected_wait_days``, over every partner's slots."""
+        if self.free:
+            return 0.0
+        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
+
+    def next_for(self, serves: Callable[[int], bool], withdrawn: list[bool]) -> int:
+        """The first referral, in priority then arrival order, that ``serves`` accepts (-1:
+        none). Withdrawn referrals are skipped (they are off the counts already), and
+        dropped once they reach the front of their queue."""
+        for priority_class, queue in enumerate(self.queues):
+            for position, referral in enumerate(queue):
+                if withdrawn[referral] or not serves(referral):
+                    continue
+                del queue[position]
+                self.waiting_by_class[priority_class] -= 1
+                return referral
+            while queue and withdrawn[queue[0]]:
+                queue.popleft()
+        return -1

@@ -378,6 +378,12 @@ class Hub(_Model):
     )
     triage_rate_per_hour: NonNegative = Field(default=40.0, description="GBP per triage hour.")
     management_fee_per_year: NonNegative = Field(default=0.0, description="GBP per year.")
+    queue: Literal["shared", "routed"] = Field(
+        default="shared",
+        description="shared: after triage a referral waits in one hub queue, in priority order, "
+        "and the first partner with a free slot and the skill takes it; routed: it is sent on "
+        "arrival to the partner with the shortest expected wait and waits there.",
+    )
     rate_includes_vat: bool = Field(
         default=False,
         description="True: triage_rate_per_hour and management_fee_per_year include VAT at "

@@ -166,3 +166,39 @@ def test_priority_classes_on_c_servers_match_the_mmc_formula():
     z = [z_score(high, expected[0]), z_score(low, expected[1])]
     print(f"M/M/3 priority: statutory z={z[0]:+.2f}, other z={z[1]:+.2f}")
     assert all(abs(v) < Z_LIMIT for v in z)
+
+
+@pytest.mark.slow
+def test_a_shared_queue_hub_is_one_mmc_over_all_partners_slots():
+    """Hub with one queue: partners with every skill, FIFO, no triage, is M/M/c with c the
+    sum of the partners' slots (here 1 + 2 + 2 = 5), whatever their sizes."""
+    servers, rho = 5, 0.8
+    lam = rho * servers
+    horizon = 15_000 / lam
+    data = mmc_data(servers=1, arrivals_per_day=lam, horizon_days=horizon)
+    one = data["commissioning"]["providers"][0]
+    data["commissioning"]["model"] = "hub"
+    data["commissioning"]["hub"] = {"triage_hours": 0.0, "queue": "shared"}
+    data["commissioning"]["providers"] = [
+        {**one, "name": name, "advocates": advocates}
+        for name, advocates in (("Lead", 1.0), ("P1", 2.0), ("P2", 2.0))
+    ]
+    scenario = build(data, seed=5080)
+    means = []
+    for rep in range(REPS):
+        records = simulate(scenario, rep)
+        arrival = records.referrals.arrival_day
+        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
+        means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    z = z_score(np.array(means), theory.mmc_mean_wait(servers, lam, 1.0))
+    print(f"shared-queue hub as M/M/5 at rho 0.8: mean wait z={z:+.2f}")
+    assert abs(z) < Z_LIMIT
+    # Routed on arrival to the shortest expected wait, the same hub waits longer.
+    routed = build(data, seed=5080, commissioning__hub__queue="routed")
+    routed_means = []
+    for rep in range(5):
+        records = simulate(routed, rep)
+        arrival = records.referrals.arrival_day
+        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
+        routed_means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    assert np.mean(routed_means) > np.mean(means[:5])
