@@ -537,9 +537,10 @@ def wait_notes(summary: pd.DataFrame) -> list[str]:
         if waiting > 0 or unserved > 0:
             notes.append(
                 f"{scenario}: wait figures are lower bounds: on average {waiting:,.1f} referrals "
-                f"were still waiting when the follow-up ended and {unserved:,.1f} were never "
-                "allocated (unserved or withdrawn); each counts the days to the end of the "
-                "follow-up or to leaving the list."
+                f"were still waiting when the follow-up ended, and {unserved:,.1f} left the list "
+                "without an advocate (nobody could serve them, or withdrawn after a breach). "
+                "Each counts its days to the end of the follow-up or to leaving the list, so a "
+                "few very long waits can lift the mean above the 90th percentile."
             )
     return notes
 

@@ -154,6 +154,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     data, source = resolve_file(path)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value)
+        # A problem in an overridden field is the option's, not the file's.
+        keys = tuple(int(k) if k.isdigit() else k for k in dotted.split("."))
+        source[keys] = (f"--set {dotted}={value}", 0)
     return validate(data, str(path), source)
 
 
@@ -183,45 +186,54 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     sections of a valid scenario (:func:`_unknown_skills`, :func:`_open_cases_fit`).
     """
     source = source or {}
+
+    def lines(problems: list[_Problem]) -> list[str]:
+        return [
+            f"{_where(loc, label, source)}: {_field(loc)}: {_show(value)}: {message}"
+            for loc, value, message in problems
+        ]
+
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(
-            [_describe(item, label, source, data) for item in error.errors()]
-        ) from None
-    problems = [*_unknown_skills(scenario), *_open_cases_fit(scenario)]
+        schema = [_describe(item, label, source, data) for item in error.errors()]
+        raise ScenarioError(schema + lines(_unknown_skills(data))) from None
+    problems = [*_unknown_skills(data), *_open_cases_fit(scenario)]
     if problems:
-        raise ScenarioError(
-            [
-                f"{_where(loc, label, source)}: {_field(loc)}: {_show(value)}: {message}"
-                for loc, value, message in problems
-            ]
-        )
+        raise ScenarioError(lines(problems))
     return scenario
 
 
 _Problem = tuple[tuple[Any, ...], Any, str]  # (field path, value, what is wrong)
 
 
-def _unknown_skills(scenario: Scenario) -> list[_Problem]:
+def _section(data: Any, *keys: str) -> dict[str, Any]:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
     """Every provider or spot skill that is neither an advocacy type nor a need of the scenario.
 
     Such a skill (a misspelt need, say) would serve nobody, and the people who
     need the skill it was meant to be would be left unserved without a word.
+    Read from the plain data, so it is reported beside any other problem in the file.
     """
-    types, needs = list(scenario.demand.mix), list(scenario.demand.needs)
+    types, needs = list(_section(data, "demand", "mix")), list(_section(data, "demand", "needs"))
     labels = types + needs
+    commissioning = _section(data, "commissioning")
+    providers = commissioning.get("providers")
     listed = [
-        (("commissioning", "providers", p), provider.skills)
-        for p, provider in enumerate(scenario.commissioning.providers)
+        (("commissioning", "providers", p), provider.get("skills"))
+        for p, provider in enumerate(providers if isinstance(providers, list) else [])
+        if isinstance(provider, dict)
     ]
-    spot = scenario.commissioning.spot
-    if spot is not None and spot.skills is not None:
-        listed.append((("commissioning", "spot"), spot.skills))
+    listed.append((("commissioning", "spot"), _section(commissioning, "spot").get("skills")))
     problems: list[_Problem] = []
     for path, skills in listed:
-        for index, skill in enumerate(skills):
-            if skill in labels:
+        for index, skill in enumerate(skills if isinstance(skills, list) else []):
+            if not isinstance(skill, str) or skill in labels:
                 continue
             hint = difflib.get_close_matches(skill, labels, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -285,12 +297,15 @@ def _where(loc: tuple[Any, ...], label: str, source: _Source) -> str:
     for cut in range(len(loc), 0, -1):
         if loc[:cut] in source:
             file_label, line = source[loc[:cut]]
-            return f"{file_label}:{line}"
+            return f"{file_label}:{line}" if line else file_label
     return label
 
 
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
+
+
+NUMBER_ERRORS = ("float_parsing", "int_parsing", "float_type", "int_type")
 
 
 def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> str:
@@ -309,6 +324,8 @@ def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> s
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         message = f"dist must be one of {', '.join(DIST_NAMES)}"
     value = item.get("input")
+    if isinstance(value, str) and kind in NUMBER_ERRORS:
+        message += " (write a plain number, such as 0.8 or 150000: no %, £ or commas)"
     shown = "" if isinstance(value, dict | list) else f" {_show(value)}:"
     if isinstance(value, float) and not math.isfinite(value):
         message = "must be a finite number"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,30 @@ def test_open_cases_beyond_the_block_are_with_spot_on_day_zero_never_queued():
     assert (open_on_day0["allocated_day"] == 0).all()
     assert open_on_day0["route"].tolist().count("spot") == 3
     assert np.all(records.queued_day[:5] == 0)
+
+
+def test_a_misspelt_skill_is_reported_with_every_other_problem_at_once(tmp_path):
+    path = tmp_path / "all.yaml"
+    path.write_text(
+        "name: x\nhorizon_days: 100\ndemand:\n  referrals_per_year: 100\n  mix:\n"
+        "    care_act: {share: 1.05, hours: {dist: fixed, mean: 5}}\n"
+        "commissioning:\n  model: single_provider\n  block_share: '80%'\n  providers:\n"
+        "    - {name: A, skills: [care_act, learning_disabilty]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    problems = error.value.problems
+    assert len(problems) == 3
+    assert any("share: 1.05" in p for p in problems)
+    assert any("'80%'" in p and "write a plain number" in p for p in problems)
+    assert any(p.startswith(f"{path}:11:") and "learning_disabilty" in p for p in problems)
+
+
+def test_a_bad_override_names_the_option_not_the_file():
+    shipped = Path(__file__).resolve().parent.parent / "scenarios" / "county-block-spot.yaml"
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(shipped, {"commissioning.block_shar": 0.6})
+    [problem] = error.value.problems
+    assert problem.startswith("--set commissioning.block_shar=0.6: commissioning.block_shar:")
+    assert "did you mean 'block_share'" in problem
