@@ -209,6 +209,25 @@ def _attributes(
     }
 
 
+def draw_other_buyers(
+    scenario: Scenario, seed: int, rep: int, until: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Other buyers' cases on the spot market before ``until``: arrival days and hours.
+
+    A Poisson stream at ``spot.other_referrals_per_year`` with hours from
+    ``spot.other_hours``, each from its own named stream, so our referrals are
+    the same with or without them (common random numbers).
+    """
+    spot = scenario.commissioning.spot
+    if spot is None or spot.other_referrals_per_year <= 0 or spot.other_hours is None:
+        return np.empty(0), np.empty(0)
+    arrivals = stream(seed, rep, "other.arrivals")
+    count = arrivals.poisson(spot.other_referrals_per_year / DAYS_PER_YEAR * until)
+    days = np.sort(arrivals.uniform(0.0, until, count))
+    hours = spot.other_hours.quantile(stream(seed, rep, "other.hours").random(count))
+    return days, hours
+
+
 def _deadline_days(demand, type_index: np.ndarray, urgent: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Days from arrival to each referral's deadline (NaN: none), one uniform each.
 

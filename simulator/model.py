@@ -27,7 +27,7 @@ import numpy as np
 import simpy
 
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
-from simulator.demand import Referrals, draw_referrals
+from simulator.demand import Referrals, draw_other_buyers, draw_referrals
 from simulator.providers import SPOT, Level, Pool, PoolPlan, SharedQueue, plan_pools
 from simulator.schema import Scenario
 from simulator.workdays import closed_days, target_day
@@ -120,6 +120,11 @@ class Replication:
             scenario, scenario.seed, rep, until=horizon + scenario.follow_up_days
         )
         self.before_horizon = int(np.searchsorted(referrals.arrival_day, horizon, side="left"))
+        # Other buyers' cases on the spot market come after ours in every per-referral list.
+        self.ours = len(referrals)
+        self.other_arrival, other_hours = draw_other_buyers(
+            scenario, scenario.seed, rep, horizon + scenario.follow_up_days
+        )
         self.plans = plan_pools(scenario)
         commissioning = scenario.commissioning
         self.choose = commissioning_model(scenario).choose
@@ -129,9 +134,11 @@ class Replication:
         self.due = due_days(scenario, referrals)
         self.due_day = self.due.tolist()
         self.candidates, self.spot_index = candidates_by_referral(scenario, self.plans, referrals)
+        standard_statutory = 0 if commissioning.triage == "fifo" else 2
         self.priority = priority_classes(referrals, commissioning.triage).tolist()
+        self.priority += [standard_statutory] * len(other_hours)
         self.arrival = referrals.arrival_day.tolist()
-        self.hours = referrals.hours.tolist()
+        self.hours = referrals.hours.tolist() + other_hours.tolist()
         self.arrangement = referrals.arrangement_days.tolist()
         self.deadline = referrals.deadline_day.tolist()
         self.triage_days = referrals.triage_days.tolist()
@@ -148,7 +155,7 @@ class Replication:
         stays realistic) until the last of them is allocated or withdrawn, or for
         ``follow_up_days`` at most.
         """
-        n = len(self.referrals)
+        n = self.ours + len(self.other_arrival)
         nan = float("nan")
         self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
@@ -165,6 +172,8 @@ class Replication:
         self.advocate = [-1] * n
         self.following = False
         env.process(self.arrivals())
+        if len(self.other_arrival):
+            env.process(self.other_buyers())
         env.run(until=self.horizon)
         busy = [pool.busy.close(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
@@ -205,6 +214,16 @@ class Replication:
                     yield env.timeout(gap)
                     arrival[i] = env.now  # the clock's own value: no rounding gap
             receive(i)
+
+    def other_buyers(self) -> Iterator[simpy.events.Timeout]:
+        """Other buyers' cases reach the spot market, first come first served with ours."""
+        env = self.env
+        for k, day in enumerate(self.other_arrival.tolist()):
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            i = self.ours + k
+            self.pool_of[i] = self.spot_index
+            self.join(i)
 
     # ------------------------------------------------------------------ handlers
 
@@ -303,7 +322,8 @@ class Replication:
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
         if pool.free:
-            self.waiting_list.change(now, -1)
+            if i < self.ours:  # another buyer's case is never on our waiting list
+                self.waiting_list.change(now, -1)
             self.allocate(pool_index, i)
         else:
             pool.enqueue(i, self.priority[i])
@@ -350,7 +370,8 @@ class Replication:
         else:
             following = pool.next_waiting(self.withdrawn)
         if following >= 0:
-            self.waiting_list.change(now, -1)
+            if following < self.ours:
+                self.waiting_list.change(now, -1)
             self.allocate(pool_index, following)
 
     def breach(self, i: int) -> None:

@@ -362,6 +362,22 @@ class Spot(_Model):
         description="Advocacy types and needs the market can serve (labels from demand.mix and "
         "demand.needs); everything when omitted.",
     )
+    other_referrals_per_year: NonNegative = Field(
+        default=0.0,
+        description="Other buyers' cases a year (other councils, NHS trusts, solicitors) taking "
+        "the same market's advocates, first come first served with ours; never counted as ours.",
+    )
+    other_hours: Distribution | None = Field(
+        default=None,
+        description="Hours each of the other buyers' cases takes (needed with "
+        "other_referrals_per_year).",
+    )
+
+    @model_validator(mode="after")
+    def _other_buyers(self) -> Spot:
+        if self.other_referrals_per_year > 0 and self.other_hours is None:
+            raise ValueError("other_referrals_per_year needs other_hours (a distribution)")
+        return self
 
     @property
     def case_hours_per_week(self) -> float:

@@ -26,7 +26,12 @@ _REFERRAL_STREAMS = (
     "triage",
 )
 # The registry only grows: add names at the end, never rename or remove one.
-STREAMS: tuple[str, ...] = _REFERRAL_STREAMS + tuple(f"initial.{n}" for n in _REFERRAL_STREAMS)
+STREAMS: tuple[str, ...] = (
+    *_REFERRAL_STREAMS,
+    *(f"initial.{n}" for n in _REFERRAL_STREAMS),
+    "other.arrivals",  # other buyers' cases on the spot market
+    "other.hours",
+)
 
 
 def stream(seed: int, rep: int, name: str) -> np.random.Generator:

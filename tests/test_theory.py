@@ -202,3 +202,40 @@ def test_a_shared_queue_hub_is_one_mmc_over_all_partners_slots():
         keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
         routed_means.append((records.allocated_day[keep] - arrival[keep]).mean())
     assert np.mean(routed_means) > np.mean(means[:5])
+
+
+@pytest.mark.slow
+def test_spot_wait_with_other_buyers_is_the_arrangement_plus_erlang_c_for_the_combined_load():
+    """Spot only, 5 spot slots, our referrals at 2 a day after a fixed half-day arrangement,
+    other buyers' cases at 2 a day, exponential hours of a day: the market is M/M/5 at
+    rho 0.8 for both streams, and our wait is 0.5 + Wq(M/M/5, lambda 4)."""
+    ours, others, servers = 2.0, 2.0, 5
+    horizon = 15_000 / (ours + others)
+    data = mmc_data(servers=1, arrivals_per_day=ours, horizon_days=horizon)
+    data["commissioning"] = {
+        "model": "spot_only",
+        "spot": {
+            "market_advocates": float(servers),
+            "caseload_cap": 1,
+            "hours_per_week": 168.0,
+            "productive_share": 1.0,
+            "arrangement_days": {"dist": "fixed", "mean": 0.5},
+            "other_referrals_per_year": others * 365.0,
+            "other_hours": {"dist": "exponential", "mean": 24.0},
+        },
+    }
+    scenario = build(data, seed=5090)
+    means = []
+    for rep in range(REPS):
+        records = simulate(scenario, rep)
+        arrival = records.referrals.arrival_day
+        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
+        means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    expected = 0.5 + theory.mmc_mean_wait(servers, ours + others, 1.0)
+    z = z_score(np.array(means), expected)
+    print(f"spot with other buyers (M/M/5, rho 0.8, plus 0.5 days): mean wait z={z:+.2f}")
+    assert abs(z) < Z_LIMIT
+    # Without the other buyers the same market is nearly free: the wait is the arrangement.
+    alone = build(data, seed=5090, commissioning__spot__other_referrals_per_year=0.0)
+    records = simulate(alone, 0)
+    assert np.mean(records.allocated_day - records.referrals.arrival_day) < expected - 0.5
