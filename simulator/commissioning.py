@@ -3,9 +3,10 @@
 A **commissioning model** says which pools it builds (block providers or none),
 how it chooses among the block pools that can serve a referral, whether the
 hub lead triages first, and which cost lines it adds. An **overflow rule**
-decides, from one small named context, whether a referral goes to spot
-purchase instead of the block pool chosen for it, and owns whatever state it
-needs (the ``block_hours`` rule keeps its own commitments).
+decides, from one small named context, whether a referral goes outside the
+block pool chosen for it (to its provider's flex hours, else spot purchase),
+and owns whatever state it needs (the ``block_hours`` rule keeps its own
+commitments).
 
 Adding a commissioning model touches two files: an entry in ``MODELS`` here,
 and its name in the ``Commissioning.model`` literal of ``simulator.schema``
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from simulator import pricing
 from simulator.distributions import Distribution
-from simulator.schema import Overflow, Scenario, Spot
+from simulator.schema import Overflow, Scenario
 from simulator.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:  # pools are only passed through here; providers imports this module
@@ -119,8 +120,9 @@ def commissioning_model(scenario: Scenario) -> CommissioningModel:
 class Routing(NamedTuple):
     """What an overflow rule sees when a referral is routed to a block pool."""
 
-    pool: Pool  # the block pool chosen for it
-    spot: Pool  # the spot market
+    pool: Pool  # the block pool (or hub queue) chosen for it
+    outside: Pool  # where it would go instead: its provider's flex, or the spot market
+    arranging: float  # mean days to arrange a case there
     now: float  # days
     hours: float  # the work the referral needs, travel included
     priority: int  # its priority class (0 first)
@@ -128,10 +130,10 @@ class Routing(NamedTuple):
 
 
 class OverflowRule(Protocol):
-    """Decides spot or block for one referral; keeps any state it needs."""
+    """Decides block or outside (flex, else spot) for one referral; keeps any state it needs."""
 
-    def to_spot(self, routing: Routing) -> bool:
-        """Send this referral to spot purchase instead of the block pool?"""
+    def overflows(self, routing: Routing) -> bool:
+        """Send this referral outside the block (to ``routing.outside``)?"""
         ...
 
     def kept(self, routing: Routing) -> None:
@@ -140,20 +142,20 @@ class OverflowRule(Protocol):
 
 
 class ExpectedWait:
-    """Spot when the block would miss the target *and* spot is expected sooner.
+    """Outside when the block would miss the target *and* outside is expected sooner.
 
-    Arranging a purchase takes days, so a referral sent to spot that would have
+    Arranging a purchase takes days, so a referral sent outside that would have
     been seen sooner in the block gains nothing.
     """
 
-    def __init__(self, overflow: Overflow, spot: Spot):
-        self.arranging = spot.arrangement_days.expected
+    def __init__(self, overflow: Overflow):
+        pass
 
-    def to_spot(self, routing: Routing) -> bool:
+    def overflows(self, routing: Routing) -> bool:
         wait = routing.pool.expected_wait_days(routing.priority)
         if wait <= routing.target_days:
             return False
-        return self.arranging + routing.spot.expected_wait_days(routing.priority) < wait
+        return routing.arranging + routing.outside.expected_wait_days(routing.priority) < wait
 
     def kept(self, routing: Routing) -> None:
         pass
@@ -167,11 +169,11 @@ class QueueLength:
     queue it would jump.
     """
 
-    def __init__(self, overflow: Overflow, spot: Spot):
+    def __init__(self, overflow: Overflow):
         assert overflow.threshold is not None
         self.threshold = overflow.threshold
 
-    def to_spot(self, routing: Routing) -> bool:
+    def overflows(self, routing: Routing) -> bool:
         pool = routing.pool
         return not pool.free and pool.waiting_ahead(routing.priority) >= self.threshold
 
@@ -194,7 +196,7 @@ class BlockHours:
     shares of a 365-day contract year counted from day 0.
     """
 
-    def __init__(self, overflow: Overflow, spot: Spot):
+    def __init__(self, overflow: Overflow):
         self.periods = PERIODS_PER_YEAR[overflow.period]
         self.period_days = DAYS_PER_YEAR / self.periods
         self.rollover = overflow.rollover
@@ -213,7 +215,7 @@ class BlockHours:
         released = pool.plan.contracted_hours_per_year * released_periods / self.periods
         return released - self.committed.get(pool, 0.0)
 
-    def to_spot(self, routing: Routing) -> bool:
+    def overflows(self, routing: Routing) -> bool:
         return self.hours_left(routing.pool, routing.now) < routing.hours
 
     def kept(self, routing: Routing) -> None:
@@ -221,7 +223,7 @@ class BlockHours:
         self.committed[routing.pool] = self.committed.get(routing.pool, 0.0) + routing.hours
 
 
-OVERFLOW_RULES: dict[str, Callable[[Overflow, Spot], OverflowRule] | None] = {
+OVERFLOW_RULES: dict[str, Callable[[Overflow], OverflowRule] | None] = {
     "none": None,
     "expected_wait": ExpectedWait,
     "queue_length": QueueLength,
@@ -229,9 +231,7 @@ OVERFLOW_RULES: dict[str, Callable[[Overflow, Spot], OverflowRule] | None] = {
 }
 
 
-def overflow_rule(overflow: Overflow, spot: Spot | None) -> OverflowRule | None:
+def overflow_rule(overflow: Overflow) -> OverflowRule | None:
     """A fresh rule for one replication, or None when nothing overflows."""
     make = OVERFLOW_RULES[overflow.rule]
-    if make is None or spot is None:
-        return None
-    return make(overflow, spot)
+    return None if make is None else make(overflow)

@@ -40,6 +40,7 @@ class Referrals:
     deadline_day: np.ndarray
     arrangement_days: np.ndarray
     triage_days: np.ndarray  # hub: days the lead takes to triage before routing
+    flex_uniform: np.ndarray  # drawn once: a flex case's arrangement days, by its provider's
     initial: np.ndarray  # 0: arrived during the run; 1: open on day 0; 2: waiting on day 0
 
     def __len__(self) -> int:
@@ -205,6 +206,7 @@ def _attributes(
         "deadline_day": deadline,
         "arrangement_days": arrangement,
         "triage_days": triage,
+        "flex_uniform": uniforms("flex_arrangement"),
         "initial": np.full(n, initial, dtype=np.int8),
     }
 

@@ -21,7 +21,7 @@ from scipy import stats
 from simulator import pricing
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
-from simulator.providers import SPOT, PoolPlan
+from simulator.providers import PoolPlan
 from simulator.schema import Costing, Scenario
 from simulator.units import DAYS_PER_WEEK
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
@@ -112,9 +112,9 @@ def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     plans, costing = records.plans, scenario.costing
     spot = scenario.commissioning.spot
     rates = np.array([council_rate(p, p.rate_per_hour, costing) for p in plans] + [np.nan])
-    is_spot = np.array([p.name == SPOT for p in plans] + [False])
+    is_spot = np.array([p.route == Route.SPOT for p in plans] + [False])
     mileage = np.array(
-        [council_rate(p, spot.mileage_rate, costing) if spot and p.name == SPOT else 0.0
+        [council_rate(p, spot.mileage_rate, costing) if spot and p.route == Route.SPOT else 0.0
          for p in plans] + [0.0]
     )  # fmt: skip
     pool = records.pool
@@ -125,15 +125,11 @@ def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
 
 
-def _route(plan) -> Route:
-    return Route.SPOT if plan.name == SPOT else Route.BLOCK
-
-
 def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]:
     """One replication's case columns as plain arrays (codes for labelled columns)."""
     ref = records.referrals
     n = len(ref)
-    route_codes = np.array([_route(p) for p in records.plans] + [-1])
+    route_codes = np.array([int(p.route) for p in records.plans] + [-1])
     allocated = records.allocated_day
     return {
         "rep": np.full(n, records.rep, dtype=np.int32),
@@ -260,10 +256,11 @@ def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
         per_provider = {}
         for index, plan in enumerate(records.plans):
             open_now = level_at(*open_cases(records, index), days).astype(np.int32)
-            if plan.name == SPOT:
+            if plan.route == Route.SPOT:
                 spot_open = open_now
             else:
-                block_open = block_open + open_now
+                if plan.route == Route.BLOCK:
+                    block_open = block_open + open_now
                 per_provider[f"open_cases[{plan.name}]"] = open_now
                 per_provider[f"free_slots[{plan.name}]"] = (plan.slots - open_now).astype(np.int32)
         row["open_cases"] = block_open
@@ -341,9 +338,13 @@ class _Cases:
         ]
 
 
+def pools_of(records: Records, route: Route) -> list[int]:
+    """Indices of the pools of one market: the block providers, their flex, or spot."""
+    return [i for i, p in enumerate(records.plans) if p.route == route]
+
+
 def _block_and_spot(records: Records) -> tuple[list[int], list[int]]:
-    block = [i for i, p in enumerate(records.plans) if p.name != SPOT]
-    return block, [i for i, p in enumerate(records.plans) if p.name == SPOT]
+    return pools_of(records, Route.BLOCK), pools_of(records, Route.SPOT)
 
 
 def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list[Row]:
@@ -363,6 +364,9 @@ def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list
         groups.append(("route=block", np.isin(records.pool, block)))
     if spot:
         groups.append(("route=spot", np.isin(records.pool, spot)))
+    flex = pools_of(records, Route.FLEX)
+    if flex:
+        groups.append(("route=flex", np.isin(records.pool, flex)))
     groups += [(f"provider={records.plans[i].name}", records.pool == i) for i in block]
     return [row for group, mask in groups for row in cases.rows(group, mask)]
 
@@ -417,21 +421,29 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     return rows
 
 
-def spot_bought(records: Records, scenario: Scenario) -> np.ndarray:
-    """Spot cases bought in the measured window: a case is bought when it is allocated."""
-    _, spot = _block_and_spot(records)
+def bought(records: Records, scenario: Scenario, pools: list[int]) -> np.ndarray:
+    """Cases bought by the hour from these pools in the measured window: a case is bought
+    when it is allocated."""
     allocated_day = records.allocated_day
-    bought = np.isin(records.pool, spot) & ~np.isnan(allocated_day)
-    return (
-        bought & (allocated_day >= scenario.warm_up_days) & (allocated_day < scenario.horizon_days)
-    )
+    mine = np.isin(records.pool, pools) & ~np.isnan(allocated_day)
+    return mine & (allocated_day >= scenario.warm_up_days) & (allocated_day < scenario.horizon_days)
+
+
+def spot_bought(records: Records, scenario: Scenario) -> np.ndarray:
+    """Spot cases bought in the measured window."""
+    return bought(records, scenario, pools_of(records, Route.SPOT))
 
 
 def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
-    bought = spot_bought(records, scenario)
+    """Spot and flex cases and hours bought in the measured window."""
+    spot = spot_bought(records, scenario)
+    flex = bought(records, scenario, pools_of(records, Route.FLEX))
+    hours = records.referrals.hours
     return [
-        ("spot_cases", "all", float(bought.sum())),
-        ("spot_hours", "all", float(records.referrals.hours[bought].sum())),
+        ("spot_cases", "all", float(spot.sum())),
+        ("spot_hours", "all", float(hours[spot].sum())),
+        ("flex_cases", "all", float(flex.sum())),
+        ("flex_hours", "all", float(hours[flex].sum())),
     ]
 
 
@@ -472,6 +484,16 @@ def cost_charges(
         charges["cost_workshops"] = pricing.council_charge(
             amount, workshops.rate_includes_vat, costing
         )
+    hours = records.referrals.hours
+    charges["cost_flex_hours"] = pricing.add(
+        [
+            pricing.council_charge(
+                pricing.spot_hours_cost(float(hours[bought(records, scenario, [i])].sum()),
+                                        records.plans[i].rate_per_hour),
+                records.plans[i].rate_includes_vat, costing)
+            for i in pools_of(records, Route.FLEX)
+        ]
+    )  # fmt: skip
     referrals = figures["referrals", "all"]
     charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     return charges
@@ -492,6 +514,7 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
     vat = pricing.add(list(charges.values()))
     cost_total = pricing.total(lines)
     delivered = figures.get(("block_hours_used", "all"), 0.0) + spot_hours
+    delivered += figures["flex_hours", "all"]
     rows: list[Row] = [(name, "all", value) for name, value in lines.items()]
     if workshops:
         places = workshops.per_year * workshops.participants * pricing.years(days)

@@ -28,8 +28,9 @@ import simpy
 
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_other_buyers, draw_referrals
-from simulator.providers import SPOT, Level, Pool, PoolPlan, SharedQueue, plan_pools
+from simulator.providers import Level, Pool, PoolPlan, SharedQueue, plan_pools
 from simulator.schema import Scenario
+from simulator.vocabulary import Route
 from simulator.workdays import closed_days, target_day
 
 UNSERVED = -1
@@ -77,8 +78,8 @@ def candidates_by_referral(scenario: Scenario, plans: list[PoolPlan], referrals:
     """For each referral: block pools that can serve it, and whether spot can."""
     types = list(scenario.demand.mix)
     needs = list(scenario.demand.needs)
-    spot_index = len(plans) - 1 if plans and plans[-1].name == SPOT else None
-    blocks = [i for i, p in enumerate(plans) if i != spot_index]
+    spot_index = next((i for i, p in enumerate(plans) if p.route == Route.SPOT), None)
+    blocks = [i for i, p in enumerate(plans) if p.route == Route.BLOCK]
     table: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
     for t, type_label in enumerate(types):
         for n in range(-1, len(needs)):
@@ -129,7 +130,7 @@ class Replication:
         commissioning = scenario.commissioning
         self.choose = commissioning_model(scenario).choose
         self.shares_a_queue = commissioning_model(scenario).shared_queue(scenario)
-        self.overflow = overflow_rule(commissioning.overflow, commissioning.spot)
+        self.overflow = overflow_rule(commissioning.overflow)
         self.withdraw_at_deadline = scenario.demand.breach == "withdraw"
         self.due = due_days(scenario, referrals)
         self.due_day = self.due.tolist()
@@ -140,6 +141,13 @@ class Replication:
         self.arrival = referrals.arrival_day.tolist()
         self.hours = referrals.hours.tolist() + other_hours.tolist()
         self.arrangement = referrals.arrangement_days.tolist()
+        self.flex_uniform = referrals.flex_uniform
+        self.flex_of = {p.owner: f for f, p in enumerate(self.plans) if p.route == Route.FLEX}
+        self.mean_arrangement = {
+            index: plan.arrangement_days.expected
+            for index, plan in enumerate(self.plans)
+            if plan.arrangement_days is not None
+        }
         self.deadline = referrals.deadline_day.tolist()
         self.triage_days = referrals.triage_days.tolist()
         self.initial = referrals.initial.tolist()
@@ -160,7 +168,7 @@ class Replication:
         self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         self.pools = [Pool(plan, classes) for plan in self.plans]
-        blocks = [p for p in range(len(self.plans)) if p != self.spot_index]
+        blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
         self.waiting_list = Level()
         self.pool_of = [UNSERVED] * n
@@ -265,18 +273,21 @@ class Replication:
             choice = self.choose(block, pools, self.priority[i])
         if choice is not None and self.overflow is not None:
             now = self.env.now
+            outside, arranging = self.outside(choice, i, spot_ok)
             routing = Routing(
                 self.hub_queue if choice == HUB_QUEUE else pools[choice],
-                pools[self.spot_index],
+                pools[outside] if outside is not None else None,
+                arranging,
                 now,
                 self.hours[i],
                 self.priority[i],
                 self.due_day[i] - now,  # what is left of the target after any triage
             )
-            if spot_ok and self.overflow.to_spot(routing):
-                choice = None
-            else:
-                self.overflow.kept(routing)
+            if outside is not None and self.overflow.overflows(routing):
+                self.pool_of[i] = outside
+                self.arrange(i)
+                return
+            self.overflow.kept(routing)
         if choice is None:
             self.pool_of[i] = self.spot_index
             self.arrange(i)
@@ -304,10 +315,33 @@ class Replication:
         assert choice is not None  # received, so some pool can serve it
         return choice
 
+    def outside(self, choice: int, i: int, spot_ok: bool) -> tuple[int | None, float]:
+        """Where referral i would go if it left the block: its provider's flex hours when
+        they are expected no later than spot (mean arrangement plus expected wait), else
+        the spot market; with the mean days to arrange it there. (None, 0): nowhere."""
+        owners = self.candidates[i][0] if choice == HUB_QUEUE else (choice,)
+        flex = next((self.flex_of[p] for p in owners if p in self.flex_of), None)
+        options = [p for p in (flex, self.spot_index if spot_ok else None) if p is not None]
+        if not options:
+            return None, 0.0
+        priority = self.priority[i]
+        best = min(
+            options,
+            key=lambda p: self.mean_arrangement[p] + self.pools[p].expected_wait_days(priority),
+        )
+        return best, self.mean_arrangement[best]
+
     def arrange(self, i: int) -> None:
-        """A spot purchase is arranged (a delay drawn per referral) before it can join."""
-        if self.arrangement[i] > 0:
-            self.later(self.arrangement[i], self.join, i)
+        """A spot purchase, or a flex case with the provider, is agreed (a delay drawn per
+        referral) before it can join that pool's queue."""
+        plan = self.plans[self.pool_of[i]]
+        if plan.route == Route.FLEX:
+            assert plan.arrangement_days is not None
+            days = float(plan.arrangement_days.quantile(self.flex_uniform[i : i + 1])[0])
+        else:
+            days = self.arrangement[i]
+        if days > 0:
+            self.later(days, self.join, i)
         else:
             self.join(i)
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 COST_LINES = (
     "cost_block",
+    "cost_flex_hours",
     "cost_spot_hours",
     "cost_mileage",
     "cost_triage",

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from simulator.commissioning import commissioning_model
 from simulator.demand import expected_referrals
+from simulator.distributions import Distribution
 from simulator.schema import Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+from simulator.vocabulary import Route
 
 SPOT = "spot"
 
@@ -35,6 +37,9 @@ class PoolPlan:
     rate_includes_vat: bool  # the rate (and spot mileage) as quoted includes VAT
     skills: frozenset[str] | None  # None: serves every type and need
     mean_case_hours: float  # of the referrals it can serve, travel included
+    route: Route = Route.BLOCK  # which market it is: a block, a provider's flex, or spot
+    arrangement_days: Distribution | None = None  # flex: days to agree a case
+    owner: int | None = None  # flex: the index of its provider's block pool
 
     @property
     def days_per_hour(self) -> float:
@@ -64,7 +69,7 @@ def expected_hours_per_year(scenario: Scenario) -> dict[str, float]:
 
 
 def plan_pools(scenario: Scenario) -> list[PoolPlan]:
-    """Block providers in scenario order, then the spot market when there is one."""
+    """Block providers in scenario order, then their flex hours, then the spot market."""
     commissioning = scenario.commissioning
     demand = scenario.demand
     hours_by_type = expected_hours_per_year(scenario)
@@ -103,6 +108,28 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 mean_case_hours=demand.mean_hours_per_case(types),
             )
         )
+    for index, provider in enumerate(providers):
+        flex = provider.flex
+        if flex is None:
+            continue
+        slots = round(flex.advocates * flex.caseload_cap)
+        plans.append(
+            PoolPlan(
+                name=f"{provider.name} flex",
+                slots=slots,
+                advocates=math.ceil(slots / flex.caseload_cap),
+                caseload_cap=flex.caseload_cap,
+                case_hours_per_week=flex.case_hours_per_week,
+                contracted_hours_per_year=0.0,
+                rate_per_hour=flex.rate_per_hour,
+                rate_includes_vat=flex.rate_includes_vat,
+                skills=frozenset(provider.skills),
+                mean_case_hours=plans[index].mean_case_hours,
+                route=Route.FLEX,
+                arrangement_days=flex.arrangement_days,
+                owner=index,
+            )
+        )
     spot = commissioning.spot
     if spot is not None:
         slots = round(spot.market_advocates * spot.caseload_cap)
@@ -118,6 +145,8 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 rate_includes_vat=spot.rate_includes_vat,
                 skills=None if spot.skills is None else frozenset(spot.skills),
                 mean_case_hours=demand.mean_hours_per_case(),
+                route=Route.SPOT,
+                arrangement_days=spot.arrangement_days,
             )
         )
     return plans

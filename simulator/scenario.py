@@ -22,7 +22,7 @@ from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
 from simulator.distributions import DIST_NAMES
-from simulator.providers import SPOT, plan_pools
+from simulator.providers import plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
     Commissioning,
@@ -38,6 +38,7 @@ from simulator.schema import (  # noqa: F401  (re-exported: the scenario's publi
     Targets,
     Workshops,
 )
+from simulator.vocabulary import Route
 
 
 class ScenarioError(Exception):
@@ -270,9 +271,9 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     if wanted == 0:
         return []
     plans = plan_pools(scenario)
-    block = [plan for plan in plans if plan.name != SPOT]
-    spot = [plan for plan in plans if plan.name == SPOT]
-    slots = sum(plan.slots for plan in plans)
+    block = [plan for plan in plans if plan.route == Route.BLOCK]
+    spot = [plan for plan in plans if plan.route == Route.SPOT]
+    slots = sum(plan.slots for plan in block + spot)
     if wanted <= slots:
         return []
     parts = []

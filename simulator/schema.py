@@ -287,6 +287,33 @@ class Overflow(_Model):
         return self
 
 
+class Flex(_Model):
+    """Sessional or extra hours the same provider supplies beyond its block (core and flex)."""
+
+    rate_per_hour: NonNegative = Field(description="GBP per flex hour used.")
+    advocates: float = Field(
+        gt=0, description="Advocates' worth of flex capacity (full-time equivalents)."
+    )
+    caseload_cap: int = Field(default=20, ge=1, description="Open cases a flex advocate holds.")
+    hours_per_week: HoursPerWeek = Field(
+        default=37.5, description="Hours a flex advocate works a week (at most 168)."
+    )
+    productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    arrangement_days: Distribution = Field(
+        default={"dist": "fixed", "mean": 1.0},
+        description="Days to agree a flex case with the provider (usually a day or two).",
+    )
+    rate_includes_vat: bool = Field(
+        default=False,
+        description="True: rate_per_hour includes VAT at costing.vat_rate; false: it is net and "
+        "VAT is charged on top.",
+    )
+
+    @property
+    def case_hours_per_week(self) -> float:
+        return self.hours_per_week * self.productive_share / self.caseload_cap
+
+
 class Provider(_Model):
     """An advocacy provider under a block contract (or a hub partner)."""
 
@@ -319,6 +346,11 @@ class Provider(_Model):
         default=False,
         description="True: block_rate_per_hour includes VAT at costing.vat_rate; false: it is "
         "net and VAT is charged on top.",
+    )
+    flex: Flex | None = Field(
+        default=None,
+        description="Flex hours from this provider beyond the block: overflow goes here before "
+        "spot when it is expected sooner (mileage is in the flex rate, as in the block's).",
     )
 
     @model_validator(mode="after")
@@ -439,8 +471,11 @@ class Commissioning(_Model):
             raise ValueError(f"model {self.model} needs at least one provider")
         if self.model == "hub" and self.hub is None:
             raise ValueError("model hub needs a hub section")
-        if self.overflow.rule != "none" and self.spot is None:
-            raise ValueError(f"overflow rule {self.overflow.rule} needs a spot section")
+        has_flex = any(p.flex is not None for p in self.providers)
+        if self.overflow.rule != "none" and self.spot is None and not has_flex:
+            raise ValueError(
+                f"overflow rule {self.overflow.rule} needs a spot section or a provider's flex"
+            )
         names = [p.name for p in self.providers]
         if len(set(names)) != len(names) or "spot" in names:
             raise ValueError("provider names must be unique and not 'spot'")

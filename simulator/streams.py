@@ -24,6 +24,7 @@ _REFERRAL_STREAMS = (
     "spot_arrangement",
     "residual",
     "triage",
+    "flex_arrangement",
 )
 # The registry only grows: add names at the end, never rename or remove one.
 STREAMS: tuple[str, ...] = (

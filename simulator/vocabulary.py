@@ -74,8 +74,11 @@ METRICS: dict[str, Metric] = _metrics(
     ("cost_block_unused", "Cost of unused block hours", "GBP", "total", "{:,.0f}"),
     ("spot_cases", "Spot cases bought", "cases", "total", "{:,.0f}"),
     ("spot_hours", "Spot hours bought", "hours", "total", "{:,.0f}"),
+    ("flex_cases", "Flex cases from the block provider", "cases", "total", "{:,.0f}"),
+    ("flex_hours", "Flex hours from the block provider", "hours", "total", "{:,.0f}"),
     ("hours_delivered", "Advocacy hours delivered", "hours", "total", "{:,.0f}"),
     ("cost_block", "Block contract", "GBP", "total", "{:,.0f}"),
+    ("cost_flex_hours", "Flex hours", "GBP", "total", "{:,.0f}"),
     ("cost_spot_hours", "Spot hours", "GBP", "total", "{:,.0f}"),
     ("cost_mileage", "Spot mileage", "GBP", "total", "{:,.0f}"),
     ("cost_triage", "Hub triage", "GBP", "total", "{:,.0f}"),
@@ -124,6 +127,7 @@ class Route(IntEnum):
 
     BLOCK = 0
     SPOT = 1
+    FLEX = 2  # extra hours from the block provider itself (core and flex)
 
 
 def labels(codes: type[IntEnum]) -> list[str]:

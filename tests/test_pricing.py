@@ -32,12 +32,15 @@ def test_triage_fee_and_workshops():
 def test_total_is_exactly_the_sum_of_the_lines():
     lines = {
         "cost_block": 570_000.0,
+        "cost_flex_hours": 1_234.5,
         "cost_spot_hours": 540.1,
         "cost_mileage": 27.3,
         "cost_triage": 15_000.0,
         "cost_fee": 24_000.0,
         "cost_workshops": 2_700.0,
     }
-    assert pricing.total(lines) == (570_000.0 + 540.1 + 27.3 + 15_000.0 + 24_000.0 + 2_700.0)
+    assert pricing.total(lines) == (
+        570_000.0 + 1_234.5 + 540.1 + 27.3 + 15_000.0 + 24_000.0 + 2_700.0
+    )
     with pytest.raises(KeyError):
         pricing.total({"cost_block": 1.0})
