@@ -64,7 +64,13 @@ def test_readme_worked_example_figures_are_what_the_main_job_gives():
     """The table in the README is real: rerun the main job's scenarios and compare."""
     from simulator.metrics import summarise
 
-    files = ["county-block", "county-block-spot", "county-hub", "county-spot-only"]
+    files = [
+        "county-block",
+        "county-block-spot",
+        "county-core-flex",
+        "county-hub",
+        "county-spot-only",
+    ]
     for name in files:
         scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
         records = [simulate(scenario, rep) for rep in range(scenario.replications)]
