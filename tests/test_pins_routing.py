@@ -208,6 +208,29 @@ def test_block_hours_go_to_spot_only_when_the_case_does_not_fit_what_is_left():
     assert routes(scenario) == [B, B, S]
 
 
+def test_block_hours_start_afresh_each_contract_year():
+    # The same 48 hours a year; referrals on days 100, 200, 300, 400 and 500. Year one
+    # (days 0-365): R1 and R2 use the 48 hours, R3 goes to spot. Year two: 48 again,
+    # for R4 and R5.
+    provider = {
+        "name": "A",
+        "block_hours_per_year": 48.0,
+        "caseload_cap": 1,
+        "productive_share": 1.0,
+        "hours_per_week": 168.0,
+        "skills": ["care_act"],
+    }
+    scenario = micro(
+        per_day=0.01,
+        horizon=520.0,
+        commissioning__providers=[provider],
+        commissioning__spot=market(slots=10, arrangement_days=0.25),
+        commissioning__overflow={"rule": "block_hours"},
+    )
+    assert cases(scenario)["arrival_day"].tolist() == pytest.approx([100, 200, 300, 400, 500])
+    assert routes(scenario) == [B, B, S, B, B]
+
+
 # The hub's choice among partners.
 
 
