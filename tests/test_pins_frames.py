@@ -68,6 +68,10 @@ def test_the_case_table_has_the_documented_columns_and_prices_each_case():
     )
     # Each pool hands out its advocate 0 first and gets it back when the case ends.
     assert cases["advocate"].fillna(-1).tolist()[:9] == [0, 0, -1, 0, 0, 0, -1, -1, 0]
+    assert cases["advocate"].dtype == "Int32"
+    # Targets of 5 working days: every referral allocated was allocated within its target.
+    allocated = [True, True, False, True, True, True, False, False, True]
+    assert cases["within_target"].tolist()[:9] == allocated
 
 
 def test_the_daily_table_counts_block_and_spot_cases_at_each_days_start():

@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from simulator.metrics import cases_frame
+from simulator.metrics import cases_frame, per_replication
 from simulator.model import simulate
 from simulator.workdays import target_day
 from tests.conftest import build, mmc_data
@@ -74,6 +74,42 @@ def test_urgent_and_standard_referrals_each_get_their_own_target():
     assert standard["target_day"].tolist() == pytest.approx(
         [3.5, 4.0, 4.5, 7.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 10.0]
     )
+
+
+def test_allocated_exactly_at_the_target_is_within_it():
+    # Target 1 working day. R1 (Monday noon) holds the slot for 36 hours, until Wednesday
+    # 00:00 (2.0), exactly R2's target (Tuesday 00:00 + 1 working day); R3 and R4 wait on.
+    scenario = micro(
+        per_day=2.0,
+        horizon=2.2,
+        hours=36.0,
+        targets={"urgent_working_days": 1, "standard_working_days": 1},
+    )
+    frame = cases(scenario)
+    assert frame["allocated_day"].tolist()[:2] == pytest.approx([0.5, 2.0])
+    assert frame["target_day"].tolist() == pytest.approx([1.5, 2.0, 2.5, 3.0])
+    assert frame["within_target"].tolist() == [True, True, False, False]
+    # Decided by the horizon (2.2): R1 and R2, both in time; R3 and R4 are not yet due.
+    values = per_replication([simulate(scenario, 0)], scenario).set_index(["metric", "group"])
+    assert values.loc[("within_target_share", "all"), "value"] == 1.0
+
+
+def test_a_spot_market_serves_only_the_types_and_needs_it_lists():
+    # Spot only, the market lists Care Act alone: Care Act without a need is bought;
+    # Care Act with BSL, and every IMCA referral, is unserved.
+    data = mmc_data(arrivals_per_day=1.0, horizon_days=60.0, seed=3)
+    data["demand"]["mix"] = {
+        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 2.0}},
+        "imca": {"share": 0.5, "hours": {"dist": "fixed", "mean": 2.0}},
+    }
+    data["demand"]["needs"] = {"bsl": 0.3}
+    spot = {**market(slots=10, arrangement_days=0.25), "skills": ["care_act"]}
+    scenario = build(data, commissioning__model="spot_only", commissioning__spot=spot)
+    frame = cases(scenario)
+    served = (frame["type"] == "care_act") & frame["need"].isna()
+    assert 10 < served.sum() < len(frame) - 10
+    assert (frame.loc[served, "route"] == S).all()
+    assert (frame.loc[~served, "status"] == "unserved").all()
 
 
 # Overflow: expected_wait.
