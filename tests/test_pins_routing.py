@@ -340,6 +340,24 @@ def test_a_withdrawn_referral_no_longer_counts_in_the_queue_length():
     assert frame["status"].astype(object).tolist()[2] == "unserved"
 
 
+def test_several_withdrawn_at_once_all_leave_the_queue_length():
+    # Four referrals wait on day 0, each due to go ahead 2.25 days later; threshold 2;
+    # cases of 240 hours = 10 days. I1 takes the slot; I2, I3 queue; I4 finds two
+    # ahead: spot. A1 (day 1) and A2 (day 2) too. At 2.25 I2 and I3 are withdrawn, so
+    # A3 (day 3) finds nobody ahead and A4 (day 4) one: block; A5 (day 5) two: spot.
+    scenario = withdrawing(
+        horizon=5.5,
+        hours=240.0,
+        demand__initial_waiting_list=4,
+        commissioning__spot=market(slots=10, arrangement_days=0.5),
+        commissioning__overflow={"rule": "queue_length", "threshold": 2},
+    )
+    frame = cases(scenario)
+    assert frame["carried_over"].isna().tolist() == [False] * 4 + [True] * 5
+    assert frame["route"].astype(object).tolist() == [B, B, B, S, S, S, B, B, S]
+    assert frame["status"].astype(object).tolist()[1:3] == ["unserved", "unserved"]
+
+
 def test_a_referral_withdrawn_while_spot_is_arranged_is_never_bought():
     # Spot only, 3 days to arrange; the process goes ahead after 2: R1 to R4 are
     # withdrawn on days 3 to 6, mid-arrangement; R5 and R6 are still being arranged.
