@@ -86,6 +86,16 @@ def test_a_warm_up_measures_only_the_window_after_it():
     assert values["cost_per_referral", "all"] == pytest.approx(8760 * 40 * 7 / 365 / 7)
 
 
+def test_the_waiting_list_over_a_window_with_no_event_in_it():
+    # Measured from 5.1 to 5.2: R3, R4 and R5 wait throughout (R3 until 5.25), so the
+    # peak is the list at the window's start and the time average is 3.
+    values = figures(withdrawing(horizon=5.2, warm_up_days=5.1))
+    assert values["waiting_list_peak", "all"] == 3
+    assert values["waiting_list_mean", "all"] == pytest.approx(3.0)
+    assert values["waiting_list_end", "all"] == 3
+    assert values["referrals", "all"] == 0  # nobody arrives in the window
+
+
 def test_spot_purchases_in_the_figures():
     # Spot at a queue of 2: R5 and R9 bought (0.5 days to arrange), 54 hours each at
     # GBP 45. Horizon 9.6: block GBP 8,760 x 40 x 9.6 / 365 = 9,216; spot 2 x 2,430.
