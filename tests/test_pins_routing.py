@@ -183,7 +183,7 @@ def test_expected_wait_counts_the_queue_of_a_full_spot_market():
     ],
 )
 def test_queue_length_sends_to_spot_once_threshold_referrals_already_wait(threshold, expected):
-    # One slot busy for 10 days from day 1; one referral a day; R(k+1) finds k - 1 waiting.
+    # One slot busy for 10 days from day 1; one referral a day; R(k) finds k - 2 waiting.
     # It goes to spot when the slot is busy and at least `threshold` already wait.
     scenario = micro(
         horizon=6.9,
