@@ -14,6 +14,11 @@ from simulator.workdays import target_day
 from tests.conftest import build, mmc_data
 from tests.micro import market, micro, withdrawing
 
+
+def fixed(days: float) -> dict:
+    return {"dist": "fixed", "mean": days}
+
+
 MONDAY = dt.date(2026, 4, 6)
 
 
@@ -89,6 +94,10 @@ def test_allocated_exactly_at_the_target_is_within_it():
     assert frame["allocated_day"].tolist()[:2] == pytest.approx([0.5, 2.0])
     assert frame["target_day"].tolist() == pytest.approx([1.5, 2.0, 2.5, 3.0])
     assert frame["within_target"].tolist() == [True, True, False, False]
+    # Allocated at the very instant the process goes ahead (deadline 1 day) is in time.
+    late = cases(micro(per_day=2.0, horizon=2.2, hours=36.0, demand__deadline_days=fixed(1.0)))
+    assert late["deadline_day"].tolist() == pytest.approx([1.5, 2.0, 2.5, 3.0])
+    assert late["breached"].tolist() == [False, False, False, False]
     # Decided by the horizon (2.2): R1 and R2, both in time; R3 and R4 are not yet due.
     values = per_replication([simulate(scenario, 0)], scenario).set_index(["metric", "group"])
     assert values.loc[("within_target_share", "all"), "value"] == 1.0
@@ -168,6 +177,68 @@ def test_expected_wait_counts_the_queue_of_a_full_spot_market():
     assert frame["allocated_day"].tolist()[:3] == pytest.approx([1.0, 2.5, 3.5])
     assert frame["allocated_day"].iloc[3:].isna().all()  # nobody frees before day 11
     assert frame["queued_day"].tolist()[:4] == pytest.approx([1.0, 2.5, 3.5, 4.5])
+
+
+def test_expected_wait_keeps_the_block_when_spot_is_only_as_soon():
+    # As above with one spot slot and no arrangement time. R1 day 1: block. R2 day 2:
+    # block 10 > 1, spot free (0): spot. R3 day 3: block 10; spot 0 + 1 x 10 = 10, not
+    # sooner: the block.
+    scenario = micro(
+        horizon=3.5,
+        hours=240.0,
+        targets={"urgent_working_days": 1, "standard_working_days": 1},
+        commissioning__spot=market(slots=1, arrangement_days=0.0),
+        commissioning__overflow={"rule": "expected_wait"},
+    )
+    assert routes(scenario) == [B, S, B]
+
+
+def test_expected_wait_uses_the_mean_case_of_the_types_the_block_serves():
+    # Seed 0 draws IMCA, IMCA, Care Act, Care Act. The block serves Care Act only
+    # (240 hours = 10 days a case); IMCA (24 hours) can only go to spot, 7 days to
+    # arrange. R3 (day 3) takes the free block slot; R4 (Friday, target 3 days)
+    # expects 10 days in the block against 7 + 0 at spot: spot. (Over all types the
+    # mean case would be 132 hours, 5.5 days, and R4 would stay in the block.)
+    data = mmc_data(arrivals_per_day=1.0, horizon_days=4.5, seed=0)
+    data["demand"]["arrivals"] = "deterministic"
+    data["demand"]["mix"] = {
+        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 240.0}},
+        "imca": {"share": 0.5, "hours": {"dist": "fixed", "mean": 24.0}},
+    }
+    scenario = build(
+        data,
+        targets={"urgent_working_days": 1, "standard_working_days": 1},
+        commissioning__spot=market(slots=10, arrangement_days=7.0),
+        commissioning__overflow={"rule": "expected_wait"},
+    )
+    frame = cases(scenario)
+    assert frame["type"].astype(object).tolist() == ["imca", "imca", "care_act", "care_act"]
+    assert frame["route"].astype(object).tolist() == [S, S, B, S]
+
+
+def test_a_referral_arriving_as_a_case_ends_sees_the_slot_still_taken():
+    # Seed 6 draws Care Act (36 hours), IMCA (12 hours), Care Act. Spot serves Care Act
+    # only and takes a referral whenever the slot is busy (threshold 0). R1 holds the
+    # slot 1.0-2.5; R2 (IMCA, no spot) waits and holds it 2.5-3.0. R3 arrives at 3.0,
+    # the instant R2 ends: arrivals are handled before a case ending at the same
+    # instant that began after the previous arrival, so R3 finds the slot busy: spot.
+    data = mmc_data(arrivals_per_day=1.0, horizon_days=3.6, seed=6)
+    data["demand"]["arrivals"] = "deterministic"
+    data["demand"]["mix"] = {
+        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 36.0}},
+        "imca": {"share": 0.5, "hours": {"dist": "fixed", "mean": 12.0}},
+    }
+    data["commissioning"]["providers"][0]["skills"] = ["care_act", "imca"]
+    spot = {**market(slots=10, arrangement_days=0.5), "skills": ["care_act"]}
+    scenario = build(
+        data,
+        commissioning__spot=spot,
+        commissioning__overflow={"rule": "queue_length", "threshold": 0},
+    )
+    frame = cases(scenario)
+    assert frame["type"].astype(object).tolist() == ["care_act", "imca", "care_act"]
+    assert frame["allocated_day"].tolist() == pytest.approx([1.0, 2.5, 3.5])
+    assert frame["route"].astype(object).tolist() == [B, B, S]
 
 
 # Overflow: queue_length.
@@ -297,6 +368,13 @@ def test_hub_takes_the_first_partner_on_a_tie_and_else_the_shortest_wait():
     # first listed takes them all.
     frame = cases(hub(3, per_day=1.0, hours=12.0, horizon=5.5))
     assert frame["provider"].astype(object).tolist() == ["A"] * 5
+
+
+def test_one_advocate_holds_every_slot_of_a_one_advocate_pool():
+    # One advocate with a caseload of 3: three cases open at once, all with advocate 0.
+    frame = cases(micro(horizon=3.5, hours=240.0, commissioning__providers__0__caseload_cap=3))
+    assert frame["allocated_day"].tolist() == pytest.approx([1.0, 2.0, 3.0])
+    assert frame["advocate"].tolist() == [0, 0, 0]
 
 
 # Withdrawal after a breach.
