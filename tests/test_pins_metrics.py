@@ -86,6 +86,35 @@ def test_a_warm_up_measures_only_the_window_after_it():
     assert values["cost_per_referral", "all"] == pytest.approx(8760 * 40 * 7 / 365 / 7)
 
 
+def test_a_warm_up_ending_at_an_arrival_or_a_purchase_counts_it():
+    # Warm-up to day 3.0 exactly: R3, arriving at 3.0, is measured (R3 to R9: 7).
+    values = figures(withdrawing(warm_up_days=3.0))
+    assert values["referrals", "all"] == 7
+    # With spot at a queue of 2, R5 is bought at 5.5 and R9 at 9.5; measured from 5.5,
+    # both count, and so do their 2 x 54 hours.
+    scenario = withdrawing(
+        horizon=9.6,
+        warm_up_days=5.5,
+        commissioning__spot=market(slots=10, arrangement_days=0.5),
+        commissioning__overflow={"rule": "queue_length", "threshold": 2},
+    )
+    values = figures(scenario)
+    assert values["spot_cases", "all"] == 2
+    assert values["spot_hours", "all"] == pytest.approx(108.0)
+
+
+def test_figures_name_their_replication_and_a_hub_section_costs_nothing_without_a_hub():
+    # A hub section on a single-provider scenario is not a hub: no triage, no fee.
+    scenario = withdrawing(
+        commissioning__hub={"triage_hours": 1.0, "management_fee_per_year": 3650.0}
+    )
+    table = per_replication([simulate(scenario, 0), simulate(scenario, 4)], scenario)
+    assert table["rep"].unique().tolist() == [0, 4]
+    values = table[table["rep"] == 4].set_index(["metric", "group"])["value"]
+    assert values["cost_triage", "all"] == 0 and values["cost_fee", "all"] == 0
+    assert values["cost_total", "all"] == pytest.approx(9120.0)
+
+
 def test_the_waiting_list_over_a_window_with_no_event_in_it():
     # Measured from 5.1 to 5.2: R3, R4 and R5 wait throughout (R3 until 5.25), so the
     # peak is the list at the window's start and the time average is 3.
