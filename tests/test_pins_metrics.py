@@ -175,6 +175,7 @@ def test_daily_state_at_the_start_of_each_day():
     assert daily["open_cases"].tolist() == [0] + [1] * 9
     assert daily["free_slots[A]"].tolist() == [1] + [0] * 9
     assert daily["spot_open"].tolist() == [0] * 10
+    assert (daily.dtypes == np.int32).all()
     warmed = withdrawing(warm_up_days=2.5)
     assert daily_frame([simulate(warmed, 0)], warmed)["day"].tolist() == list(range(3, 10))
 
@@ -226,20 +227,31 @@ def test_summarise_clips_intervals_to_what_the_metric_can_be():
 
 
 def test_paired_differences_are_taken_replication_by_replication():
-    rows = []
-    for scenario, costs, waits in (
-        ("base", [100.0, 110.0, 120.0, 130.0], [2.0, 3.0, 4.0, 5.0]),
-        ("alt", [90.0, 95.0, 105.0, np.nan], [3.0, 2.0, 4.0, 5.0]),
-    ):
-        for rep in range(4):
-            rows.append((scenario, rep, "cost_total", "all", costs[rep]))
-            rows.append((scenario, rep, "wait_mean_days", "all", waits[rep]))
+    nan = float("nan")
+    base_alt = {  # metric: (baseline's values by replication, the other scenario's)
+        "wait_mean_days": ([2.0, 3.0, 4.0, 5.0], [3.0, 2.0, 4.0, 5.0]),
+        "cost_total": ([100.0, 110.0, 120.0, 130.0], [90.0, 95.0, 105.0, nan]),
+        "breaches": ([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0]),
+        "spot_hours": ([1.0, 2.0, 3.0, 4.0], [1.5, 2.5, 3.5, 4.5]),
+        "unserved": ([0.0, 0.0, nan, nan], [5.0, 5.01, nan, nan]),
+        "wait_p90_days": ([nan] * 4, [nan] * 4),
+    }
+    rows = [
+        (scenario, rep, metric, "all", values[side][rep])
+        for side, scenario in enumerate(("base", "alt"))
+        for metric, values in base_alt.items()
+        for rep in range(4)
+    ]
     per_rep = pd.DataFrame(rows, columns=["scenario", "rep", "metric", "group", "value"])
-    table = paired_differences(per_rep, "base").set_index("metric")
+    table = paired_differences(per_rep, "base")
+    # One row per metric, in the order the metrics come, even one with no values at all.
+    assert table["metric"].tolist() == list(base_alt)
+    table = table.set_index("metric")
+    assert (table["scenario"] == "alt").all() and (table["baseline"] == "base").all()
     # Cost: -10, -15, -15 (replication 3 has no value for alt): mean -13.333, sd 2.8868.
     cost = table.loc["cost_total"]
     half = T_975_2 * np.std([-10.0, -15.0, -15.0], ddof=1) / np.sqrt(3)  # 7.1711
-    assert (cost["scenario"], cost["baseline"], cost["n_reps"]) == ("alt", "base", 3)
+    assert cost["n_reps"] == 3
     assert cost["mean_difference"] == pytest.approx(-40 / 3)
     assert (cost["ci_low"], cost["ci_high"]) == pytest.approx((-40 / 3 - half, -40 / 3 + half))
     assert bool(cost["excludes_zero"]) is True
@@ -247,3 +259,20 @@ def test_paired_differences_are_taken_replication_by_replication():
     wait = table.loc["wait_mean_days"]
     assert wait["mean_difference"] == 0.0 and wait["n_reps"] == 4
     assert bool(wait["excludes_zero"]) is False
+    # Breaches: 0 every time: the interval is the single point 0, which it does not exclude.
+    breaches = table.loc["breaches"]
+    assert (breaches["ci_low"], breaches["ci_high"]) == (0.0, 0.0)
+    assert bool(breaches["excludes_zero"]) is False
+    # Spot hours: +0.5 every time: the interval is the point 0.5, which excludes zero.
+    assert table.loc["spot_hours", "ci_low"] == pytest.approx(0.5)
+    assert bool(table.loc["spot_hours", "excludes_zero"]) is True
+    # Unserved: +5 and +5.01 over two replications: 5.005 -/+ t(0.975, 1) x 0.00707 / 1.414
+    # = 5.005 -/+ 0.0635, which excludes zero.
+    unserved = table.loc["unserved"]
+    assert unserved["n_reps"] == 2
+    assert unserved["ci_low"] == pytest.approx(5.005 - 12.706204736174696 * 0.005, rel=1e-6)
+    assert bool(unserved["excludes_zero"]) is True
+    # No values: no difference, and nothing excluded.
+    assert table.loc["wait_p90_days", "n_reps"] == 0
+    assert np.isnan(table.loc["wait_p90_days", "mean_difference"])
+    assert bool(table.loc["wait_p90_days", "excludes_zero"]) is False
