@@ -436,6 +436,36 @@ def test_several_withdrawn_at_once_all_leave_the_queue_length():
     assert frame["status"].astype(object).tolist()[1:3] == ["unserved", "unserved"]
 
 
+def test_a_process_going_ahead_at_once_still_gets_an_advocate_free_at_once():
+    # Deadline 0 days, withdrawal, spot only with nothing to arrange and ample advocates:
+    # each referral is allocated the instant it arrives, which is in time.
+    frame = cases(
+        withdrawing(
+            horizon=3.5,
+            demand__deadline_days=fixed(0.0),
+            commissioning__model="spot_only",
+            commissioning__spot=market(slots=10, arrangement_days=0.0),
+        )
+    )
+    assert frame["allocated_day"].tolist() == pytest.approx([1.0, 2.0, 3.0])
+    assert frame["status"].astype(object).tolist() == ["completed", "open", "open"]  # 2.25 days
+    assert not frame["breached"].any()
+    # Three referrals waiting on day 0, threshold 1: W1 takes the slot, W2 waits, W3 finds
+    # W2 ahead: spot. Only then, still at day 0, do W2 and W3 go ahead without one.
+    frame = cases(
+        withdrawing(
+            horizon=1.5,
+            per_day=0.0,
+            demand__deadline_days=fixed(0.0),
+            demand__initial_waiting_list=3,
+            commissioning__spot=market(slots=10, arrangement_days=0.5),
+            commissioning__overflow={"rule": "queue_length", "threshold": 1},
+        )
+    )
+    assert frame["route"].astype(object).tolist() == [B, B, S]
+    assert frame["status"].astype(object).tolist() == ["open", "unserved", "unserved"]
+
+
 def test_a_referral_withdrawn_while_spot_is_arranged_is_never_bought():
     # Spot only, 3 days to arrange; the process goes ahead after 2: R1 to R4 are
     # withdrawn on days 3 to 6, mid-arrangement; R5 and R6 are still being arranged.
