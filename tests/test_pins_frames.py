@@ -74,6 +74,17 @@ def test_the_case_table_has_the_documented_columns_and_prices_each_case():
     assert cases["within_target"].tolist()[:9] == allocated
 
 
+def test_a_case_allocated_after_its_target_is_not_within_it():
+    # Target 1 working day: R1 (Tuesday) due Wednesday, allocated at once; R2 (Wednesday)
+    # due Thursday 00:00, allocated at 3.25: late; R4 (Friday) due Monday (7.0), allocated
+    # 5.5; R6 (Sunday) due the end of Monday (8.0), allocated 7.75. The rest never start.
+    scenario = withdrawing(targets={"urgent_working_days": 1, "standard_working_days": 1})
+    cases = cases_frame([simulate(scenario, 0)], scenario)
+    assert cases["target_day"].tolist()[:6] == pytest.approx([2.0, 3.0, 4.0, 7.0, 8.0, 8.0])
+    within = [True, False, False, True, False, True, False, False, False]
+    assert cases["within_target"].tolist() == within
+
+
 def test_the_daily_table_counts_block_and_spot_cases_at_each_days_start():
     scenario = with_spot()
     daily = daily_frame([simulate(scenario, 0), simulate(scenario, 1)], scenario)
