@@ -216,31 +216,6 @@ def test_expected_wait_uses_the_mean_case_of_the_types_the_block_serves():
     assert frame["route"].astype(object).tolist() == [S, S, B, S]
 
 
-def test_a_referral_arriving_as_a_case_ends_sees_the_slot_still_taken():
-    # Seed 6 draws Care Act (36 hours), IMCA (12 hours), Care Act. Spot serves Care Act
-    # only and takes a referral whenever the slot is busy (threshold 0). R1 holds the
-    # slot 1.0-2.5; R2 (IMCA, no spot) waits and holds it 2.5-3.0. R3 arrives at 3.0,
-    # the instant R2 ends: arrivals are handled before a case ending at the same
-    # instant that began after the previous arrival, so R3 finds the slot busy: spot.
-    data = mmc_data(arrivals_per_day=1.0, horizon_days=3.6, seed=6)
-    data["demand"]["arrivals"] = "deterministic"
-    data["demand"]["mix"] = {
-        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 36.0}},
-        "imca": {"share": 0.5, "hours": {"dist": "fixed", "mean": 12.0}},
-    }
-    data["commissioning"]["providers"][0]["skills"] = ["care_act", "imca"]
-    spot = {**market(slots=10, arrangement_days=0.5), "skills": ["care_act"]}
-    scenario = build(
-        data,
-        commissioning__spot=spot,
-        commissioning__overflow={"rule": "queue_length", "threshold": 0},
-    )
-    frame = cases(scenario)
-    assert frame["type"].astype(object).tolist() == ["care_act", "imca", "care_act"]
-    assert frame["allocated_day"].tolist() == pytest.approx([1.0, 2.5, 3.5])
-    assert frame["route"].astype(object).tolist() == [B, B, S]
-
-
 # Overflow: queue_length.
 
 
