@@ -3,16 +3,17 @@
 Each is the M/M/c helper's provider made deterministic: a slot works 24 hours a
 day (``hours_per_week: 168``, ``productive_share: 1``, ``caseload_cap: 1``), so a
 case of H fixed hours lasts exactly H / 24 days, and ``per_day`` referrals a day
-arrive evenly at 1/per_day, 2/per_day, ... Day 0 (``start_date`` 2026-04-06) is a
-Monday, so day 4 is a Friday and day 7 the next Monday. Nothing is random but the
-draws a test names.
+arrive evenly at 1/per_day, 2/per_day, ... Day 0 (``start_date`` 2026-06-01) is a
+Monday with no bank holiday near, so day 4 is a Friday and day 7 the next Monday.
+The run stops at the horizon (``follow_up_days: 0``) unless a test asks for the
+follow-up. Nothing is random but the draws a test names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import build, mmc_data
+from tests.helpers import build, mmc_data
 
 
 def micro(
@@ -22,6 +23,8 @@ def micro(
     data = mmc_data(servers=servers, arrivals_per_day=per_day, horizon_days=horizon)
     data["demand"]["arrivals"] = "deterministic"
     data["demand"]["mix"]["care_act"]["hours"] = {"dist": "fixed", "mean": hours}
+    data["start_date"] = "2026-06-01"
+    data["follow_up_days"] = 0.0
     return build(data, **changes)
 
 

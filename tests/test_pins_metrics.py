@@ -44,11 +44,14 @@ def test_every_figure_of_a_run_with_withdrawals():
     # Days on the list: R2 1.25, R3 2.25, R4 1.5, R5 2.25, R6 1.75, R7 2.25, R8 1.5,
     # R9 0.5 (R1 none) = 13.25 referral-days over 9.5 days.
     assert values["waiting_list_mean", "all"] == pytest.approx(13.25 / 9.5)
-    # Waits of those allocated: 0, 1.25, 1.5, 1.75.
-    assert values["wait_mean_days", "all"] == pytest.approx(1.125)
-    assert values["wait_median_days", "all"] == pytest.approx(1.375)
-    assert values["wait_p90_days", "all"] == pytest.approx(1.5 + 0.7 * 0.25)  # rank 2.7
-    assert values["wait_p95_days", "all"] == pytest.approx(1.5 + 0.85 * 0.25)  # rank 2.85
+    # Cohort waits (no follow-up: the run stops at 9.5): the allocated 0, 1.25, 1.5, 1.75;
+    # the withdrawn R3, R5, R7 2.25 each (to their deadlines); R8 and R9, still waiting,
+    # 1.5 and 0.5 (to the end). Sorted: 0, 0.5, 1.25, 1.5, 1.5, 1.75, 2.25, 2.25, 2.25.
+    assert values["wait_mean_days", "all"] == pytest.approx(13.25 / 9)
+    assert values["wait_median_days", "all"] == pytest.approx(1.5)
+    assert values["wait_p90_days", "all"] == pytest.approx(2.25)  # rank 7.2
+    assert values["wait_p95_days", "all"] == pytest.approx(2.25)  # rank 7.6
+    assert values["still_waiting_after_follow_up", "all"] == 2
     # Target 5 working days. Decided: the 4 allocated and the 3 withdrawn (R8 is due on
     # day 15, R9 on day 16, after the horizon); within target: the 4 allocated.
     assert values["within_target_share", "all"] == pytest.approx(4 / 7)

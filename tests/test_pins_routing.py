@@ -271,8 +271,8 @@ def test_queue_length_under_priority_counts_only_those_ahead():
 
 
 def test_block_hours_go_to_spot_only_when_the_case_does_not_fit_what_is_left():
-    # 48 contracted hours a year; cases of 24 hours: R1 leaves 24, R2 fits exactly in
-    # those 24 and leaves 0, R3 does not fit.
+    # 48 contracted hours a year, all released at once (period: year); cases of 24 hours:
+    # R1 leaves 24, R2 fits exactly in those 24 and leaves 0, R3 does not fit.
     provider = {
         "name": "A",
         "block_hours_per_year": 48.0,
@@ -285,7 +285,7 @@ def test_block_hours_go_to_spot_only_when_the_case_does_not_fit_what_is_left():
         horizon=3.5,
         commissioning__providers=[provider],
         commissioning__spot=market(slots=10, arrangement_days=0.25),
-        commissioning__overflow={"rule": "block_hours"},
+        commissioning__overflow={"rule": "block_hours", "period": "year"},
     )
     assert routes(scenario) == [B, B, S]
 
@@ -307,7 +307,7 @@ def test_block_hours_start_afresh_each_contract_year():
         horizon=520.0,
         commissioning__providers=[provider],
         commissioning__spot=market(slots=10, arrangement_days=0.25),
-        commissioning__overflow={"rule": "block_hours"},
+        commissioning__overflow={"rule": "block_hours", "period": "year"},
     )
     assert cases(scenario)["arrival_day"].tolist() == pytest.approx([100, 200, 300, 400, 500])
     assert routes(scenario) == [B, B, S, B, B]
