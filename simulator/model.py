@@ -384,9 +384,7 @@ class Replication:
         self.allocated[i] = now
         if self.following:
             self.resolved(i)
-        # self.later inlined: this is the busiest line of the engine.
-        days = self.hours[i] * pool.days_per_hour
-        env.timeout(days, (self.complete, i)).callbacks.append(_dispatch)
+        CaseEnd(env, self.hours[i] * pool.days_per_hour, (self.complete, i))
 
     def complete(self, i: int) -> None:
         """Case i closes; its slot takes the next referral waiting at that pool."""
@@ -447,6 +445,21 @@ class Replication:
             waiting_days=waiting_days,
             followed_to=self.env.now,
         )
+
+
+class CaseEnd(simpy.events.Timeout):
+    """A case closing: handled before anything else due at the same instant, so a slot
+    freed at t is free for a referral arriving at t. (SimPy would otherwise order them by
+    when each was scheduled, which depends on when the case began, not on any rule.)"""
+
+    def __init__(self, env: simpy.Environment, delay: float, value: tuple) -> None:
+        # Timeout.__init__ written out with SimPy's URGENT priority: one per case.
+        self.env = env
+        self.callbacks = [_dispatch]
+        self._value = value
+        self._delay = delay
+        self._ok = True
+        env.schedule(self, simpy.core.URGENT, delay)
 
 
 def _dispatch(event: simpy.events.Timeout) -> None:

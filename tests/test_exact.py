@@ -161,3 +161,30 @@ def test_working_day_targets_count_weekdays():
     assert due[4] == 7  # Friday -> Monday
     assert due[5] == 8  # Saturday -> end of Monday
     assert due[6] == 8  # Sunday -> end of Monday
+
+
+def test_a_slot_freed_at_an_instant_is_free_for_a_referral_arriving_then():
+    # One slot; spot whenever it is busy. Seeded types: R1 care_act (1.5 days) on day 1,
+    # R2 imca (0.5 days) on day 2, waiting for the slot until 2.5 and done at 3.0, R3 on day
+    # 3.0 exactly. The slot frees at 3.0, so R3 takes it, whichever case was scheduled first.
+    spot = {
+        "market_advocates": 10.0, "caseload_cap": 1, "hours_per_week": 168.0,
+        "productive_share": 1.0, "arrangement_days": {"dist": "fixed", "mean": 0.5},
+        "skills": ["care_act"],
+    }  # fmt: skip
+    data = mmc_data(arrivals_per_day=1.0, horizon_days=3.6, seed=6)
+    data["demand"]["arrivals"] = "deterministic"
+    data["demand"]["mix"] = {
+        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 36.0}},
+        "imca": {"share": 0.5, "hours": {"dist": "fixed", "mean": 12.0}},
+    }
+    data["commissioning"]["providers"][0]["skills"] = ["care_act", "imca"]
+    scenario = build(
+        data,
+        commissioning__spot=spot,
+        commissioning__overflow={"rule": "queue_length", "threshold": 0},
+    )
+    cases = cases_frame([simulate(scenario, 0)], scenario)
+    assert cases["type"].tolist() == ["care_act", "imca", "care_act"]
+    assert cases["route"].tolist() == ["block", "block", "block"]
+    assert cases["allocated_day"].tolist() == pytest.approx([1.0, 2.5, 3.0])
