@@ -393,7 +393,7 @@ class Replication:
         pool_index = self.pool_of[i]
         pool = self.pools[pool_index]
         pool.end_case(now, self.advocate[i])
-        if self.hub_queue is not None and pool_index != self.spot_index:
+        if self.hub_queue is not None and pool_index in self.hub_queue.members:
             following = self.hub_queue.next_for(
                 lambda j: pool_index in self.candidates[j][0], self.withdrawn
             )

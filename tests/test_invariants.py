@@ -11,6 +11,7 @@ from simulator import pricing
 from simulator.metrics import STATUSES, cases_frame, per_replication
 from simulator.model import simulate
 from simulator.providers import SPOT, plan_pools
+from simulator.vocabulary import Route
 from tests.helpers import build
 
 HOURS = st.sampled_from(
@@ -40,7 +41,7 @@ def scenarios(draw):
     shares_sum = sum(m["share"] for m in mix.values())
     mix[types[-1]]["share"] += 1.0 - shares_sum
     needs = {"bsl": 0.1} if draw(st.booleans()) else {}
-    model = draw(st.sampled_from(["single_provider", "hub", "spot_only"]))
+    model = draw(st.sampled_from(["hub", "single_provider", "spot_only"]))
     providers = []
     for k in range(draw(st.integers(1, 3))):
         skills = draw(st.lists(st.sampled_from(types), min_size=1, unique=True))
@@ -55,11 +56,20 @@ def scenarios(draw):
         }
         if draw(st.booleans()):
             provider["advocates"] = float(draw(st.integers(1, 3)))
+        # Flex hours from the same provider two times in three.
+        if draw(st.sampled_from([True, False, True])):
+            provider["flex"] = {
+                "rate_per_hour": 42.0,
+                "advocates": 1.0,
+                "caseload_cap": draw(st.integers(1, 4)),
+                "arrangement_days": {"dist": "uniform", "low": 0.0, "high": 2.0},
+            }
         providers.append(provider)
     # Spot two times in three, so the overflow rules get exercised.
     has_spot = model == "spot_only" or draw(st.sampled_from([True, True, False]))
     rule = draw(st.sampled_from(["queue_length", "expected_wait", "block_hours", "none"]))
-    overflow = {"rule": rule if has_spot else "none"}
+    has_flex = model != "spot_only" and any("flex" in p for p in providers)
+    overflow = {"rule": rule if has_spot or has_flex else "none"}
     if overflow["rule"] == "queue_length":
         overflow["threshold"] = draw(st.integers(0, 5))
     data = {
@@ -112,6 +122,9 @@ def scenarios(draw):
             "market_advocates": float(draw(st.integers(1, 3))),
             "caseload_cap": 4,
             "arrangement_days": {"dist": "uniform", "low": 0.0, "high": 4.0},
+            # Other buyers share the market half the time.
+            "other_referrals_per_year": draw(st.sampled_from([300.0, 0.0])),
+            "other_hours": {"dist": "exponential", "mean": 10.0},
         }
     if model == "hub":
         data["commissioning"]["hub"] = {
@@ -120,12 +133,13 @@ def scenarios(draw):
             "triage_days": draw(
                 st.sampled_from([None, {"dist": "uniform", "low": 0.0, "high": 2.0}])
             ),
+            "queue": draw(st.sampled_from(["shared", "routed"])),
         }
     # Cases open on day 0 must fit on the slots the contracts buy (validation says so).
     wanted = data["demand"]["initial_open_cases"]
     data["demand"]["initial_open_cases"] = 0
     scenario = build(data)
-    room = sum(plan.slots for plan in plan_pools(scenario))
+    room = sum(plan.slots for plan in plan_pools(scenario) if plan.route != Route.FLEX)
     return build(data, demand__initial_open_cases=min(wanted, room)) if wanted else scenario
 
 
@@ -206,10 +220,14 @@ def check_invariants(scenario, records) -> None:
     # Time-weighted figures from records agree with the model's area accumulators.
     from simulator.metrics import busy_slot_days, step_area, waiting_list
 
-    for index in range(len(records.plans)):
-        assert np.isclose(
-            busy_slot_days(records, index, 0.0, horizon), records.busy_slot_days[index]
-        )
+    spot = scenario.commissioning.spot
+    others = spot is not None and spot.other_referrals_per_year > 0
+    for index, plan in enumerate(records.plans):
+        ours = busy_slot_days(records, index, 0.0, horizon)
+        if others and plan.route == Route.SPOT:  # other buyers' cases fill it too
+            assert records.busy_slot_days[index] >= ours - 1e-9
+        else:
+            assert np.isclose(ours, records.busy_slot_days[index])
     assert np.isclose(step_area(*waiting_list(records), 0.0, horizon), records.waiting_days)
 
 

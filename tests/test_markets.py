@@ -115,3 +115,20 @@ def test_other_buyers_fill_the_spot_market_and_are_never_counted_as_ours():
     assert both["referrals", "all"] == mine["referrals", "all"]
     assert both["spot_cases", "all"] == mine["spot_cases", "all"]
     assert both["wait_mean_days", "all"] > mine["wait_mean_days", "all"] + 0.5
+
+
+def test_a_shared_hub_queue_still_serves_its_partners_flex_queues():
+    # The hub's partner A has one core slot and one flex slot; with a referral a day of
+    # 2.5 days' work, flex cases queue behind each other at the flex pool. Every one of
+    # them must be served in turn (the hub queue is for core slots only).
+    data = core_and_flex(30.0, horizon_days=20.5)
+    data["demand"]["mix"]["care_act"]["hours"] = {"dist": "fixed", "mean": 60.0}  # 2.5 days
+    data["commissioning"]["model"] = "hub"
+    data["commissioning"]["hub"] = {"triage_hours": 0.0, "queue": "shared"}
+    scenario = build(data)
+    records = simulate(scenario, 0)
+    cases = cases_frame([records], scenario)
+    flex = cases[cases["route"] == "flex"]
+    assert len(flex) >= 5
+    assert flex["allocated_day"].notna().all()
+    assert (flex["allocated_day"].diff().dropna() > 0).all()  # first come, first served
