@@ -246,14 +246,14 @@ class Replication:
         deadline = self.deadline[i]
         if self.withdraw_at_deadline and deadline == deadline:  # not NaN
             self.later(max(deadline - now, 0.0), self.breach, i)
-        self.triage(i)
+        if self.triage_days[i] > 0:
+            self.triage(i)
+        else:
+            self.route(i)  # no triage delay: straight on (one call fewer per referral)
 
     def triage(self, i: int) -> None:
-        """The hub lead triages before routing (takes ``triage_days``; none elsewhere)."""
-        if self.triage_days[i] > 0:
-            self.later(self.triage_days[i], self.route, i)
-        else:
-            self.route(i)
+        """The hub lead triages before routing: ``triage_days`` later, it is routed."""
+        self.later(self.triage_days[i], self.route, i)
 
     def route(self, i: int) -> None:
         """Send referral i to the block pool its commissioning model chooses, or to spot."""
