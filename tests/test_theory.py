@@ -49,6 +49,17 @@ def run_waits(servers: int, rho: float, customers: int) -> list[np.ndarray]:
     return waits
 
 
+def middle_mean_waits(scenario, horizon: float, reps: int) -> np.ndarray:
+    """Per replication, the mean wait of those arriving in the middle 80% of the horizon."""
+    means = []
+    for rep in range(reps):
+        records = simulate(scenario, rep)
+        arrival = records.referrals.arrival_day
+        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
+        means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    return np.array(means)
+
+
 CASES = [(1, 0.5), (1, 0.7), (1, 0.9), (2, 0.5), (2, 0.8), (2, 0.9), (10, 0.5), (10, 0.9)]
 
 
@@ -184,23 +195,13 @@ def test_a_shared_queue_hub_is_one_mmc_over_all_partners_slots():
         for name, advocates in (("Lead", 1.0), ("P1", 2.0), ("P2", 2.0))
     ]
     scenario = build(data, seed=5080)
-    means = []
-    for rep in range(REPS):
-        records = simulate(scenario, rep)
-        arrival = records.referrals.arrival_day
-        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
-        means.append((records.allocated_day[keep] - arrival[keep]).mean())
-    z = z_score(np.array(means), theory.mmc_mean_wait(servers, lam, 1.0))
+    means = middle_mean_waits(scenario, horizon, REPS)
+    z = z_score(means, theory.mmc_mean_wait(servers, lam, 1.0))
     print(f"shared-queue hub as M/M/5 at rho 0.8: mean wait z={z:+.2f}")
     assert abs(z) < Z_LIMIT
     # Routed on arrival to the shortest expected wait, the same hub waits longer.
     routed = build(data, seed=5080, commissioning__hub__queue="routed")
-    routed_means = []
-    for rep in range(5):
-        records = simulate(routed, rep)
-        arrival = records.referrals.arrival_day
-        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
-        routed_means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    routed_means = middle_mean_waits(routed, horizon, 5)
     assert np.mean(routed_means) > np.mean(means[:5])
 
 
@@ -225,14 +226,9 @@ def test_spot_wait_with_other_buyers_is_the_arrangement_plus_erlang_c_for_the_co
         },
     }
     scenario = build(data, seed=5090)
-    means = []
-    for rep in range(REPS):
-        records = simulate(scenario, rep)
-        arrival = records.referrals.arrival_day
-        keep = (arrival >= 0.1 * horizon) & (arrival < 0.9 * horizon)
-        means.append((records.allocated_day[keep] - arrival[keep]).mean())
+    means = middle_mean_waits(scenario, horizon, REPS)
     expected = 0.5 + theory.mmc_mean_wait(servers, ours + others, 1.0)
-    z = z_score(np.array(means), expected)
+    z = z_score(means, expected)
     print(f"spot with other buyers (M/M/5, rho 0.8, plus 0.5 days): mean wait z={z:+.2f}")
     assert abs(z) < Z_LIMIT
     # Without the other buyers the same market is nearly free: the wait is the arrangement.
