@@ -347,6 +347,29 @@ def test_the_first_referral_is_allocated_when_it_comes_up_in_a_queue():
     assert records.waiting_days == pytest.approx(3.5)
 
 
+def test_the_first_referral_is_taken_from_a_shared_hub_queue_by_its_partner():
+    # The same with a shared hub of one partner (A, one slot) whose lead takes 0.25 or 3
+    # days to triage (drawn; seed 0: R0 3, R1 0.25). R1 reaches the hub queue at 0.25 and
+    # A takes it to 3.25; R0 arrives in the hub queue at 3.0 and waits: A takes it at 3.25.
+    triage = {"dist": "empirical", "values": [0.25, 3.0]}
+    scenario = micro(
+        per_day=0.0,
+        horizon=5.0,
+        hours=72.0,
+        seed=0,
+        demand__initial_waiting_list=2,
+        commissioning__model="hub",
+        commissioning__hub={"triage_hours": 0.0, "triage_days": triage},
+        commissioning__providers=[partner("A")],
+    )
+    records = simulate(scenario, 0)
+    assert records.referrals.triage_days.tolist() == [3.0, 0.25]
+    frame = cases_frame([records], scenario)
+    assert frame["queued_day"].tolist() == pytest.approx([3.0, 0.25])
+    assert frame["allocated_day"].tolist() == pytest.approx([3.25, 0.25])
+    assert column(frame, "provider") == ["A", "A"]
+
+
 def other_buyers(**changes):
     """A spot-only market of one slot that other buyers also use: about one case of a day
     (24 hours) a day, seeded; none of ours arrive during the run."""
