@@ -317,6 +317,7 @@ def test_block_hours_start_afresh_each_contract_year():
 
 
 def hub(partners: int, **changes):
+    """A hub routing each referral on arrival (``queue: routed``) to one of its partners."""
     provider = {
         "advocates": 1.0,
         "caseload_cap": 1,
@@ -328,7 +329,7 @@ def hub(partners: int, **changes):
     settings = {
         "commissioning__model": "hub",
         "commissioning__providers": providers,
-        "commissioning__hub": {"triage_hours": 0.0},
+        "commissioning__hub": {"triage_hours": 0.0, "queue": "routed"},
     }
     return micro(**{**settings, **changes})
 
