@@ -343,10 +343,6 @@ def pools_of(records: Records, route: Route) -> list[int]:
     return [i for i, p in enumerate(records.plans) if p.route == route]
 
 
-def _block_and_spot(records: Records) -> tuple[list[int], list[int]]:
-    return pools_of(records, Route.BLOCK), pools_of(records, Route.SPOT)
-
-
 def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list[Row]:
     """Referrals, waits, targets, breaches and unserved: overall and in every group."""
     cases = _Cases.of(records, scenario, status)
@@ -359,7 +355,7 @@ def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list
         groups += [(f"need={label}", ref.need_index == i) for i, label in enumerate(needs)]
     groups += [(f"locality={label}", ref.locality_index == i) for i, label in enumerate(localities)]
     groups += [("urgency=urgent", ref.urgent), ("urgency=standard", ~ref.urgent)]
-    block, spot = _block_and_spot(records)
+    block, spot = pools_of(records, Route.BLOCK), pools_of(records, Route.SPOT)
     if block:
         groups.append(("route=block", np.isin(records.pool, block)))
     if spot:
@@ -390,7 +386,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     days = end - start
     rows: list[Row] = []
     contracted_total = used_total = unused_cost_total = 0.0
-    block, _ = _block_and_spot(records)
+    block = pools_of(records, Route.BLOCK)
     for index in block:
         plan = records.plans[index]
         contracted = plan.contracted_hours_per_year * pricing.years(days)
@@ -463,7 +459,7 @@ def cost_charges(
     costing = scenario.costing
     spot = scenario.commissioning.spot
     workshops = scenario.workshops
-    block, _ = _block_and_spot(records)
+    block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
     charges["cost_block"] = pricing.add(
         [block_charge(records.plans[i], days, costing) for i in block]
