@@ -29,26 +29,29 @@ from simulator.units import DAYS_PER_YEAR
 if TYPE_CHECKING:  # pools are only passed through here; providers imports this module
     from simulator.providers import Pool
 
-Chooser = Callable[[Sequence[int], Sequence["Pool"], int], int | None]
-"""``(block pools that can serve the referral, all pools, priority class) -> pool or None``."""
+Chooser = Callable[[Sequence[int], Sequence["Pool"], int, int], int | None]
+"""``(block pools that can serve it, all pools, priority class, weight in hundredths)
+-> pool or None``."""
 
 CostLines = Callable[[Scenario, float, float], dict[str, pricing.Charge]]
 """``(scenario, referrals measured, days measured) -> {cost line: charge to the council}``
 a model adds."""
 
 
-def first_with_skill(candidates: Sequence[int], pools: Sequence[Pool], cls: int) -> int | None:
+def first_with_skill(
+    candidates: Sequence[int], pools: Sequence[Pool], cls: int, units: int
+) -> int | None:
     """single_provider: the contract that covers the referral (the first, if several)."""
     return candidates[0] if candidates else None
 
 
 def shortest_expected_wait(
-    candidates: Sequence[int], pools: Sequence[Pool], cls: int
+    candidates: Sequence[int], pools: Sequence[Pool], cls: int, units: int
 ) -> int | None:
     """hub: the partner with the skill and the shortest expected wait; ties by order."""
     best, best_wait = None, float("inf")
     for index in candidates:
-        wait = pools[index].expected_wait_days(cls)
+        wait = pools[index].expected_wait_days(cls, units)
         if wait < best_wait:
             best, best_wait = index, wait
     return best
@@ -124,8 +127,9 @@ class Routing(NamedTuple):
     outside: Pool  # where it would go instead: its provider's flex, or the spot market
     arranging: float  # mean days to arrange a case there
     now: float  # days
-    hours: float  # the work the referral needs, travel included
+    hours: float  # slot-hours the case would hold there: its hours, or more if kept open longer
     priority: int  # its priority class (0 first)
+    units: int  # its caseload weight in hundredths of a slot
     target_days: float  # days from now to its response target (triage time already spent)
 
 
@@ -152,17 +156,18 @@ class ExpectedWait:
         pass
 
     def overflows(self, routing: Routing) -> bool:
-        wait = routing.pool.expected_wait_days(routing.priority)
+        wait = routing.pool.expected_wait_days(routing.priority, routing.units)
         if wait <= routing.target_days:
             return False
-        return routing.arranging + routing.outside.expected_wait_days(routing.priority) < wait
+        outside_wait = routing.outside.expected_wait_days(routing.priority, routing.units)
+        return routing.arranging + outside_wait < wait
 
     def kept(self, routing: Routing) -> None:
         pass
 
 
 class QueueLength:
-    """Spot when all slots are busy and ``threshold`` referrals already wait ahead.
+    """Spot when no slot has room and ``threshold`` referrals already wait ahead.
 
     The M/M/c/K blocking rule. Under priority triage only those ahead count, so
     an urgent referral is not sent to spot (and its arrangement delay) behind a
@@ -175,7 +180,8 @@ class QueueLength:
 
     def overflows(self, routing: Routing) -> bool:
         pool = routing.pool
-        return not pool.free and pool.waiting_ahead(routing.priority) >= self.threshold
+        full = not pool.fits(routing.units)
+        return full and pool.waiting_ahead(routing.priority) >= self.threshold
 
     def kept(self, routing: Routing) -> None:
         pass

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.commissioning import commissioning_model
-from simulator.schema import Scenario
+from simulator.schema import Demand, Scenario
 from simulator.streams import stream
-from simulator.units import DAYS_PER_YEAR
+from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
+HELD_GRID = 64  # quantile points per distribution when a case may be kept open longer
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Referrals:
     arrangement_days: np.ndarray
     triage_days: np.ndarray  # hub: days the lead takes to triage before routing
     flex_uniform: np.ndarray  # drawn once: a flex case's arrangement days, by its provider's
+    weight_units: np.ndarray  # hundredths of a caseload slot the case takes
+    open_days: np.ndarray  # days the case stays open at least (0: until its hours are done)
     initial: np.ndarray  # 0: arrived during the run; 1: open on day 0; 2: waiting on day 0
 
     def __len__(self) -> int:
@@ -159,7 +162,8 @@ def _attributes(
         return stream(seed, rep, prefix + name).random(offset + n)[offset:]
 
     types = list(demand.mix.values())
-    type_index = _pick(uniforms("type"), [t.share for t in types])
+    shares = [t.share for t in types]
+    type_index = _pick(uniforms("type"), shares)
     urgent_share = np.array(
         [demand.urgent_share if t.urgent_share is None else t.urgent_share for t in types]
     )
@@ -183,8 +187,15 @@ def _attributes(
         mask = locality_index == index
         miles[mask] = locality.miles_per_case.quantile(u[mask])
     hours = work + miles / demand.travel_mph
+    open_days = np.zeros(n)
+    u = uniforms("weeks_open")
+    for index, kind in enumerate(types):
+        mask = type_index == index
+        if kind.weeks_open is not None:
+            open_days[mask] = kind.weeks_open.quantile(u[mask]) * DAYS_PER_WEEK
     if initial == 1:  # open on day 0: only what is left of the case remains
-        hours = hours * uniforms("residual")
+        left = uniforms("residual")
+        hours, open_days = hours * left, open_days * left
     deadline = arrival + _deadline_days(demand, type_index, urgent, uniforms("deadline"))
     spot = scenario.commissioning.spot
     u = uniforms("spot_arrangement")
@@ -207,8 +218,60 @@ def _attributes(
         "arrangement_days": arrangement,
         "triage_days": triage,
         "flex_uniform": uniforms("flex_arrangement"),
+        "weight_units": np.array([t.weight_units for t in types], dtype=np.int64)[type_index],
+        "open_days": open_days,
         "initial": np.full(n, initial, dtype=np.int8),
     }
+
+
+def held_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
+    """Mean slot-hours a case of this type holds, travel included (see ``held_work_hours``)."""
+    return held_work_hours(demand, label, case_hours_per_week) + demand.mean_travel_hours
+
+
+def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
+    """Mean slot-hours a case of this type holds where a whole slot gives
+    ``case_hours_per_week``: its hours (travel included), or, when it is kept open
+    longer, its weight x that pace x ``weeks_open``, whichever is more; travel's mean
+    is left out (added by ``held_hours``), so this is its mean work hours exactly when
+    the type is never kept open longer.
+
+    A case of weight w receives w of a slot's hours each week, so it holds
+    ``max(hours, w x pace x weeks_open)`` slot-hours. Without ``weeks_open`` that
+    is its mean hours exactly; with it, the expected excess over the hours comes
+    from quantile grids of the three independent parts (work, travel, weeks).
+    """
+    kind = demand.mix[label]
+    if kind.weeks_open is None:
+        return kind.hours.expected
+    u = (np.arange(HELD_GRID) + 0.5) / HELD_GRID
+    travel, chance = [np.zeros(1)], [np.ones(1)]
+    if demand.localities:
+        travel = [loc.miles_per_case.quantile(u) / demand.travel_mph
+                  for loc in demand.localities.values()]  # fmt: skip
+        chance = [np.full(HELD_GRID, loc.share / HELD_GRID) for loc in demand.localities.values()]
+    need = (kind.hours.quantile(u)[:, None] + np.concatenate(travel)[None, :]).ravel()
+    weight = (np.full(HELD_GRID, 1 / HELD_GRID)[:, None] * np.concatenate(chance)[None, :]).ravel()
+    floor = kind.caseload_weight * case_hours_per_week * kind.weeks_open.quantile(u)
+    excess = np.maximum(floor[None, :] - need[:, None], 0.0).mean(axis=1)
+    return kind.hours.expected + float(np.sum(weight * excess))
+
+
+def open_case_shares(scenario: Scenario) -> list[float]:
+    """Share of each type among cases open at a random moment: long cases are open for
+    longer, so types count by referrals x mean days open (Little's law).
+
+    The pace is the first block provider's, else the spot market's (day-0 cases
+    fill the block first); it matters only through ``weeks_open``.
+    """
+    demand, commissioning = scenario.demand, scenario.commissioning
+    providers = commissioning.providers if commissioning_model(scenario).buys_block else []
+    first = providers[0] if providers else commissioning.spot
+    pace = first.case_hours_per_week if first is not None else 1.0
+    return [
+        kind.share * held_hours(demand, label, pace) / kind.caseload_weight
+        for label, kind in demand.mix.items()
+    ]
 
 
 def draw_other_buyers(

@@ -22,7 +22,7 @@ from simulator import pricing
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.providers import PoolPlan
-from simulator.schema import Costing, Scenario
+from simulator.schema import WEIGHT_SCALE, Costing, Scenario
 from simulator.units import DAYS_PER_WEEK
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
@@ -92,13 +92,16 @@ def cohort_waits(records: Records, scenario: Scenario) -> np.ndarray:
 
 
 def close_days(records: Records) -> np.ndarray:
-    """Day each allocated case closes (its hours at its pool's pace), NaN if never allocated.
+    """Day each allocated case closes, NaN if never allocated: its hours at its share of
+    its pool's pace, or after ``weeks_open``, whichever is later (as ``Replication.allocate``).
 
     Known at allocation, since a case is never interrupted: this is how far the
     follow-up would have to run to see it close.
     """
+    ref = records.referrals
     pace = np.array([p.days_per_hour for p in records.plans] + [np.nan])
-    return records.allocated_day + records.referrals.hours * pace[records.pool]
+    days = ref.hours * pace[records.pool] * (WEIGHT_SCALE / ref.weight_units)
+    return records.allocated_day + np.maximum(days, ref.open_days)
 
 
 def council_rate(plan: PoolPlan, rate: float, costing: Costing) -> float:
@@ -185,10 +188,15 @@ def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
     return frame
 
 
-def _step_levels(up: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Times and levels (after all events at each time) of a +1/-1 counting process."""
-    times = np.concatenate([up, down[~np.isnan(down)]])
-    deltas = np.concatenate([np.ones(len(up)), -np.ones(int((~np.isnan(down)).sum()))])
+def _step_levels(
+    up: np.ndarray, down: np.ndarray, size: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times and levels (after all events at each time) of a counting process: each item
+    adds its ``size`` (default 1) at ``up`` and takes it off at ``down`` (NaN: never)."""
+    size = np.ones(len(up)) if size is None else size
+    ended = ~np.isnan(down)
+    times = np.concatenate([up, down[ended]])
+    deltas = np.concatenate([size, -size[ended]])
     order = np.argsort(times, kind="stable")
     times, levels = times[order], np.cumsum(deltas[order])
     unique, last = np.unique(times[::-1], return_index=True)
@@ -227,23 +235,43 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
     return _step_levels(arrival, leave)
 
 
-def open_cases(records: Records, pool: int) -> tuple[np.ndarray, np.ndarray]:
-    """Open cases at one pool as a step function."""
+def slot_share(records: Records) -> np.ndarray:
+    """Share of a caseload slot each referral's case takes (its ``caseload_weight``)."""
+    return records.referrals.weight_units / WEIGHT_SCALE
+
+
+def open_cases(
+    records: Records, pool: int, weighted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open cases at one pool as a step function; ``weighted``: slots they take."""
     here = (records.pool == pool) & ~np.isnan(records.allocated_day)
-    return _step_levels(records.allocated_day[here], records.end_day[here])
+    size = slot_share(records)[here] if weighted else None
+    return _step_levels(records.allocated_day[here], records.end_day[here], size)
 
 
 def busy_slot_days(records: Records, pool: int, start: float, end: float) -> float:
-    """Integral of open cases at a pool over [start, end], from the case records."""
+    """Integral of the slots open cases take at a pool over [start, end], from the case
+    records (a case of weight w counts w)."""
     here = (records.pool == pool) & ~np.isnan(records.allocated_day)
     begin = np.maximum(records.allocated_day[here], start)
     finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
-    return float(np.sum(np.maximum(finish - begin, 0.0)))
+    return float(np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here]))
+
+
+def free_slots(records: Records, pool: int, days: np.ndarray, weighted: bool) -> np.ndarray:
+    """Slots free at a pool at the start of each day: whole slots, or, when cases take
+    shares of one (``caseload_weight``), slots less the shares open cases take."""
+    slots = records.plans[pool].slots
+    if not weighted:
+        return (slots - level_at(*open_cases(records, pool), days)).astype(np.int32)
+    taken = level_at(*open_cases(records, pool, weighted=True), days)
+    return np.round(slots - taken, 2)
 
 
 def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
     """One row per measured day and replication (``daily.parquet``): state at the day's start."""
     days = np.arange(np.ceil(scenario.warm_up_days), scenario.horizon_days, dtype=float)
+    weighted = scenario.demand.weighted
     parts = []
     for records in all_records:
         row: dict[str, np.ndarray] = {
@@ -262,7 +290,9 @@ def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
                 if plan.route == Route.BLOCK:
                     block_open = block_open + open_now
                 per_provider[f"open_cases[{plan.name}]"] = open_now
-                per_provider[f"free_slots[{plan.name}]"] = (plan.slots - open_now).astype(np.int32)
+                per_provider[f"free_slots[{plan.name}]"] = free_slots(
+                    records, index, days, weighted
+                )
         row["open_cases"] = block_open
         row["spot_open"] = spot_open
         row.update(per_provider)

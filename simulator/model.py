@@ -28,8 +28,9 @@ import simpy
 
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_other_buyers, draw_referrals
-from simulator.providers import Level, Pool, PoolPlan, SharedQueue, plan_pools
-from simulator.schema import Scenario
+from simulator.providers import Level, PoolPlan, SharedQueue, make_pool, plan_pools
+from simulator.schema import WEIGHT_SCALE, Scenario
+from simulator.units import DAYS_PER_WEEK
 from simulator.vocabulary import Route
 from simulator.workdays import closed_days, target_day
 
@@ -140,6 +141,12 @@ class Replication:
         self.priority += [standard_statutory] * len(other_hours)
         self.arrival = referrals.arrival_day.tolist()
         self.hours = referrals.hours.tolist() + other_hours.tolist()
+        # Caseload weight in hundredths of a slot, and how much longer than at a whole
+        # slot's pace the work takes (a quarter-slot case gets a quarter of the hours).
+        self.units = referrals.weight_units.tolist() + [WEIGHT_SCALE] * len(other_hours)
+        self.smallest_units = min(self.units, default=WEIGHT_SCALE)
+        self.stretch = [WEIGHT_SCALE / units for units in self.units]
+        self.open_days = referrals.open_days.tolist() + [0.0] * len(other_hours)
         self.arrangement = referrals.arrangement_days.tolist()
         self.flex_uniform = referrals.flex_uniform
         self.flex_of = {p.owner: f for f, p in enumerate(self.plans) if p.route == Route.FLEX}
@@ -167,7 +174,8 @@ class Replication:
         nan = float("nan")
         self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
-        self.pools = [Pool(plan, classes) for plan in self.plans]
+        units = self.units if self.scenario.demand.weighted else None
+        self.pools = [make_pool(plan, classes, units) for plan in self.plans]
         blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
         self.waiting_list = Level()
@@ -183,7 +191,7 @@ class Replication:
         if len(self.other_arrival):
             env.process(self.other_buyers())
         env.run(until=self.horizon)
-        busy = [pool.busy.close(self.horizon) for pool in self.pools]
+        busy = [pool.busy_slot_days(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
         self.unresolved = sum(map(self.on_list, range(self.before_horizon)))
         if self.unresolved and self.scenario.follow_up_days > 0:
@@ -270,7 +278,7 @@ class Replication:
         elif self.hub_queue is not None:
             choice = HUB_QUEUE
         else:
-            choice = self.choose(block, pools, self.priority[i])
+            choice = self.choose(block, pools, self.priority[i], self.units[i])
         if choice is not None and self.overflow is not None:
             now = self.env.now
             outside, arranging = self.outside(choice, i, spot_ok)
@@ -279,8 +287,9 @@ class Replication:
                 pools[outside] if outside is not None else None,
                 arranging,
                 now,
-                self.hours[i],
+                self.held_hours(block[0] if choice == HUB_QUEUE else choice, i),
                 self.priority[i],
+                self.units[i],
                 self.due_day[i] - now,  # what is left of the target after any triage
             )
             if outside is not None and self.overflow.overflows(routing):
@@ -295,6 +304,13 @@ class Replication:
             self.pool_of[i] = choice
             self.join(i)
 
+    def held_hours(self, pool_index: int, i: int) -> float:
+        """Slot-hours case i would hold at a pool: its hours, or its share of the pool's
+        slot-hours while it is kept open, whichever is more."""
+        plan = self.plans[pool_index]
+        keeping = self.units[i] / WEIGHT_SCALE * plan.case_hours_per_week / DAYS_PER_WEEK
+        return max(self.hours[i], keeping * self.open_days[i])
+
     def open_on_day0(self, i: int, block: tuple[int, ...], spot_ok: bool) -> int:
         """Where a case open on day 0 already is: a free block slot, else a spot advocate.
 
@@ -304,14 +320,15 @@ class Replication:
         enough in total; only a case no free slot has the skill for would queue.
         """
         pools = self.pools
-        free = tuple(p for p in block if pools[p].free)
+        units = self.units[i]
+        free = tuple(p for p in block if pools[p].fits(units))
         if free:
-            choice = self.choose(free, pools, self.priority[i])
+            choice = self.choose(free, pools, self.priority[i], units)
             if choice is not None:
                 return choice
         if spot_ok:
             return self.spot_index
-        choice = self.choose(block, pools, self.priority[i])
+        choice = self.choose(block, pools, self.priority[i], units)
         assert choice is not None  # received, so some pool can serve it
         return choice
 
@@ -324,10 +341,12 @@ class Replication:
         options = [p for p in (flex, self.spot_index if spot_ok else None) if p is not None]
         if not options:
             return None, 0.0
-        priority = self.priority[i]
+        priority, units = self.priority[i], self.units[i]
         best = min(
             options,
-            key=lambda p: self.mean_arrangement[p] + self.pools[p].expected_wait_days(priority),
+            key=lambda p: (
+                self.mean_arrangement[p] + self.pools[p].expected_wait_days(priority, units)
+            ),
         )
         return best, self.mean_arrangement[best]
 
@@ -355,7 +374,7 @@ class Replication:
             return
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
-        if pool.free:
+        if pool.fits(self.units[i]):
             if i < self.ours:  # another buyer's case is never on our waiting list
                 self.waiting_list.change(now, -1)
             self.allocate(pool_index, i)
@@ -366,8 +385,9 @@ class Replication:
         """Referral i reaches the hub's shared queue: the first partner (in the scenario's
         order) with a free slot and the skill takes it, or it waits in the hub queue."""
         now = self.queued[i] = self.env.now
+        units = self.units[i]
         for pool_index in self.candidates[i][0]:
-            if self.pools[pool_index].free:
+            if self.pools[pool_index].fits(units):
                 self.pool_of[i] = pool_index
                 self.waiting_list.change(now, -1)
                 self.allocate(pool_index, i)
@@ -376,32 +396,48 @@ class Replication:
         self.hub_queue.enqueue(i, self.priority[i])
 
     def allocate(self, pool_index: int, i: int) -> None:
-        """An advocate of the pool takes referral i; the case closes after its hours."""
+        """An advocate of the pool takes referral i; the case closes when its hours are
+        done at its share of a slot's pace, or after ``weeks_open``, whichever is later."""
         env = self.env
         now = env.now
         pool = self.pools[pool_index]
-        self.advocate[i] = pool.start_case(now)
+        self.advocate[i] = pool.start_case(now, self.units[i])
         self.allocated[i] = now
         if self.following:
             self.resolved(i)
-        CaseEnd(env, self.hours[i] * pool.days_per_hour, (self.complete, i))
+        days = self.hours[i] * pool.days_per_hour * self.stretch[i]
+        kept_open = self.open_days[i]
+        CaseEnd(env, days if days >= kept_open else kept_open, (self.complete, i))
 
     def complete(self, i: int) -> None:
-        """Case i closes; its slot takes the next referral waiting at that pool."""
+        """Case i closes; its room takes the referrals waiting at that pool that fit."""
         now = self.env.now
         self.ended[i] = now
         pool_index = self.pool_of[i]
-        pool = self.pools[pool_index]
-        pool.end_case(now, self.advocate[i])
-        if self.hub_queue is not None and pool_index in self.hub_queue.members:
-            following = self.hub_queue.next_for(
-                lambda j: pool_index in self.candidates[j][0], self.withdrawn
-            )
-            if following >= 0:
-                self.pool_of[following] = pool_index
-        else:
-            following = pool.next_waiting(self.withdrawn)
-        if following >= 0:
+        self.pools[pool_index].end_case(now, self.advocate[i], self.units[i])
+        self.fill(pool_index, now)
+
+    def fill(self, pool_index: int, now: float) -> None:
+        """Room freed at a pool: it takes waiting referrals, in order, while they fit
+        (one whole slot takes one; a freed slot may take several quarter-slot cases)."""
+        pool, units = self.pools[pool_index], self.units
+        hub = self.hub_queue
+        if hub is not None and pool_index not in hub.members:
+            hub = None
+        while True:
+            if hub is None:
+                following = pool.next_waiting(self.withdrawn)
+            elif not pool.fits(self.smallest_units):
+                return
+            else:
+                following = hub.next_for(
+                    lambda j: pool_index in self.candidates[j][0] and pool.fits(units[j]),
+                    self.withdrawn,
+                )
+                if following >= 0:
+                    self.pool_of[following] = pool_index
+            if following < 0:
+                return
             if following < self.ours:
                 self.waiting_list.change(now, -1)
             self.allocate(pool_index, following)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.commissioning import commissioning_model
-from simulator.demand import expected_referrals
+from simulator.demand import expected_referrals, held_work_hours
 from simulator.distributions import Distribution
-from simulator.schema import Scenario
+from simulator.schema import WEIGHT_SCALE, Demand, Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import Route
 
@@ -36,7 +36,7 @@ class PoolPlan:
     rate_per_hour: float  # as quoted
     rate_includes_vat: bool  # the rate (and spot mileage) as quoted includes VAT
     skills: frozenset[str] | None  # None: serves every type and need
-    mean_case_hours: float  # of the referrals it can serve, travel included
+    mean_case_hours: float  # slot-hours a case it can serve holds (its hours, travel included)
     route: Route = Route.BLOCK  # which market it is: a block, a provider's flex, or spot
     arrangement_days: Distribution | None = None  # flex: days to agree a case
     owner: int | None = None  # flex: the index of its provider's block pool
@@ -58,21 +58,37 @@ class PoolPlan:
         return type_label in self.skills and (need_label is None or need_label in self.skills)
 
 
-def expected_hours_per_year(scenario: Scenario) -> dict[str, float]:
-    """Expected demand hours a year by advocacy type (mean rate over the horizon)."""
+def held_hours_per_year(scenario: Scenario, case_hours_per_week: float) -> dict[str, float]:
+    """Expected slot-hours a year by advocacy type at a pool of this pace (mean rate over
+    the horizon): the demand hours, plus what cases kept open longer hold beyond them."""
     demand = scenario.demand
     per_year = expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
     return {
-        label: per_year * kind.share * demand.mean_hours_per_case([label])
+        label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week)
         for label, kind in demand.mix.items()
     }
+
+
+def mean_held_hours(demand: Demand, types: list[str], case_hours_per_week: float) -> float:
+    """Mean slot-hours a case of these types (all when none) holds, by their shares.
+
+    Exactly ``demand.mean_hours_per_case(types)`` when no type is kept open longer.
+    """
+    chosen = types or list(demand.mix)
+    travel = demand.mean_travel_hours
+    total_share = sum(demand.mix[t].share for t in chosen)
+    if total_share == 0:
+        return mean_held_hours(demand, list(demand.mix), case_hours_per_week)
+    work = sum(
+        demand.mix[t].share * held_work_hours(demand, t, case_hours_per_week) for t in chosen
+    )
+    return work / total_share + travel
 
 
 def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     """Block providers in scenario order, then their flex hours, then the spot market."""
     commissioning = scenario.commissioning
     demand = scenario.demand
-    hours_by_type = expected_hours_per_year(scenario)
     buys_block = commissioning_model(scenario).buys_block
     providers = list(commissioning.providers) if buys_block else []
     unsized = [p for p in providers if p.advocates is None and p.block_hours_per_year is None]
@@ -81,6 +97,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     for provider in providers:
         types = [t for t in demand.mix if t in provider.skills]
         slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+        pace = provider.case_hours_per_week
         if provider.advocates is not None:
             slots = round(provider.advocates * provider.caseload_cap)
             contracted = provider.advocates * provider.hours_per_week * provider.productive_share
@@ -89,8 +106,9 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
             contracted = provider.block_hours_per_year
             slots = max(1, round(contracted / slot_hours))
         else:
+            held_by_type = held_hours_per_year(scenario, pace)
             share_of_demand = sum(
-                hours_by_type[t] / sum(1 for q in unsized if t in q.skills) for t in types
+                held_by_type[t] / sum(1 for q in unsized if t in q.skills) for t in types
             )
             slots = round(commissioning.block_share * share_of_demand / slot_hours)
             contracted = slots * slot_hours
@@ -105,7 +123,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 rate_per_hour=provider.block_rate_per_hour,
                 rate_includes_vat=provider.rate_includes_vat,
                 skills=frozenset(provider.skills),
-                mean_case_hours=demand.mean_hours_per_case(types),
+                mean_case_hours=mean_held_hours(demand, types, pace),
             )
         )
     for index, provider in enumerate(providers):
@@ -124,7 +142,11 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 rate_per_hour=flex.rate_per_hour,
                 rate_includes_vat=flex.rate_includes_vat,
                 skills=frozenset(provider.skills),
-                mean_case_hours=plans[index].mean_case_hours,
+                mean_case_hours=mean_held_hours(
+                    demand,
+                    [t for t in demand.mix if t in provider.skills],
+                    flex.case_hours_per_week,
+                ),
                 route=Route.FLEX,
                 arrangement_days=flex.arrangement_days,
                 owner=index,
@@ -144,7 +166,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
                 rate_per_hour=spot.rate_per_hour,
                 rate_includes_vat=spot.rate_includes_vat,
                 skills=None if spot.skills is None else frozenset(spot.skills),
-                mean_case_hours=demand.mean_hours_per_case(),
+                mean_case_hours=mean_held_hours(demand, [], spot.case_hours_per_week),
                 route=Route.SPOT,
                 arrangement_days=spot.arrangement_days,
             )
@@ -181,11 +203,14 @@ class Level:
 class Pool:
     """Live state of one pool during a replication: free slots, queues and open cases.
 
-    ``busy`` counts open cases and integrates them over time (slot-days), for
-    utilisation; ``start_case`` and ``end_case`` keep it, with the arithmetic of
-    ``Level.change`` written out because they run once per case.
+    Every case takes one whole slot (see ``WeightedPool`` for cases that take a
+    share of one). ``busy`` counts open cases and integrates them over time
+    (slot-days), for utilisation; ``start_case`` and ``end_case`` keep it, with
+    the arithmetic of ``Level.change`` written out because they run once per case.
     A referral withdrawn while queued stays in its deque and is skipped when it
     comes up (``next_waiting``); the counts are corrected at once (``drop_waiting``).
+    The methods take the referral's weight in hundredths of a slot (``units``),
+    which a pool of whole slots ignores.
     """
 
     __slots__ = (
@@ -209,7 +234,11 @@ class Pool:
         self.days_per_hour = plan.days_per_hour  # read once per case: kept as a plain value
         self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
 
-    def start_case(self, now: float) -> int:
+    def fits(self, units: int) -> bool:
+        """An advocate has room for a case of this weight now."""
+        return bool(self.free)
+
+    def start_case(self, now: float, units: int) -> int:
         """Take a free slot; returns the advocate who holds the case."""
         busy = self.busy
         busy.area += busy.level * (now - busy.since)
@@ -217,13 +246,17 @@ class Pool:
         busy.level += 1
         return self.free.pop()
 
-    def end_case(self, now: float, advocate: int) -> None:
+    def end_case(self, now: float, advocate: int, units: int) -> None:
         """Free the slot a case held."""
         busy = self.busy
         busy.area += busy.level * (now - busy.since)
         busy.since = now
         busy.level -= 1
         self.free.append(advocate)
+
+    def busy_slot_days(self, now: float) -> float:
+        """Slot-days in use from day 0 to ``now``."""
+        return self.busy.close(now)
 
     def enqueue(self, referral: int, priority_class: int) -> None:
         self.queues[priority_class].append(referral)
@@ -234,7 +267,10 @@ class Pool:
         self.waiting_by_class[priority_class] -= 1
 
     def next_waiting(self, withdrawn: list[bool]) -> int:
-        """The next referral to allocate (highest class, then first come), or -1."""
+        """The next referral to allocate (highest class, then first come), or -1 when
+        none waits or no slot is free."""
+        if not self.free:
+            return -1
         for priority_class, queue in enumerate(self.queues):
             while queue:
                 referral = queue.popleft()
@@ -247,15 +283,75 @@ class Pool:
         """Referrals waiting that would be allocated before one of this class joining now."""
         return sum(self.waiting_by_class[: priority_class + 1])
 
-    def expected_wait_days(self, priority_class: int) -> float:
+    def expected_wait_days(self, priority_class: int, units: int) -> float:
         """Expected days until a slot frees for a referral of this class joining now.
 
-        Zero when a slot is free; otherwise (referrals ahead + 1) mean case lengths
+        Zero when it fits now; otherwise (referrals ahead + 1) mean case lengths
         shared over the slots, the M/M/c estimate a duty manager would make.
         """
-        if self.free:
+        if self.fits(units):
             return 0.0
         return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
+
+
+class WeightedPool(Pool):
+    """A pool whose cases may take a share of a slot (``caseload_weight``).
+
+    Each advocate has room in hundredths of a slot (``WEIGHT_SCALE`` per slot,
+    so sums are exact); a case goes to the advocate with the most room, and
+    nobody ever holds more than their slots' worth. When room frees, the
+    waiting referrals are taken in priority then arrival order, skipping any
+    that do not fit (an advocate with a quarter of a slot left takes the RPR
+    appointment behind a Care Act referral that needs a whole one). ``busy``
+    counts hundredths, so slot-days are its area over ``WEIGHT_SCALE``.
+    """
+
+    __slots__ = ("room", "units")
+
+    def __init__(self, plan: PoolPlan, classes: int, units: list[int]):
+        super().__init__(plan, classes)
+        self.room = [0] * max(plan.advocates, 1)
+        for advocate in self.free:
+            self.room[advocate] += WEIGHT_SCALE
+        self.free = []  # not used: room is the state
+        self.units = units  # per referral: its weight in hundredths
+
+    def fits(self, units: int) -> bool:
+        return max(self.room) >= units
+
+    def start_case(self, now: float, units: int) -> int:
+        room = self.room
+        advocate = room.index(max(room))
+        room[advocate] -= units
+        busy = self.busy
+        busy.change(now, units)
+        return advocate
+
+    def end_case(self, now: float, advocate: int, units: int) -> None:
+        self.room[advocate] += units
+        self.busy.change(now, -units)
+
+    def busy_slot_days(self, now: float) -> float:
+        return self.busy.close(now) / WEIGHT_SCALE
+
+    def next_waiting(self, withdrawn: list[bool]) -> int:
+        """The first referral, in priority then arrival order, that fits now, or -1."""
+        most = max(self.room)
+        units = self.units
+        for priority_class, queue in enumerate(self.queues):
+            for position, referral in enumerate(queue):
+                if not withdrawn[referral] and units[referral] <= most:
+                    del queue[position]
+                    self.waiting_by_class[priority_class] -= 1
+                    return referral
+            while queue and withdrawn[queue[0]]:
+                queue.popleft()
+        return -1
+
+
+def make_pool(plan: PoolPlan, classes: int, units: list[int] | None) -> Pool:
+    """A pool of whole slots, or, when some cases take a share of one, a weighted pool."""
+    return Pool(plan, classes) if units is None else WeightedPool(plan, classes, units)
 
 
 @dataclass(frozen=True)
@@ -270,7 +366,7 @@ class SharedQueue:
     """The hub's one queue: after triage a referral waits here in priority order, and a
     partner whose slot frees takes the first referral it has the skill for.
 
-    It answers the overflow rules' questions (``free``, ``waiting_ahead``,
+    It answers the overflow rules' questions (``fits``, ``waiting_ahead``,
     ``expected_wait_days``, ``plan``) for the hub as a whole, as a ``Pool`` does
     for one provider.
     """
@@ -289,9 +385,9 @@ class SharedQueue:
             else 0.0
         )
 
-    @property
-    def free(self) -> bool:
-        return any(self.pools[m].free for m in self.members)
+    def fits(self, units: int) -> bool:
+        """Some partner has room for a case of this weight now."""
+        return any(self.pools[m].fits(units) for m in self.members)
 
     def enqueue(self, referral: int, priority_class: int) -> None:
         self.queues[priority_class].append(referral)
@@ -303,9 +399,9 @@ class SharedQueue:
     def waiting_ahead(self, priority_class: int) -> int:
         return sum(self.waiting_by_class[: priority_class + 1])
 
-    def expected_wait_days(self, priority_class: int) -> float:
+    def expected_wait_days(self, priority_class: int, units: int) -> float:
         """As ``Pool.expected_wait_days``, over every partner's slots."""
-        if self.free:
+        if self.fits(units):
             return 0.0
         return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
 

@@ -24,6 +24,8 @@ HOURS_IN_A_WEEK = 168.0
 HoursPerWeek = Annotated[float, Field(gt=0, le=HOURS_IN_A_WEEK)]
 """Hours a week: above 0 and at most the 168 hours a week has (every ``hours_per_week``)."""
 SHARE_TOLERANCE = 1e-6
+WEIGHT_SCALE = 100
+"""Caseload weights are counted in hundredths of a slot, so capacity sums are exact."""
 
 
 class _Model(BaseModel):
@@ -95,6 +97,31 @@ class AdvocacyType(_Model):
         description="The same for urgent referrals of this type; demand.urgent_deadline_days "
         "when omitted.",
     )
+    weeks_open: Distribution | None = Field(
+        default=None,
+        description="Weeks a case of this type stays open at least, e.g. an RPR appointment "
+        "that lasts as long as the DoLS authorisation; when omitted a case closes when its "
+        "hours are done.",
+    )
+    caseload_weight: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Share of a caseload slot a case of this type takes, in hundredths, e.g. "
+        "0.25 for an RPR appointment; it receives that share of a slot's hours each week.",
+    )
+
+    @field_validator("caseload_weight")
+    @classmethod
+    def _in_hundredths(cls, weight: float) -> float:
+        if abs(weight * WEIGHT_SCALE - round(weight * WEIGHT_SCALE)) > 1e-9:
+            raise ValueError(f"must be in hundredths of a slot, e.g. 0.25 (got {weight:g})")
+        return weight
+
+    @property
+    def weight_units(self) -> int:
+        """The weight in hundredths of a slot: capacity is counted in whole units."""
+        return round(self.caseload_weight * WEIGHT_SCALE)
 
 
 class Locality(_Model):
@@ -212,6 +239,11 @@ class Demand(_Model):
         """Mean travel hours a case adds (miles at ``travel_mph``)."""
         miles = sum(loc.share * loc.miles_per_case.expected for loc in self.localities.values())
         return miles / self.travel_mph
+
+    @property
+    def weighted(self) -> bool:
+        """Some type takes less than a whole caseload slot."""
+        return any(kind.weight_units != WEIGHT_SCALE for kind in self.mix.values())
 
     def mean_hours_per_case(self, types: list[str] | None = None) -> float:
         """Mean hours a referral (of the given types; all when None) needs, travel included."""

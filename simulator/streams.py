@@ -25,6 +25,7 @@ _REFERRAL_STREAMS = (
     "residual",
     "triage",
     "flex_arrangement",
+    "weeks_open",
 )
 # The registry only grows: add names at the end, never rename or remove one.
 STREAMS: tuple[str, ...] = (
