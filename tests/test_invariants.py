@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator import pricing
-from simulator.metrics import STATUSES, cases_frame, per_replication
+from simulator.metrics import STATUSES, cases_frame, close_days, per_replication
 from simulator.model import simulate
 from simulator.providers import SPOT, plan_pools
+from simulator.schema import WEIGHT_SCALE
 from simulator.vocabulary import Route
 from tests.helpers import build
 
@@ -30,14 +31,25 @@ HOURS = st.sampled_from(
 def scenarios(draw):
     types = ["care_act", "imca", "imha"][: draw(st.integers(1, 3))]
     shares = np.array([draw(st.integers(1, 5)) for _ in types], dtype=float)
+    # Cases that take a share of a slot and stay open for weeks in about half the examples.
+    weighted = draw(st.booleans())
     mix = {
         t: {
             "share": float(s / shares.sum()),
             "hours": draw(HOURS),
             "statutory": draw(st.booleans()),
+            "caseload_weight": draw(st.sampled_from([0.25, 1.0, 0.5])) if weighted else 1.0,
+            "weeks_open": draw(
+                st.sampled_from([{"dist": "uniform", "low": 1.0, "high": 6.0}, None])
+            )
+            if weighted
+            else None,
         }
         for t, s in zip(types, shares, strict=True)
     }
+    for kind in mix.values():
+        if kind["weeks_open"] is None:
+            del kind["weeks_open"]
     shares_sum = sum(m["share"] for m in mix.values())
     mix[types[-1]]["share"] += 1.0 - shares_sum
     needs = {"bsl": 0.1} if draw(st.booleans()) else {}
@@ -177,8 +189,13 @@ def check_invariants(scenario, records) -> None:
     ended = ~np.isnan(records.end_day)
     assert (records.end_day[ended] >= records.allocated_day[ended]).all()
     assert (records.end_day[ended] <= records.followed_to).all()
-    # No advocate holds more open cases than its cap; no provider serves a need it lacks.
+    # A case closes when its hours are done at its share of a slot's pace, or when it has
+    # been open weeks_open, whichever is later.
+    assert np.allclose(records.end_day[ended], close_days(records)[ended])
+    # No advocate holds more than its cap, counting each case by its weight (in hundredths,
+    # so the sums are exact); no provider serves a need it lacks.
     types, needs = list(scenario.demand.mix), list(scenario.demand.needs)
+    units = ref.weight_units
     for index, plan in enumerate(records.plans):
         here = (records.pool == index) & allocated
         for adv in np.unique(records.advocate[here]):
@@ -186,15 +203,16 @@ def check_invariants(scenario, records) -> None:
             starts = records.allocated_day[mine]
             ends = np.nan_to_num(records.end_day[mine], nan=np.inf)
             times = np.concatenate([starts, ends])
-            steps = np.concatenate([np.ones(len(starts)), -np.ones(len(ends))])
-            order = np.lexsort((steps, times))  # a slot freed at t is reused at t
-            assert np.cumsum(steps[order]).max() <= plan.caseload_cap
+            steps = np.concatenate([units[mine], -units[mine]])
+            order = np.lexsort((steps, times))  # room freed at t is reused at t
+            assert np.cumsum(steps[order]).max() <= plan.caseload_cap * WEIGHT_SCALE
         if plan.skills is not None:
             for i in np.flatnonzero(records.pool == index):
                 assert types[ref.type_index[i]] in plan.skills
                 if ref.need_index[i] >= 0:
                     assert needs[ref.need_index[i]] in plan.skills
-    # Within a priority class and a queue, first come, first served.
+    # Within a priority class and a queue, first come, first served among cases of the same
+    # weight (a smaller case may take room a larger one ahead of it does not fit).
     cls = (
         2 * (~ref.urgent).astype(int) + (~ref.statutory).astype(int)
         if scenario.commissioning.triage == "priority"
@@ -202,8 +220,9 @@ def check_invariants(scenario, records) -> None:
     )
     served_at = np.where(allocated, records.allocated_day, np.inf)
     for index in range(len(records.plans)):
-        for c in np.unique(cls):
-            mine = (records.pool == index) & (cls == c) & queued & ~records.withdrawn
+        for c, w in {(c, w) for c, w in zip(cls.tolist(), units.tolist(), strict=True)}:
+            same = (cls == c) & (units == w)
+            mine = (records.pool == index) & same & queued & ~records.withdrawn
             order = np.argsort(records.queued_day[mine], kind="stable")
             in_order = served_at[mine][order]
             assert (in_order[1:] >= in_order[:-1]).all()

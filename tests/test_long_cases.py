@@ -1,0 +1,157 @@
+"""Cases that stay open for months at low intensity: ``weeks_open`` and ``caseload_weight``.
+
+A case of weight w takes w of a caseload slot and receives w of the slot's hours a
+week; it closes when its hours are done or after ``weeks_open``, whichever is later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.demand import held_hours
+from simulator.metrics import busy_slot_days
+from simulator.model import simulate
+from simulator.providers import PoolPlan, WeightedPool, plan_pools
+from simulator.scenario import ScenarioError
+from simulator.schema import WEIGHT_SCALE
+from tests import theory
+from tests.helpers import build, mmc_data
+from tests.test_theory import REPS, Z_LIMIT, middle_mean_waits, z_score
+
+QUARTER = WEIGHT_SCALE // 4
+
+
+def weighted_pool(advocates: int, units: list[int]) -> WeightedPool:
+    """One slot per advocate, working 24 hours a day; ``units``: each referral's weight."""
+    plan = PoolPlan(
+        name="A",
+        slots=advocates,
+        advocates=advocates,
+        caseload_cap=1,
+        case_hours_per_week=168.0,
+        contracted_hours_per_year=0.0,
+        rate_per_hour=30.0,
+        rate_includes_vat=False,
+        skills=None,
+        mean_case_hours=24.0,
+    )
+    return WeightedPool(plan, 1, units)
+
+
+def test_a_case_goes_to_the_advocate_with_most_room_and_nobody_goes_over():
+    pool = weighted_pool(2, [QUARTER, QUARTER, WEIGHT_SCALE, WEIGHT_SCALE])
+    assert pool.start_case(0.0, QUARTER) == 0  # both empty: the first
+    assert pool.start_case(0.0, QUARTER) == 1  # the second now has more room
+    assert pool.room == [75, 75]
+    assert not pool.fits(WEIGHT_SCALE)  # a whole-slot case fits nowhere
+    assert pool.fits(75)
+    pool.end_case(1.0, 1, QUARTER)
+    assert pool.fits(WEIGHT_SCALE)
+    assert pool.start_case(1.0, WEIGHT_SCALE) == 1
+    assert pool.room == [75, 0]
+    # Slot-days by weight: a quarter on [0, 2] each for two cases (one ends at 1), a whole
+    # slot on [1, 2]: 0.25 x 2 + 0.25 x 1 + 1 x 1.
+    assert pool.busy_slot_days(2.0) == pytest.approx(1.75)
+
+
+def test_room_freed_takes_waiting_cases_in_order_skipping_those_that_do_not_fit():
+    # Referral 0 needs a whole slot, referral 1 a quarter, referral 2 a whole slot; one
+    # advocate holds a quarter case, so three quarters are free: 0 and 2 do not fit, 1 does.
+    pool = weighted_pool(1, [WEIGHT_SCALE, QUARTER, WEIGHT_SCALE, QUARTER])
+    pool.start_case(0.0, QUARTER)
+    for referral in (0, 1, 2):
+        pool.enqueue(referral, 0)
+    withdrawn = [False] * 4
+    assert pool.next_waiting(withdrawn) == 1
+    assert pool.next_waiting(withdrawn) == -1  # half a slot left would fit a quarter only
+    assert pool.waiting_ahead(0) == 2
+
+
+@pytest.mark.slow
+def test_quarter_slot_cases_are_mmc_over_four_times_the_slots():
+    """Two advocates of one slot each, every case a quarter of a slot: eight cases at once,
+    each at a quarter of the pace (exponential work of a day at full pace takes 4 days on
+    average). So the pool is M/M/8 with service rate 1/4 a day; at rho 0.8, lambda 1.6."""
+    servers, service_rate, rho = 8, 0.25, 0.8
+    lam = rho * servers * service_rate
+    horizon = 15_000 / lam
+    data = mmc_data(servers=2, arrivals_per_day=lam, horizon_days=horizon)
+    data["demand"]["mix"]["care_act"]["caseload_weight"] = 0.25
+    scenario = build(data, seed=5100)
+    means = middle_mean_waits(scenario, horizon, REPS)
+    z = z_score(means, theory.mmc_mean_wait(servers, lam, service_rate))
+    print(f"quarter-slot cases as M/M/8 at rho 0.8: mean wait z={z:+.2f}")
+    assert abs(z) < Z_LIMIT
+
+
+def long_case_scenario(horizon: float, **changes):
+    """A pool too big to queue (M/G/infinity), cases of weight 0.25 with lognormal work,
+    travel from two localities and 2 to 20 weeks open: mean slots in use is the referral
+    rate x the slot-days each holds, whatever the distributions (Little's law)."""
+    data = mmc_data(servers=60, arrivals_per_day=2.0, horizon_days=horizon)
+    data["commissioning"]["providers"][0].update(
+        caseload_cap=4, productive_share=0.7, hours_per_week=37.5
+    )
+    data["demand"]["mix"]["care_act"].update(
+        hours={"dist": "lognormal", "mean": 14.0, "sd": 10.0},
+        caseload_weight=0.25,
+        weeks_open={"dist": "triangular", "low": 2.0, "mode": 8.0, "high": 20.0},
+    )
+    data["demand"]["localities"] = {
+        "town": {"share": 0.6, "miles_per_case": {"dist": "fixed", "mean": 8.0}},
+        "country": {"share": 0.4, "miles_per_case": {"dist": "uniform", "low": 10, "high": 70}},
+    }
+    return build(data, **changes)
+
+
+@pytest.mark.slow
+def test_slots_in_use_match_the_slot_hours_each_case_holds():
+    horizon, start = 1500.0, 400.0
+    scenario = long_case_scenario(horizon, seed=5110)
+    pace = scenario.commissioning.providers[0].case_hours_per_week  # hours a week per slot
+    expected = 2.0 * held_hours(scenario.demand, "care_act", pace) * 7.0 / pace
+    busy = np.array(
+        [
+            busy_slot_days(simulate(scenario, rep), 0, start, horizon) / (horizon - start)
+            for rep in range(REPS)
+        ]
+    )
+    z = z_score(busy, expected)
+    print(f"slots in use by weight (M/G/inf, {expected:.1f} expected): z={z:+.2f}")
+    assert abs(z) < Z_LIMIT
+    # Kept open longer than the work needs, a case holds more than its hours.
+    hours = scenario.demand.mean_hours_per_case()
+    assert held_hours(scenario.demand, "care_act", pace) > 1.2 * hours
+
+
+def test_the_block_is_sized_by_the_slot_hours_cases_hold():
+    # Fixed 10 hours but open a fixed 52 weeks at a quarter of a slot: each case holds
+    # 0.25 x 1.3125 x 52 = 17.06 slot-hours, not 10. 100 cases a year x 17.06 = 1,706 h;
+    # a slot gives 1.3125 x 365 / 7 = 68.4 h a year, so the block needs 24.9 -> 25 slots.
+    data = mmc_data(arrivals_per_day=100 / 365, horizon_days=365.0)
+    provider = data["commissioning"]["providers"][0]
+    del provider["advocates"]
+    provider.update(caseload_cap=20, productive_share=0.7, hours_per_week=37.5)
+    data["demand"]["mix"]["care_act"].update(
+        hours={"dist": "fixed", "mean": 10.0},
+        caseload_weight=0.25,
+        weeks_open={"dist": "fixed", "mean": 52.0},
+    )
+    (plan,) = plan_pools(build(data))
+    pace = 37.5 * 0.7 / 20
+    assert plan.mean_case_hours == pytest.approx(0.25 * pace * 52)
+    assert plan.slots == round(100 * 0.25 * pace * 52 / (pace * 365 / 7))
+    assert plan.slots == 25
+    data["demand"]["mix"]["care_act"]["weeks_open"] = {"dist": "fixed", "mean": 4.0}
+    (short,) = plan_pools(build(data))  # hours bind: 10 h a case, 14.6 -> 15 slots
+    assert short.mean_case_hours == pytest.approx(10.0)
+    assert short.slots == 15
+
+
+def test_a_weight_not_in_hundredths_is_refused():
+    data = mmc_data()
+    data["demand"]["mix"]["care_act"]["caseload_weight"] = 1 / 3
+    with pytest.raises(ScenarioError, match=r"caseload_weight.*hundredths"):
+        build(data)
+
