@@ -162,7 +162,7 @@ def _attributes(
         return stream(seed, rep, prefix + name).random(offset + n)[offset:]
 
     types = list(demand.mix.values())
-    shares = [t.share for t in types]
+    shares = [t.share for t in types] if initial != 1 else open_case_shares(scenario)
     type_index = _pick(uniforms("type"), shares)
     urgent_share = np.array(
         [demand.urgent_share if t.urgent_share is None else t.urgent_share for t in types]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.demand import held_hours
+from simulator.demand import draw_referrals, held_hours, open_case_shares
 from simulator.metrics import busy_slot_days
 from simulator.model import simulate
 from simulator.providers import PoolPlan, WeightedPool, plan_pools
@@ -155,3 +155,25 @@ def test_a_weight_not_in_hundredths_is_refused():
     with pytest.raises(ScenarioError, match=r"caseload_weight.*hundredths"):
         build(data)
 
+
+def test_cases_open_on_day0_are_the_types_open_at_a_random_moment():
+    """Little's law: types count among open cases by referrals x days open, so a type kept
+    open 20 weeks at a quarter slot outnumbers one of the same referrals closing in days."""
+    data = mmc_data(arrivals_per_day=2.0, horizon_days=100.0, servers=5000)
+    data["demand"]["mix"] = {
+        "care_act": {"share": 0.5, "hours": {"dist": "fixed", "mean": 24.0}},
+        "rpr": {
+            "share": 0.5,
+            "hours": {"dist": "fixed", "mean": 6.0},
+            "caseload_weight": 0.25,
+            "weeks_open": {"dist": "fixed", "mean": 20.0},
+        },
+    }
+    data["commissioning"]["providers"][0]["skills"] = ["care_act", "rpr"]
+    scenario = build(data, demand__initial_open_cases=4000)
+    # Care Act: 24 h at 24 h a day, open 1 day; RPR: open 140 days. Shares 1 : 140.
+    assert open_case_shares(scenario) == pytest.approx([0.5 * 24.0, 0.5 * 24.0 * 140 / 0.25 / 4])
+    expected = 140 / 141
+    rpr = draw_referrals(scenario, scenario.seed, 0).type_index[:4000] == 1
+    se = np.sqrt(expected * (1 - expected) / 4000)
+    assert abs(rpr.mean() - expected) < Z_LIMIT * se
