@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
+from simulator.demand import open_case_shares
 from simulator.distributions import DIST_NAMES
 from simulator.providers import plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
@@ -274,7 +275,7 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     block = [plan for plan in plans if plan.route == Route.BLOCK]
     spot = [plan for plan in plans if plan.route == Route.SPOT]
     slots = sum(plan.slots for plan in block + spot)
-    if wanted <= slots:
+    if wanted * mean_open_weight(scenario) <= slots:
         return []
     parts = []
     if commissioning_model(scenario).buys_block:
@@ -283,14 +284,27 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     if spot:
         parts.append(f"the spot market's {spot[0].slots}")
     hint = "" if spot else "; with a spot section the rest would sit with spot advocates"
+    weighted = scenario.demand.weighted
+    at_most = math.floor(slots / mean_open_weight(scenario)) if weighted else slots
+    counted = " (counting each by its type's caseload_weight)" if weighted else ""
     return [
         (
             ("demand", "initial_open_cases"),
             wanted,
-            f"more cases open on day 0 than caseload slots to hold them: "
-            f"{' + '.join(parts)}; must be at most {slots}{hint}",
+            f"more cases open on day 0 than caseload slots to hold them{counted}: "
+            f"{' + '.join(parts)}; must be at most {at_most}{hint}",
         )
     ]
+
+
+def mean_open_weight(scenario: Scenario) -> float:
+    """The mean ``caseload_weight`` of a case open on day 0 (types as open at a random
+    moment, ``open_case_shares``): 1 when every case takes a whole slot."""
+    shares = open_case_shares(scenario)
+    weights = [kind.caseload_weight for kind in scenario.demand.mix.values()]
+    if not sum(shares):  # no case holds any time: day-0 cases take their types' shares
+        shares = [kind.share for kind in scenario.demand.mix.values()]
+    return sum(s * w for s, w in zip(shares, weights, strict=True)) / sum(shares)
 
 
 def _where(loc: tuple[Any, ...], label: str, source: _Source) -> str:

@@ -177,3 +177,12 @@ def test_cases_open_on_day0_are_the_types_open_at_a_random_moment():
     rpr = draw_referrals(scenario, scenario.seed, 0).type_index[:4000] == 1
     se = np.sqrt(expected * (1 - expected) / 4000)
     assert abs(rpr.mean() - expected) < Z_LIMIT * se
+
+
+def test_cases_open_on_day0_must_fit_counting_their_weight():
+    # Two whole slots hold eight quarter-slot cases; a ninth is refused, with the limit.
+    data = mmc_data(servers=2)
+    data["demand"]["mix"]["care_act"]["caseload_weight"] = 0.25
+    assert build(data, demand__initial_open_cases=8).demand.initial_open_cases == 8
+    with pytest.raises(ScenarioError, match=r"counting each by .*caseload_weight.*at most 8"):
+        build(data, demand__initial_open_cases=9)
