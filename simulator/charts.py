@@ -165,6 +165,51 @@ def within_target(summary: pd.DataFrame) -> go.Figure:
     return figure
 
 
+MARKETS = [("block", "Block"), ("flex", "Provider's flex"), ("spot", "Spot market")]
+
+
+def served_by(summary: pd.DataFrame) -> pd.DataFrame:
+    """Share of each scenario's referrals served by each market (block, flex, spot), from
+    the ``referrals`` rows of its route groups; rows are scenarios, columns markets."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    total = _rows(summary, "referrals").reindex(scenarios)["mean"]
+    shares = {
+        route: _rows(summary, "referrals", f"route={route}").reindex(scenarios)["mean"] / total
+        for route, _ in MARKETS
+    }
+    return pd.DataFrame(shares).fillna(0.0)
+
+
+def markets(summary: pd.DataFrame) -> go.Figure:
+    """Which market served each referral: shares by route, with each route's mean wait."""
+    shares = served_by(summary)
+    figure = go.Figure()
+    for index, (route, label) in enumerate(MARKETS):
+        if not shares[route].any():
+            continue
+        waits = _rows(summary, "wait_mean_days", f"route={route}").reindex(shares.index)["mean"]
+        figure.add_bar(
+            name=label,
+            y=shares.index.tolist(),
+            x=shares[route].round(4).tolist(),
+            orientation="h",
+            customdata=waits.round(1).tolist(),
+            marker_color=PALETTE[index],
+            hovertemplate="%{y}<br>" + label
+            + ": %{x:.1%} of referrals, mean wait %{customdata} days<extra></extra>",
+        )  # fmt: skip
+    figure.update_layout(
+        title="Which market served each referral (mean share over replications)",
+        barmode="stack",
+        xaxis_title="share of referrals",
+        xaxis_tickformat=".0%",
+        xaxis_range=[0, 1],
+        yaxis_autorange="reversed",
+        **LAYOUT,
+    )
+    return figure
+
+
 def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figure:
     """Breaches a year: processes that went ahead without an advocate, with 95% intervals."""
     scenarios = list(dict.fromkeys(summary["scenario"]))

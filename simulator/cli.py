@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from simulator import __version__, study
+from simulator.charts import MARKETS, served_by
 from simulator.files import OutputError, check_out, default_out
 from simulator.metrics import wait_notes
 from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
@@ -111,6 +112,11 @@ def headline(summary) -> str:
             if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
                 row = values.loc[metric]
                 lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
+        shares = served_by(summary[summary["scenario"] == name]).iloc[0]
+        served = [
+            f"{label.lower()} {shares[route]:.0%}" for route, label in MARKETS if shares[route]
+        ]
+        lines.append(f"  {'Served by':<24} {', '.join(served)}")
     lines.extend(f"note: {note}" for note in wait_notes(summary))
     return "\n".join(lines)
 

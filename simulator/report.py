@@ -116,6 +116,7 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
         ("chart-cost-lines", charts.cost_by_line(summary, days)),
         ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep)),
         ("chart-wait-distribution", charts.wait_ecdf(results.waits)),
+        ("chart-markets", charts.markets(summary)),
         ("chart-waiting-list", charts.waiting_list(results.daily)),
         ("chart-within-target", charts.within_target(summary)),
         ("chart-breaches", charts.breaches(summary, days)),

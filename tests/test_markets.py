@@ -132,3 +132,16 @@ def test_a_shared_hub_queue_still_serves_its_partners_flex_queues():
     assert len(flex) >= 5
     assert flex["allocated_day"].notna().all()
     assert (flex["allocated_day"].diff().dropna() > 0).all()  # first come, first served
+
+
+def test_the_terminal_and_report_say_which_market_served_each_referral():
+    # Block, flex, block, flex, block (worked out above): 60% block, 40% flex, no spot.
+    from simulator.charts import served_by
+    from simulator.cli import headline
+    from simulator.metrics import summarise
+
+    scenario = build(core_and_flex(3.0))
+    summary = summarise(per_replication([simulate(scenario, 0)], scenario), scenario.name)
+    shares = served_by(summary).iloc[0]
+    assert shares.to_dict() == pytest.approx({"block": 0.6, "flex": 0.4, "spot": 0.0})
+    assert "Served by                block 60%, provider's flex 40%\n" in headline(summary) + "\n"

@@ -45,7 +45,7 @@ def test_report_rebuilds_to_the_same_bytes(results, tmp_path):
     (copy / "report.html").unlink()
     assert main("report", str(copy)).returncode == 0
     assert (copy / "report.html").read_bytes() == original
-    assert original.count(b"Plotly.newPlot") == 7
+    assert original.count(b"Plotly.newPlot") == 8
     # plotly.js is embedded once, not once per chart.
     assert original.count(b"plotly.js v") <= 2 and len(original) < 8_000_000
 
@@ -77,7 +77,7 @@ def test_report_in_a_real_browser_offline(results):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto((results / "report.html").as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7")
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8")
         traces = page.evaluate(
             "[...document.querySelectorAll('.js-plotly-plot')].map(e => [e.id, e.data.length])"
         )
@@ -90,12 +90,15 @@ def test_report_in_a_real_browser_offline(results):
             "document.getElementById('chart-cost-vs-wait').data.map(t => [t.name, t.y[0]])"
         )
         hover = page.evaluate("document.getElementById('chart-cost-vs-wait').data[0].hovertemplate")
+        served = page.evaluate(
+            "document.getElementById('chart-markets').data.map(t => [t.name, t.y, t.x])"
+        )
         page.screenshot(path=str(results / "report-screenshot.png"), full_page=True)
         browser.close()
 
     assert errors == []
     assert outside == []
-    assert len(traces) == 7 and all(count > 0 for _, count in traces), traces
+    assert len(traces) == 8 and all(count > 0 for _, count in traces), traces
     assert share == 0
     summary = pd.read_csv(results / "summary.csv", encoding="utf-8-sig")
     target = summary[(summary["metric"] == "within_target_share") & (summary["group"] == "all")]
@@ -106,6 +109,14 @@ def test_report_in_a_real_browser_offline(results):
         for name, value in zip(totals["scenario"], totals["mean"], strict=True)
     ]
     assert "GBP" in hover and "days" in hover
+    # Which market served each referral: both scenarios are block only, so one trace whose
+    # shares are each scenario's block referrals over all its referrals.
+    referrals = summary[summary["metric"] == "referrals"].set_index(["scenario", "group"])["mean"]
+    assert [name for name, _, _ in served] == ["Block"]
+    ((_, names, shares),) = served
+    assert shares == [
+        pytest.approx(round(referrals[n, "route=block"] / referrals[n, "all"], 4)) for n in names
+    ]
 
 
 def test_png_images_through_kaleido(results, tmp_path):
@@ -114,7 +125,7 @@ def test_png_images_through_kaleido(results, tmp_path):
     result = main("report", str(copy), "--png")
     assert result.returncode == 0, result.stderr
     images = sorted(p.name for p in (copy / "images").iterdir())
-    assert len(images) == 7 and "cost-lines.png" in images
+    assert len(images) == 8 and "markets.png" in images
     assert all((copy / "images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in images)
 
 
