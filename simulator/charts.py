@@ -233,8 +233,11 @@ def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figur
     return figure
 
 
-def cost_against_wait(summary: pd.DataFrame, frontier: bool = False) -> go.Figure:
-    """Cost per year against the p90 wait, with 95% intervals on both; a sweep joins the points."""
+def cost_against_wait(
+    summary: pd.DataFrame, frontier: bool = False, chosen: str | None = None
+) -> go.Figure:
+    """Cost per year against the p90 wait, with 95% intervals on both; a sweep joins the
+    points, and a recommendation's choice is a star."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     cost = _rows(summary, "cost_total_per_year").reindex(scenarios)
     wait = _rows(summary, "wait_p90_days").reindex(scenarios)
@@ -250,13 +253,17 @@ def cost_against_wait(summary: pd.DataFrame, frontier: bool = False) -> go.Figur
         )
     for index, scenario in enumerate(scenarios):
         figure.add_scatter(
-            name=scenario,
+            name=f"{scenario} (recommended)" if scenario == chosen else scenario,
             x=[round(float(wait.loc[scenario, "mean"]), 4)],
             y=[round(float(cost.loc[scenario, "mean"]), 2)],
             error_x=_error(wait.loc[[scenario]]),
             error_y=_error(cost.loc[[scenario]]),
             mode="markers",
-            marker=dict(size=13, color=PALETTE[index % len(PALETTE)]),
+            marker=dict(
+                size=20 if scenario == chosen else 13,
+                symbol="star" if scenario == chosen else "circle",
+                color=PALETTE[index % len(PALETTE)],
+            ),
             hovertemplate=scenario
             + "<br>p90 wait %{x:.1f} days<br>GBP %{y:,.0f} a year<extra></extra>",
         )

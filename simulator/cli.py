@@ -21,6 +21,7 @@ from simulator import __version__, study
 from simulator.charts import MARKETS, served_by
 from simulator.files import OutputError, check_out, default_out
 from simulator.metrics import wait_notes
+from simulator.recommend import check_objective, parse_requirement, parse_values
 from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
 from simulator.runner import Backend, progress_bar
 from simulator.scenario import Scenario, ScenarioError, json_schema, load_scenario
@@ -200,6 +201,7 @@ def run(
     )
     _write(results, target)
     click.echo(headline(results.summary))
+    click.echo(f"report: {target / 'report.html'}", err=True)
 
 
 def _target(out: str | None, label: str) -> Path:
@@ -334,6 +336,79 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> 
         scenarios = study.sweep_scenarios(file, grid, reps, seed)
     runner = _backend(backend, workers, scheduler)
     _run_many(scenarios, runner, None, out, png, f"sweep-{base.name}", tuple(grid))
+
+
+def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
+    """``--vary KEY=VALUES`` options: a list (``0.6,0.8``) or a range (``1..16``,
+    ``0.5..1.2:0.1``)."""
+    grid: dict[str, list[Any]] = {}
+    for setting in settings:
+        key, sep, values = setting.partition("=")
+        key = key.strip()
+        if not sep or not key or not values.strip():
+            raise BadInput(
+                f"--vary {setting!r}: expected KEY=VALUES, a list or a range "
+                "(e.g. commissioning.block_share=0.6,0.8,1.0 or "
+                "commissioning.providers.0.advocates=1..16)"
+            )
+        if key in grid:
+            raise BadInput(f"--vary {key}: given more than once (list its values once)")
+        try:
+            grid[key] = parse_values(key, values)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+    return grid
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--vary", "varied", multiple=True, required=True, metavar="KEY=VALUES",
+              help="A field (dotted path) and its values: a list (0.6,0.8,1.0) or a range "
+                   "(1..16, 0.5..1.2:0.1); repeat for a grid.")  # fmt: skip
+@click.option("--require", "required", multiple=True, metavar="'METRIC[GROUP] OP VALUE'",
+              help="A requirement every option must meet, e.g. 'within_target_share"
+                   "[urgency=urgent] >= 0.95'; repeat for several.")  # fmt: skip
+@click.option("--minimise", required=True, metavar="METRIC",
+              help="The summary metric to minimise, e.g. cost_total_per_year.")  # fmt: skip
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95,
+              show_default=True,
+              help="Confidence that the choice meets every requirement.")  # fmt: skip
+@click.option("--max-reps", type=click.IntRange(min=2),
+              help="Most replications any option gets [default: the file's].")  # fmt: skip
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's].")
+@click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
+@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@backend_options
+def recommend(
+    file, varied, required, minimise, confidence, max_reps, seed, out, png, workers, backend,
+    scheduler,
+) -> None:  # fmt: skip
+    """What to buy: the option that minimises METRIC among those meeting every requirement."""
+    with bad_input():
+        base = study.load(file, max_reps, seed)
+    grid = _parse_vary(varied)
+    try:
+        requirements = [parse_requirement(text) for text in required]
+        objective = check_objective(minimise)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    with bad_input():
+        points = study.sweep_scenarios(file, grid, max_reps, seed)
+    runner = _backend(backend, workers, scheduler)
+    target = _target(out, f"recommend-{base.name}")
+    if png:
+        _check_images()
+    click.echo(
+        f"{len(points)} options, up to {base.replications} replications each, seed {base.seed}",
+        err=True,
+    )
+    results = study.recommend(
+        file, grid, requirements, objective, confidence, max_reps, seed, backend=runner
+    )
+    _write(results, target, png)
+    assert results.recommendation is not None
+    click.echo(results.recommendation["answer"])
+    click.echo(f"report: {target / 'report.html'}", err=True)
 
 
 @cli.command()

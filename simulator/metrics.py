@@ -594,8 +594,9 @@ def wait_notes(summary: pd.DataFrame) -> list[str]:
     return notes
 
 
-def confidence_interval(values: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean and t-based 95% interval over replications, ignoring NaN (no data)."""
+def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and t-based interval (95% unless ``level`` says) over replications, ignoring
+    NaN (no data)."""
     values = values[~np.isnan(values)]
     n = len(values)
     if n == 0:
@@ -603,7 +604,7 @@ def confidence_interval(values: np.ndarray) -> tuple[float, float, float, int]:
     mean = float(values.mean())
     if n == 1:
         return mean, np.nan, np.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n
 
 

@@ -48,6 +48,8 @@ class SavedResults:
     scenarios: list[dict]
     manifest: dict
     differences: pd.DataFrame | None
+    recommendation: dict | None = None  # recommend: recommendation.json
+    candidates: pd.DataFrame | None = None  # recommend: candidates.csv
 
     @property
     def measured_days(self) -> dict[str, float]:
@@ -87,6 +89,10 @@ def load(folder: Path) -> SavedResults:
             if (folder / "differences.csv").is_file()
             else None
         )
+        advice, candidates = None, None
+        if (folder / "recommendation.json").is_file():
+            advice = json.loads((folder / "recommendation.json").read_text("utf-8"))
+            candidates = pd.read_csv(folder / "candidates.csv", encoding="utf-8-sig")
     except Exception as error:  # a corrupt file: name it, no traceback
         raise ReportError(f"{folder}: cannot read results ({error})") from None
     names = [s["name"] for s in scenarios]
@@ -94,7 +100,9 @@ def load(folder: Path) -> SavedResults:
         daily = daily.assign(scenario=names[0])
         cases = cases.assign(scenario=names[0])
     waits = measured_waits(cases, scenarios)
-    return SavedResults(folder, summary, daily, waits, scenarios, manifest, differences)
+    return SavedResults(
+        folder, summary, daily, waits, scenarios, manifest, differences, advice, candidates
+    )
 
 
 def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
@@ -112,9 +120,10 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
     """Every chart of the report, with its fixed div id, in reading order."""
     summary, days = results.summary, results.measured_days
     sweep = bool(results.manifest.get("sweep"))
+    chosen = (results.recommendation or {}).get("choice")
     found = [
         ("chart-cost-lines", charts.cost_by_line(summary, days)),
-        ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep)),
+        ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep, chosen=chosen)),
         ("chart-wait-distribution", charts.wait_ecdf(results.waits)),
         ("chart-markets", charts.markets(summary)),
         ("chart-waiting-list", charts.waiting_list(results.daily)),
@@ -239,6 +248,38 @@ table.diff td:nth-child(2),table.diff th:nth-child(2){text-align:left}
 """
 
 
+def _recommendation(results: SavedResults) -> str:
+    """For recommend: the answer, and every option with its verdicts."""
+    advice, candidates = results.recommendation, results.candidates
+    if advice is None or candidates is None:
+        return ""
+    objective = advice["objective"]["metric"]
+    shown = METRICS[objective]
+    head = ["Option", "Replications", f"{shown.label} (interval)", "Meets every requirement",
+            "Outcome", "Why"]  # fmt: skip
+    rows = []
+    for _, row in candidates.iterrows():
+        value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
+            f"{shown.format(row['ci_high'])})"
+        )
+        if row["ci_low"] == row["ci_high"]:
+            value = shown.format(row[objective])  # fixed by design: no interval
+        why = row["why"] if isinstance(row["why"], str) else ""
+        cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    level = advice["interval_level"]
+    return (
+        "<h2>Recommendation</h2>"
+        f"<p class='answer'><strong>{html.escape(advice['answer'])}</strong></p>"
+        f"<p class='meta'>{html.escape(advice['procedure'])}. Intervals below are at "
+        f"{level:.2%} each, so that all of them hold together at "
+        f"{advice['confidence']:.0%}; {advice['replications_used']} replications were run, "
+        f"against {advice['replications_full_grid']} for every option at the limit.</p>"
+        "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )  # fmt: skip
+
+
 def build_html(results: SavedResults) -> str:
     """The report as one HTML string (deterministic for the same results)."""
     manifest = results.manifest
@@ -260,6 +301,7 @@ def build_html(results: SavedResults) -> str:
         " with 95% confidence intervals. Costs are in GBP; counts, hours and costs not"
         " marked 'per year' are totals over the measured period (the horizon less the"
         " warm-up).</p>",
+        _recommendation(results),
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),

@@ -6,6 +6,8 @@ Built by :mod:`simulator.study`; the command line writes them with
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,7 +33,7 @@ class Results:
     """
 
     kind: str
-    """``run``, ``compare`` or ``sweep``."""
+    """``run``, ``compare``, ``sweep`` or ``recommend``."""
     results: tuple[ScenarioResult, ...]
     """One :class:`~simulator.runner.ScenarioResult` per scenario, the baseline first."""
     backend: Backend = field(default_factory=Backend)
@@ -41,6 +43,10 @@ class Results:
     """The swept fields (dotted paths), for a sweep."""
     command: tuple[str, ...] | None = None
     """The call recorded in ``manifest.json`` (``None``: the process's command line)."""
+    recommendation: dict[str, Any] | None = None
+    """For ``recommend``: the choice and its figures (``recommendation.json``)."""
+    candidates: pd.DataFrame | None = None
+    """For ``recommend``: every option, its replications and verdicts (``candidates.csv``)."""
 
     def __repr__(self) -> str:
         first = self.results[0].scenario
@@ -117,7 +123,7 @@ class Results:
         )
 
     def _sweep_info(self) -> dict[str, Any] | None:
-        if self.kind != "sweep":
+        if self.kind not in ("sweep", "recommend"):
             return None
         return {"keys": list(self.sweep_keys), "points": [s.name for s in self.scenarios]}
 
@@ -134,6 +140,8 @@ class Results:
             scenarios=scenarios,
             manifest=self.manifest,
             differences=self.differences,
+            recommendation=self.recommendation,
+            candidates=self.candidates,
         )
 
     def figures(self) -> dict[str, go.Figure]:
@@ -170,6 +178,12 @@ class Results:
         def extra(staging: Path) -> None:
             if differences is not None:
                 write_csv(differences, staging / "differences.csv")
+            if self.recommendation is not None and self.candidates is not None:
+                (staging / "recommendation.json").write_text(
+                    json.dumps(_plain(self.recommendation), indent=2, allow_nan=False) + "\n",
+                    encoding="utf-8",
+                )
+                write_csv(self.candidates, staging / "candidates.csv")
             write_report(staging)
             if png:
                 write_images(staging)
@@ -185,3 +199,14 @@ class Results:
         partial.write_text(build_html(self._saved()), encoding="utf-8")
         os.replace(partial, target)
         return target
+
+
+def _plain(value: Any) -> Any:
+    """For JSON: numpy numbers as plain numbers, NaN (no interval) as null, throughout."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value

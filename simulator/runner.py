@@ -52,10 +52,12 @@ def run_replications(
     scenario: Scenario,
     backend: Backend | None = None,
     progress: Progress | None = None,
+    reps: Sequence[int] | None = None,
 ) -> list[Records]:
-    """Run ``scenario.replications`` replications; results in replication order."""
+    """Run replications ``reps`` (default ``0 .. scenario.replications - 1``); results in
+    replication order."""
     backend = backend or Backend()
-    reps = list(range(scenario.replications))
+    reps = list(range(scenario.replications)) if reps is None else list(reps)
     tick = progress or (lambda done: None)
     if backend.name == "dask":
         return _run_dask(scenario, reps, backend, tick)
@@ -105,10 +107,28 @@ def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
 
 
 def run_scenario(
-    scenario: Scenario, backend: Backend | None = None, progress: Progress | None = None
+    scenario: Scenario,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    reps: Sequence[int] | None = None,
 ) -> ScenarioResult:
-    """Replications of one scenario, as result tables."""
-    return tables(scenario, run_replications(scenario, backend, progress))
+    """Replications of one scenario (``reps``, default all), as result tables."""
+    return tables(scenario, run_replications(scenario, backend, progress, reps))
+
+
+def joined(parts: Sequence[ScenarioResult]) -> ScenarioResult:
+    """One scenario's result tables from batches of replications (in the order given)."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    per_rep = pd.concat([p.per_rep for p in parts], ignore_index=True)
+    return ScenarioResult(
+        scenario=first.scenario,
+        cases=pd.concat([p.cases for p in parts], ignore_index=True),
+        daily=pd.concat([p.daily for p in parts], ignore_index=True),
+        per_rep=per_rep,
+        summary=metrics.summarise(per_rep, first.scenario.name),
+    )
 
 
 @contextmanager

@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from simulator import recommend as selection
 from simulator.results import Results
-from simulator.runner import Backend, Progress, run_scenario
+from simulator.runner import Backend, Progress, joined, run_scenario
 from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotted, validate
 
 ScenarioLike = str | os.PathLike[str] | Scenario
@@ -368,4 +369,91 @@ def sweep(
         points, "sweep", workers=workers, backend=backend, progress=progress,
         label=f"sweep-{base.name}", sweep_keys=tuple(grid),
         command=_call("sweep", scenario, dict(grid), reps=reps, seed=seed),
+    )  # fmt: skip
+
+
+def recommend(
+    scenario: ScenarioLike,
+    vary: Mapping[str, Sequence[Any]],
+    require: Sequence[str | selection.Requirement],
+    minimise: str,
+    confidence: float = 0.95,
+    max_reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    *,
+    backend: Backend | None = None,
+) -> Results:
+    """The option that minimises ``minimise`` among those meeting every requirement.
+
+    Parameters
+    ----------
+    scenario
+        A scenario file's path, or a loaded scenario.
+    vary
+        Dotted field paths and their values, as for :func:`sweep`: the options are
+        every combination.
+    require
+        Requirements, as text (``"within_target_share[urgency=urgent] >= 0.95"``)
+        or :class:`~simulator.recommend.Requirement`.
+    minimise
+        The summary metric to minimise, e.g. ``cost_total_per_year``.
+    confidence
+        The confidence the choice meets every requirement and beats the rest.
+    max_reps
+        Most replications any option gets (default: the scenario's).
+    seed, workers, backend
+        As for :func:`run`.
+
+    Returns
+    -------
+    Results
+        ``kind == "recommend"``: every option's tables (each with the replications
+        it ran), ``.recommendation`` (``recommendation.json``) and ``.candidates``
+        (``candidates.csv``). See :mod:`simulator.recommend` for the procedure.
+
+    Raises
+    ------
+    ScenarioError
+        A bad file, or a field or value the scenario does not accept.
+    ValueError
+        A malformed grid, requirement or objective.
+    """
+    requirements = [
+        r if isinstance(r, selection.Requirement) else selection.parse_requirement(r)
+        for r in require
+    ]
+    objective = selection.check_objective(minimise)
+    if not 0.5 <= confidence < 1:
+        raise ValueError(f"confidence {confidence}: expected at least 0.5 and below 1")
+    base, scenarios = _sweep(scenario, vary, max_reps, seed)
+    reps = base.replications
+    if reps < 2:
+        raise ValueError("max_reps must be at least 2 (intervals need two replications)")
+    if backend is None:
+        backend = Backend(workers=workers)
+    started = time.perf_counter()
+    options = selection.option_list(scenarios, grid_points(vary))
+    outcome = selection.select(
+        options, requirements, objective,
+        lambda option, batch: run_scenario(option.scenario, backend, None, batch),
+        confidence, reps,
+    )  # fmt: skip
+    results = []
+    for option in options:
+        ran = joined(option.parts)
+        as_run = _override(option.scenario, {"replications": option.reps})
+        results.append(type(ran)(as_run, ran.cases, ran.daily, ran.per_rep, ran.summary))
+    advice = selection.recommendation(outcome)
+    advice["answer"] = selection.answer(outcome)
+    return Results(
+        kind="recommend",
+        results=tuple(results),
+        backend=backend,
+        wall_time_seconds=time.perf_counter() - started,
+        sweep_keys=tuple(vary),
+        command=_call("recommend", scenario, dict(vary), list(require), minimise,
+                      confidence=confidence, max_reps=max_reps, seed=seed),
+        recommendation=advice,
+        candidates=selection.candidates_frame(outcome),
     )  # fmt: skip
