@@ -23,10 +23,12 @@ from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.providers import PoolPlan
 from simulator.schema import WEIGHT_SCALE, Costing, Scenario
-from simulator.units import DAYS_PER_WEEK
+from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
-SUMMARY_COLUMNS = ["scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"]
+SUMMARY_COLUMNS = [
+    "scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps", "p10", "p90",
+]  # fmt: skip
 Row = tuple[str, str, float]  # (metric, group, value) of one replication
 STATUSES = tuple(labels(Status))
 
@@ -447,23 +449,19 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     return rows
 
 
-def bought(records: Records, scenario: Scenario, pools: list[int]) -> np.ndarray:
-    """Cases bought by the hour from these pools in the measured window: a case is bought
-    when it is allocated."""
+def bought(records: Records, window: Window, pools: list[int]) -> np.ndarray:
+    """Cases bought by the hour from these pools in a window: a case is bought when it is
+    allocated."""
     allocated_day = records.allocated_day
     mine = np.isin(records.pool, pools) & ~np.isnan(allocated_day)
-    return mine & (allocated_day >= scenario.warm_up_days) & (allocated_day < scenario.horizon_days)
-
-
-def spot_bought(records: Records, scenario: Scenario) -> np.ndarray:
-    """Spot cases bought in the measured window."""
-    return bought(records, scenario, pools_of(records, Route.SPOT))
+    return mine & (allocated_day >= window.start) & (allocated_day < window.end)
 
 
 def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
     """Spot and flex cases and hours bought in the measured window."""
-    spot = spot_bought(records, scenario)
-    flex = bought(records, scenario, pools_of(records, Route.FLEX))
+    window = Window(scenario.warm_up_days, scenario.horizon_days)
+    spot = bought(records, window, pools_of(records, Route.SPOT))
+    flex = bought(records, window, pools_of(records, Route.FLEX))
     hours = records.referrals.hours
     return [
         ("spot_cases", "all", float(spot.sum())),
@@ -473,34 +471,62 @@ def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
     ]
 
 
-def block_charge(plan: PoolPlan, days: float, costing: Costing) -> pricing.Charge:
-    """One block contract over ``days``, as it costs the council."""
+def block_charge(
+    plan: PoolPlan, days: float, costing: Costing, uplift: float = 1.0
+) -> pricing.Charge:
+    """One block contract over ``days``, as it costs the council (rate x ``uplift``)."""
     amount = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
-    return pricing.council_charge(amount, plan.rate_includes_vat, costing)
+    return pricing.council_charge(amount * uplift, plan.rate_includes_vat, costing)
 
 
-def cost_charges(
-    records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]
-) -> dict[str, pricing.Charge]:
-    """Every cost line (``pricing.COST_LINES``) as a charge to the council: its cost after
-    any VAT recovered, the VAT paid and the VAT recovered. Each line is priced as quoted,
-    then split by its price holder's ``rate_includes_vat`` (mileage by the spot's)."""
-    days = scenario.horizon_days - scenario.warm_up_days
+@dataclass(frozen=True)
+class Window:
+    """Days ``[start, end)`` of the measured window costed at rates x ``uplift``."""
+
+    start: float
+    end: float
+    uplift: float = 1.0
+
+    @property
+    def days(self) -> float:
+        return self.end - self.start
+
+
+def contract_years(scenario: Scenario) -> list[tuple[int, Window]]:
+    """The measured window cut at contract years (365 days from day 0): ``(year, window)``,
+    each costed at that year's uplift."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    uplift = 1 + scenario.commissioning.uplift_per_year
+    years = []
+    for year in range(int(start // DAYS_PER_YEAR) + 1, int(np.ceil(end / DAYS_PER_YEAR)) + 1):
+        low, high = max(start, (year - 1) * DAYS_PER_YEAR), min(end, year * DAYS_PER_YEAR)
+        if high > low:
+            years.append((year, Window(low, high, uplift ** (year - 1))))
+    return years
+
+
+def cost_charges(records: Records, scenario: Scenario, window: Window) -> dict[str, pricing.Charge]:
+    """Every cost line (``pricing.COST_LINES``) over a window, as a charge to the council:
+    its cost after any VAT recovered, the VAT paid and the VAT recovered. Each line is
+    priced as quoted (hourly rates x the window's uplift), then split by its price
+    holder's ``rate_includes_vat`` (mileage by the spot's). Hours bought by the hour
+    count when the case is allocated."""
+    days, uplift = window.days, window.uplift
     costing = scenario.costing
     spot = scenario.commissioning.spot
     workshops = scenario.workshops
     block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
     charges["cost_block"] = pricing.add(
-        [block_charge(records.plans[i], days, costing) for i in block]
+        [block_charge(records.plans[i], days, costing, uplift) for i in block]
     )
+    hours, miles = records.referrals.hours, records.referrals.miles
     if spot:
-        spot_hours = figures["spot_hours", "all"]
-        spot_miles = float(records.referrals.miles[spot_bought(records, scenario)].sum())
-        hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
-        miles_amount = pricing.mileage_cost(spot_miles, spot.mileage_rate)
+        bought_here = bought(records, window, pools_of(records, Route.SPOT))
+        hours_amount = pricing.spot_hours_cost(float(hours[bought_here].sum()), spot.rate_per_hour)
+        miles_amount = pricing.mileage_cost(float(miles[bought_here].sum()), spot.mileage_rate)
         charges["cost_spot_hours"] = pricing.council_charge(
-            hours_amount, spot.rate_includes_vat, costing
+            hours_amount * uplift, spot.rate_includes_vat, costing
         )
         charges["cost_mileage"] = pricing.council_charge(
             miles_amount, spot.rate_includes_vat, costing
@@ -510,19 +536,34 @@ def cost_charges(
         charges["cost_workshops"] = pricing.council_charge(
             amount, workshops.rate_includes_vat, costing
         )
-    hours = records.referrals.hours
     charges["cost_flex_hours"] = pricing.add(
         [
             pricing.council_charge(
-                pricing.spot_hours_cost(float(hours[bought(records, scenario, [i])].sum()),
-                                        records.plans[i].rate_per_hour),
+                pricing.spot_hours_cost(float(hours[bought(records, window, [i])].sum()),
+                                        records.plans[i].rate_per_hour) * uplift,
                 records.plans[i].rate_includes_vat, costing)
             for i in pools_of(records, Route.FLEX)
         ]
     )  # fmt: skip
-    referrals = figures["referrals", "all"]
+    referrals = float(arrived(records, window).sum())
     charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     return charges
+
+
+def arrived(records: Records, window: Window) -> np.ndarray:
+    """Referrals of the run (not carried over from day 0) arriving in the window."""
+    arrival = records.referrals.arrival_day
+    new = records.referrals.initial == 0
+    return new & (arrival >= window.start) & (arrival < window.end)
+
+
+def measured_charges(records: Records, scenario: Scenario) -> dict[str, pricing.Charge]:
+    """The cost lines over the measured window: in one piece, or with an uplift, year by
+    contract year at each year's rates."""
+    if scenario.commissioning.uplift_per_year == 0:
+        return cost_charges(records, scenario, Window(scenario.warm_up_days, scenario.horizon_days))
+    by_year = [cost_charges(records, scenario, w) for _, w in contract_years(scenario)]
+    return {name: pricing.add([year[name] for year in by_year]) for name in pricing.COST_LINES}
 
 
 def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]):
@@ -535,7 +576,7 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
     workshops = scenario.workshops
     referrals = figures["referrals", "all"]
     spot_hours = figures["spot_hours", "all"]
-    charges = cost_charges(records, scenario, figures)
+    charges = measured_charges(records, scenario)
     lines = {name: charge.cost for name, charge in charges.items()}
     vat = pricing.add(list(charges.values()))
     cost_total = pricing.total(lines)
@@ -557,6 +598,73 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
     ]
 
 
+QUARTERS_PER_YEAR = 4
+
+
+def year_rows(records: Records, scenario: Scenario) -> list[Row]:
+    """Per contract year (``year=1``, ...): cost in the measured part of it, that cost a
+    year, referrals and breaches (of referrals arriving in it); cost per quarter
+    (``quarter=1``, ...); and, when the scenario gives them, the chance a year costs more
+    than ``budget_per_year`` or breaches ``breach_tolerance`` times or more."""
+    ref = records.referrals
+    late = breached(records, scenario) & (ref.initial != 1)
+    rows: list[Row] = []
+    cost_a_year, breaches_a_year = [], []
+    for year, window in contract_years(scenario):
+        cost = window_cost(records, scenario, window)
+        arriving = (ref.arrival_day >= window.start) & (ref.arrival_day < window.end)
+        breaches = float((late & arriving).sum())
+        group = f"year={year}"
+        rows += [
+            ("cost_total", group, cost),
+            ("cost_total_per_year", group, cost / pricing.years(window.days)),
+            ("referrals", group, float((arriving & (ref.initial == 0)).sum())),
+            ("breaches", group, breaches),
+        ]
+        whole = window.days >= DAYS_PER_YEAR - 1e-9
+        cost_a_year.append((whole, cost / pricing.years(window.days)))
+        breaches_a_year.append((whole, breaches / pricing.years(window.days)))
+    rows += quarter_rows(records, scenario)
+    commissioning = scenario.commissioning
+    if commissioning.budget_per_year is not None:
+        over = [cost > commissioning.budget_per_year for cost in _years_to_judge(cost_a_year)]
+        rows.append(("budget_risk", "all", float(np.mean(over)) if over else np.nan))
+    if commissioning.breach_tolerance is not None:
+        tolerance = commissioning.breach_tolerance
+        many = [count >= tolerance for count in _years_to_judge(breaches_a_year)]
+        rows.append(("breach_risk", "all", float(np.mean(many)) if many else np.nan))
+    return rows
+
+
+def _years_to_judge(by_year: list[tuple[bool, float]]) -> list[float]:
+    """The whole contract years measured; if none is whole, every part-year, a year's worth."""
+    whole = [value for is_whole, value in by_year if is_whole]
+    return whole or [value for _, value in by_year]
+
+
+def quarter_rows(records: Records, scenario: Scenario) -> list[Row]:
+    """Cost per quarter of the contract (``quarter=1`` is days 0 to 91.25), measured part."""
+    step = DAYS_PER_YEAR / QUARTERS_PER_YEAR
+    uplift = 1 + scenario.commissioning.uplift_per_year
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    rows: list[Row] = []
+    for quarter in range(int(start // step) + 1, int(np.ceil(end / step)) + 1):
+        low, high = max(start, (quarter - 1) * step), min(end, quarter * step)
+        if high > low:
+            year = (quarter - 1) // QUARTERS_PER_YEAR + 1
+            window = Window(low, high, uplift ** (year - 1))
+            rows.append(
+                ("cost_total", f"quarter={quarter}", window_cost(records, scenario, window))
+            )
+    return rows
+
+
+def window_cost(records: Records, scenario: Scenario, window: Window) -> float:
+    """Total cost to the council over one window."""
+    charges = cost_charges(records, scenario, window)
+    return pricing.total({name: charge.cost for name, charge in charges.items()})
+
+
 def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int, str, str, float]]:
     """Every figure of one replication as ``(rep, metric, group, value)`` rows."""
     status = status_codes(records, scenario.horizon_days)
@@ -567,6 +675,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
         *spot_rows(records, scenario),
     ]
     rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows})
+    rows += year_rows(records, scenario)
     return [(records.rep, *row) for row in rows]
 
 
@@ -608,8 +717,19 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
     return mean, mean - half, mean + half, n
 
 
+def spread(values: np.ndarray) -> tuple[float, float]:
+    """The 10th and 90th percentiles across replications (a bad and a good run, not the
+    interval of the mean), NaN with fewer than two values."""
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return np.nan, np.nan
+    p10, p90 = np.percentile(values, [10, 90])
+    return float(p10), float(p90)
+
+
 def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
-    """Mean with a t-based 95% interval for every metric and group (``summary.csv``).
+    """Mean with a t-based 95% interval for every metric and group, and the spread across
+    replications (10th and 90th percentiles) (``summary.csv``).
 
     Every metric here is a count, a share or an amount, so an interval is clipped
     to what the metric can be (0 to 1 for shares, never below 0): a t interval
@@ -617,10 +737,12 @@ def summarise(per_rep: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
     """
     rows = []
     for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
-        mean, low, high, n = confidence_interval(values.to_numpy(dtype=float))
+        array = values.to_numpy(dtype=float)
+        mean, low, high, n = confidence_interval(array)
         top = 1.0 if METRICS[metric].kind == "share" else np.inf
         low, high = np.clip(low, 0.0, top), np.clip(high, 0.0, top)
-        rows.append((scenario_name, metric, group, mean, float(low), float(high), n))
+        p10, p90 = spread(array)
+        rows.append((scenario_name, metric, group, mean, float(low), float(high), n, p10, p90))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

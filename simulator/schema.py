@@ -493,6 +493,23 @@ class Commissioning(_Model):
     )
     spot: Spot | None = Field(default=None, description="Spot purchase; none when omitted.")
     hub: Hub | None = Field(default=None, description="Hub triage and fee (model hub).")
+    uplift_per_year: float = Field(
+        default=0.0,
+        gt=-1,
+        description="Annual uplift of the block, flex and spot hourly rates: contract year k "
+        "pays (1 + uplift)^(k-1) times the rate as quoted, e.g. 0.03.",
+    )
+    budget_per_year: NonNegative | None = Field(
+        default=None,
+        description="Budget for a contract year, in GBP: budget_risk is the chance a year "
+        "costs more.",
+    )
+    breach_tolerance: int | None = Field(
+        default=None,
+        ge=1,
+        description="Breaches in a contract year the council could defend: breach_risk is the "
+        "chance a year has at least this many.",
+    )
 
     @model_validator(mode="after")
     def _model_fits(self) -> Commissioning:

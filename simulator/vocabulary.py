@@ -89,6 +89,10 @@ METRICS: dict[str, Metric] = _metrics(
     ("vat_recovered", "VAT recovered by the council", "GBP", "total", "{:,.0f}"),
     ("cost_total", "Total cost", "GBP", "total", "{:,.0f}"),
     ("cost_total_per_year", "Cost per year", "GBP", "per_year", "{:,.0f}"),
+    ("budget_risk", "Chance a contract year costs more than the budget", "share", "share",
+     "{:.0%}"),
+    ("breach_risk", "Chance a contract year has breach_tolerance breaches or more", "share",
+     "share", "{:.0%}"),
     ("cost_per_referral", "Cost per referral", "GBP", "average", "{:,.0f}"),
     ("cost_per_hour_delivered", "Cost per hour delivered", "GBP per hour", "average", "{:,.2f}"),
 )  # fmt: skip

@@ -50,7 +50,7 @@ def test_run_writes_a_complete_folder(scenario_file, tmp_path):
     }
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
     assert list(summary.columns) == [
-        "scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps"
+        "scenario", "metric", "group", "mean", "ci_low", "ci_high", "n_reps", "p10", "p90"
     ]  # fmt: skip
     assert (out / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     required = {

@@ -125,6 +125,7 @@ def scenarios(draw):
             "triage": draw(st.sampled_from(["fifo", "priority"])),
             "overflow": overflow,
             "providers": providers,
+            "uplift_per_year": draw(st.sampled_from([0.0, 0.05])),
         },
     }
     if data["demand"]["deadline_days"] is None:
@@ -230,6 +231,12 @@ def check_invariants(scenario, records) -> None:
     figures = per_replication([records], scenario).set_index(["metric", "group"])["value"]
     lines = {name: figures[name, "all"] for name in pricing.COST_LINES}
     assert figures["cost_total", "all"] == pricing.total(lines)
+    # Contract years (and quarters) add up to the whole measured window.
+    years = figures.loc[["cost_total"]].filter(like="year=")
+    quarters = figures.loc[["cost_total"]].filter(like="quarter=")
+    assert np.isclose(years.sum(), figures["cost_total", "all"])
+    assert np.isclose(quarters.sum(), figures["cost_total", "all"])
+    assert figures.loc[["breaches"]].filter(like="year=").sum() == figures["breaches", "all"]
     assert all(value >= 0 for value in lines.values())
     if figures["spot_cases", "all"] == 0:
         assert lines["cost_spot_hours"] == 0 and lines["cost_mileage"] == 0

@@ -1,0 +1,65 @@
+"""Contract years: an annual uplift on hourly rates, cost per year and quarter, and the
+chance a year goes over budget or past a tolerable number of breaches."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.metrics import per_replication
+from simulator.model import simulate
+from tests.helpers import SPOT, build, mmc_data
+
+
+def two_years(uplift: float = 0.0, **changes):
+    """A block of 2 advocates at GBP 30 an hour over two contract years, no warm-up, and
+    a spot market at GBP 45 beside it for referrals beyond two waiting."""
+    data = mmc_data(servers=2, arrivals_per_day=1.5, horizon_days=730.0)
+    data["commissioning"]["providers"][0]["block_rate_per_hour"] = 30.0
+    data["commissioning"]["spot"] = {**SPOT, "mileage_rate": 0.0}
+    data["commissioning"]["overflow"] = {"rule": "queue_length", "threshold": 2}
+    data["commissioning"]["uplift_per_year"] = uplift
+    data["demand"]["deadline_days"] = {"dist": "fixed", "mean": 0.5}
+    return build(data, **changes)
+
+
+def figures(scenario):
+    table = per_replication([simulate(scenario, 0)], scenario)
+    return table.set_index(["metric", "group"])["value"]
+
+
+def test_the_uplift_raises_each_contract_years_rates():
+    flat, raised = figures(two_years()), figures(two_years(0.1))
+    # A block of 2 slots of 168 h a week at GBP 30: GBP 30 x 168 x 365/7 x 2 a year.
+    year = 30.0 * 168.0 * 365.0 / 7.0 * 2
+    assert flat["cost_block", "all"] == pytest.approx(2 * year)
+    assert raised["cost_block", "all"] == pytest.approx(year + 1.1 * year)
+    # Spot hours bought in year 2 cost 10% more; the same referrals are bought either way.
+    assert raised["spot_hours", "all"] == flat["spot_hours", "all"] > 0
+    spot_year2 = flat["cost_total", "year=2"] - year
+    assert raised["cost_total", "year=2"] == pytest.approx(1.1 * year + 1.1 * spot_year2)
+    assert raised["cost_total", "year=1"] == pytest.approx(flat["cost_total", "year=1"])
+    for table in (flat, raised):
+        years = table["cost_total", "year=1"] + table["cost_total", "year=2"]
+        assert years == pytest.approx(table["cost_total", "all"])
+        quarters = sum(table["cost_total", f"quarter={q}"] for q in range(1, 9))
+        assert quarters == pytest.approx(table["cost_total", "all"])
+        assert table["cost_total_per_year", "year=1"] == table["cost_total", "year=1"]
+
+
+def test_budget_and_breach_risk_count_the_years_over_the_line():
+    flat = figures(two_years())
+    costs = sorted([flat["cost_total", "year=1"], flat["cost_total", "year=2"]])
+    between = (costs[0] + costs[1]) / 2
+    assert costs[0] < between < costs[1]
+    risky = figures(two_years(commissioning__budget_per_year=between))
+    assert risky["budget_risk", "all"] == 0.5  # one year of two over the budget
+    assert (
+        figures(two_years(commissioning__budget_per_year=costs[1] + 1))["budget_risk", "all"] == 0
+    )
+    assert ("budget_risk", "all") not in flat.index  # only when a budget is given
+    breaches = [flat["breaches", "year=1"], flat["breaches", "year=2"]]
+    assert breaches[0] != breaches[1] and min(breaches) > 0
+    tolerance = int(max(breaches))  # only the worse year reaches it
+    expected = 0.5
+    tolerant = figures(two_years(commissioning__breach_tolerance=tolerance))
+    assert tolerant["breach_risk", "all"] == expected
