@@ -237,6 +237,25 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
     return _step_levels(arrival, leave)
 
 
+def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
+    """Block slot-hours in the measured window held by cases kept open after their work
+    was done (``weeks_open``): capacity taken, not advocacy delivered."""
+    ref = records.referrals
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    idle = 0.0
+    for index in pools_of(records, Route.BLOCK):
+        plan = records.plans[index]
+        here = (records.pool == index) & ~np.isnan(records.allocated_day)
+        work_done = records.allocated_day[here] + ref.hours[here] * plan.days_per_hour * (
+            WEIGHT_SCALE / ref.weight_units[here]
+        )
+        begin = np.maximum(work_done, start)
+        finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
+        slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
+        idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK
+    return idle
+
+
 def slot_share(records: Records) -> np.ndarray:
     """Share of a caseload slot each referral's case takes (its ``caseload_weight``)."""
     return records.referrals.weight_units / WEIGHT_SCALE
@@ -580,7 +599,10 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
     lines = {name: charge.cost for name, charge in charges.items()}
     vat = pricing.add(list(charges.values()))
     cost_total = pricing.total(lines)
-    delivered = figures.get(("block_hours_used", "all"), 0.0) + spot_hours
+    delivered = figures.get(("block_hours_used", "all"), 0.0) - block_hours_kept_open(
+        records, scenario
+    )
+    delivered += spot_hours
     delivered += figures["flex_hours", "all"]
     rows: list[Row] = [(name, "all", value) for name, value in lines.items()]
     if workshops:

@@ -280,6 +280,9 @@ class Replication:
         else:
             choice = self.choose(block, pools, self.priority[i], self.units[i])
         if choice is not None and self.overflow is not None:
+            if choice == HUB_QUEUE:  # the rule looks at the partners with the skill
+                assert self.hub_queue is not None
+                self.hub_queue.focus(block)
             now = self.env.now
             outside, arranging = self.outside(choice, i, spot_ok)
             routing = Routing(
@@ -374,7 +377,7 @@ class Replication:
             return
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
-        if pool.fits(self.units[i]):
+        if pool.takes_now(self.units[i], self.priority[i]):
             if i < self.ours:  # another buyer's case is never on our waiting list
                 self.waiting_list.change(now, -1)
             self.allocate(pool_index, i)
@@ -387,13 +390,23 @@ class Replication:
         now = self.queued[i] = self.env.now
         units = self.units[i]
         for pool_index in self.candidates[i][0]:
-            if self.pools[pool_index].fits(units):
+            if self.pools[pool_index].fits(units) and not self.waits_ahead(pool_index, i):
                 self.pool_of[i] = pool_index
                 self.waiting_list.change(now, -1)
                 self.allocate(pool_index, i)
                 return
         assert self.hub_queue is not None
         self.hub_queue.enqueue(i, self.priority[i])
+
+    def waits_ahead(self, pool_index: int, i: int) -> bool:
+        """In a hub with shares of slots: someone this partner could serve waits ahead of
+        referral i in the hub queue (with whole slots, a free slot means nobody does)."""
+        if not self.scenario.demand.weighted:
+            return False
+        assert self.hub_queue is not None
+        return self.hub_queue.waits_ahead_for(
+            lambda j: pool_index in self.candidates[j][0], self.priority[i], self.withdrawn
+        )
 
     def allocate(self, pool_index: int, i: int) -> None:
         """An advocate of the pool takes referral i; the case closes when its hours are
@@ -418,8 +431,8 @@ class Replication:
         self.fill(pool_index, now)
 
     def fill(self, pool_index: int, now: float) -> None:
-        """Room freed at a pool: it takes waiting referrals, in order, while they fit
-        (one whole slot takes one; a freed slot may take several quarter-slot cases)."""
+        """Room freed at a pool: it takes waiting referrals, in order, while the first one
+        fits (one whole slot takes one; a freed slot may take several quarter-slot cases)."""
         pool, units = self.pools[pool_index], self.units
         hub = self.hub_queue
         if hub is not None and pool_index not in hub.members:
@@ -431,7 +444,8 @@ class Replication:
                 return
             else:
                 following = hub.next_for(
-                    lambda j: pool_index in self.candidates[j][0] and pool.fits(units[j]),
+                    lambda j: pool_index in self.candidates[j][0],
+                    lambda j: pool.fits(units[j]),
                     self.withdrawn,
                 )
                 if following >= 0:

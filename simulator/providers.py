@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.commissioning import commissioning_model
@@ -238,6 +238,11 @@ class Pool:
         """An advocate has room for a case of this weight now."""
         return bool(self.free)
 
+    def takes_now(self, units: int, priority_class: int) -> bool:
+        """A referral joining now is allocated at once: it fits, and nobody waits ahead of
+        it (in a pool of whole slots, a free slot means nobody waits at all)."""
+        return bool(self.free)
+
     def start_case(self, now: float, units: int) -> int:
         """Take a free slot; returns the advocate who holds the case."""
         busy = self.busy
@@ -298,12 +303,14 @@ class WeightedPool(Pool):
     """A pool whose cases may take a share of a slot (``caseload_weight``).
 
     Each advocate has room in hundredths of a slot (``WEIGHT_SCALE`` per slot,
-    so sums are exact); a case goes to the advocate with the most room, and
-    nobody ever holds more than their slots' worth. When room frees, the
-    waiting referrals are taken in priority then arrival order, skipping any
-    that do not fit (an advocate with a quarter of a slot left takes the RPR
-    appointment behind a Care Act referral that needs a whole one). ``busy``
-    counts hundredths, so slot-days are its area over ``WEIGHT_SCALE``.
+    so sums are exact), and nobody ever holds more than their slots' worth.
+    A case goes to the advocate with the *least* room it fits in (best fit), so
+    quarter-slot appointments fill one caseload before starting on the next and
+    whole slots stay free for whole cases. The queue keeps its order: room that
+    frees takes the first referral waiting (priority, then arrival) if it fits,
+    and otherwise waits for more room; nobody behind it, and no referral
+    joining behind it, is allocated first. ``busy`` counts hundredths, so
+    slot-days are its area over ``WEIGHT_SCALE``.
     """
 
     __slots__ = ("room", "units")
@@ -319,9 +326,12 @@ class WeightedPool(Pool):
     def fits(self, units: int) -> bool:
         return max(self.room) >= units
 
+    def takes_now(self, units: int, priority_class: int) -> bool:
+        return self.waiting_ahead(priority_class) == 0 and self.fits(units)
+
     def start_case(self, now: float, units: int) -> int:
         room = self.room
-        advocate = room.index(max(room))
+        advocate = min((a for a in range(len(room)) if room[a] >= units), key=room.__getitem__)
         room[advocate] -= units
         busy = self.busy
         busy.change(now, units)
@@ -335,17 +345,15 @@ class WeightedPool(Pool):
         return self.busy.close(now) / WEIGHT_SCALE
 
     def next_waiting(self, withdrawn: list[bool]) -> int:
-        """The first referral, in priority then arrival order, that fits now, or -1."""
-        most = max(self.room)
-        units = self.units
+        """The first referral waiting (priority, then arrival) if it fits now, else -1."""
         for priority_class, queue in enumerate(self.queues):
-            for position, referral in enumerate(queue):
-                if not withdrawn[referral] and units[referral] <= most:
-                    del queue[position]
-                    self.waiting_by_class[priority_class] -= 1
-                    return referral
             while queue and withdrawn[queue[0]]:
                 queue.popleft()
+            if queue:
+                if not self.fits(self.units[queue[0]]):
+                    return -1
+                self.waiting_by_class[priority_class] -= 1
+                return queue.popleft()
         return -1
 
 
@@ -374,6 +382,7 @@ class SharedQueue:
     def __init__(self, pools: list[Pool], members: list[int], classes: int):
         self.pools = pools
         self.members = members
+        self.partners = members  # see focus
         self.queues: list[deque[int]] = [deque() for _ in range(classes)]
         self.waiting_by_class = [0] * classes
         plans = [pools[m].plan for m in members]
@@ -385,9 +394,14 @@ class SharedQueue:
             else 0.0
         )
 
+    def focus(self, partners: Sequence[int] | None) -> None:
+        """Answer the overflow rules for these partners only (those with the skill a
+        referral needs), or, with None, for the whole hub."""
+        self.partners = self.members if partners is None else list(partners)
+
     def fits(self, units: int) -> bool:
-        """Some partner has room for a case of this weight now."""
-        return any(self.pools[m].fits(units) for m in self.members)
+        """Some partner (of those in focus) has room for a case of this weight now."""
+        return any(self.pools[m].fits(units) for m in self.partners)
 
     def enqueue(self, referral: int, priority_class: int) -> None:
         self.queues[priority_class].append(referral)
@@ -400,22 +414,38 @@ class SharedQueue:
         return sum(self.waiting_by_class[: priority_class + 1])
 
     def expected_wait_days(self, priority_class: int, units: int) -> float:
-        """As ``Pool.expected_wait_days``, over every partner's slots."""
+        """As ``Pool.expected_wait_days``, over the slots of the partners in focus."""
         if self.fits(units):
             return 0.0
-        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
+        slots = sum(self.pools[m].plan.slots for m in self.partners)
+        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / slots
 
-    def next_for(self, serves: Callable[[int], bool], withdrawn: list[bool]) -> int:
-        """The first referral, in priority then arrival order, that ``serves`` accepts (-1:
-        none). Withdrawn referrals are skipped (they are off the counts already), and
-        dropped once they reach the front of their queue."""
+    def next_for(
+        self, serves: Callable[[int], bool], fits: Callable[[int], bool], withdrawn: list[bool]
+    ) -> int:
+        """The first referral, in priority then arrival order, that a partner ``serves``
+        (has the skill for), if it ``fits`` the partner's room now; -1 when there is none
+        or it does not fit (the partner then waits for more room rather than take one
+        behind it). Withdrawn referrals are skipped (they are off the counts already),
+        and dropped once they reach the front of their queue."""
         for priority_class, queue in enumerate(self.queues):
             for position, referral in enumerate(queue):
                 if withdrawn[referral] or not serves(referral):
                     continue
+                if not fits(referral):
+                    return -1
                 del queue[position]
                 self.waiting_by_class[priority_class] -= 1
                 return referral
             while queue and withdrawn[queue[0]]:
                 queue.popleft()
         return -1
+
+    def waits_ahead_for(self, serves: Callable[[int], bool], priority_class: int,
+                        withdrawn: list[bool]) -> bool:  # fmt: skip
+        """Someone a partner ``serves`` waits ahead of a referral of this class joining now."""
+        return any(
+            not withdrawn[referral] and serves(referral)
+            for queue in self.queues[: priority_class + 1]
+            for referral in queue
+        )

@@ -212,8 +212,8 @@ def check_invariants(scenario, records) -> None:
                 assert types[ref.type_index[i]] in plan.skills
                 if ref.need_index[i] >= 0:
                     assert needs[ref.need_index[i]] in plan.skills
-    # Within a priority class and a queue, first come, first served among cases of the same
-    # weight (a smaller case may take room a larger one ahead of it does not fit).
+    # Within a priority class and a queue, first come, first served, whatever the weights
+    # (a smaller case never takes room ahead of a larger one waiting before it).
     cls = (
         2 * (~ref.urgent).astype(int) + (~ref.statutory).astype(int)
         if scenario.commissioning.triage == "priority"
@@ -221,9 +221,8 @@ def check_invariants(scenario, records) -> None:
     )
     served_at = np.where(allocated, records.allocated_day, np.inf)
     for index in range(len(records.plans)):
-        for c, w in {(c, w) for c, w in zip(cls.tolist(), units.tolist(), strict=True)}:
-            same = (cls == c) & (units == w)
-            mine = (records.pool == index) & same & queued & ~records.withdrawn
+        for c in np.unique(cls):
+            mine = (records.pool == index) & (cls == c) & queued & ~records.withdrawn
             order = np.argsort(records.queued_day[mine], kind="stable")
             in_order = served_at[mine][order]
             assert (in_order[1:] >= in_order[:-1]).all()

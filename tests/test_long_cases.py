@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from simulator.demand import draw_referrals, held_hours, open_case_shares
-from simulator.metrics import busy_slot_days
+from simulator.metrics import busy_slot_days, per_replication
 from simulator.model import simulate
 from simulator.providers import PoolPlan, WeightedPool, plan_pools
 from simulator.scenario import ScenarioError
@@ -22,7 +22,7 @@ from tests.test_theory import REPS, Z_LIMIT, middle_mean_waits, z_score
 QUARTER = WEIGHT_SCALE // 4
 
 
-def weighted_pool(advocates: int, units: list[int]) -> WeightedPool:
+def weighted_pool(advocates: int, units: list[int], classes: int = 1) -> WeightedPool:
     """One slot per advocate, working 24 hours a day; ``units``: each referral's weight."""
     plan = PoolPlan(
         name="A",
@@ -36,36 +36,40 @@ def weighted_pool(advocates: int, units: list[int]) -> WeightedPool:
         skills=None,
         mean_case_hours=24.0,
     )
-    return WeightedPool(plan, 1, units)
+    return WeightedPool(plan, classes, units)
 
 
-def test_a_case_goes_to_the_advocate_with_most_room_and_nobody_goes_over():
+def test_a_case_goes_to_the_fullest_advocate_it_fits_and_nobody_goes_over():
     pool = weighted_pool(2, [QUARTER, QUARTER, WEIGHT_SCALE, WEIGHT_SCALE])
     assert pool.start_case(0.0, QUARTER) == 0  # both empty: the first
-    assert pool.start_case(0.0, QUARTER) == 1  # the second now has more room
-    assert pool.room == [75, 75]
-    assert not pool.fits(WEIGHT_SCALE)  # a whole-slot case fits nowhere
-    assert pool.fits(75)
-    pool.end_case(1.0, 1, QUARTER)
-    assert pool.fits(WEIGHT_SCALE)
-    assert pool.start_case(1.0, WEIGHT_SCALE) == 1
+    assert pool.start_case(0.0, QUARTER) == 0  # best fit: the same caseload again
+    assert pool.room == [50, 100]
+    assert pool.fits(WEIGHT_SCALE)  # the second advocate's whole slot stays free
+    assert pool.start_case(0.0, WEIGHT_SCALE) == 1
+    assert not pool.fits(75) and pool.fits(50)
+    pool.end_case(1.0, 0, QUARTER)
     assert pool.room == [75, 0]
-    # Slot-days by weight: a quarter on [0, 2] each for two cases (one ends at 1), a whole
-    # slot on [1, 2]: 0.25 x 2 + 0.25 x 1 + 1 x 1.
-    assert pool.busy_slot_days(2.0) == pytest.approx(1.75)
+    # Slot-days by weight: two quarters on [0, 1], one on [1, 2], a whole slot on [0, 2].
+    assert pool.busy_slot_days(2.0) == pytest.approx(0.5 + 0.25 + 2.0)
 
 
-def test_room_freed_takes_waiting_cases_in_order_skipping_those_that_do_not_fit():
-    # Referral 0 needs a whole slot, referral 1 a quarter, referral 2 a whole slot; one
-    # advocate holds a quarter case, so three quarters are free: 0 and 2 do not fit, 1 does.
-    pool = weighted_pool(1, [WEIGHT_SCALE, QUARTER, WEIGHT_SCALE, QUARTER])
+def test_the_queue_keeps_its_order_when_the_first_waiting_does_not_fit():
+    # Referral 0 (class 1) needs a whole slot and waits first; referral 1, a quarter of the
+    # same class, waits behind it. Three quarters of a slot are free: 0 does not fit, and 1
+    # is not taken past it, nor is a class-1 quarter joining now; an urgent (class 0)
+    # quarter joining now has nobody ahead of it and is taken at once.
+    pool = weighted_pool(1, [WEIGHT_SCALE, QUARTER, WEIGHT_SCALE, QUARTER], classes=2)
     pool.start_case(0.0, QUARTER)
-    for referral in (0, 1, 2):
-        pool.enqueue(referral, 0)
+    for referral in (0, 1):
+        pool.enqueue(referral, 1)
     withdrawn = [False] * 4
-    assert pool.next_waiting(withdrawn) == 1
-    assert pool.next_waiting(withdrawn) == -1  # half a slot left would fit a quarter only
-    assert pool.waiting_ahead(0) == 2
+    assert pool.next_waiting(withdrawn) == -1
+    assert not pool.takes_now(QUARTER, 1)
+    assert pool.takes_now(QUARTER, 0)
+    pool.end_case(1.0, 0, QUARTER)  # a whole slot free: 0 first, then 1 no longer fits
+    assert pool.next_waiting(withdrawn) == 0
+    assert pool.start_case(1.0, WEIGHT_SCALE) == 0
+    assert pool.next_waiting(withdrawn) == -1 and pool.waiting_ahead(1) == 1
 
 
 @pytest.mark.slow
@@ -186,3 +190,25 @@ def test_cases_open_on_day0_must_fit_counting_their_weight():
     assert build(data, demand__initial_open_cases=8).demand.initial_open_cases == 8
     with pytest.raises(ScenarioError, match=r"counting each by .*caseload_weight.*at most 8"):
         build(data, demand__initial_open_cases=9)
+
+
+def test_hours_worked_leave_out_the_time_a_case_is_only_held_open():
+    # One referral a day (days 1 to 729), 6 hours at a quarter of a slot that gives 24 hours
+    # a day: the work takes a day, the case stays open 7. Slot-hours taken: a quarter slot
+    # for 7 days each (the last six cut at the horizon) = 0.25 x (723 x 7 + 21) x 24 =
+    # 30,492; hours worked 729 x 6 = 4,374, and the cost per hour is of those.
+    data = mmc_data(servers=2, arrivals_per_day=1.0, horizon_days=730.0)
+    data["demand"]["arrivals"] = "deterministic"
+    data["demand"]["mix"]["care_act"].update(
+        hours={"dist": "fixed", "mean": 6.0},
+        caseload_weight=0.25,
+        weeks_open={"dist": "fixed", "mean": 1.0},
+    )
+    data["commissioning"]["providers"][0]["block_rate_per_hour"] = 30.0
+    scenario = build(data)
+    table = per_replication([simulate(scenario, 0)], scenario)
+    figures = table.set_index(["metric", "group"])["value"]
+    assert figures["block_hours_used", "all"] == pytest.approx(30_492.0)
+    assert figures["hours_delivered", "all"] == pytest.approx(4_374.0)
+    cost = figures["cost_total", "all"]
+    assert figures["cost_per_hour_delivered", "all"] == pytest.approx(cost / 4_374.0)

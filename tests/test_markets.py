@@ -145,3 +145,30 @@ def test_the_terminal_and_report_say_which_market_served_each_referral():
     shares = served_by(summary).iloc[0]
     assert shares.to_dict() == pytest.approx({"block": 0.6, "flex": 0.4, "spot": 0.0})
     assert "Served by                block 60%, provider's flex 40%\n" in headline(summary) + "\n"
+
+
+def test_a_hub_overflows_when_the_partners_with_the_skill_are_full():
+    # Every referral needs BSL and only P2 (one slot) has it; P1's five free slots are no
+    # use to them. With one hub queue and queue_length 0, a referral finding P2 busy goes
+    # to spot, not into the hub queue because some partner without the skill is free.
+    data = mmc_data(servers=1, arrivals_per_day=2.0, horizon_days=60.0)
+    one = data["commissioning"]["providers"][0]
+    data["demand"]["needs"] = {"bsl": 1.0}
+    data["commissioning"].update(
+        model="hub",
+        hub={"triage_hours": 0.0, "queue": "shared"},
+        overflow={"rule": "queue_length", "threshold": 0},
+        providers=[
+            {**one, "name": "P1", "advocates": 5.0, "skills": ["care_act"]},
+            {**one, "name": "P2", "advocates": 1.0, "skills": ["care_act", "bsl"]},
+        ],
+        spot={"market_advocates": 50.0, "caseload_cap": 1, "hours_per_week": 168.0,
+              "productive_share": 1.0, "arrangement_days": {"dist": "fixed", "mean": 0.5}},
+    )  # fmt: skip
+    scenario = build(data)
+    cases = cases_frame([simulate(scenario, 0)], scenario)
+    assert set(cases["provider"].dropna()) == {"P2", "spot"}
+    assert (cases["route"] == "spot").sum() > 10
+    # Nobody waited in the hub queue for P2: each found it free, or went to spot.
+    block = cases[cases["route"] == "block"]
+    assert (block["allocated_day"] == block["queued_day"]).all()
