@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from simulator.briefing import readable
 from simulator.pricing import COST_LINES
 from simulator.vocabulary import METRICS
 
@@ -68,38 +69,52 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
 
 
 def wait_ecdf(cases: pd.DataFrame) -> go.Figure:
-    """Distribution of waits to allocation: share of referrals allocated within x days."""
+    """Distribution of the cohort's waits: share of referrals waiting at most x days.
+
+    Everyone who arrived in the measured window counts; a referral never allocated
+    counts its wait to the end of the follow-up or to leaving the list (a lower bound).
+    The axis stops at the largest 99th percentile, so the tail does not squash the rest.
+    """
     figure = go.Figure()
     levels = np.linspace(0, 1, 201)
+    longest = 0.0
     for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False)):
         waits = frame["wait_days"].dropna().to_numpy()
         if len(waits) == 0:
             continue
+        longest = max(longest, float(np.quantile(waits, 0.99)))
         figure.add_scatter(
             name=scenario,
             x=np.round(np.quantile(waits, levels), 4).tolist(),
             y=levels.round(3).tolist(),
             mode="lines",
             line=dict(color=PALETTE[index % len(PALETTE)], width=2.5, shape="hv"),
-            hovertemplate=scenario + "<br>%{y:.0%} allocated within %{x:.1f} days<extra></extra>",
+            hovertemplate=scenario + "<br>%{y:.0%} waited at most %{x:.1f} days<extra></extra>",
         )
     figure.update_layout(
-        title="Wait to allocation: share of referrals allocated within x days (all replications)",
-        xaxis_title="days from referral to allocation",
-        yaxis_title="share of allocated referrals",
+        title="Wait for an advocate: share of referrals that waited at most x days "
+        "(everyone referred; all replications)",
+        xaxis_title="days from referral to allocation (never allocated: to leaving the list "
+        "or the end of the follow-up)",
+        xaxis_range=[0, max(longest, 1.0) * 1.05],
+        yaxis_title="share of referrals",
         yaxis_tickformat=".0%",
         **LAYOUT,
     )
     return figure
 
 
-def waiting_list(daily: pd.DataFrame) -> go.Figure:
-    """Waiting list over time: median across replications and a 10-90% band."""
+def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None) -> go.Figure:
+    """Waiting list over time: median across replications and a 10-90% band, on dates
+    (each scenario's ``start_date`` plus the day) when they are given."""
     figure = go.Figure()
     for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False)):
         colour = PALETTE[index % len(PALETTE)]
         by_day = frame.groupby("day")["waiting"]
         days = by_day.median().index.to_numpy()
+        if start_dates and scenario in start_dates:
+            start = np.datetime64(str(start_dates[scenario]), "D")
+            days = np.datetime_as_string(start + days.astype("timedelta64[D]"), unit="D")
         low, mid, high = (by_day.quantile(q).to_numpy() for q in (0.1, 0.5, 0.9))
         figure.add_scatter(
             x=np.concatenate([days, days[::-1]]).tolist(),
@@ -117,11 +132,11 @@ def waiting_list(daily: pd.DataFrame) -> go.Figure:
             y=mid.round(2).tolist(),
             mode="lines",
             line=dict(color=colour, width=2),
-            hovertemplate=scenario + "<br>day %{x}: %{y:.0f} waiting (median)<extra></extra>",
+            hovertemplate=scenario + "<br>%{x}: %{y:.0f} waiting (median)<extra></extra>",
         )
     figure.update_layout(
         title="Waiting list over time (median across replications, band: 10th-90th percentile)",
-        xaxis_title="day",
+        xaxis_title="date" if start_dates else "day",
         yaxis_title="referrals waiting",
         **LAYOUT,
     )
@@ -188,19 +203,26 @@ def markets(summary: pd.DataFrame) -> go.Figure:
         if not shares[route].any():
             continue
         waits = _rows(summary, "wait_mean_days", f"route={route}").reindex(shares.index)["mean"]
+        labels = [
+            f"{share:.0%}, {wait:.1f} d" if share >= 0.06 and wait == wait else ""
+            for share, wait in zip(shares[route], waits, strict=True)
+        ]
         figure.add_bar(
             name=label,
             y=shares.index.tolist(),
             x=shares[route].round(4).tolist(),
             orientation="h",
+            text=labels,
+            textposition="inside",
             customdata=waits.round(1).tolist(),
             marker_color=PALETTE[index],
             hovertemplate="%{y}<br>" + label
             + ": %{x:.1%} of referrals, mean wait %{customdata} days<extra></extra>",
         )  # fmt: skip
     figure.update_layout(
-        title="Which market served each referral (mean share over replications)",
+        title="Which market served each referral: share, and mean wait in days",
         barmode="stack",
+        legend_traceorder="normal",
         xaxis_title="share of referrals",
         xaxis_tickformat=".0%",
         xaxis_range=[0, 1],
@@ -291,7 +313,7 @@ def equality(summary: pd.DataFrame) -> go.Figure | None:
     for index, (scenario, frame) in enumerate(rows.groupby("scenario", sort=False)):
         figure.add_bar(
             name=scenario,
-            x=frame["group"].str.replace("=", ": ").tolist(),
+            x=[f"{g.split('=')[0]}: {readable(g.split('=', 1)[1])}" for g in frame["group"]],
             y=frame["mean"].round(4).tolist(),
             error_y=_error(frame),
             marker_color=PALETTE[index % len(PALETTE)],

@@ -32,16 +32,18 @@ HEADINGS = {
     "wait_mean_days": "Mean wait (days)",
     "wait_p90_days": "p90 wait (days)",
     "within_target_share": "Within target",
-    "breaches": "Breaches (period)",
-    "block_hours_unused": "Unused block h (period)",
+    "breaches_per_year": "Breaches a year",
+    "block_hours_unused_per_year": "Unused block h a year",
 }  # the terminal's short headings for vocabulary.HEADLINE
 
 
-def figure_line(metric: str, mean: float, low: float, high: float) -> str:
-    """One headline figure with its interval, formatted by the metric registry."""
+def figure_line(metric: str, mean: float, low: float, high: float, difference: bool = False) -> str:
+    """One headline figure with its interval, formatted by the metric registry; no interval
+    where the figure is fixed by design (a block's cost), and differences signed."""
     shown = METRICS[metric]
-    interval = f"  (95% CI {shown.format(low)} to {shown.format(high)})" if low == low else ""
-    return f"  {HEADINGS[metric]:<24} {shown.format(mean)}{interval}"
+    text = shown.difference if difference else shown.format
+    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
+    return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
 
 
 class BadInput(click.ClickException):
@@ -262,7 +264,7 @@ def difference_lines(differences) -> str:
             row = wanted.loc[(scenario, metric)]
             if row["mean_difference"] == row["mean_difference"]:
                 mean, low, high = row["mean_difference"], row["ci_low"], row["ci_high"]
-                lines.append(figure_line(metric, mean, low, high))
+                lines.append(figure_line(metric, mean, low, high, difference=True))
     return "\n".join(lines)
 
 

@@ -445,6 +445,9 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         unused = max(contracted - used, 0.0)
         group = f"provider={plan.name}"
         rows += [
+            ("block_slots", group, float(plan.slots)),
+            ("block_advocates_fte", group, plan.slots / plan.caseload_cap),
+            ("block_hours_contracted_per_year", group, plan.contracted_hours_per_year),
             ("block_hours_contracted", group, contracted),
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
@@ -458,7 +461,15 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         unused_cost_total += unused * council_rate(plan, plan.rate_per_hour, scenario.costing)
     if block:
         utilisation = used_total / contracted_total if contracted_total else np.nan
+        plans = [records.plans[i] for i in block]
         rows += [
+            ("block_slots", "all", float(sum(p.slots for p in plans))),
+            ("block_advocates_fte", "all", sum(p.slots / p.caseload_cap for p in plans)),
+            (
+                "block_hours_contracted_per_year",
+                "all",
+                sum(p.contracted_hours_per_year for p in plans),
+            ),
             ("block_hours_contracted", "all", contracted_total),
             ("block_hours_used", "all", used_total),
             ("block_hours_unused", "all", max(contracted_total - used_total, 0.0)),
@@ -621,6 +632,25 @@ def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str
 
 
 QUARTERS_PER_YEAR = 4
+PER_YEAR = {
+    "referrals_per_year": "referrals",
+    "breaches_per_year": "breaches",
+    "unserved_per_year": "unserved",
+    "spot_cases_per_year": "spot_cases",
+    "flex_cases_per_year": "flex_cases",
+    "block_hours_unused_per_year": "block_hours_unused",
+}
+"""Totals over the measured window a committee reads a year at a time."""
+
+
+def per_year_rows(figures: dict[tuple[str, str], float], scenario: Scenario) -> list[Row]:
+    """The totals of ``PER_YEAR`` divided by the measured years (group ``all``)."""
+    years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
+    return [
+        (name, "all", figures[total, "all"] / years)
+        for name, total in PER_YEAR.items()
+        if (total, "all") in figures
+    ]
 
 
 def year_rows(records: Records, scenario: Scenario) -> list[Row]:
@@ -697,6 +727,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
         *spot_rows(records, scenario),
     ]
     rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows})
+    rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario)
     return [(records.rep, *row) for row in rows]
 

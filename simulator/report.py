@@ -21,7 +21,7 @@ import plotly.offline
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
-from simulator import charts
+from simulator import briefing, charts
 from simulator.metrics import wait_notes
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -116,6 +116,11 @@ def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
     return waits.rename(columns={"cohort_wait_days": "wait_days"})
 
 
+def start_dates(results: SavedResults) -> dict[str, str]:
+    """Each scenario's day 0 as a date (its ``start_date``), for time axes."""
+    return {s["name"]: str(s["start_date"]) for s in results.scenarios if s.get("start_date")}
+
+
 def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
     """Every chart of the report, with its fixed div id, in reading order."""
     summary, days = results.summary, results.measured_days
@@ -126,7 +131,7 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
         ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep, chosen=chosen)),
         ("chart-wait-distribution", charts.wait_ecdf(results.waits)),
         ("chart-markets", charts.markets(summary)),
-        ("chart-waiting-list", charts.waiting_list(results.daily)),
+        ("chart-waiting-list", charts.waiting_list(results.daily, start_dates(results))),
         ("chart-within-target", charts.within_target(summary)),
         ("chart-breaches", charts.breaches(summary, days)),
     ]
@@ -162,7 +167,7 @@ def _value(metric: str, value: float) -> str:
 
 def _format(metric: str, row: pd.Series) -> str:
     interval = ""
-    if row["ci_low"] == row["ci_low"]:
+    if row["ci_low"] == row["ci_low"] and row["ci_low"] != row["ci_high"]:
         interval = (
             f"<br><small>{_value(metric, row['ci_low'])} to {_value(metric, row['ci_high'])}"
             "</small>"
@@ -176,27 +181,33 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
     rows = differences[differences["metric"].isin(HEADLINE) & (differences["group"] == "all")]
     body = []
     for _, row in rows.iterrows():
-        mark = "yes" if row["excludes_zero"] else "no"
+        metric = row["metric"]
+        if row["ci_low"] != row["ci_low"]:
+            interval, mark = "not applicable", "not applicable"
+        elif row["ci_low"] == row["ci_high"]:
+            interval, mark = "fixed by design", "yes" if row["mean_difference"] else "no"
+        else:
+            interval = f"{_signed(metric, row['ci_low'])} to {_signed(metric, row['ci_high'])}"
+            mark = "yes" if row["excludes_zero"] else "no"
         body.append(
             "<tr>"
             f"<td>{html.escape(str(row['scenario']))}</td>"
-            f"<td>{html.escape(METRICS[row['metric']].heading)}</td>"
-            f"<td>{_signed(row['metric'], row['mean_difference'])}</td>"
-            f"<td>{_signed(row['metric'], row['ci_low'])} to "
-            f"{_signed(row['metric'], row['ci_high'])}</td><td>{mark}</td></tr>"
+            f"<td>{html.escape(METRICS[metric].heading)}</td>"
+            f"<td>{_signed(metric, row['mean_difference'])}</td>"
+            f"<td>{interval}</td><td>{mark}</td></tr>"
         )
     baseline = html.escape(str(rows["baseline"].iloc[0])) if len(rows) else ""
     return (
         f"<h2>Differences from {baseline} (paired, same referrals)</h2>"
         "<table class='diff'><thead><tr><th>Scenario</th><th>Metric</th><th>Difference</th>"
-        "<th>95% interval</th><th>Interval excludes zero</th></tr></thead>"
+        "<th>95% interval</th><th>Clear difference (interval excludes zero)</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
 
 
 def _signed(metric: str, value: float) -> str:
-    text = _value(metric, abs(value)) if value == value else "–"
-    return text if value != value or value >= 0 else f"−{text}"
+    """A difference, signed; shares in percentage points."""
+    return METRICS[metric].difference(value, minus="−")
 
 
 def _scenario_cards(results: SavedResults) -> str:
@@ -245,6 +256,8 @@ th,td{border-bottom:1px solid #e3e7ec;padding:.35rem .5rem;text-align:right;vert
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f5f8}
 small{color:#6b7685}.chart{margin:1.2rem 0}
 table.diff td:nth-child(2),table.diff th:nth-child(2){text-align:left}
+.answer{font-size:1.05rem;background:#f3f7fb;border-left:4px solid #1f5fa8;padding:.6rem .9rem}
+dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;color:#33404d}
 """
 
 
@@ -302,11 +315,15 @@ def build_html(results: SavedResults) -> str:
         " marked 'per year' are totals over the measured period (the horizon less the"
         " warm-up).</p>",
         _recommendation(results),
+        "<h2>In short</h2>",
+        f"<p class='answer'>{html.escape(briefing.summary_paragraph(results.summary))}</p>",
+        briefing.at_a_glance(results.summary),
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),
         "".join(f"<p class='note'>{html.escape(n)}</p>" for n in wait_notes(results.summary)),
         _differences_table(results.differences),
+        briefing.waits_by_type(results.summary),
         "<h2>Charts</h2>",
     ]
     for div_id, figure in figures(results):
@@ -317,6 +334,7 @@ def build_html(results: SavedResults) -> str:
             )
             + "</div>"
         )
+    parts.append(briefing.glossary())
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -35,6 +35,17 @@ class Metric:
             parts.append("period total")
         return f"{self.label} ({', '.join(parts)})" if parts else self.label
 
+    def difference(self, value: float, minus: str = "-") -> str:
+        """A difference between two values of the metric, signed: shares in percentage
+        points (a fall from 95% to 91% is -4.0 pp, not -4%)."""
+        if value != value:
+            return "–"
+        sign = "+" if value > 0 else minus if value < 0 else ""
+        if self.kind == "share":
+            return f"{sign}{abs(value) * 100:.1f} pp"
+        text = self.format(abs(value))
+        return f"{sign}{text}" if text.strip("0.,%£") else text
+
     def format(self, value: float) -> str:
         """One value as tables show it; a dash where there is none."""
         if value != value:
@@ -68,6 +79,11 @@ METRICS: dict[str, Metric] = _metrics(
     ("waiting_list_peak", "Waiting list at its peak", "referrals", "level", "{:,.1f}"),
     ("waiting_list_mean", "Waiting list, time average", "referrals", "average", "{:,.1f}"),
     ("block_utilisation", "Block utilisation", "share", "share", "{:.0%}"),
+    ("block_slots", "Block caseload slots", "slots", "level", "{:,.0f}"),
+    ("block_advocates_fte", "Block advocates (full-time equivalent)", "FTE", "level",
+     "{:,.1f}"),
+    ("block_hours_contracted_per_year", "Block hours contracted a year", "hours", "per_year",
+     "{:,.0f}"),
     ("block_hours_contracted", "Block hours contracted", "hours", "total", "{:,.0f}"),
     ("block_hours_used", "Block hours taken by open cases", "hours", "total", "{:,.0f}"),
     ("block_hours_unused", "Block hours paid for and unused", "hours", "total", "{:,.0f}"),
@@ -93,6 +109,14 @@ METRICS: dict[str, Metric] = _metrics(
      "{:.0%}"),
     ("breach_risk", "Chance a contract year has breach_tolerance breaches or more", "share",
      "share", "{:.0%}"),
+    ("referrals_per_year", "Referrals a year", "referrals", "per_year", "{:,.0f}"),
+    ("breaches_per_year", "Breaches a year (process went ahead without an advocate)",
+     "referrals", "per_year", "{:,.1f}"),
+    ("unserved_per_year", "Unserved referrals a year", "referrals", "per_year", "{:,.1f}"),
+    ("spot_cases_per_year", "Spot cases bought a year", "cases", "per_year", "{:,.0f}"),
+    ("flex_cases_per_year", "Flex cases a year", "cases", "per_year", "{:,.0f}"),
+    ("block_hours_unused_per_year", "Block hours paid for and unused, a year", "hours",
+     "per_year", "{:,.0f}"),
     ("cost_per_referral", "Cost per referral", "GBP", "average", "{:,.0f}"),
     ("cost_per_hour_delivered", "Cost per hour delivered", "GBP per hour", "average", "{:,.2f}"),
 )  # fmt: skip
@@ -102,8 +126,8 @@ HEADLINE: tuple[str, ...] = (
     "wait_mean_days",
     "wait_p90_days",
     "within_target_share",
-    "breaches",
-    "block_hours_unused",
+    "breaches_per_year",
+    "block_hours_unused_per_year",
 )
 """The few figures a commissioner asks for first: the terminal table and the report's."""
 

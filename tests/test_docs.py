@@ -82,7 +82,7 @@ def test_readme_worked_example_figures_are_what_the_main_job_gives():
         assert cells[2].startswith(f"{values['wait_mean_days']:.1f}"), (name, cells)
         assert cells[3].startswith(f"{values['wait_p90_days']:.1f}"), (name, cells)
         assert cells[4] == f"{values['within_target_share']:.0%}", (name, cells)
-        assert cells[5].startswith(f"{values['breaches']:.1f}"), (name, cells)
+        assert cells[5].startswith(f"{values['breaches_per_year']:.1f}"), (name, cells)
 
 
 def python_examples() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,12 @@ def test_report_in_a_real_browser_offline(results):
         served = page.evaluate(
             "document.getElementById('chart-markets').data.map(t => [t.name, t.y, t.x])"
         )
+        in_short = page.evaluate("document.querySelector('p.answer').innerText")
+        glance = page.evaluate(
+            "[...document.querySelectorAll('table.glance thead th')].map(th => th.innerText)"
+        )
+        terms = page.evaluate("document.querySelectorAll('dl.glossary dt').length")
+        first_date = page.evaluate("document.getElementById('chart-waiting-list').data[1].x[0]")
         page.screenshot(path=str(results / "report-screenshot.png"), full_page=True)
         browser.close()
 
@@ -109,6 +116,13 @@ def test_report_in_a_real_browser_offline(results):
         for name, value in zip(totals["scenario"], totals["mean"], strict=True)
     ]
     assert "GBP" in hover and "days" in hover
+    # The committee's summary: who is cheapest, the tender's figures a year, a glossary,
+    # and dates (not day numbers) on the waiting list's time axis.
+    cheapest = totals.set_index("scenario")["mean"].idxmin()
+    assert in_short.startswith(f"{cheapest} is the cheapest")
+    assert glance[:3] == ["Option", "Cost a year", "Block hours a year"]
+    assert "Breaches a year" in glance and terms >= 8
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d", first_date)
     # Which market served each referral: both scenarios are block only, so one trace whose
     # shares are each scenario's block referrals over all its referrals.
     referrals = summary[summary["metric"] == "referrals"].set_index(["scenario", "group"])["mean"]

@@ -1,0 +1,165 @@
+"""The top of the report, for a council committee: a plain-English summary written from
+the results, the figures a tender needs a year at a time, waits by advocacy type, and a
+glossary. HTML strings from the summary table; no SimPy, no plotly.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from simulator.vocabulary import METRICS
+
+KNOWN_LABELS = {
+    "care_act": "Care Act",
+    "imca": "IMCA",
+    "imha": "IMHA",
+    "rpr": "RPR",
+    "nhs_complaints": "NHS complaints",
+    "non_statutory": "non-statutory",
+    "bsl": "BSL",
+}
+
+
+def readable(label: str) -> str:
+    """A type, need or locality key as a committee reads it: ``learning_disability`` ->
+    ``learning disability``, ``imca`` -> ``IMCA``."""
+    return KNOWN_LABELS.get(label, label.replace("_", " "))
+
+
+def _means(summary: pd.DataFrame, group: str = "all") -> pd.DataFrame:
+    """Scenario x metric means of one group, scenarios in their order."""
+    rows = summary[summary["group"] == group]
+    table = rows.pivot_table(index="scenario", columns="metric", values="mean", sort=False)
+    return table.reindex(list(dict.fromkeys(summary["scenario"])))
+
+
+def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
+    """Which option is cheapest, which meets the response target for ``target_share`` of
+    referrals, which breaches least, and what a day less of mean wait costs a year."""
+    means = _means(summary)
+    cost, wait = means["cost_total_per_year"], means["wait_mean_days"]
+    money, days = METRICS["cost_total_per_year"].format, METRICS["wait_mean_days"].format
+    if len(means) == 1:
+        name = means.index[0]
+        return (
+            f"{name} costs {money(cost[name])} a year; people wait {days(wait[name])} days "
+            f"for an advocate on average, {means['within_target_share'][name]:.0%} are "
+            f"allocated within the response target, and "
+            f"{means['breaches_per_year'][name]:.1f} processes a year go ahead without one."
+        )
+    cheapest, quickest = cost.idxmin(), wait.idxmin()
+    breaches = means["breaches_per_year"]
+    meets = means.index[means["within_target_share"] >= target_share].tolist()
+    parts = [f"{cheapest} is the cheapest, at {money(cost[cheapest])} a year."]
+    if meets:
+        best = cost[meets].idxmin()
+        parts.append(
+            f"{len(meets)} of {len(means)} options allocate {target_share:.0%} or more of "
+            f"referrals within the response target; the cheapest of them is {best} "
+            f"({money(cost[best])} a year)."
+        )
+    else:
+        parts.append(
+            f"No option allocates {target_share:.0%} of referrals within the response target."
+        )
+    parts.append(
+        f"{breaches.idxmin()} has the fewest processes going ahead without an advocate "
+        f"({breaches.min():.1f} a year, against {breaches.max():.1f} for "
+        f"{breaches.idxmax()})."
+    )
+    if quickest != cheapest and wait[cheapest] > wait[quickest]:
+        per_day = (cost[quickest] - cost[cheapest]) / (wait[cheapest] - wait[quickest])
+        parts.append(
+            f"The quickest, {quickest}, waits {days(wait[cheapest] - wait[quickest])} days "
+            f"less on average than {cheapest} and costs {money(cost[quickest] - cost[cheapest])}"
+            f" a year more: {money(per_day)} a year for each day less of mean wait."
+        )
+    return " ".join(parts)
+
+
+GLANCE = [
+    ("cost_total_per_year", "Cost a year"),
+    ("block_hours_contracted_per_year", "Block hours a year"),
+    ("block_advocates_fte", "Block advocates (FTE)"),
+    ("block_slots", "Caseload slots"),
+    ("referrals_per_year", "Referrals a year"),
+    ("flex_cases_per_year", "Bought as flex a year"),
+    ("spot_cases_per_year", "Bought spot a year"),
+    ("unserved_per_year", "Unserved a year"),
+    ("breaches_per_year", "Breaches a year"),
+]
+
+
+def at_a_glance(summary: pd.DataFrame) -> str:
+    """The figures a tender needs, a year at a time, one row per option."""
+    means = _means(summary)
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in GLANCE)
+    body = []
+    for name, row in means.iterrows():
+        cells = []
+        for metric, _ in GLANCE:
+            value = row.get(metric, float("nan"))
+            cells.append(f"<td>{METRICS[metric].format(value) if value == value else 'none'}</td>")
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    return (
+        "<table class='glance'><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )  # fmt: skip
+
+
+def waits_by_type(summary: pd.DataFrame) -> str:
+    """Mean wait (and share within target) by advocacy type, one row per option."""
+    groups = [g for g in dict.fromkeys(summary["group"]) if g.startswith("type=")]
+    if not groups:
+        return ""
+    head = "".join(f"<th>{html.escape(readable(g.removeprefix('type=')))}</th>" for g in groups)
+    body = []
+    for name in dict.fromkeys(summary["scenario"]):
+        cells = []
+        for group in groups:
+            rows = summary[(summary["scenario"] == name) & (summary["group"] == group)]
+            by = rows.set_index("metric")["mean"]
+            wait, within = by.get("wait_mean_days"), by.get("within_target_share")
+            text = "none referred" if wait is None or wait != wait else (
+                f"{wait:.1f} d<br><small>{within:.0%} within target</small>"
+            )  # fmt: skip
+            cells.append(f"<td>{text}</td>")
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    return (
+        "<h2>Waits by advocacy type</h2><p class='meta'>Mean wait for an advocate in days, "
+        "and the share allocated within the response target.</p>"
+        "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )  # fmt: skip
+
+
+GLOSSARY = {
+    "Response target": "the working days a service specification allows from referral to "
+    "an advocate being allocated (urgent and standard).",
+    "Breach": "a referral whose assessment, review or meeting went ahead before an advocate "
+    "was allocated: the process happened without the advocate the law requires.",
+    "Mean wait, p90 wait": "the average wait for an advocate, and the wait nine referrals in "
+    "ten are within (the 90th percentile). Everyone referred counts; someone never "
+    "allocated counts the days until they left the list (a lower bound).",
+    "95% interval": "the range the true mean lies in with 95% confidence, from the "
+    "replications (repeated runs with different referrals). A figure fixed by the "
+    "contract, such as a block's cost, has none.",
+    "Paired difference": "an option minus the baseline, run by run on the same referrals, so "
+    "the difference comes from the contract, not from luck. Differences of shares are in "
+    "percentage points (pp).",
+    "Unused block hours": "hours the block contract pays for that no open case took.",
+    "Flex": "extra hours bought from the block provider itself at its flex rate when the "
+    "block is full (core and flex).",
+    "Spot": "a case bought by the hour from the open market, after days to arrange it.",
+    "Unserved": "referrals nobody in the scenario could serve, or withdrawn after a breach.",
+}
+
+
+def glossary() -> str:
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
+        for term, text in GLOSSARY.items()
+    )
+    return f"<h2>Glossary</h2><dl class='glossary'>{items}</dl>"
