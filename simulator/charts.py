@@ -68,12 +68,14 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
     return figure
 
 
-def wait_ecdf(cases: pd.DataFrame) -> go.Figure:
+def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.Figure:
     """Distribution of the cohort's waits: share of referrals waiting at most x days.
 
     Everyone who arrived in the measured window counts; a referral never allocated
     counts its wait to the end of the follow-up or to leaving the list (a lower bound).
     The axis stops at the largest 99th percentile, so the tail does not squash the rest.
+    ``targets`` (label -> working days) draws each response target where it falls in
+    calendar days without a bank holiday (5 working days: 7 days).
     """
     figure = go.Figure()
     levels = np.linspace(0, 1, 201)
@@ -101,7 +103,22 @@ def wait_ecdf(cases: pd.DataFrame) -> go.Figure:
         yaxis_tickformat=".0%",
         **LAYOUT,
     )
+    for index, (label, working_days) in enumerate((targets or {}).items()):
+        days = working_days_as_days(working_days)
+        figure.add_vline(
+            x=days, line=dict(color=PALETTE[6], dash="dash" if index else "dot", width=1.5),
+            annotation_text=f"{label} target: {working_days} working "
+            f"day{'s' if working_days != 1 else ''} (about {days:g} days)",
+            annotation_position="bottom right" if index else "top right",
+        )  # fmt: skip
     return figure
+
+
+def working_days_as_days(working_days: int) -> float:
+    """Calendar days that span this many working days in an ordinary week (no bank
+    holiday): 5 working days from a Monday end the next Monday, 7 days on."""
+    weeks, rest = divmod(working_days, 5)
+    return float(7 * weeks + rest)
 
 
 def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None) -> go.Figure:

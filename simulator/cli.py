@@ -229,11 +229,16 @@ def _run_many(
     label: str,
     sweep_keys: Sequence[str] = (),
 ) -> None:
-    """Run scenarios on common random numbers; write summary, differences and the report."""
-    try:
-        scenarios = study.baseline_first(scenarios, baseline)
-    except ValueError as error:
-        raise BadInput(f"--{error}") from None
+    """Run scenarios on common random numbers; write summary, differences and the report.
+
+    A compare puts its baseline first; a sweep keeps its points in order (its lines join
+    them) and takes differences from ``baseline``, the file's own value when swept.
+    """
+    if not sweep_keys:
+        try:
+            scenarios = study.baseline_first(scenarios, baseline)
+        except ValueError as error:
+            raise BadInput(f"--{error}") from None
     target = _target(out, label)
     if png:
         _check_images()
@@ -244,7 +249,7 @@ def _run_many(
     )
     results = study.run_scenarios(
         scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
-        label=label, sweep_keys=sweep_keys,
+        label=label, sweep_keys=sweep_keys, baseline=baseline if sweep_keys else None,
     )  # fmt: skip
     _write(results, target, png)
     click.echo(headline(results.summary))
@@ -337,7 +342,8 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> 
     with bad_input():
         scenarios = study.sweep_scenarios(file, grid, reps, seed)
     runner = _backend(backend, workers, scheduler)
-    _run_many(scenarios, runner, None, out, png, f"sweep-{base.name}", tuple(grid))
+    own = study.own_point(base, grid)
+    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid))
 
 
 def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:

@@ -116,6 +116,18 @@ def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
     return waits.rename(columns={"cohort_wait_days": "wait_days"})
 
 
+def response_targets(results: SavedResults) -> dict[str, int]:
+    """The urgent and standard response targets, when every scenario has the same ones."""
+    found = {
+        (t.get("urgent_working_days", 1), t.get("standard_working_days", 5))
+        for t in (s.get("targets") or {} for s in results.scenarios)
+    }
+    if len(found) != 1:
+        return {}
+    urgent, standard = found.pop()
+    return {"urgent": urgent, "standard": standard}
+
+
 def start_dates(results: SavedResults) -> dict[str, str]:
     """Each scenario's day 0 as a date (its ``start_date``), for time axes."""
     return {s["name"]: str(s["start_date"]) for s in results.scenarios if s.get("start_date")}
@@ -129,7 +141,7 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
     found = [
         ("chart-cost-lines", charts.cost_by_line(summary, days)),
         ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep, chosen=chosen)),
-        ("chart-wait-distribution", charts.wait_ecdf(results.waits)),
+        ("chart-wait-distribution", charts.wait_ecdf(results.waits, response_targets(results))),
         ("chart-markets", charts.markets(summary)),
         ("chart-waiting-list", charts.waiting_list(results.daily, start_dates(results))),
         ("chart-within-target", charts.within_target(summary)),

@@ -47,6 +47,8 @@ class Results:
     """For ``recommend``: the choice and its figures (``recommendation.json``)."""
     candidates: pd.DataFrame | None = None
     """For ``recommend``: every option, its replications and verdicts (``candidates.csv``)."""
+    baseline_name: str | None = None
+    """The scenario differences are taken from, when not the first (a sweep's own value)."""
 
     def __repr__(self) -> str:
         first = self.results[0].scenario
@@ -63,8 +65,11 @@ class Results:
 
     @property
     def baseline(self) -> str | None:
-        """The scenario the differences are taken from (compare and sweep)."""
-        return self.results[0].scenario.name if self.kind != "run" else None
+        """The scenario the differences are taken from (compare and sweep): the first, or
+        for a sweep the point that is the file's own value, when one is."""
+        if self.kind == "run":
+            return None
+        return self.baseline_name or self.results[0].scenario.name
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -104,7 +109,7 @@ class Results:
         intervals (``differences.csv``); ``None`` for a single run."""
         if self.kind == "run":
             return None
-        return paired_differences(self.replications, self.results[0].scenario.name)
+        return paired_differences(self.replications, self.baseline)
 
     @property
     def manifest(self) -> dict[str, Any]:

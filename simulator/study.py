@@ -127,6 +127,15 @@ def baseline_first(scenarios: Sequence[Scenario], baseline: str | None = None) -
     return sorted(scenarios, key=lambda s: s.name != baseline)
 
 
+def own_point(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> str | None:
+    """The name of the sweep point that is the file's own value of every swept field (the
+    baseline its differences are taken from), or None when no point is."""
+    for chosen in grid_points(grid):
+        if all(_get(base, key) == value for key, value in chosen.items()):
+            return point_name(base.name, chosen)
+    return None
+
+
 def point_name(base: str, chosen: Mapping[str, Any]) -> str:
     """A sweep point's scenario name: ``"County [block_share=0.8, triage=fifo]"``."""
     label = ", ".join(f"{key.split('.')[-1]}={value}" for key, value in chosen.items())
@@ -217,6 +226,7 @@ def run_scenarios(
     label: str | None = None,
     sweep_keys: Sequence[str] = (),
     command: Sequence[str] | None = None,
+    baseline: str | None = None,
 ) -> Results:
     """Run scenarios as given, in order (the first is the baseline), into :class:`Results`.
 
@@ -224,7 +234,8 @@ def run_scenarios(
     scenarios are loaded; the command line calls it after checking its output
     folder. ``kind`` is ``run``, ``compare`` or ``sweep``; ``label`` names the
     progress bar; ``command`` is what ``manifest.json`` records (default: this
-    process's command line).
+    process's command line); ``baseline`` names the scenario differences are taken
+    from when it is not the first.
     """
     if kind not in ("run", "compare", "sweep"):
         raise ValueError(f"kind {kind!r}: expected run, compare or sweep")
@@ -245,6 +256,7 @@ def run_scenarios(
         wall_time_seconds=time.perf_counter() - started,
         sweep_keys=tuple(sweep_keys),
         command=None if command is None else tuple(command),
+        baseline_name=baseline,
     )
 
 
@@ -352,7 +364,8 @@ def sweep(
         Dotted field paths and their values, e.g.
         ``{"commissioning.block_share": [0.6, 0.8, 1.0]}``; several keys make a
         grid of every combination. Each point is named by :func:`point_name`,
-        e.g. ``"County [block_share=0.6]"``; the first point is the baseline.
+        e.g. ``"County [block_share=0.6]"``. The baseline of the differences is
+        the point that is the file's own value, when one is, else the first.
     reps, seed, workers, backend, progress
         As for :func:`run`.
 
@@ -369,6 +382,7 @@ def sweep(
         points, "sweep", workers=workers, backend=backend, progress=progress,
         label=f"sweep-{base.name}", sweep_keys=tuple(grid),
         command=_call("sweep", scenario, dict(grid), reps=reps, seed=seed),
+        baseline=own_point(base, grid),
     )  # fmt: skip
 
 

@@ -112,6 +112,13 @@ def test_sweep_gives_what_the_command_line_writes(files, tmp_path):
     ]  # fmt: skip
     assert swept.manifest["sweep"]["keys"] == ["commissioning.block_share", "commissioning.triage"]
     assert swept.differences["scenario"].nunique() == 3
+    # Differences are from the file's own value (block_share 1.0 and triage fifo, the
+    # defaults), the third point here, and the points keep their order.
+    own = simulator.load_scenario(files[0])
+    assert (own.commissioning.block_share, own.commissioning.triage) == (1.0, "fifo")
+    assert swept.baseline == "Block [block_share=1.0, triage=fifo]"
+    assert set(swept.differences["baseline"]) == {swept.baseline}
+    assert swept.scenarios[2].name == swept.baseline
 
 
 def test_every_frame_has_the_scenario_column(ran, compared):

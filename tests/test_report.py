@@ -154,3 +154,16 @@ def test_png_without_a_browser_says_what_to_install(results, tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "--png needs Chromium or Chrome" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_wait_chart_marks_the_response_targets_in_days():
+    from simulator.charts import wait_ecdf
+
+    waits = pd.DataFrame({"scenario": ["A"] * 4, "wait_days": [0.0, 1.0, 3.0, 9.0]})
+    figure = wait_ecdf(waits, {"urgent": 1, "standard": 5})
+    assert [shape.x0 for shape in figure.layout.shapes] == [1.0, 7.0]
+    notes = [note.text for note in figure.layout.annotations]
+    assert notes == [
+        "urgent target: 1 working day (about 1 days)",
+        "standard target: 5 working days (about 7 days)",
+    ]
