@@ -13,19 +13,22 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from simulator import __version__, study
-from simulator.charts import MARKETS, served_by
+from simulator import __version__
 from simulator.files import OutputError, check_out, default_out
-from simulator.metrics import wait_notes
-from simulator.recommend import check_objective, parse_requirement, parse_values
-from simulator.report import ImageError, ReportError, find_browser, write_images, write_report
-from simulator.runner import Backend, progress_bar
-from simulator.scenario import Scenario, ScenarioError, json_schema, load_scenario
+from simulator.scenario import ScenarioError, json_schema, load_scenario
 from simulator.vocabulary import HEADLINE, METRICS
+
+if TYPE_CHECKING:
+    from simulator.results import Results
+    from simulator.runner import Backend
+    from simulator.scenario import Scenario
+
+# The commands that run import the library (pandas, scipy, plotly) when they run, so
+# validate, schema and --help start quickly.
 
 HEADINGS = {
     "cost_total_per_year": "Cost per year (GBP)",
@@ -78,6 +81,8 @@ def bad_input() -> Iterator[None]:
 
 
 def _backend(backend: str, workers: int | None, scheduler: str | None) -> Backend:
+    from simulator.runner import Backend
+
     if backend == "dask" and not scheduler:
         raise BadInput("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     if backend == "local" and scheduler:
@@ -106,6 +111,9 @@ def backend_options(command):
 
 def headline(summary) -> str:
     """The few numbers a commissioner asks for first, one scenario a row."""
+    from simulator.charts import MARKETS, served_by
+    from simulator.metrics import wait_notes
+
     rows = summary[summary["group"] == "all"]
     lines = []
     for name, frame in rows.groupby("scenario", sort=False):
@@ -191,6 +199,9 @@ def run(
     scheduler: str | None,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
+    from simulator import study
+    from simulator.runner import progress_bar
+
     with bad_input():
         scenario = study.load(file, reps, seed)
     runner = _backend(backend, workers, scheduler)
@@ -214,7 +225,7 @@ def _target(out: str | None, label: str) -> Path:
     return target
 
 
-def _write(results: study.Results, target: Path, png: bool = False) -> None:
+def _write(results: Results, target: Path, png: bool = False) -> None:
     with bad_input():
         results.write(target, png=png)
     click.echo(f"results: {target}", err=True)
@@ -234,6 +245,9 @@ def _run_many(
     A compare puts its baseline first; a sweep keeps its points in order (its lines join
     them) and takes differences from ``baseline``, the file's own value when swept.
     """
+    from simulator import study
+    from simulator.runner import progress_bar
+
     if not sweep_keys:
         try:
             scenarios = study.baseline_first(scenarios, baseline)
@@ -275,6 +289,8 @@ def difference_lines(differences) -> str:
 
 def _check_images() -> None:
     """Fail before running, not after, when --png cannot work here."""
+    from simulator.report import ImageError, find_browser
+
     try:
         find_browser()
     except ImageError as error:
@@ -295,6 +311,8 @@ def _check_images() -> None:
 @backend_options
 def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
+    from simulator import study
+
     if len(files) < 2:
         raise BadInput("compare needs at least two scenario files (use run for one)")
     with bad_input():
@@ -336,6 +354,8 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @backend_options
 def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
+    from simulator import study
+
     with bad_input():
         base = study.load(file, reps, seed)
     grid = _parse_settings(settings)
@@ -362,6 +382,8 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
         if key in grid:
             raise BadInput(f"--vary {key}: given more than once (list its values once)")
         try:
+            from simulator.selection import parse_values
+
             grid[key] = parse_values(key, values)
         except ValueError as error:
             raise BadInput(str(error)) from None
@@ -392,10 +414,14 @@ def recommend(
     scheduler,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
+    from simulator import study
+
     with bad_input():
         base = study.load(file, max_reps, seed)
     grid = _parse_vary(varied)
     try:
+        from simulator.selection import check_objective, parse_requirement
+
         requirements = [parse_requirement(text) for text in required]
         objective = check_objective(minimise)
     except ValueError as error:
@@ -424,6 +450,8 @@ def recommend(
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 def report(folder: str, png: bool) -> None:
     """Rebuild the HTML report from a saved results FOLDER, without re-running."""
+    from simulator.report import ImageError, ReportError, write_images, write_report
+
     path = Path(folder)
     if png:
         _check_images()

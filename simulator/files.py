@@ -18,13 +18,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from simulator import __version__
-from simulator.runner import ScenarioResult
+
+if TYPE_CHECKING:  # heavy: imported where a folder is written, not for checking one
+    import pandas as pd
+
+    from simulator.runner import ScenarioResult
 
 DEPENDENCIES = (
     "simpy", "numpy", "scipy", "pandas", "pyarrow", "plotly", "click", "pydantic", "ruamel.yaml",
@@ -108,6 +109,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Parquet with NaN stored as null: missing values are nulls, not sentinels."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path)
 
@@ -123,6 +127,8 @@ def write_results(
     ``manifest`` is written as ``manifest.json`` (see :func:`build_manifest`);
     ``extra(staging)`` adds files built from the others (differences, the report).
     """
+    import pandas as pd
+
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator import recommend as selection
+from simulator import selection
 from simulator.results import Results
 from simulator.runner import Backend, Progress, joined, run_scenario
 from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotted, validate
@@ -409,7 +409,7 @@ def recommend(
         every combination.
     require
         Requirements, as text (``"within_target_share[urgency=urgent] >= 0.95"``)
-        or :class:`~simulator.recommend.Requirement`.
+        or :class:`~simulator.selection.Requirement`.
     minimise
         The summary metric to minimise, e.g. ``cost_total_per_year``.
     confidence
@@ -424,7 +424,7 @@ def recommend(
     Results
         ``kind == "recommend"``: every option's tables (each with the replications
         it ran), ``.recommendation`` (``recommendation.json``) and ``.candidates``
-        (``candidates.csv``). See :mod:`simulator.recommend` for the procedure.
+        (``candidates.csv``). See :mod:`simulator.selection` for the procedure.
 
     Raises
     ------

@@ -13,6 +13,8 @@ import pytest
 from simulator.cli import cli
 from tests.helpers import SCENARIO, invoke, main
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture
 def scenario_file(tmp_path: Path) -> Path:
@@ -174,3 +176,20 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     with progress_bar(3, "shown") as tick:
         for _ in range(3):
             tick(1)  # drives a real rich bar; must not raise
+
+
+def test_validate_and_help_do_not_load_the_heavy_libraries():
+    """Checking a file and --help start quickly: pandas, plotly, pyarrow and scipy.stats
+    load only for commands that run (bench/ times the whole process)."""
+    import subprocess
+
+    heavy = ("pandas", "plotly", "pyarrow", "scipy.stats", "simpy")
+    code = (
+        "import sys; from simulator.cli import main; "
+        f"sys.argv = ['advocacy-sim', 'validate', {str(ROOT / 'scenarios/county-block.yaml')!r}]; "
+        "\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from simulator.distributions import Distribution
+from simulator.distributions import Distribution, Triangular
 
 # A fine, evenly spaced grid of uniforms: the quantile function's average over it is
 # the distribution's mean (a deterministic integral, no sampling error to tolerate).
@@ -39,3 +39,15 @@ def test_mean_and_sd_are_as_written(spec, mean, sd):
 def test_triangular_stays_within_its_bounds():
     values = parse({"dist": "triangular", "low": 5, "mode": 10, "high": 28}).quantile(U)
     assert values.min() >= 5 and values.max() <= 28
+
+
+@pytest.mark.parametrize(("low", "mode", "high"), [(5, 15, 40), (0, 0, 3), (2, 9, 9), (13, 26, 52)])
+def test_triangular_quantile_is_scipys_to_the_last_bit(low, mode, high):
+    """Closed form, so checking a file needs no scipy; the same floats as scipy's ppf, so
+    every result is unchanged."""
+    from scipy import stats
+
+    u = np.concatenate([np.random.default_rng(3).random(10_000), [0.0, 0.5, 1.0]])
+    ours = Triangular(dist="triangular", low=low, mode=mode, high=high).quantile(u)
+    c = (mode - low) / (high - low)
+    assert np.array_equal(ours, stats.triang.ppf(u, c, loc=low, scale=high - low))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from simulator import study
-from simulator.recommend import Requirement, parse_requirement, parse_values
+from simulator.selection import Requirement, parse_requirement, parse_values
 from tests import theory
 from tests.helpers import build, main, mmc_data, scenario_file
 
