@@ -8,6 +8,7 @@ file and field; never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -464,12 +465,26 @@ def report(folder: str, png: bool) -> None:
     click.echo(f"report: {target}", err=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind as Ctrl-C does (workers stopped, no folder left)."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    """Console entry point: bad input exits 2 without a traceback (unless --debug)."""
+    """Console entry point: bad input exits 2 without a traceback (unless --debug);
+    Ctrl-C exits 130 and SIGTERM 143, each with one line, the workers stopped and no
+    result folder left behind (it is written aside and renamed only when complete)."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
+    except Terminated:
+        click.echo("terminated: nothing was written", err=True)
+        sys.exit(143)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo("interrupted: nothing was written", err=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()

@@ -8,6 +8,7 @@ are always returned in replication order.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -68,12 +69,37 @@ def run_replications(
             tick(1)
         return results
     by_rep: dict[int, Records] = {}
-    with ProcessPoolExecutor(max_workers=min(backend.worker_count, len(reps))) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(backend.worker_count, len(reps)), initializer=_worker_signals
+    )
+    try:
         futures = {pool.submit(simulate, scenario, rep): rep for rep in reps}
         for future in as_completed(futures):
             by_rep[futures[future]] = future.result()
             tick(1)
+    except BaseException:  # Ctrl-C, SIGTERM or a failure: stop the workers now
+        _stop(pool)
+        raise
+    pool.shutdown()
     return [by_rep[rep] for rep in reps]
+
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the main process's to handle (it stops the workers), so a
+    terminal's interrupt does not print a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers without waiting for their
+    replications (``shutdown`` alone would wait for the running ones to finish)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public handle in 3.11
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progress):

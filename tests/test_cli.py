@@ -193,3 +193,34 @@ def test_validate_and_help_do_not_load_the_heavy_libraries():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "said"), [(2, 130, "interrupted"), (15, 143, "terminated")]
+)
+def test_an_interrupted_run_stops_its_workers_and_leaves_no_folder(tmp_path, signum, status, said):
+    """Ctrl-C (SIGINT) or SIGTERM mid-run: one line, exit 130 or 143, no result folder
+    and no half-written one, and no worker process left running."""
+    import signal
+    import subprocess
+    import time
+
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(SCENARIO.replace("horizon_days: 200", "horizon_days: 3000"), "utf-8")
+    out = tmp_path / f"out-{signum}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", str(scenario), "--reps", "400",
+         "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(4)  # the workers are busy by now
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.Signals(signum))
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == status, stderr
+    assert said in stderr and "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.strip()][-1].startswith(said)
+    assert list(tmp_path.iterdir()) == [scenario]  # no folder, no .partial
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "worker processes still running"
