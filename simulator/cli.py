@@ -8,6 +8,7 @@ file and field; never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import traceback
@@ -465,6 +466,15 @@ def report(folder: str, png: bool) -> None:
     click.echo(f"report: {target}", err=True)
 
 
+def _leave(message: str, status: int) -> None:
+    """Say one line and exit at once: the workers are stopped and any half-written folder
+    removed already, and the process pool's exit hooks would only complain about them."""
+    click.echo(message, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwind as Ctrl-C does (workers stopped, no folder left)."""
 
@@ -481,11 +491,9 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except Terminated:
-        click.echo("terminated: nothing was written", err=True)
-        sys.exit(143)
+        _leave("terminated: nothing was written", 143)
     except click.exceptions.Abort:
-        click.echo("interrupted: nothing was written", err=True)
-        sys.exit(130)
+        _leave("interrupted: nothing was written", 130)
     except click.ClickException as error:
         error.show()
         sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
@@ -55,25 +57,36 @@ def run_replications(
     progress: Progress | None = None,
     reps: Sequence[int] | None = None,
 ) -> list[Records]:
-    """Run replications ``reps`` (default ``0 .. scenario.replications - 1``); results in
-    replication order."""
+    """Run replications ``reps`` (default ``0 .. scenario.replications - 1``); the records,
+    in replication order."""
+    return _map(simulate, scenario, backend, progress, reps)
+
+
+def _map(
+    work: Callable[[Scenario, int], Any],
+    scenario: Scenario,
+    backend: Backend | None,
+    progress: Progress | None,
+    reps: Sequence[int] | None,
+) -> list[Any]:
+    """``work(scenario, rep)`` for every replication, on the backend; in replication order."""
     backend = backend or Backend()
     reps = list(range(scenario.replications)) if reps is None else list(reps)
     tick = progress or (lambda done: None)
     if backend.name == "dask":
-        return _run_dask(scenario, reps, backend, tick)
+        return _run_dask(work, scenario, reps, backend, tick)
     if backend.worker_count == 1 or len(reps) == 1:
         results = []
         for rep in reps:
-            results.append(simulate(scenario, rep))
+            results.append(work(scenario, rep))
             tick(1)
         return results
-    by_rep: dict[int, Records] = {}
+    by_rep: dict[int, Any] = {}
     pool = ProcessPoolExecutor(
         max_workers=min(backend.worker_count, len(reps)), initializer=_worker_signals
     )
     try:
-        futures = {pool.submit(simulate, scenario, rep): rep for rep in reps}
+        futures = {pool.submit(work, scenario, rep): rep for rep in reps}
         for future in as_completed(futures):
             by_rep[futures[future]] = future.result()
             tick(1)
@@ -102,7 +115,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progress):
+def _run_dask(
+    work: Callable[[Scenario, int], Any],
+    scenario: Scenario,
+    reps: list[int],
+    backend: Backend,
+    tick: Progress,
+) -> list[Any]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -111,9 +130,9 @@ def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progr
             "the dask backend needs dask.distributed: pip install 'advocacy-sim[dask]'"
         ) from error
     with Client(backend.scheduler, timeout="10s") as client:
-        futures = client.map(simulate, [scenario] * len(reps), reps, pure=False)
+        futures = client.map(work, [scenario] * len(reps), reps, pure=False)
         index = {future.key: rep for future, rep in zip(futures, reps, strict=True)}
-        by_rep: dict[int, Records] = {}
+        by_rep: dict[int, Any] = {}
         for future in dask_completed(futures):
             by_rep[index[future.key]] = future.result()
             tick(1)
@@ -122,11 +141,49 @@ def _run_dask(scenario: Scenario, reps: list[int], backend: Backend, tick: Progr
 
 def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
     """Records -> cases, daily, per-replication figures and the summary."""
-    per_rep = metrics.per_replication(records, scenario)
+    return assemble(scenario, [reduce_replication(scenario, r.rep, records=r) for r in records])
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """One replication reduced to what the outputs need: its figures, its days and, when
+    asked, its case rows. Built in the worker, so only these cross to the main process."""
+
+    per_rep: pd.DataFrame
+    daily: pd.DataFrame
+    cases: pd.DataFrame | None
+
+
+def reduce_replication(
+    scenario: Scenario,
+    rep: int,
+    keep_cases: bool = True,
+    records: Records | None = None,
+    columns_only: bool = False,
+) -> Reduced:
+    """Simulate replication ``rep`` (unless its ``records`` are given) and reduce it; case
+    rows only with ``keep_cases`` (``columns_only``: none, but the columns, so a file of
+    no case rows still has them)."""
+    records = simulate(scenario, rep) if records is None else records
+    cases = None
+    if keep_cases or columns_only:
+        cases = metrics.cases_frame([records], scenario)
+        cases = cases if keep_cases else cases.iloc[:0]
+    return Reduced(
+        per_rep=metrics.per_replication([records], scenario),
+        daily=metrics.daily_frame([records], scenario),
+        cases=cases,
+    )
+
+
+def assemble(scenario: Scenario, reduced: Sequence[Reduced]) -> ScenarioResult:
+    """Replications' reductions (in replication order) -> the scenario's result tables."""
+    per_rep = pd.concat([r.per_rep for r in reduced], ignore_index=True)
+    kept = [r.cases for r in reduced if r.cases is not None]
     return ScenarioResult(
         scenario=scenario,
-        cases=metrics.cases_frame(records, scenario),
-        daily=metrics.daily_frame(records, scenario),
+        cases=pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(),
+        daily=pd.concat([r.daily for r in reduced], ignore_index=True),
         per_rep=per_rep,
         summary=metrics.summarise(per_rep, scenario.name),
     )
@@ -137,9 +194,21 @@ def run_scenario(
     backend: Backend | None = None,
     progress: Progress | None = None,
     reps: Sequence[int] | None = None,
+    cases: int | None = None,
 ) -> ScenarioResult:
-    """Replications of one scenario (``reps``, default all), as result tables."""
-    return tables(scenario, run_replications(scenario, backend, progress, reps))
+    """Replications of one scenario (``reps``, default all), as result tables.
+
+    Each worker reduces its replication; case rows are kept for the first ``cases``
+    replications (None: all; 0: none), so memory does not grow with case rows nobody
+    asked for.
+    """
+    keep = scenario.replications if cases is None else cases
+    work = partial(_reduce_keeping, keep_below=keep)
+    return assemble(scenario, _map(work, scenario, backend, progress, reps))
+
+
+def _reduce_keeping(scenario: Scenario, rep: int, keep_below: int) -> Reduced:
+    return reduce_replication(scenario, rep, keep_cases=rep < keep_below, columns_only=rep == 0)
 
 
 def joined(parts: Sequence[ScenarioResult]) -> ScenarioResult:
