@@ -35,9 +35,14 @@ def _means(summary: pd.DataFrame, group: str = "all") -> pd.DataFrame:
     return table.reindex(list(dict.fromkeys(summary["scenario"])))
 
 
+MEANINGFUL_DAYS = 0.5  # a smaller gap in mean wait is not priced per day
+
+
 def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
     """Which option is cheapest, which meets the response target for ``target_share`` of
-    referrals, which breaches least, and what a day less of mean wait costs a year."""
+    referrals, which breaches least, and, when the quickest waits at least half a day less
+    than the cheapest, what each day less of mean wait costs a year between the two.
+    These are means: the differences table says which gaps are clear."""
     means = _means(summary)
     cost, wait = means["cost_total_per_year"], means["wait_mean_days"]
     money, days = METRICS["cost_total_per_year"].format, METRICS["wait_mean_days"].format
@@ -64,17 +69,24 @@ def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
         parts.append(
             f"No option allocates {target_share:.0%} of referrals within the response target."
         )
-    parts.append(
-        f"{breaches.idxmin()} has the fewest processes going ahead without an advocate "
-        f"({breaches.min():.1f} a year, against {breaches.max():.1f} for "
-        f"{breaches.idxmax()})."
-    )
-    if quickest != cheapest and wait[cheapest] > wait[quickest]:
+    if breaches.max() - breaches.min() >= 0.05:
+        parts.append(
+            f"{breaches.idxmin()} has the fewest processes going ahead without an advocate "
+            f"({breaches.min():.1f} a year, against {breaches.max():.1f} for "
+            f"{breaches.idxmax()})."
+        )
+    else:
+        parts.append(
+            f"All have about {breaches.mean():.1f} processes a year going ahead without an "
+            "advocate."
+        )
+    if quickest != cheapest and wait[cheapest] - wait[quickest] >= MEANINGFUL_DAYS:
         per_day = (cost[quickest] - cost[cheapest]) / (wait[cheapest] - wait[quickest])
         parts.append(
             f"The quickest, {quickest}, waits {days(wait[cheapest] - wait[quickest])} days "
             f"less on average than {cheapest} and costs {money(cost[quickest] - cost[cheapest])}"
-            f" a year more: {money(per_day)} a year for each day less of mean wait."
+            f" a year more: {money(per_day)} a year for each day less of mean wait between the"
+            " two (means; the differences below say which gaps are clear)."
         )
     return " ".join(parts)
 
@@ -163,3 +175,39 @@ def glossary() -> str:
         for term, text in GLOSSARY.items()
     )
     return f"<h2>Glossary</h2><dl class='glossary'>{items}</dl>"
+
+
+def by_contract_year(summary: pd.DataFrame) -> str:
+    """Cost a year and breaches in each contract year (with a bad and a good run), and the
+    budget and breach risks when the scenario gives a budget or a tolerance."""
+    years = sorted({g for g in summary["group"] if g.startswith("year=")}, key=lambda g: int(g[5:]))
+    if not years:
+        return ""
+    money = METRICS["cost_total_per_year"].format
+    head = "".join(f"<th>Year {g[5:]}</th>" for g in years)
+    body = []
+    for name in dict.fromkeys(summary["scenario"]):
+        mine = summary[summary["scenario"] == name].set_index(["metric", "group"])
+        cells = []
+        for group in years:
+            cost = mine.loc[("cost_total_per_year", group)]
+            breaches = mine.loc[("breaches", group), "mean"]
+            cells.append(
+                f"<td>{money(cost['mean'])} a year<br><small>runs {money(cost['p10'])} to "
+                f"{money(cost['p90'])}</small><br>{breaches:.1f} breaches</td>"
+            )
+        risks = [
+            f"{METRICS[m].label}: {mine.loc[(m, 'all'), 'mean']:.0%}"
+            for m in ("budget_risk", "breach_risk")
+            if (m, "all") in mine.index
+        ]
+        risk = f"<br><small>{html.escape('; '.join(risks))}</small>" if risks else ""
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}{risk}</th>{''.join(cells)}</tr>")
+    return (
+        "<h2>By contract year</h2><p class='meta'>Contract years from day 0, each at its own "
+        "rates (with any uplift). A year cut by the warm-up or the horizon counts only its "
+        "measured days: its cost is given a year's worth, its breaches as counted. 'Runs' is "
+        "the 10th to 90th percentile across replications: a good and a bad year.</p>"
+        "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )  # fmt: skip

@@ -108,7 +108,8 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
         figure.add_vline(
             x=days, line=dict(color=PALETTE[6], dash="dash" if index else "dot", width=1.5),
             annotation_text=f"{label} target: {working_days} working "
-            f"day{'s' if working_days != 1 else ''} (about {days:g} days)",
+            f"day{'s' if working_days != 1 else ''} (about {days:g} "
+            f"day{'s' if days != 1 else ''})",
             annotation_position="bottom right" if index else "top right",
         )  # fmt: skip
     return figure

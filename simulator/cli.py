@@ -39,6 +39,8 @@ HEADINGS = {
     "within_target_share": "Within target",
     "breaches_per_year": "Breaches a year",
     "block_hours_unused_per_year": "Unused block h a year",
+    "budget_risk": "Years over budget",
+    "breach_risk": "Years at breach limit",
 }  # the terminal's short headings for vocabulary.HEADLINE
 
 
@@ -121,7 +123,7 @@ def headline(summary) -> str:
     for name, frame in rows.groupby("scenario", sort=False):
         values = frame.set_index("metric")
         lines.append(f"{name}")
-        for metric in HEADLINE:
+        for metric in (*HEADLINE, "budget_risk", "breach_risk"):
             if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
                 row = values.loc[metric]
                 lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
@@ -362,7 +364,10 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> 
         base = study.load(file, reps, seed)
     grid = _parse_settings(settings)
     with bad_input():
-        scenarios = study.sweep_scenarios(file, grid, reps, seed)
+        try:
+            scenarios = study.sweep_scenarios(file, grid, reps, seed)
+        except ValueError as error:
+            raise BadInput(f"--set: {error}") from None
     runner = _backend(backend, workers, scheduler)
     own = study.own_point(base, grid)
     _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid))
@@ -429,7 +434,10 @@ def recommend(
     except ValueError as error:
         raise BadInput(str(error)) from None
     with bad_input():
-        points = study.sweep_scenarios(file, grid, max_reps, seed)
+        try:
+            points = study.sweep_scenarios(file, grid, max_reps, seed, "--vary")
+        except ValueError as error:
+            raise BadInput(f"--vary: {error}") from None
     runner = _backend(backend, workers, scheduler)
     target = _target(out, f"recommend-{base.name}")
     if png:
@@ -438,9 +446,12 @@ def recommend(
         f"{len(points)} options, up to {base.replications} replications each, seed {base.seed}",
         err=True,
     )
-    results = study.recommend(
-        file, grid, requirements, objective, confidence, max_reps, seed, backend=runner
-    )
+    try:
+        results = study.recommend(
+            file, grid, requirements, objective, confidence, max_reps, seed, backend=runner
+        )
+    except ValueError as error:  # e.g. a requirement on a group no option has
+        raise BadInput(str(error)) from None
     _write(results, target, png)
     assert results.recommendation is not None
     click.echo(results.recommendation["answer"])

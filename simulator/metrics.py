@@ -113,7 +113,8 @@ def council_rate(plan: PoolPlan, rate: float, costing: Costing) -> float:
 
 def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     """GBP to the council per allocated case: spot price, or block hours valued at the block
-    rate, after any VAT the council recovers."""
+    rate (each at the uplift of the contract year it was allocated in), after any VAT the
+    council recovers."""
     plans, costing = records.plans, scenario.costing
     spot = scenario.commissioning.spot
     rates = np.array([council_rate(p, p.rate_per_hour, costing) for p in plans] + [np.nan])
@@ -124,7 +125,8 @@ def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     )  # fmt: skip
     pool = records.pool
     hours, miles = records.referrals.hours, records.referrals.miles
-    cost = pricing.spot_hours_cost(hours, rates[pool]) + np.where(
+    uplift = year_uplift(scenario, records.allocated_day)  # hourly rates of that year
+    cost = pricing.spot_hours_cost(hours, rates[pool]) * uplift + np.where(
         is_spot[pool], pricing.mileage_cost(miles, mileage[pool]), 0.0
     )
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
@@ -438,6 +440,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     rows: list[Row] = []
     contracted_total = used_total = unused_cost_total = 0.0
     block = pools_of(records, Route.BLOCK)
+    uplift = mean_uplift(scenario)
     for index in block:
         plan = records.plans[index]
         contracted = plan.contracted_hours_per_year * pricing.years(days)
@@ -452,13 +455,15 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
             ("block_utilisation", group, used / contracted if contracted else np.nan),
-            ("cost_block", group, block_charge(plan, days, scenario.costing).cost),
-            ("cost_block_unused", group, unused * council_rate(
+            ("cost_block", group, block_charge(plan, days, scenario.costing, uplift).cost),
+            ("cost_block_unused", group, unused * uplift * council_rate(
                 plan, plan.rate_per_hour, scenario.costing)),
         ]  # fmt: skip
         contracted_total += contracted
         used_total += used
-        unused_cost_total += unused * council_rate(plan, plan.rate_per_hour, scenario.costing)
+        unused_cost_total += (
+            unused * uplift * council_rate(plan, plan.rate_per_hour, scenario.costing)
+        )
     if block:
         utilisation = used_total / contracted_total if contracted_total else np.nan
         plans = [records.plans[i] for i in block]
@@ -499,6 +504,21 @@ def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
         ("flex_cases", "all", float(flex.sum())),
         ("flex_hours", "all", float(hours[flex].sum())),
     ]
+
+
+def mean_uplift(scenario: Scenario) -> float:
+    """The rates' uplift averaged over the measured days (1 without an uplift): exact for
+    a block's cost, which accrues by the day; unused block hours are valued at it too."""
+    if scenario.commissioning.uplift_per_year == 0:
+        return 1.0
+    years = [window for _, window in contract_years(scenario)]
+    return sum(w.uplift * w.days for w in years) / sum(w.days for w in years)
+
+
+def year_uplift(scenario: Scenario, day: np.ndarray) -> np.ndarray:
+    """The uplift of the contract year each day falls in (1 in year 1)."""
+    year = np.floor(np.nan_to_num(day) / DAYS_PER_YEAR)
+    return (1 + scenario.commissioning.uplift_per_year) ** year
 
 
 def block_charge(

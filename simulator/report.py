@@ -273,6 +273,13 @@ dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;
 """
 
 
+def _in_short(results: SavedResults) -> str:
+    """The recommendation's answer, or a summary written from the figures."""
+    if results.recommendation is not None:
+        return results.recommendation["answer"]
+    return briefing.summary_paragraph(results.summary)
+
+
 def _recommendation(results: SavedResults) -> str:
     """For recommend: the answer, and every option with its verdicts."""
     advice, candidates = results.recommendation, results.candidates
@@ -328,7 +335,7 @@ def build_html(results: SavedResults) -> str:
         " warm-up).</p>",
         _recommendation(results),
         "<h2>In short</h2>",
-        f"<p class='answer'>{html.escape(briefing.summary_paragraph(results.summary))}</p>",
+        f"<p class='answer'>{html.escape(_in_short(results))}</p>",
         briefing.at_a_glance(results.summary),
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
@@ -336,6 +343,7 @@ def build_html(results: SavedResults) -> str:
         "".join(f"<p class='note'>{html.escape(n)}</p>" for n in wait_notes(results.summary)),
         _differences_table(results.differences),
         briefing.waits_by_type(results.summary),
+        briefing.by_contract_year(results.summary),
         "<h2>Charts</h2>",
     ]
     for div_id, figure in figures(results):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -146,25 +147,35 @@ def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
     return _resolve(path, (path.resolve(),))
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: dict[str, Any] | None = None, option: str = "--set"
+) -> Scenario:
     """Load, resolve and validate one scenario file.
 
-    ``overrides`` maps dotted field paths to values (from ``--set`` or ``--reps``);
-    they are validated like the file. Raises :class:`ScenarioError` listing every
-    problem.
+    ``overrides`` maps dotted field paths to values (from ``--set``, ``--vary`` or
+    ``--reps``; ``option`` names it in errors); they are validated like the file.
+    Raises :class:`ScenarioError` listing every problem.
     """
     data, source = resolve_file(path)
     for dotted, value in (overrides or {}).items():
-        data = set_dotted(data, dotted, value)
+        data = set_dotted(data, dotted, value, option)
         # A problem in an overridden field is the option's, not the file's.
-        keys = tuple(int(k) if k.isdigit() else k for k in dotted.split("."))
-        source[keys] = (f"--set {dotted}={value}", 0)
+        source[tuple(dotted_keys(dotted))] = (f"{option} {dotted}={value}", 0)
     return validate(data, str(path), source)
 
 
-def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+def dotted_keys(dotted: str) -> list[Any]:
+    """A dotted field path's keys, list items by index: ``providers.0.advocates``, or as
+    the field reference writes it, ``providers[0].advocates``."""
+    plain = re.sub(r"\[(\d+)\]", r".\1", dotted)
+    return [int(k) if k.isdigit() else k for k in plain.split(".")]
+
+
+def set_dotted(
+    data: dict[str, Any], dotted: str, value: Any, option: str = "--set"
+) -> dict[str, Any]:
     """A copy of ``data`` with the field at a dotted path set (list items by index)."""
-    keys: list[Any] = [int(k) if k.isdigit() else k for k in dotted.split(".")]
+    keys = dotted_keys(dotted)
 
     def put(node: Any, rest: list[Any]) -> Any:
         key, tail = rest[0], rest[1:]
@@ -173,7 +184,7 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
             copy[key] = put(node[key], tail) if tail else value
             return copy
         if not isinstance(node, dict):
-            raise ScenarioError([f"--set {dotted}: {key!r} is not inside a mapping"])
+            raise ScenarioError([f"{option} {dotted}: {key!r} is not inside a mapping"])
         copy = dict(node)
         copy[key] = put(node.get(key, {}), tail) if tail else value
         return copy

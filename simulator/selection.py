@@ -45,6 +45,13 @@ from simulator.runner import ScenarioResult, joined
 from simulator.scenario import Scenario
 from simulator.vocabulary import METRICS
 
+PROCEDURE = (
+    "screen-and-add on common random numbers with Bonferroni t intervals, in the spirit "
+    "of the screening of Nelson, Swann, Goldsman and Song (2001) and of the feasibility "
+    "checks of Andradottir and Kim (2010), but without their indifference zone or "
+    "tolerance levels: options closer than the intervals can resolve are reported as "
+    "not separated rather than ranked"
+)
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
@@ -138,8 +145,13 @@ def parse_values(key: str, text: str) -> list[Any]:
     low, high, by = numbers
     if by <= 0 or high < low:
         raise ValueError(f"--vary {key}: {text!r} needs start <= end and a step above 0")
-    count = math.floor((high - low) / by + 1e-9) + 1
-    values = [round(low + k * by, 10) for k in range(count)]
+    steps = (high - low) / by
+    if abs(steps - round(steps)) > 1e-9:
+        raise ValueError(
+            f"--vary {key}: the steps of {text!r} do not land on its end {stop} "
+            "(ranges include both ends; give a step that divides the range, or a list)"
+        )
+    values = [round(low + k * by, 10) for k in range(round(steps) + 1)]
     whole = all(float(x).is_integer() for x in (start, stop, step or 1))
     return [int(v) for v in values] if whole else values
 
@@ -153,6 +165,7 @@ class Option:
     parts: list[ScenarioResult] = field(default_factory=list)
     verdicts: dict[str, str] = field(default_factory=dict)
     dropped: str = ""
+    worse_than: Option | None = None  # dropped as clearly worse than this option
 
     @property
     def name(self) -> str:
@@ -219,30 +232,77 @@ def select(
     level = interval_level(
         confidence, len(options), len(requirements), looks_allowed(first, max_reps)
     )
-    done = 0
     target = first
     while True:
+        _reinstate(options)
         active = [o for o in options if not o.dropped]
-        for option in active:
-            option.parts.append(run_batch(option, range(done, target)))
-        done = target
-        _screen(active, requirements, objective, level)
+        for option in active:  # up to the target; one put back catches up
+            if option.reps < target:
+                option.parts.append(run_batch(option, range(option.reps, target)))
+        if target == first:
+            _check_groups(options, requirements, objective)
+        _screen(active, requirements, objective, level, final=target >= max_reps)
         active = [o for o in active if not o.dropped]
-        if not active or (len(active) == 1 and active[0].feasible == "yes") or done >= max_reps:
+        settled = len(active) == 1 and active[0].feasible == "yes"
+        if not active or target >= max_reps or (settled and not _reinstatable(options)):
             break
-        target = min(2 * done, max_reps)
+        target = min(2 * target, max_reps)
     return _outcome(options, requirements, objective, level, confidence, max_reps)
 
 
-def _screen(
-    active: list[Option], requirements: Sequence[Requirement], objective: str, level: float
+def _reinstate(options: list[Option]) -> None:
+    """Put back options dropped as worse than one that no longer meets every requirement
+    with confidence (or was dropped itself): the comparison they lost no longer counts."""
+    for option in _reinstatable(options):
+        option.dropped, option.worse_than = "", None
+
+
+def _reinstatable(options: list[Option]) -> list[Option]:
+    return [
+        o for o in options
+        if o.worse_than is not None
+        and (o.worse_than.dropped or o.worse_than.feasible != "yes")
+    ]  # fmt: skip
+
+
+def _check_groups(
+    options: list[Option], requirements: Sequence[Requirement], objective: str
 ) -> None:
-    """Judge every requirement, drop the infeasible, then drop those clearly worse."""
+    """A requirement on a group no option has (a typo, or no urgent referrals) is an
+    error, not a silent 'nothing meets it'."""
+    rows = pd.concat([p.per_rep for o in options for p in o.parts], ignore_index=True)
+    present = set(zip(rows["metric"], rows["group"], strict=True))
+    wanted = [(r.metric, r.group, f"--require {r.text!r}") for r in requirements]
+    for metric, group, option in [*wanted, (objective, "all", f"--minimise {objective!r}")]:
+        if (metric, group) not in present:
+            groups = sorted({g for m, g in present if m == metric})
+            raise ValueError(
+                f"{option}: no figure {metric}[{group}] in these results "
+                f"(its groups: {', '.join(groups) or 'none'})"
+            )
+
+
+def _screen(
+    active: list[Option],
+    requirements: Sequence[Requirement],
+    objective: str,
+    level: float,
+    final: bool = False,
+) -> None:
+    """Judge every requirement, drop the infeasible, then drop those clearly worse.
+
+    A requirement whose replications so far all gave the same value (no breaches in any
+    run, say) stays uncertain until ``final`` (``max_reps``): a zero-width interval from
+    a few runs says nothing about a rare event.
+    """
     for option in active:
         for requirement in requirements:
             values = option.values(requirement.metric, requirement.group)
             _, low, high, _ = confidence_interval(values, level)
-            option.verdicts[requirement.text] = requirement.judge(low, high)
+            verdict = requirement.judge(low, high)
+            if low == high and not final:
+                verdict = "uncertain"
+            option.verdicts[requirement.text] = verdict
         if option.feasible == "no":
             failed = [t for t, v in option.verdicts.items() if v == "not met"]
             option.dropped = f"does not meet {'; '.join(failed)}"
@@ -257,6 +317,17 @@ def _screen(
         if low > 0:
             shown = METRICS[objective].format
             option.dropped = f"{objective} higher than {best.name} by {shown(mean)}"
+            option.worse_than = best
+
+
+def shown_interval(
+    values: np.ndarray, metric: str, level: float
+) -> tuple[float, float, float, int]:
+    """Mean and interval as reported: clipped to what the metric can be (0 to 1 for
+    shares, never below 0), as ``summary.csv`` clips them. Decisions use the raw one."""
+    mean, low, high, n = confidence_interval(values, level)
+    top = 1.0 if METRICS[metric].kind == "share" else np.inf
+    return mean, float(np.clip(low, 0.0, top)), float(np.clip(high, 0.0, top)), n
 
 
 def paired(
@@ -290,14 +361,17 @@ def _outcome(
 
 
 def _shortfall(option: Option, requirements: Sequence[Requirement], objective: str):
-    """How far an option is from meeting the requirements: unmet requirements (by their
-    mean), then the largest relative miss, then the objective."""
+    """How far an option is from meeting the requirements: one that might still meet them
+    first, then unmet requirements (by their mean), the largest relative miss, the
+    objective."""
     misses = []
     for requirement in requirements:
         mean = np.nanmean(option.values(requirement.metric, requirement.group))
         if not OPERATORS[requirement.op](mean, requirement.value):
             misses.append(abs(mean - requirement.value) / max(abs(requirement.value), 1e-9))
-    return len(misses), max(misses, default=0.0), np.nanmean(option.values(objective, "all"))
+    could_meet = 0 if option.feasible == "uncertain" else 1
+    objective_mean = np.nanmean(option.values(objective, "all"))
+    return could_meet, len(misses), max(misses, default=0.0), objective_mean
 
 
 # ----------------------------------------------------------------------------- telling it
@@ -320,15 +394,15 @@ def candidates_frame(outcome: Outcome) -> pd.DataFrame:
     intervals (at the procedure's level), feasibility and why it was dropped."""
     rows = []
     for option in outcome.options:
-        mean, low, high, _ = confidence_interval(
-            option.values(outcome.objective, "all"), outcome.level
+        mean, low, high, _ = shown_interval(
+            option.values(outcome.objective, "all"), outcome.objective, outcome.level
         )
         row: dict[str, Any] = {"scenario": option.name, **option.chosen, "reps": option.reps}
         row.update({outcome.objective: mean, "ci_low": low, "ci_high": high})
         for requirement in outcome.requirements:
             values = option.values(requirement.metric, requirement.group)
-            r_mean, r_low, r_high, _ = confidence_interval(values, outcome.level)
-            row[requirement.text] = r_mean
+            r_mean, r_low, r_high, _ = shown_interval(values, requirement.metric, outcome.level)
+            row[f"{requirement.text} mean"] = r_mean
             row[f"{requirement.text} ci_low"] = r_low
             row[f"{requirement.text} ci_high"] = r_high
             row[f"{requirement.text} met"] = option.verdicts.get(requirement.text, "uncertain")
@@ -350,7 +424,7 @@ def recommendation(outcome: Outcome) -> dict[str, Any]:
     runner_up = next_best(outcome)
 
     def figure(option: Option, metric: str, group: str) -> dict[str, float]:
-        mean, low, high, n = confidence_interval(option.values(metric, group), outcome.level)
+        mean, low, high, n = shown_interval(option.values(metric, group), metric, outcome.level)
         return {"mean": mean, "ci_low": low, "ci_high": high, "n_reps": n}
 
     used = sum(o.reps for o in outcome.options)
@@ -379,34 +453,32 @@ def recommendation(outcome: Outcome) -> dict[str, Any]:
             "scenario": runner_up[0].name,
             "objective_difference": runner_up[1],
         },
-        "procedure": (
-            "screen-and-add on common random numbers with Bonferroni t intervals "
-            "(after Nelson, Swann, Goldsman and Song 2001; feasibility as in "
-            "Andradottir and Kim 2010)"
-        ),
+        "procedure": PROCEDURE,
     }
 
 
 def answer(outcome: Outcome) -> str:
     """The terminal's one plain paragraph."""
     conf = f"{outcome.confidence:.0%}"
-    wanted = " and ".join(r.text for r in outcome.requirements) or "no requirement"
+    wanted = " and ".join(r.text for r in outcome.requirements)
+    meeting = f"that meet {wanted} with {conf} confidence" if wanted else "(no requirement)"
     metric = METRICS[outcome.objective]
     used = sum(o.reps for o in outcome.options)
     if outcome.choice is None:
         closest = outcome.closest
         assert closest is not None
-        misses = [t for t, v in closest.verdicts.items() if v != "met"]
+        misses = [t for t, v in closest.verdicts.items() if v != "met"] or [wanted]
+        state = "might still meet" if closest.feasible == "uncertain" else "does not meet"
         return (
             f"No option meets {wanted} with {conf} confidence. The closest is "
-            f"{closest.name} ({'; '.join(misses) or 'uncertain'}: not shown to be met after "
-            f"{closest.reps} replications; {used} replications in all)."
+            f"{closest.name}, which {state} {'; '.join(misses)} after {closest.reps} "
+            f"replications ({used} replications in all)."
         )
     choice = outcome.choice
     mean = np.nanmean(choice.values(outcome.objective, "all"))
     text = (
         f"Buy {choice.name}: the lowest {metric.label.lower()} ({metric.format(mean)}) of the "
-        f"options that meet {wanted} with {conf} confidence"
+        f"options {meeting}"
     )
     runner_up = next_best(outcome)
     if runner_up is not None:
@@ -423,7 +495,7 @@ def answer(outcome: Outcome) -> str:
     if tied:
         text += (
             f". It could not be separated from {', '.join(tied)} within {outcome.max_reps} "
-            "replications: treat them as equally good"
+            f"replications: the runs do not show which has the lower {metric.label.lower()}"
         )
     return text + f" ({used} replications in all)."
 

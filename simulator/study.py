@@ -142,6 +142,14 @@ def point_name(base: str, chosen: Mapping[str, Any]) -> str:
     return f"{base} [{label}]"
 
 
+def _plain_value(value: Any) -> Any:
+    """A grid value as a file would hold it: numpy numbers as Python ones, and floats
+    rounded to 12 significant digits (``np.arange(0.6, 1.0, 0.1)`` gives 0.8, not
+    0.7999999999999999)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
 def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """Every combination of the grid's values, the first key varying slowest.
 
@@ -162,9 +170,12 @@ def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
                 f"sweep key {key!r}: expected a non-empty list of values, got {values!r}"
             )
         # numpy values (e.g. from np.linspace) as plain Python numbers, as in a file
-        columns[key] = [v.item() if isinstance(v, np.generic) else v for v in values]
+        columns[key] = [_plain_value(v) for v in values]
         if not columns[key]:
             raise ValueError(f"sweep key {key!r}: expected a non-empty list of values, got []")
+        repeated = [v for i, v in enumerate(columns[key]) if v in columns[key][:i]]
+        if repeated:
+            raise ValueError(f"sweep key {key!r}: {repeated[0]!r} is given more than once")
     keys = list(columns)
     return [dict(zip(keys, point, strict=True)) for point in itertools.product(*columns.values())]
 
@@ -174,6 +185,7 @@ def sweep_scenarios(
     grid: Mapping[str, Sequence[Any]],
     reps: int | None = None,
     seed: int | None = None,
+    option: str = "--set",
 ) -> list[Scenario]:
     """One scenario per point of the grid, named by :func:`point_name`.
 
@@ -185,11 +197,15 @@ def sweep_scenarios(
     ValueError
         A malformed grid (see :func:`grid_points`).
     """
-    return _sweep(item, grid, reps, seed)[1]
+    return _sweep(item, grid, reps, seed, option)[1]
 
 
 def _sweep(
-    item: ScenarioLike, grid: Mapping[str, Sequence[Any]], reps: int | None, seed: int | None
+    item: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]],
+    reps: int | None,
+    seed: int | None,
+    option: str = "--set",
 ) -> tuple[Scenario, list[Scenario]]:
     base = load(item, reps, seed)
     common = {"replications": base.replications, "seed": base.seed}
@@ -201,9 +217,12 @@ def _sweep(
             if isinstance(item, Scenario):
                 scenarios.append(_override(item, overrides))
             else:
-                scenarios.append(load_scenario(item, overrides))
+                scenarios.append(load_scenario(item, overrides, option))
         except ScenarioError as error:
-            problems.extend(p for p in error.problems if p not in problems)
+            for problem in error.problems:  # say which point, unless the option says it
+                named = problem if option in problem else f"{overrides['name']}: {problem}"
+                if named not in problems:
+                    problems.append(named)
     if problems:
         raise ScenarioError(problems)
     return base, scenarios
@@ -433,6 +452,8 @@ def recommend(
     ValueError
         A malformed grid, requirement or objective.
     """
+    if isinstance(require, str | selection.Requirement):
+        require = [require]  # one requirement given alone
     requirements = [
         r if isinstance(r, selection.Requirement) else selection.parse_requirement(r)
         for r in require
@@ -440,7 +461,7 @@ def recommend(
     objective = selection.check_objective(minimise)
     if not 0.5 <= confidence < 1:
         raise ValueError(f"confidence {confidence}: expected at least 0.5 and below 1")
-    base, scenarios = _sweep(scenario, vary, max_reps, seed)
+    base, scenarios = _sweep(scenario, vary, max_reps, seed, "--vary")
     reps = base.replications
     if reps < 2:
         raise ValueError("max_reps must be at least 2 (intervals need two replications)")
@@ -470,4 +491,5 @@ def recommend(
                       confidence=confidence, max_reps=max_reps, seed=seed),
         recommendation=advice,
         candidates=selection.candidates_frame(outcome),
+        baseline_name=advice["choice"] or advice["closest"],  # differences from the answer
     )  # fmt: skip

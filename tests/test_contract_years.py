@@ -63,3 +63,41 @@ def test_budget_and_breach_risk_count_the_years_over_the_line():
     expected = 0.5
     tolerant = figures(two_years(commissioning__breach_tolerance=tolerance))
     assert tolerant["breach_risk", "all"] == expected
+
+
+def test_the_uplift_reaches_every_figure_that_prices_hours():
+    from simulator.metrics import cases_frame
+
+    scenario = two_years(0.1)
+    records = simulate(scenario, 0)
+    table = per_replication([records], scenario).set_index(["metric", "group"])["value"]
+    # The provider's own line and the whole block agree; unused hours at the mean uplift.
+    assert table["cost_block", "provider=A"] == pytest.approx(table["cost_block", "all"])
+    flat = figures(two_years())
+    unused_rate = flat["cost_block_unused", "all"] / flat["block_hours_unused", "all"]
+    assert table["cost_block_unused", "all"] == pytest.approx(
+        table["block_hours_unused", "all"] * unused_rate * 1.05
+    )
+    # A spot case allocated in year 2 costs 10% more per hour in cases.parquet, and the
+    # cases bought in the window add up to the spot hours line.
+    cases = cases_frame([records], scenario)
+    spot = cases[(cases["route"] == "spot") & (cases["allocated_day"] < 730)]
+    year2 = spot["allocated_day"] >= 365
+    rate = (spot["cost"] / spot["hours"]).round(6)
+    assert set(rate[~year2]) == {45.0} and set(rate[year2]) == {49.5}
+    assert spot["cost"].sum() == pytest.approx(table["cost_spot_hours", "all"])
+
+
+def test_the_terminal_gives_the_risks_when_a_budget_and_tolerance_are_set():
+    from simulator.cli import headline
+    from simulator.metrics import summarise
+
+    flat = figures(two_years())
+    budget = (flat["cost_total", "year=1"] + flat["cost_total", "year=2"]) / 2
+    scenario = two_years(commissioning__budget_per_year=budget, commissioning__breach_tolerance=1)
+    summary = summarise(per_replication([simulate(scenario, 0)], scenario), scenario.name)
+    text = headline(summary)
+    assert "Years over budget        50%" in text and "Years at breach limit" in text
+    assert "Years over budget" not in headline(
+        summarise(per_replication([simulate(two_years(), 0)], two_years()), "flat")
+    )

@@ -110,7 +110,14 @@ def test_requirements_are_read_with_their_group():
         (["--require", "wait_mean_days <= soon"], "'soon' is not a number"),
         (["--vary", "commissioning.block_share=0.9..0.6"], "--vary commissioning.block_share"),
         (["--vary", "block_share"], "expected KEY=VALUES"),
+        (["--vary", "commissioning.block_share=0.6..1.0:0.15"], "do not land on its end"),
+        (["--vary", "commissioning.block_share=0.6,0.6"], "0.6 is given more than once"),
+        (["--vary", "commissioning.block_shar=0.6,0.8"], "--vary commissioning.block_shar=0.6"),
         (["--minimise", "cheapness"], "--minimise 'cheapness': unknown metric"),
+        (
+            ["--require", "within_target_share[urgency=urgnt] >= 0.9"],
+            "no figure within_target_share[urgency=urgnt] in these results (its groups: all,",
+        ),
     ],
 )
 def test_bad_recommend_options_exit_2_naming_the_option(tmp_path, option, message):
@@ -140,3 +147,29 @@ def test_recommend_writes_its_answer_candidates_and_report(tmp_path):
     assert len(candidates) == 2 and set(candidates["feasible"]) <= {"yes", "no", "uncertain"}
     assert advice["confidence"] == 0.95 and advice["replications_used"] <= 8
     assert "Recommendation" in (out / "report.html").read_text("utf-8")
+
+
+def test_a_requirement_every_run_meets_exactly_is_not_trusted_before_the_limit():
+    """No deadlines, so no breaches in any run: a zero-width interval. After 5 runs that
+    says little about a rare event, so the verdict stays uncertain until max_reps and
+    every option runs them all; then the cheapest is chosen."""
+    results = study.recommend(
+        mmc_options(), {ADVOCATES: [4.0, 5.0]}, "breaches <= 0.1", "cost_total_per_year",
+        max_reps=6,
+    )  # fmt: skip
+    advice = results.recommendation
+    assert advice["values"] == {ADVOCATES: 4.0}
+    assert advice["replications_used"] == advice["replications_full_grid"] == 12
+
+
+def test_a_provider_is_named_as_the_field_reference_writes_it():
+    """``providers[0].advocates`` (the README's notation) and ``providers.0.advocates``
+    vary the same field; float steps are named as written (0.8, not 0.7999999999999999)."""
+    import numpy as np
+
+    points = study.sweep_scenarios(
+        mmc_options(), {"commissioning.providers[0].advocates": [2.0, 3.0]}
+    )
+    assert [p.commissioning.providers[0].advocates for p in points] == [2.0, 3.0]
+    shares = study.grid_points({"commissioning.block_share": np.arange(0.6, 1.0, 0.1)})
+    assert [p["commissioning.block_share"] for p in shares] == [0.6, 0.7, 0.8, 0.9]

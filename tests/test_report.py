@@ -99,6 +99,7 @@ def test_report_in_a_real_browser_offline(results):
             "[...document.querySelectorAll('table.glance thead th')].map(th => th.innerText)"
         )
         terms = page.evaluate("document.querySelectorAll('dl.glossary dt').length")
+        headings = page.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)")
         first_date = page.evaluate("document.getElementById('chart-waiting-list').data[1].x[0]")
         page.screenshot(path=str(results / "report-screenshot.png"), full_page=True)
         browser.close()
@@ -122,6 +123,7 @@ def test_report_in_a_real_browser_offline(results):
     assert in_short.startswith(f"{cheapest} is the cheapest")
     assert glance[:3] == ["Option", "Cost a year", "Block hours a year"]
     assert "Breaches a year" in glance and terms >= 8
+    assert {"In short", "Waits by advocacy type", "By contract year", "Glossary"} <= set(headings)
     assert re.fullmatch(r"20\d\d-\d\d-\d\d", first_date)
     # Which market served each referral: both scenarios are block only, so one trace whose
     # shares are each scenario's block referrals over all its referrals.
@@ -164,6 +166,6 @@ def test_the_wait_chart_marks_the_response_targets_in_days():
     assert [shape.x0 for shape in figure.layout.shapes] == [1.0, 7.0]
     notes = [note.text for note in figure.layout.annotations]
     assert notes == [
-        "urgent target: 1 working day (about 1 days)",
+        "urgent target: 1 working day (about 1 day)",
         "standard target: 5 working days (about 7 days)",
     ]
