@@ -191,6 +191,9 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
     if differences is None or differences.empty:
         return ""
     rows = differences[differences["metric"].isin(HEADLINE) & (differences["group"] == "all")]
+    order = {metric: index for index, metric in enumerate(HEADLINE)}
+    rows = rows.sort_values("metric", key=lambda m: m.map(order), kind="stable")
+    rows = rows.sort_values("scenario", key=lambda s: s.map(_first_seen(rows)), kind="stable")
     body = []
     for _, row in rows.iterrows():
         metric = row["metric"]
@@ -215,6 +218,10 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
         "<th>95% interval</th><th>Clear difference (interval excludes zero)</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def _first_seen(rows: pd.DataFrame) -> dict[str, int]:
+    return {name: index for index, name in enumerate(dict.fromkeys(rows["scenario"]))}
 
 
 def _signed(metric: str, value: float) -> str:
@@ -268,6 +275,7 @@ th,td{border-bottom:1px solid #e3e7ec;padding:.35rem .5rem;text-align:right;vert
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f5f8}
 small{color:#6b7685}.chart{margin:1.2rem 0}
 table.diff td:nth-child(2),table.diff th:nth-child(2){text-align:left}
+table.diff td:nth-child(3),table.diff td:nth-child(4){white-space:nowrap}
 .answer{font-size:1.05rem;background:#f3f7fb;border-left:4px solid #1f5fa8;padding:.6rem .9rem}
 dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;color:#33404d}
 """
