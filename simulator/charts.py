@@ -103,6 +103,11 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
         yaxis_tickformat=".0%",
         **LAYOUT,
     )
+    if not figure.data:  # run with --cases none: the waits are not in the results
+        figure.add_annotation(
+            text="No case rows were kept (--cases none): rerun with --cases all to see waits",
+            x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        )  # fmt: skip
     for index, (label, working_days) in enumerate((targets or {}).items()):
         days = working_days_as_days(working_days)
         figure.add_vline(

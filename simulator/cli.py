@@ -94,8 +94,29 @@ def _backend(backend: str, workers: int | None, scheduler: str | None) -> Backen
     return Backend(backend, workers, scheduler)
 
 
+class CaseRowsType(click.ParamType):
+    """``--cases all | none | N``: which replications keep their case rows."""
+
+    name = "all|none|N"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str | int:
+        text = str(value).strip().lower()
+        if text in ("all", "none"):
+            return text
+        if text.isdigit():
+            return int(text)
+        self.fail(f"{value!r}: expected all, none or a number of replications", param, ctx)
+
+
 def backend_options(command):
-    """--workers, --backend and --scheduler, shared by every command that runs."""
+    """--workers, --backend, --scheduler and --cases, shared by every command that runs."""
+    command = click.option(
+        "--cases",
+        type=CaseRowsType(),
+        default=None,
+        help="Case rows kept in cases.parquet: all, none, or the first N replications' "
+        "[default: all for run and compare, none for sweep and recommend].",
+    )(command)
     command = click.option(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --backend dask."
     )(command)
@@ -201,6 +222,7 @@ def run(
     workers: int | None,
     backend: str,
     scheduler: str | None,
+    cases: str | int | None,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
     from simulator import study
@@ -214,7 +236,12 @@ def run(
         f"{scenario.name}: {scenario.replications} replications, seed {scenario.seed}", err=True
     )
     results = study.run_scenarios(
-        [scenario], "run", backend=runner, progress=progress_bar, label=scenario.name
+        [scenario],
+        "run",
+        backend=runner,
+        progress=progress_bar,
+        label=scenario.name,
+        cases="all" if cases is None else cases,
     )
     _write(results, target)
     click.echo(headline(results.summary))
@@ -243,6 +270,7 @@ def _run_many(
     png: bool,
     label: str,
     sweep_keys: Sequence[str] = (),
+    cases: str | int | None = None,
 ) -> None:
     """Run scenarios on common random numbers; write summary, differences and the report.
 
@@ -268,6 +296,7 @@ def _run_many(
     results = study.run_scenarios(
         scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
         label=label, sweep_keys=sweep_keys, baseline=baseline if sweep_keys else None,
+        cases=cases if cases is not None else "none" if sweep_keys else "all",
     )  # fmt: skip
     _write(results, target, png)
     click.echo(headline(results.summary))
@@ -313,7 +342,7 @@ def _check_images() -> None:
 )
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 @backend_options
-def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler) -> None:
+def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, cases) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
     from simulator import study
 
@@ -321,7 +350,8 @@ def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler) 
         raise BadInput("compare needs at least two scenario files (use run for one)")
     with bad_input():
         scenarios = study.common_scenarios(files, reps, seed)
-    _run_many(scenarios, _backend(backend, workers, scheduler), baseline, out, png, "compare")
+    runner = _backend(backend, workers, scheduler)
+    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases)
 
 
 def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -356,7 +386,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 @backend_options
-def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> None:
+def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cases) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
     from simulator import study
 
@@ -370,7 +400,7 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler) -> 
             raise BadInput(f"--set: {error}") from None
     runner = _backend(backend, workers, scheduler)
     own = study.own_point(base, grid)
-    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid))
+    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases)
 
 
 def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -418,7 +448,7 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @backend_options
 def recommend(
     file, varied, required, minimise, confidence, max_reps, seed, out, png, workers, backend,
-    scheduler,
+    scheduler, cases,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
     from simulator import study
@@ -448,8 +478,9 @@ def recommend(
     )
     try:
         results = study.recommend(
-            file, grid, requirements, objective, confidence, max_reps, seed, backend=runner
-        )
+            file, grid, requirements, objective, confidence, max_reps, seed, backend=runner,
+            cases="none" if cases is None else cases,
+        )  # fmt: skip
     except ValueError as error:  # e.g. a requirement on a group no option has
         raise BadInput(str(error)) from None
     _write(results, target, png)

@@ -109,9 +109,8 @@ def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
     """``scenario, wait_days`` of the cohort: referrals that arrived after the warm-up,
     each with the wait the figures count (a lower bound for those never allocated)."""
     warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
-    measured = cases["carried_over"].isna() & (
-        cases["arrival_day"] >= cases["scenario"].map(warm_up)
-    )
+    starts = cases["scenario"].map(warm_up).astype(float)  # float even with no rows
+    measured = cases["carried_over"].isna() & (cases["arrival_day"] >= starts)
     waits = cases.loc[measured, ["scenario", "cohort_wait_days"]]
     return waits.rename(columns={"cohort_wait_days": "wait_days"})
 

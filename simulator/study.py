@@ -40,6 +40,9 @@ from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotte
 ScenarioLike = str | os.PathLike[str] | Scenario
 """A scenario file's path, or a :class:`~simulator.scenario.Scenario` already loaded."""
 
+CaseRows = int | str | None
+"""Case rows to keep: ``"all"``, ``"none"`` or the first N replications' (an int)."""
+
 ProgressBar = Callable[[int, str], AbstractContextManager[Progress]]
 """``progress(total, label)``: a context manager giving ``tick(done)``, e.g.
 :func:`simulator.runner.progress_bar`."""
@@ -125,6 +128,25 @@ def baseline_first(scenarios: Sequence[Scenario], baseline: str | None = None) -
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r}: not one of the scenarios ({', '.join(names)})")
     return sorted(scenarios, key=lambda s: s.name != baseline)
+
+
+def case_rows(cases: CaseRows) -> int | None:
+    """``cases`` as replications to keep case rows for: None for all, else a count.
+
+    Raises
+    ------
+    ValueError
+        Anything but "all", "none" or a whole number of at least 0.
+    """
+    if cases is None or cases == "all":
+        return None
+    if cases == "none":
+        return 0
+    if isinstance(cases, str) and cases.isdigit():
+        cases = int(cases)
+    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 0:
+        raise ValueError(f"cases {cases!r}: expected all, none or a number of replications")
+    return cases
 
 
 def own_point(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> str | None:
@@ -246,6 +268,7 @@ def run_scenarios(
     sweep_keys: Sequence[str] = (),
     command: Sequence[str] | None = None,
     baseline: str | None = None,
+    cases: CaseRows = "all",
 ) -> Results:
     """Run scenarios as given, in order (the first is the baseline), into :class:`Results`.
 
@@ -267,7 +290,7 @@ def run_scenarios(
     total = sum(s.replications for s in scenarios)
     with _ticks(progress, total, label or kind) as tick:
         for scenario in scenarios:
-            results.append(run_scenario(scenario, backend, tick))
+            results.append(run_scenario(scenario, backend, tick, cases=case_rows(cases)))
     return Results(
         kind=kind,
         results=tuple(results),
@@ -294,6 +317,7 @@ def run(
     *,
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
+    cases: CaseRows = "all",
 ) -> Results:
     """Run one scenario's replications.
 
@@ -311,6 +335,10 @@ def run(
     progress
         ``progress(total, label)`` giving ``tick(done)``, e.g.
         :func:`simulator.runner.progress_bar`.
+    cases
+        Case rows kept (``.cases``, ``cases.parquet``): ``"all"``, ``"none"`` or the
+        first N replications' (default: all for run and compare, none for sweep and
+        recommend, whose many runs would otherwise fill memory with rows).
 
     Raises
     ------
@@ -320,7 +348,7 @@ def run(
     loaded = load(scenario, reps, seed)
     return run_scenarios(
         [loaded], "run", workers=workers, backend=backend, progress=progress,
-        label=loaded.name, command=_call("run", scenario, reps=reps, seed=seed),
+        label=loaded.name, command=_call("run", scenario, reps=reps, seed=seed), cases=cases,
     )  # fmt: skip
 
 
@@ -333,6 +361,7 @@ def compare(
     *,
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
+    cases: CaseRows = "all",
 ) -> Results:
     """Run several scenarios on common random numbers; ``.differences`` from the baseline.
 
@@ -344,7 +373,7 @@ def compare(
         One number of replications and one root seed for all (default: the first's).
     baseline
         The name of the scenario the others are compared with (default: the first).
-    workers, backend, progress
+    workers, backend, progress, cases
         As for :func:`run`.
 
     Raises
@@ -360,6 +389,7 @@ def compare(
     return run_scenarios(
         loaded, "compare", workers=workers, backend=backend, progress=progress,
         command=_call("compare", *scenarios, reps=reps, seed=seed, baseline=baseline),
+        cases=cases,
     )  # fmt: skip
 
 
@@ -372,6 +402,7 @@ def sweep(
     *,
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
+    cases: CaseRows = "none",
 ) -> Results:
     """Run one scenario over a range of one field, or a grid of several.
 
@@ -385,8 +416,8 @@ def sweep(
         grid of every combination. Each point is named by :func:`point_name`,
         e.g. ``"County [block_share=0.6]"``. The baseline of the differences is
         the point that is the file's own value, when one is, else the first.
-    reps, seed, workers, backend, progress
-        As for :func:`run`.
+    reps, seed, workers, backend, progress, cases
+        As for :func:`run` (cases: none unless asked).
 
     Raises
     ------
@@ -401,7 +432,7 @@ def sweep(
         points, "sweep", workers=workers, backend=backend, progress=progress,
         label=f"sweep-{base.name}", sweep_keys=tuple(grid),
         command=_call("sweep", scenario, dict(grid), reps=reps, seed=seed),
-        baseline=own_point(base, grid),
+        baseline=own_point(base, grid), cases=cases,
     )  # fmt: skip
 
 
@@ -416,6 +447,7 @@ def recommend(
     workers: int | None = None,
     *,
     backend: Backend | None = None,
+    cases: CaseRows = "none",
 ) -> Results:
     """The option that minimises ``minimise`` among those meeting every requirement.
 
@@ -435,8 +467,8 @@ def recommend(
         The confidence the choice meets every requirement and beats the rest.
     max_reps
         Most replications any option gets (default: the scenario's).
-    seed, workers, backend
-        As for :func:`run`.
+    seed, workers, backend, cases
+        As for :func:`run` (cases: none unless asked).
 
     Returns
     -------
@@ -468,10 +500,11 @@ def recommend(
     if backend is None:
         backend = Backend(workers=workers)
     started = time.perf_counter()
+    keep = case_rows(cases)
     options = selection.option_list(scenarios, grid_points(vary))
     outcome = selection.select(
         options, requirements, objective,
-        lambda option, batch: run_scenario(option.scenario, backend, None, batch),
+        lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep),
         confidence, reps,
     )  # fmt: skip
     results = []

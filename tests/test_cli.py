@@ -224,3 +224,23 @@ def test_an_interrupted_run_stops_its_workers_and_leaves_no_folder(tmp_path, sig
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True)
     assert left.stdout.strip() == "", "worker processes still running"
+
+
+def test_case_rows_are_kept_as_asked_and_never_change_the_figures(tmp_path):
+    """--cases N keeps the first N replications' rows; none keeps the columns only; the
+    summary is the same bytes whichever (the rows are an output, not an input)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO, "utf-8")
+    folders = {}
+    for cases in ("all", "1", "none"):
+        out = tmp_path / f"out-{cases}"
+        result = invoke("run", str(path), "--reps", "3", "--cases", cases, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        folders[cases] = out
+    rows = {c: pq.read_table(f / "cases.parquet").to_pandas() for c, f in folders.items()}
+    assert set(rows["all"]["rep"]) == {0, 1, 2} and set(rows["1"]["rep"]) == {0}
+    assert len(rows["none"]) == 0 and list(rows["none"].columns) == list(rows["all"].columns)
+    summaries = {(f / "summary.csv").read_bytes() for f in folders.values()}
+    assert len(summaries) == 1
+    bad = invoke("run", str(path), "--cases", "some", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "expected all, none or a number" in bad.output
