@@ -70,31 +70,42 @@ def _map(
     reps: Sequence[int] | None,
 ) -> list[Any]:
     """``work(scenario, rep)`` for every replication, on the backend; in replication order."""
+    reps = range(scenario.replications) if reps is None else reps
+    return _map_tasks(work, [(scenario, rep) for rep in reps], backend, progress)
+
+
+def _map_tasks(
+    work: Callable[[Scenario, int], Any],
+    tasks: Sequence[tuple[Scenario, int]],
+    backend: Backend | None,
+    progress: Progress | None,
+) -> list[Any]:
+    """``work(scenario, rep)`` for every task, on one pool (or cluster) for all of them, so
+    the workers stay busy from one scenario to the next; results in task order."""
     backend = backend or Backend()
-    reps = list(range(scenario.replications)) if reps is None else list(reps)
     tick = progress or (lambda done: None)
     if backend.name == "dask":
-        return _run_dask(work, scenario, reps, backend, tick)
-    if backend.worker_count == 1 or len(reps) == 1:
+        return _run_dask(work, tasks, backend, tick)
+    if backend.worker_count == 1 or len(tasks) == 1:
         results = []
-        for rep in reps:
+        for scenario, rep in tasks:
             results.append(work(scenario, rep))
             tick(1)
         return results
-    by_rep: dict[int, Any] = {}
+    by_task: dict[int, Any] = {}
     pool = ProcessPoolExecutor(
-        max_workers=min(backend.worker_count, len(reps)), initializer=_worker_signals
+        max_workers=min(backend.worker_count, len(tasks)), initializer=_worker_signals
     )
     try:
-        futures = {pool.submit(work, scenario, rep): rep for rep in reps}
+        futures = {pool.submit(work, *task): index for index, task in enumerate(tasks)}
         for future in as_completed(futures):
-            by_rep[futures[future]] = future.result()
+            by_task[futures[future]] = future.result()
             tick(1)
     except BaseException:  # Ctrl-C, SIGTERM or a failure: stop the workers now
         _stop(pool)
         raise
     pool.shutdown()
-    return [by_rep[rep] for rep in reps]
+    return [by_task[index] for index in range(len(tasks))]
 
 
 def _worker_signals() -> None:
@@ -117,8 +128,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def _run_dask(
     work: Callable[[Scenario, int], Any],
-    scenario: Scenario,
-    reps: list[int],
+    tasks: Sequence[tuple[Scenario, int]],
     backend: Backend,
     tick: Progress,
 ) -> list[Any]:
@@ -130,13 +140,14 @@ def _run_dask(
             "the dask backend needs dask.distributed: pip install 'advocacy-sim[dask]'"
         ) from error
     with Client(backend.scheduler, timeout="10s") as client:
-        futures = client.map(work, [scenario] * len(reps), reps, pure=False)
-        index = {future.key: rep for future, rep in zip(futures, reps, strict=True)}
-        by_rep: dict[int, Any] = {}
+        scenarios, reps = [t[0] for t in tasks], [t[1] for t in tasks]
+        futures = client.map(work, scenarios, reps, pure=False)
+        index = {future.key: number for number, future in enumerate(futures)}
+        by_task: dict[int, Any] = {}
         for future in dask_completed(futures):
-            by_rep[index[future.key]] = future.result()
+            by_task[index[future.key]] = future.result()
             tick(1)
-    return [by_rep[rep] for rep in reps]
+    return [by_task[number] for number in range(len(tasks))]
 
 
 def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
@@ -205,6 +216,24 @@ def run_scenario(
     keep = scenario.replications if cases is None else cases
     work = partial(_reduce_keeping, keep_below=keep)
     return assemble(scenario, _map(work, scenario, backend, progress, reps))
+
+
+def run_together(
+    scenarios: Sequence[Scenario],
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    cases: int | None = None,
+) -> list[ScenarioResult]:
+    """Every replication of every scenario on one pool, as each scenario's result tables
+    (case rows for the first ``cases`` replications of each; None: all)."""
+    keep = sys.maxsize if cases is None else cases
+    tasks = [(s, rep) for s in scenarios for rep in range(s.replications)]
+    reduced = _map_tasks(partial(_reduce_keeping, keep_below=keep), tasks, backend, progress)
+    results, start = [], 0
+    for scenario in scenarios:
+        results.append(assemble(scenario, reduced[start : start + scenario.replications]))
+        start += scenario.replications
+    return results
 
 
 def _reduce_keeping(scenario: Scenario, rep: int, keep_below: int) -> Reduced:

@@ -34,7 +34,7 @@ import numpy as np
 
 from simulator import selection
 from simulator.results import Results
-from simulator.runner import Backend, Progress, joined, run_scenario
+from simulator.runner import Backend, Progress, joined, run_scenario, run_together
 from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotted, validate
 
 ScenarioLike = str | os.PathLike[str] | Scenario
@@ -286,11 +286,9 @@ def run_scenarios(
     elif workers is not None:
         raise ValueError("give workers or backend, not both (a Backend has its own workers)")
     started = time.perf_counter()
-    results = []
     total = sum(s.replications for s in scenarios)
     with _ticks(progress, total, label or kind) as tick:
-        for scenario in scenarios:
-            results.append(run_scenario(scenario, backend, tick, cases=case_rows(cases)))
+        results = run_together(scenarios, backend, tick, case_rows(cases))
     return Results(
         kind=kind,
         results=tuple(results),

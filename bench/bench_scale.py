@@ -1,0 +1,113 @@
+"""Scale benchmarks: whole processes, timed and their peak memory read by GNU time.
+
+Each figure is measured in one run of this script, on this machine, and printed as a
+Markdown table; ``--write`` also writes it to ``bench/RESULTS.md`` with the machine
+and the date. Run it with the interpreter advocacy-sim is installed in.
+
+- validate: ``advocacy-sim validate`` of a county file, whole process, median of 5.
+- workers: the county comparison (4 scenarios) on 1 and on 2 workers, and the ratio.
+- memory: peak memory of ``run`` county-block-spot at many and at few replications.
+
+    python bench/bench_scale.py [--reps 100] [--memory-reps 400] [--write]
+
+It takes a few minutes at the defaults; ``--quick`` uses small counts to try it out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = str(Path(sys.executable).with_name("advocacy-sim"))
+COUNTY = [f"scenarios/county-{name}.yaml" for name in ("block", "block-spot", "hub", "spot-only")]
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one whole process, by GNU time."""
+    result = subprocess.run(
+        ["/usr/bin/time", "-v", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
+    assert wall is not None, result.stderr
+    hours, minutes, seconds = (float(x) if x else 0.0 for x in wall.groups())
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
+    assert peak is not None
+    return hours * 3600 + minutes * 60 + seconds, int(peak.group(1)) / 1024
+
+
+def validate_time() -> float:
+    runs = [timed([COMMAND, "validate", "scenarios/county-block.yaml"])[0] for _ in range(5)]
+    return statistics.median(runs)
+
+
+def workers_ratio(reps: int, out: Path) -> tuple[float, float, float]:
+    """Wall time of the county comparison on 1 and on 2 workers, and 1 / 2."""
+    walls = []
+    for workers in (1, 2):
+        folder = out / f"workers-{workers}"
+        args = [COMMAND, "compare", *COUNTY, "--reps", str(reps), "--workers", str(workers)]
+        walls.append(timed([*args, "--out", str(folder)])[0])
+    return walls[0], walls[1], walls[0] / walls[1]
+
+
+def memory(many: int, few: int, out: Path) -> tuple[float, float]:
+    """Peak memory (MB) of run county-block-spot at ``many`` and at ``few`` replications."""
+    peaks = []
+    for reps in (many, few):
+        args = [COMMAND, "run", "scenarios/county-block-spot.yaml", "--reps", str(reps)]
+        peaks.append(timed([*args, "--out", str(out / f"memory-{reps}")])[1])
+    return peaks[0], peaks[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=100, help="comparison replications")
+    parser.add_argument("--memory-reps", type=int, default=400)
+    parser.add_argument("--quick", action="store_true", help="small counts, to try it out")
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
+    options = parser.parse_args()
+    reps, many = (8, 40) if options.quick else (options.reps, options.memory_reps)
+    few = max(many // 8, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        check = validate_time()
+        one, two, ratio = workers_ratio(reps, out)
+        peak_many, peak_few = memory(many, few, out)
+    rows = [
+        ("`advocacy-sim validate` of a county file, whole process (median of 5)",
+         f"{check:.2f} s", "under 0.4 s"),
+        (f"county comparison, 4 scenarios x {reps} reps: 1 worker, 2 workers",
+         f"{one:.1f} s, {two:.1f} s: {ratio:.2f}x", "at least 1.85x"),
+        (f"peak memory, `run` county-block-spot at {many} vs {few} reps (cases: all)",
+         f"{peak_many:.0f} MB vs {peak_few:.0f} MB: {peak_many / peak_few:.2f}x",
+         "at most 1.25x"),
+    ]  # fmt: skip
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = [
+        "| figure | measured | target |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if options.write:
+        header = (
+            f"# Scale benchmarks\n\n`python bench/bench_scale.py --write` on "
+            f"{dt.date.today().isoformat()}, {machine}. Whole processes, timed and their peak "
+            "resident memory read by GNU time (`/usr/bin/time -v`).\n\n"
+        )
+        (ROOT / "bench" / "RESULTS.md").write_text(header + table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
