@@ -121,11 +121,14 @@ def write_results(
     results: Sequence[ScenarioResult],
     manifest: dict,
     extra: Callable[[Path], None] | None = None,
+    tables: Path | None = None,
 ) -> Path:
     """Write a complete result folder at ``out`` (aside first, then renamed).
 
     ``manifest`` is written as ``manifest.json`` (see :func:`build_manifest`);
     ``extra(staging)`` adds files built from the others (differences, the report).
+    ``tables``: a folder whose ``cases.parquet`` and ``daily.parquet`` were written
+    during the run; they are copied rather than written from the results.
     """
     import pandas as pd
 
@@ -150,14 +153,13 @@ def write_results(
             )[["scenario", "rep", "metric", "group", "value"]],
             staging / "replications.csv",
         )
-        write_parquet(
-            pd.concat([tagged(r.cases, r) for r in results], ignore_index=True),
-            staging / "cases.parquet",
-        )
-        write_parquet(
-            pd.concat([tagged(r.daily, r) for r in results], ignore_index=True),
-            staging / "daily.parquet",
-        )
+        for table in ("cases", "daily"):
+            target = staging / f"{table}.parquet"
+            if tables is not None:
+                shutil.copyfile(tables / f"{table}.parquet", target)
+            else:
+                frames = [tagged(getattr(r, table), r) for r in results]
+                write_parquet(pd.concat(frames, ignore_index=True), target)
         (staging / RESOLVED).write_text(
             "---\n".join(r.scenario.to_yaml() for r in results), encoding="utf-8"
         )

@@ -291,6 +291,13 @@ def free_slots(records: Records, pool: int, days: np.ndarray, weighted: bool) ->
     return np.round(slots - taken, 2)
 
 
+def daily_columns(plans: Sequence[PoolPlan]) -> list[str]:
+    """The columns of ``daily.parquet`` for these pools, in ``daily_frame``'s order."""
+    named = [p.name for p in plans if p.route != Route.SPOT]
+    per_provider = [c for name in named for c in (f"open_cases[{name}]", f"free_slots[{name}]")]
+    return ["rep", "day", "waiting", "open_cases", "spot_open", *per_provider]
+
+
 def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
     """One row per measured day and replication (``daily.parquet``): state at the day's start."""
     days = np.arange(np.ceil(scenario.warm_up_days), scenario.horizon_days, dtype=float)

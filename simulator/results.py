@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -49,6 +51,13 @@ class Results:
     """For ``recommend``: every option, its replications and verdicts (``candidates.csv``)."""
     baseline_name: str | None = None
     """The scenario differences are taken from, when not the first (a sweep's own value)."""
+    tables: Path | None = None
+    """A folder holding ``cases.parquet`` and ``daily.parquet`` written during the run (so
+    case rows are not held in memory); removed when these results are."""
+
+    def __post_init__(self) -> None:
+        if self.tables is not None:
+            weakref.finalize(self, shutil.rmtree, self.tables, True)
 
     def __repr__(self) -> str:
         first = self.results[0].scenario
@@ -96,12 +105,27 @@ class Results:
         """One row per measured day and replication, ``scenario`` first (``daily.parquet``)."""
         return self._tagged("daily")
 
-    def _tagged(self, table: str) -> pd.DataFrame:
+    def _tagged(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        if self.tables is not None:
+            return self._read(table, columns)
         frames = []
         for r in self.results:
             frame = getattr(r, table)
             frames.append(frame.assign(scenario=r.scenario.name)[["scenario", *frame.columns]])
-        return pd.concat(frames, ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True)
+        return frame if columns is None else frame[["scenario", *columns]]
+
+    def _read(self, table: str, columns: list[str] | None) -> pd.DataFrame:
+        """A table written during the run, ``scenario`` first (a single run's file has no
+        such column: it is added)."""
+        assert self.tables is not None
+        path = self.tables / f"{table}.parquet"
+        several = len(self.results) > 1
+        wanted = None if columns is None else (["scenario", *columns] if several else columns)
+        frame = pd.read_parquet(path, columns=wanted)
+        if not several:
+            frame.insert(0, "scenario", self.results[0].scenario.name)
+        return frame
 
     @cached_property
     def differences(self) -> pd.DataFrame | None:
@@ -140,8 +164,11 @@ class Results:
         return report.SavedResults(
             folder=Path("."),
             summary=self.summary,
-            daily=self.daily[["scenario", "day", "waiting"]],
-            waits=report.measured_waits(self.cases, scenarios),
+            daily=self._tagged("daily", ["day", "waiting"]),
+            waits=report.measured_waits(
+                self._tagged("cases", ["arrival_day", "cohort_wait_days", "carried_over"]),
+                scenarios,
+            ),
             scenarios=scenarios,
             manifest=self.manifest,
             differences=self.differences,
@@ -193,7 +220,7 @@ class Results:
             if png:
                 write_images(staging)
 
-        return write_results(Path(folder), self.results, self.manifest, extra)
+        return write_results(Path(folder), self.results, self.manifest, extra, self.tables)
 
     def report(self, path: str | os.PathLike[str]) -> Path:
         """Write the HTML report alone to ``path`` (a file), and return its path."""

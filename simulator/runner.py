@@ -15,12 +15,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from simulator import metrics
 from simulator.model import Records, simulate
+from simulator.providers import plan_pools
 from simulator.scenario import Scenario
 
 
@@ -79,33 +81,59 @@ def _map_tasks(
     tasks: Sequence[tuple[Scenario, int]],
     backend: Backend | None,
     progress: Progress | None,
+    consume: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
     """``work(scenario, rep)`` for every task, on one pool (or cluster) for all of them, so
-    the workers stay busy from one scenario to the next; results in task order."""
+    the workers stay busy from one scenario to the next; results in task order.
+
+    With ``consume``, each result is handed to ``consume(index, result)`` in task order
+    as soon as it and every earlier one are done, and not kept (the list is empty): the
+    main process holds only the results that finished ahead of their turn.
+    """
     backend = backend or Backend()
     tick = progress or (lambda done: None)
+    ordered = _InOrder(consume)
     if backend.name == "dask":
-        return _run_dask(work, tasks, backend, tick)
+        _run_dask(work, tasks, backend, tick, ordered.put)
+        return ordered.results
     if backend.worker_count == 1 or len(tasks) == 1:
-        results = []
-        for scenario, rep in tasks:
-            results.append(work(scenario, rep))
+        for index, (scenario, rep) in enumerate(tasks):
+            ordered.put(index, work(scenario, rep))
             tick(1)
-        return results
-    by_task: dict[int, Any] = {}
+        return ordered.results
     pool = ProcessPoolExecutor(
         max_workers=min(backend.worker_count, len(tasks)), initializer=_worker_signals
     )
     try:
         futures = {pool.submit(work, *task): index for index, task in enumerate(tasks)}
         for future in as_completed(futures):
-            by_task[futures[future]] = future.result()
+            ordered.put(futures.pop(future), future.result())
             tick(1)
     except BaseException:  # Ctrl-C, SIGTERM or a failure: stop the workers now
         _stop(pool)
         raise
     pool.shutdown()
-    return [by_task[index] for index in range(len(tasks))]
+    return ordered.results
+
+
+class _InOrder:
+    """Results arriving in any order, passed on in task order (kept, or consumed)."""
+
+    def __init__(self, consume: Callable[[int, Any], None] | None):
+        self.consume = consume
+        self.results: list[Any] = []
+        self.waiting: dict[int, Any] = {}
+        self.next = 0
+
+    def put(self, index: int, result: Any) -> None:
+        self.waiting[index] = result
+        while self.next in self.waiting:
+            ready = self.waiting.pop(self.next)
+            if self.consume is None:
+                self.results.append(ready)
+            else:
+                self.consume(self.next, ready)
+            self.next += 1
 
 
 def _worker_signals() -> None:
@@ -131,7 +159,10 @@ def _run_dask(
     tasks: Sequence[tuple[Scenario, int]],
     backend: Backend,
     tick: Progress,
-) -> list[Any]:
+    put: Callable[[int, Any], None],
+) -> None:
+    """The tasks on a Dask cluster, each result handed to ``put`` as it completes (and
+    released on the cluster), so the client holds only what is out of order."""
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -143,11 +174,12 @@ def _run_dask(
         scenarios, reps = [t[0] for t in tasks], [t[1] for t in tasks]
         futures = client.map(work, scenarios, reps, pure=False)
         index = {future.key: number for number, future in enumerate(futures)}
-        by_task: dict[int, Any] = {}
-        for future in dask_completed(futures):
-            by_task[index[future.key]] = future.result()
+        completed = dask_completed(futures)
+        del futures  # only the iterator holds them: each is released once consumed
+        for future in completed:
+            put(index[future.key], future.result())
+            future.release()
             tick(1)
-    return [by_task[number] for number in range(len(tasks))]
 
 
 def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
@@ -223,17 +255,84 @@ def run_together(
     backend: Backend | None = None,
     progress: Progress | None = None,
     cases: int | None = None,
+    tables: Path | None = None,
 ) -> list[ScenarioResult]:
     """Every replication of every scenario on one pool, as each scenario's result tables
-    (case rows for the first ``cases`` replications of each; None: all)."""
+    (case rows for the first ``cases`` replications of each; None: all).
+
+    With ``tables`` (a folder), case rows and days are written there as Parquet
+    (``cases.parquet``, ``daily.parquet``, one row group per replication, in order) as
+    the replications finish, and not kept: the results then hold only the figures, so
+    memory does not grow with replications.
+    """
     keep = sys.maxsize if cases is None else cases
     tasks = [(s, rep) for s in scenarios for rep in range(s.replications)]
-    reduced = _map_tasks(partial(_reduce_keeping, keep_below=keep), tasks, backend, progress)
-    results, start = [], 0
-    for scenario in scenarios:
-        results.append(assemble(scenario, reduced[start : start + scenario.replications]))
-        start += scenario.replications
-    return results
+    work = partial(_reduce_keeping, keep_below=keep)
+    if tables is None:
+        reduced = _map_tasks(work, tasks, backend, progress)
+        results, start = [], 0
+        for scenario in scenarios:
+            results.append(assemble(scenario, reduced[start : start + scenario.replications]))
+            start += scenario.replications
+        return results
+    per_rep: list[list[pd.DataFrame]] = [[] for _ in scenarios]
+    owner = [number for number, s in enumerate(scenarios) for _ in range(s.replications)]
+    columns = [metrics.daily_columns(plan_pools(s)) for s in scenarios]
+    with TableWriter(tables, [s.name for s in scenarios], columns) as writer:
+
+        def consume(index: int, reduced: Reduced) -> None:
+            per_rep[owner[index]].append(reduced.per_rep)
+            writer.add(owner[index], reduced)
+
+        _map_tasks(work, tasks, backend, progress, consume)
+    return [
+        assemble(scenario, [Reduced(frame, pd.DataFrame(), None) for frame in frames])
+        for scenario, frames in zip(scenarios, per_rep, strict=True)
+    ]
+
+
+class TableWriter:
+    """``cases.parquet`` and ``daily.parquet`` written a replication at a time, in order;
+    with several scenarios each row starts with its scenario's name."""
+
+    def __init__(self, folder: Path, names: Sequence[str], daily_columns: Sequence[list[str]]):
+        self.folder, self.names = folder, list(names)
+        self.writers: dict[str, Any] = {}
+        # Days have a column per provider: the file has every scenario's, in order of
+        # appearance; one a scenario lacks is empty (NaN) there, so stored as a float.
+        self.daily = list(dict.fromkeys(c for columns in daily_columns for c in columns))
+        self.partial = {c for c in self.daily if not all(c in cs for cs in daily_columns)}
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def add(self, scenario: int, reduced: Reduced) -> None:
+        for table, frame in (("cases", reduced.cases), ("daily", reduced.daily)):
+            if frame is None or (len(frame) == 0 and table in self.writers):
+                continue  # no rows, and the file has its columns already
+            self._write(table, self._tagged(frame, scenario))
+
+    def _tagged(self, frame: pd.DataFrame, scenario: int) -> pd.DataFrame:
+        if "day" in frame.columns and len(self.names) > 1:
+            frame = frame.reindex(columns=self.daily)
+            if self.partial:
+                frame[list(self.partial)] = frame[list(self.partial)].astype("float64")
+        if len(self.names) == 1:
+            return frame
+        return frame.assign(scenario=self.names[scenario])[["scenario", *frame.columns]]
+
+    def _write(self, table: str, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        if table not in self.writers:
+            self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", arrow.schema)
+        self.writers[table].write_table(arrow.cast(self.writers[table].schema))
+
+    def __exit__(self, *exc: object) -> None:
+        for writer in self.writers.values():
+            writer.close()
 
 
 def _reduce_keeping(scenario: Scenario, rep: int, keep_below: int) -> Reduced:

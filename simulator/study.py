@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -287,8 +290,13 @@ def run_scenarios(
         raise ValueError("give workers or backend, not both (a Backend has its own workers)")
     started = time.perf_counter()
     total = sum(s.replications for s in scenarios)
-    with _ticks(progress, total, label or kind) as tick:
-        results = run_together(scenarios, backend, tick, case_rows(cases))
+    tables = Path(tempfile.mkdtemp(prefix="advocacy-sim-"))  # case rows and days, on disk
+    try:
+        with _ticks(progress, total, label or kind) as tick:
+            results = run_together(scenarios, backend, tick, case_rows(cases), tables)
+    except BaseException:
+        shutil.rmtree(tables, ignore_errors=True)
+        raise
     return Results(
         kind=kind,
         results=tuple(results),
@@ -297,6 +305,7 @@ def run_scenarios(
         sweep_keys=tuple(sweep_keys),
         command=None if command is None else tuple(command),
         baseline_name=baseline,
+        tables=tables,
     )
 
 
