@@ -186,3 +186,28 @@ def test_an_internal_fault_shows_one_line_or_with_debug_the_traceback(files, mon
     assert "internal error: boom (run with --debug for the traceback)" in quiet.output
     loud = CliRunner().invoke(cli, ["--debug", "run", str(files[0])])
     assert isinstance(loud.exception, RuntimeError)  # raised, so Python shows the traceback
+
+
+def test_case_rows_and_days_are_streamed_a_replication_at_a_time(tmp_path):
+    """Two scenarios with different providers: daily.parquet has both providers' columns
+    (empty where a scenario has no such provider), one row group per replication, in
+    scenario then replication order; the API reads back what the folder holds."""
+    import pyarrow.parquet as pq
+
+    sized = {"caseload_cap: 10": "caseload_cap: 10, advocates: 3"}
+    one = scenario(tmp_path, "One", **sized)
+    other = scenario(tmp_path, "Other", **sized, **{"name: Provider A": "name: Provider B"})
+    both = simulator.compare([one, other], reps=2, workers=2, baseline="One")
+    folder = both.write(tmp_path / "out")
+    daily = pq.ParquetFile(folder / "daily.parquet")
+    assert daily.metadata.num_row_groups == 4
+    frame = pd.read_parquet(folder / "daily.parquet")
+    assert {"open_cases[Provider A]", "open_cases[Provider B]"} <= set(frame.columns)
+    assert frame.loc[frame["scenario"] == "Other", "open_cases[Provider A]"].isna().all()
+    assert list(dict.fromkeys(zip(frame["scenario"], frame["rep"], strict=True))) == [
+        ("One", 0), ("One", 1), ("Other", 0), ("Other", 1),
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(both.daily, frame)
+    cases = pq.ParquetFile(folder / "cases.parquet")
+    assert cases.metadata.num_row_groups == 4
+    pd.testing.assert_frame_equal(both.cases, pd.read_parquet(folder / "cases.parquet"))

@@ -101,3 +101,15 @@ def test_the_terminal_gives_the_risks_when_a_budget_and_tolerance_are_set():
     assert "Years over budget" not in headline(
         summarise(per_replication([simulate(two_years(), 0)], two_years()), "flat")
     )
+
+
+def test_the_block_size_a_tender_needs_and_figures_a_year():
+    table = figures(two_years())
+    # 2 advocates of one 168-hour slot each: 2 slots, 2 FTE, 2 x 168 x 365 / 7 hours a year.
+    assert table["block_slots", "all"] == 2 and table["block_advocates_fte", "all"] == 2.0
+    assert table["block_hours_contracted_per_year", "all"] == pytest.approx(2 * 168 * 365 / 7)
+    # Per-year figures are the totals over the two measured years, halved.
+    for per_year, total in (("referrals_per_year", "referrals"),
+                            ("breaches_per_year", "breaches"),
+                            ("spot_cases_per_year", "spot_cases")):  # fmt: skip
+        assert table[per_year, "all"] == pytest.approx(table[total, "all"] / 2)
