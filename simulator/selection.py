@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.metrics import confidence_interval
-from simulator.runner import ScenarioResult, joined
+from simulator.runner import ScenarioResult
 from simulator.scenario import Scenario
 from simulator.vocabulary import METRICS
 
@@ -510,7 +510,6 @@ __all__ = [
     "Requirement",
     "answer",
     "candidates_frame",
-    "joined",
     "parse_requirement",
     "parse_values",
     "recommendation",

@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,14 @@ import numpy as np
 
 from simulator import selection
 from simulator.results import Results
-from simulator.runner import Backend, Progress, joined, run_scenario, run_together
+from simulator.runner import (
+    Backend,
+    Progress,
+    ScenarioResult,
+    joined,
+    run_scenario,
+    run_together,
+)
 from simulator.scenario import Scenario, ScenarioError, load_scenario, set_dotted, validate
 
 ScenarioLike = str | os.PathLike[str] | Scenario
@@ -514,11 +522,7 @@ def recommend(
         lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep),
         confidence, reps,
     )  # fmt: skip
-    results = []
-    for option in options:
-        ran = joined(option.parts)
-        as_run = _override(option.scenario, {"replications": option.reps})
-        results.append(type(ran)(as_run, ran.cases, ran.daily, ran.per_rep, ran.summary))
+    results = [_as_run(option) for option in options]
     advice = selection.recommendation(outcome)
     advice["answer"] = selection.answer(outcome)
     return Results(
@@ -533,3 +537,9 @@ def recommend(
         candidates=selection.candidates_frame(outcome),
         baseline_name=advice["choice"] or advice["closest"],  # differences from the answer
     )  # fmt: skip
+
+
+def _as_run(option: selection.Option) -> ScenarioResult:
+    """An option's tables over the replications it ran, its scenario saying how many."""
+    ran = joined(option.parts)
+    return replace(ran, scenario=_override(option.scenario, {"replications": option.reps}))
