@@ -107,6 +107,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
+def write_replications(results: Sequence[ScenarioResult], path: Path) -> None:
+    """``replications.csv``, a scenario at a time (never every figure of every run in one
+    frame): the same bytes as writing them all at once."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        for number, result in enumerate(results):
+            frame = result.per_rep.assign(scenario=result.scenario.name)
+            frame[["scenario", "rep", "metric", "group", "value"]].to_csv(
+                out, index=False, header=number == 0, lineterminator="\n"
+            )
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Parquet with NaN stored as null: missing values are nulls, not sentinels."""
     import pyarrow as pa
@@ -147,12 +158,7 @@ def write_results(
         write_csv(
             pd.concat([r.summary for r in results], ignore_index=True), staging / "summary.csv"
         )
-        write_csv(
-            pd.concat(
-                [r.per_rep.assign(scenario=r.scenario.name) for r in results], ignore_index=True
-            )[["scenario", "rep", "metric", "group", "value"]],
-            staging / "replications.csv",
-        )
+        write_replications(results, staging / "replications.csv")
         for table in ("cases", "daily"):
             target = staging / f"{table}.parquet"
             if tables is not None:

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -105,10 +105,15 @@ def _map_tasks(
         max_workers=min(backend.worker_count, len(tasks)), initializer=_worker_signals
     )
     try:
+        # wait(), not as_completed(): as_completed keeps every future, and so every
+        # result, until the last one is done; here each is dropped once handed on.
         futures = {pool.submit(work, *task): index for index, task in enumerate(tasks)}
-        for future in as_completed(futures):
-            ordered.put(futures.pop(future), future.result())
-            tick(1)
+        while futures:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in done:
+                ordered.put(futures.pop(future), future.result())
+                tick(1)
+            del done
     except BaseException:  # Ctrl-C, SIGTERM or a failure: stop the workers now
         _stop(pool)
         raise
