@@ -165,16 +165,23 @@ class Results:
             folder=Path("."),
             summary=self.summary,
             daily=self._tagged("daily", ["day", "waiting"]),
-            waits=report.measured_waits(
-                self._tagged("cases", ["arrival_day", "cohort_wait_days", "carried_over"]),
-                scenarios,
-            ),
+            waits=self._waits(scenarios),
             scenarios=scenarios,
             manifest=self.manifest,
             differences=self.differences,
             recommendation=self.recommendation,
             candidates=self.candidates,
         )
+
+    def _waits(self, scenarios: list[dict]) -> pd.DataFrame:
+        """The measured referrals' waits the report draws, from the tables on disk when
+        the run wrote them there."""
+        from simulator import report
+
+        if self.tables is not None:
+            return report.read_waits(self.tables / "cases.parquet", scenarios)
+        columns = ["arrival_day", "cohort_wait_days", "carried_over"]
+        return report.measured_waits(self._tagged("cases", columns), scenarios)
 
     def figures(self) -> dict[str, go.Figure]:
         """The report's charts as plotly Figures, by name, in the report's order.
