@@ -198,8 +198,8 @@ class Reduced:
     asked, its case rows. Built in the worker, so only these cross to the main process."""
 
     per_rep: pd.DataFrame
-    daily: pd.DataFrame
-    cases: pd.DataFrame | None
+    daily: Any  # a DataFrame, or for files written during the run an Arrow table (Layout)
+    cases: Any  # the same, or None when no case rows are kept
 
 
 def reduce_replication(
@@ -282,58 +282,81 @@ def run_together(
         return results
     per_rep: list[list[pd.DataFrame]] = [[] for _ in scenarios]
     owner = [number for number, s in enumerate(scenarios) for _ in range(s.replications)]
-    columns = [metrics.daily_columns(plan_pools(s)) for s in scenarios]
-    with TableWriter(tables, [s.name for s in scenarios], columns) as writer:
+    layout = Layout.of(scenarios)
+    shaped = partial(_reduce_for_files, keep_below=keep, layout=layout)
+    with TableWriter(tables) as writer:
 
         def consume(index: int, reduced: Reduced) -> None:
             per_rep[owner[index]].append(reduced.per_rep)
-            writer.add(owner[index], reduced)
+            writer.add(reduced)
 
-        _map_tasks(work, tasks, backend, progress, consume)
+        _map_tasks(shaped, tasks, backend, progress, consume)
     return [
         assemble(scenario, [Reduced(frame, pd.DataFrame(), None) for frame in frames])
         for scenario, frames in zip(scenarios, per_rep, strict=True)
     ]
 
 
-class TableWriter:
-    """``cases.parquet`` and ``daily.parquet`` written a replication at a time, in order;
-    with several scenarios each row starts with its scenario's name."""
+@dataclass(frozen=True)
+class Layout:
+    """How a replication's case rows and days are laid out in the files of a run: with
+    several scenarios each row starts with its scenario's name, and days have every
+    scenario's provider columns, in order of appearance (empty, so float, where a
+    scenario has no such provider). Workers use it to shape and convert their own
+    tables, so the main process only writes them."""
 
-    def __init__(self, folder: Path, names: Sequence[str], daily_columns: Sequence[list[str]]):
-        self.folder, self.names = folder, list(names)
+    names: tuple[str, ...]
+    daily: tuple[str, ...]
+    partial: frozenset[str]
+
+    @classmethod
+    def of(cls, scenarios: Sequence[Scenario]) -> Layout:
+        columns = [metrics.daily_columns(plan_pools(s)) for s in scenarios]
+        daily = tuple(dict.fromkeys(c for cs in columns for c in cs))
+        partial = frozenset(c for c in daily if not all(c in cs for cs in columns))
+        return cls(tuple(s.name for s in scenarios), daily, partial)
+
+    def arrow(self, frame: pd.DataFrame, scenario: str) -> Any:
+        """A frame of one scenario as the file's Arrow table."""
+        import pyarrow as pa
+
+        several = len(self.names) > 1
+        if "day" in frame.columns and several:
+            frame = frame.reindex(columns=list(self.daily))
+            if self.partial:
+                frame[list(self.partial)] = frame[list(self.partial)].astype("float64")
+        if several:
+            frame = frame.assign(scenario=scenario)[["scenario", *frame.columns]]
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _reduce_for_files(scenario: Scenario, rep: int, keep_below: int, layout: Layout) -> Reduced:
+    """A replication reduced, its case rows and days already Arrow tables for the files."""
+    reduced = _reduce_keeping(scenario, rep, keep_below)
+    cases = None if reduced.cases is None else layout.arrow(reduced.cases, scenario.name)
+    return Reduced(reduced.per_rep, layout.arrow(reduced.daily, scenario.name), cases)
+
+
+class TableWriter:
+    """``cases.parquet`` and ``daily.parquet`` written a replication at a time, in order,
+    from Arrow tables laid out by ``Layout``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
         self.writers: dict[str, Any] = {}
-        # Days have a column per provider: the file has every scenario's, in order of
-        # appearance; one a scenario lacks is empty (NaN) there, so stored as a float.
-        self.daily = list(dict.fromkeys(c for columns in daily_columns for c in columns))
-        self.partial = {c for c in self.daily if not all(c in cs for cs in daily_columns)}
 
     def __enter__(self) -> TableWriter:
         return self
 
-    def add(self, scenario: int, reduced: Reduced) -> None:
-        for table, frame in (("cases", reduced.cases), ("daily", reduced.daily)):
-            if frame is None or (len(frame) == 0 and table in self.writers):
-                continue  # no rows, and the file has its columns already
-            self._write(table, self._tagged(frame, scenario))
-
-    def _tagged(self, frame: pd.DataFrame, scenario: int) -> pd.DataFrame:
-        if "day" in frame.columns and len(self.names) > 1:
-            frame = frame.reindex(columns=self.daily)
-            if self.partial:
-                frame[list(self.partial)] = frame[list(self.partial)].astype("float64")
-        if len(self.names) == 1:
-            return frame
-        return frame.assign(scenario=self.names[scenario])[["scenario", *frame.columns]]
-
-    def _write(self, table: str, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
+    def add(self, reduced: Reduced) -> None:
         import pyarrow.parquet as pq
 
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        if table not in self.writers:
-            self.writers[table] = pq.ParquetWriter(self.folder / f"{table}.parquet", arrow.schema)
-        self.writers[table].write_table(arrow.cast(self.writers[table].schema))
+        for name, table in (("cases", reduced.cases), ("daily", reduced.daily)):
+            if table is None or (table.num_rows == 0 and name in self.writers):
+                continue  # no rows, and the file has its columns already
+            if name not in self.writers:
+                self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+            self.writers[name].write_table(table.cast(self.writers[name].schema))
 
     def __exit__(self, *exc: object) -> None:
         for writer in self.writers.values():
