@@ -213,10 +213,15 @@ def test_an_interrupted_run_stops_its_workers_and_leaves_no_folder(tmp_path, sig
          "--workers", "2", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(4)  # the workers are busy by now
-    assert process.poll() is None, process.communicate()
-    process.send_signal(signal.Signals(signum))
-    _, stderr = process.communicate(timeout=30)
+    try:
+        time.sleep(4)  # the workers are busy by now
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.Signals(signum))
+        _, stderr = process.communicate(timeout=30)
+    finally:  # a failing test leaves nothing running behind it
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == status, stderr
     assert said in stderr and "Traceback" not in stderr
     assert [line for line in stderr.splitlines() if line.strip()][-1].startswith(said)
