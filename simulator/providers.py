@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from simulator.commissioning import commissioning_model
 from simulator.demand import expected_referrals, held_work_hours
 from simulator.distributions import Distribution
-from simulator.schema import WEIGHT_SCALE, Demand, Scenario
+from simulator.schema import WEIGHT_SCALE, Demand, Flex, Scenario, Spot
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import Route
 
@@ -127,51 +127,49 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
             )
         )
     for index, provider in enumerate(providers):
-        flex = provider.flex
-        if flex is None:
-            continue
-        slots = round(flex.advocates * flex.caseload_cap)
-        plans.append(
-            PoolPlan(
-                name=f"{provider.name} flex",
-                slots=slots,
-                advocates=math.ceil(slots / flex.caseload_cap),
-                caseload_cap=flex.caseload_cap,
-                case_hours_per_week=flex.case_hours_per_week,
-                contracted_hours_per_year=0.0,
-                rate_per_hour=flex.rate_per_hour,
-                rate_includes_vat=flex.rate_includes_vat,
-                skills=frozenset(provider.skills),
-                mean_case_hours=mean_held_hours(
-                    demand,
-                    [t for t in demand.mix if t in provider.skills],
-                    flex.case_hours_per_week,
-                ),
-                route=Route.FLEX,
-                arrangement_days=flex.arrangement_days,
-                owner=index,
-            )
-        )
+        if provider.flex is not None:
+            types = [t for t in demand.mix if t in provider.skills]
+            plans.append(
+                hourly_plan(
+                    f"{provider.name} flex", provider.flex, provider.flex.advocates, demand,
+                    types, frozenset(provider.skills), Route.FLEX, owner=index,
+                )
+            )  # fmt: skip
     spot = commissioning.spot
     if spot is not None:
-        slots = round(spot.market_advocates * spot.caseload_cap)
-        plans.append(
-            PoolPlan(
-                name=SPOT,
-                slots=slots,
-                advocates=math.ceil(slots / spot.caseload_cap),
-                caseload_cap=spot.caseload_cap,
-                case_hours_per_week=spot.case_hours_per_week,
-                contracted_hours_per_year=0.0,
-                rate_per_hour=spot.rate_per_hour,
-                rate_includes_vat=spot.rate_includes_vat,
-                skills=None if spot.skills is None else frozenset(spot.skills),
-                mean_case_hours=mean_held_hours(demand, [], spot.case_hours_per_week),
-                route=Route.SPOT,
-                arrangement_days=spot.arrangement_days,
-            )
-        )
+        skills = None if spot.skills is None else frozenset(spot.skills)
+        plans.append(hourly_plan(SPOT, spot, spot.market_advocates, demand, [], skills, Route.SPOT))
     return plans
+
+
+def hourly_plan(
+    name: str,
+    terms: Flex | Spot,
+    advocates: float,
+    demand: Demand,
+    types: list[str],
+    skills: frozenset[str] | None,
+    route: Route,
+    owner: int | None = None,
+) -> PoolPlan:
+    """A pool bought by the hour (a provider's flex, or the spot market): its advocates'
+    slots, paid only for hours used, agreed in its ``arrangement_days``."""
+    slots = round(advocates * terms.caseload_cap)
+    return PoolPlan(
+        name=name,
+        slots=slots,
+        advocates=math.ceil(slots / terms.caseload_cap),
+        caseload_cap=terms.caseload_cap,
+        case_hours_per_week=terms.case_hours_per_week,
+        contracted_hours_per_year=0.0,
+        rate_per_hour=terms.rate_per_hour,
+        rate_includes_vat=terms.rate_includes_vat,
+        skills=skills,
+        mean_case_hours=mean_held_hours(demand, types, terms.case_hours_per_week),
+        route=route,
+        arrangement_days=terms.arrangement_days,
+        owner=owner,
+    )
 
 
 class Level:
