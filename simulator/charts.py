@@ -80,7 +80,7 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
     figure = go.Figure()
     levels = np.linspace(0, 1, 201)
     longest = 0.0
-    for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False)):
+    for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False, observed=True)):
         waits = frame["wait_days"].dropna().to_numpy()
         if len(waits) == 0:
             continue
@@ -131,7 +131,7 @@ def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None)
     """Waiting list over time: median across replications and a 10-90% band, on dates
     (each scenario's ``start_date`` plus the day) when they are given."""
     figure = go.Figure()
-    for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False)):
+    for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False, observed=True)):
         colour = PALETTE[index % len(PALETTE)]
         by_day = frame.groupby("day")["waiting"]
         days = by_day.median().index.to_numpy()

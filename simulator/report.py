@@ -14,6 +14,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -79,7 +80,9 @@ def load(folder: Path) -> SavedResults:
         # Only the columns the charts use: a 50-replication cases file is tens of MB.
         several = "scenario" in pq.read_schema(folder / "cases.parquet").names
         tag = ["scenario"] if several else []
-        daily = pd.read_parquet(folder / "daily.parquet", columns=[*tag, "day", "waiting"])
+        daily = pd.read_parquet(  # names as a category: not a string per row and day
+            folder / "daily.parquet", columns=[*tag, "day", "waiting"], read_dictionary=tag or None
+        )
         waits = read_waits(folder / "cases.parquet", scenarios)
         differences = (
             pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
@@ -101,28 +104,38 @@ def load(folder: Path) -> SavedResults:
 
 
 def read_waits(path: Path, scenarios: list[dict]) -> pd.DataFrame:
-    """``measured_waits`` straight from ``cases.parquet``, in arrays: the columns it needs
-    and only the rows it keeps become a frame (a 400-replication file has a million rows)."""
+    """``measured_waits`` straight from ``cases.parquet``, a row group at a time: only
+    the kept waits are held, never the file's rows (a 5-year comparison of 4 scenarios
+    x 200 replications has three million), and scenario names are read as codes."""
     import numpy as np
 
-    several = "scenario" in pq.read_schema(path).names
-    table = pq.read_table(
-        path, columns=[*(["scenario"] if several else []), "arrival_day", "cohort_wait_days",
-                       "carried_over"],
-    )  # fmt: skip
     names = [s["name"] for s in scenarios]
     warm_up = np.array([float(s.get("warm_up_days", 0.0)) for s in scenarios])
-    if several:
-        labels = table["scenario"].to_numpy(zero_copy_only=False)
-        which = pd.Categorical(labels, categories=names).codes
-    else:
-        which = np.zeros(table.num_rows, dtype=np.int8)
-    arrival = table["arrival_day"].to_numpy(zero_copy_only=False)
-    fresh = table["carried_over"].is_null().to_numpy(zero_copy_only=False)
-    keep = fresh & (arrival >= warm_up[which])
-    waits = table["cohort_wait_days"].to_numpy(zero_copy_only=False)[keep]
-    scenario = pd.Categorical.from_codes(which[keep], categories=names)
-    return pd.DataFrame({"scenario": scenario, "wait_days": waits})
+    several = "scenario" in pq.read_schema(path).names
+    file = pq.ParquetFile(path, read_dictionary=["scenario"] if several else None)
+    columns = [*(["scenario"] if several else []), "arrival_day", "cohort_wait_days",
+               "carried_over"]  # fmt: skip
+    codes, waits = [np.empty(0, dtype=np.int16)], [np.empty(0)]
+    for group in range(file.num_row_groups):
+        table = file.read_row_group(group, columns=columns)
+        which = _scenario_codes(table, names) if several else np.zeros(table.num_rows, np.int16)
+        arrival = table["arrival_day"].to_numpy(zero_copy_only=False)
+        fresh = table["carried_over"].is_null().to_numpy(zero_copy_only=False)
+        keep = fresh & (arrival >= warm_up[which])
+        waits.append(table["cohort_wait_days"].to_numpy(zero_copy_only=False)[keep])
+        codes.append(which[keep])
+    scenario = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
+    return pd.DataFrame({"scenario": scenario, "wait_days": np.concatenate(waits)})
+
+
+def _scenario_codes(table: Any, names: list[str]) -> Any:
+    """Each row's scenario as its position in ``names``, from the dictionary-encoded
+    column (no string per row)."""
+    import numpy as np
+
+    column = table["scenario"].combine_chunks()
+    position = np.array([names.index(n) for n in column.dictionary.to_pylist()], np.int16)
+    return position[column.indices.to_numpy(zero_copy_only=False)]
 
 
 def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:

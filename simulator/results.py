@@ -122,7 +122,10 @@ class Results:
         path = self.tables / f"{table}.parquet"
         several = len(self.results) > 1
         wanted = None if columns is None else (["scenario", *columns] if several else columns)
-        frame = pd.read_parquet(path, columns=wanted)
+        # scenario names as a category: a string per row would be most of the memory
+        frame = pd.read_parquet(
+            path, columns=wanted, read_dictionary=["scenario"] if several else None
+        )
         if not several:
             frame.insert(0, "scenario", self.results[0].scenario.name)
         return frame
