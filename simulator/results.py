@@ -105,9 +105,13 @@ class Results:
         """One row per measured day and replication, ``scenario`` first (``daily.parquet``)."""
         return self._tagged("daily")
 
-    def _tagged(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def _tagged(
+        self, table: str, columns: list[str] | None = None, *, categories: bool = False
+    ) -> pd.DataFrame:
+        """A table with ``scenario`` first; ``categories`` reads names as a category
+        (the report: a string per row would be most of its memory)."""
         if self.tables is not None:
-            return self._read(table, columns)
+            return self._read(table, columns, categories)
         frames = []
         for r in self.results:
             frame = getattr(r, table)
@@ -115,17 +119,15 @@ class Results:
         frame = pd.concat(frames, ignore_index=True)
         return frame if columns is None else frame[["scenario", *columns]]
 
-    def _read(self, table: str, columns: list[str] | None) -> pd.DataFrame:
+    def _read(self, table: str, columns: list[str] | None, categories: bool) -> pd.DataFrame:
         """A table written during the run, ``scenario`` first (a single run's file has no
         such column: it is added)."""
         assert self.tables is not None
         path = self.tables / f"{table}.parquet"
         several = len(self.results) > 1
         wanted = None if columns is None else (["scenario", *columns] if several else columns)
-        # scenario names as a category: a string per row would be most of the memory
-        frame = pd.read_parquet(
-            path, columns=wanted, read_dictionary=["scenario"] if several else None
-        )
+        names = ["scenario"] if several and categories else None
+        frame = pd.read_parquet(path, columns=wanted, read_dictionary=names)
         if not several:
             frame.insert(0, "scenario", self.results[0].scenario.name)
         return frame
@@ -167,7 +169,7 @@ class Results:
         return report.SavedResults(
             folder=Path("."),
             summary=self.summary,
-            daily=self._tagged("daily", ["day", "waiting"]),
+            daily=self._tagged("daily", ["day", "waiting"], categories=True),
             waits=self._waits(scenarios),
             scenarios=scenarios,
             manifest=self.manifest,
