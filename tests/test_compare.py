@@ -159,3 +159,45 @@ def test_dask_backend_gives_the_same_results_as_local(tmp_path):
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
     assert (local / "summary.csv").read_bytes() == (remote / "summary.csv").read_bytes()
+
+
+def test_a_dask_worker_killed_mid_run_is_retried_and_the_results_are_the_same(tmp_path):
+    """Kill a worker process while it holds replications: Dask reruns them elsewhere
+    (its nanny starts a new worker), and every output is byte-identical to a local run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client, LocalCluster
+
+    path = Path("scenarios/county-block-spot.yaml").resolve()
+    local = tmp_path / "local"
+    ran = main("run", str(path), "--reps", "16", "--workers", "1", "--out", str(local))
+    assert ran.returncode == 0, ran.stderr
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as watcher,
+    ):
+        pids = watcher.run(os.getpid)
+        remote = tmp_path / "dask"
+        command = [
+            sys.executable, "-m", "simulator", "run", str(path), "--reps", "16",
+            "--backend", "dask", "--scheduler", cluster.scheduler_address, "--out", str(remote),
+        ]  # fmt: skip
+        run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        busy: list[str] = []
+        while not busy and time.monotonic() < deadline:
+            busy = [worker for worker, keys in watcher.processing().items() if keys]
+            time.sleep(0.05)
+        assert busy and run.poll() is None, "the run ended before a worker could be killed"
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        _, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+        assert watcher.run(os.getpid).get(busy[0]) != pids[busy[0]]  # it really died
+    for name in ("summary.csv", "replications.csv", "cases.parquet", "daily.parquet"):
+        assert (local / name).read_bytes() == (remote / name).read_bytes(), name
