@@ -7,6 +7,8 @@ and the date. Run it with the interpreter advocacy-sim is installed in.
 - validate: ``advocacy-sim validate`` of a county file, whole process, median of 5.
 - workers: the county comparison (4 scenarios) on 1 and on 2 workers, and the ratio.
 - memory: peak memory of ``run`` county-block-spot at many and at few replications.
+- five years: the county comparison with each file's term set to five years (``extends:``
+  its county file, ``horizon_days: 1825``), wall time and peak memory.
 
     python bench/bench_scale.py [--reps 100] [--memory-reps 400] [--write]
 
@@ -20,6 +22,7 @@ import datetime as dt
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -68,20 +71,37 @@ def memory(many: int, few: int, out: Path) -> tuple[float, float]:
     return peaks[0], peaks[1]
 
 
+def five_years(reps: int, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of the county comparison over a 5-year term."""
+    folder = out / "five-years"
+    shutil.copytree(ROOT / "scenarios", folder)
+    names = []
+    for path in COUNTY:
+        name = f"five-{Path(path).name}"
+        (folder / name).write_text(f"extends: {Path(path).name}\nhorizon_days: 1825\n", "utf-8")
+        names.append(str(folder / name))
+    args = [COMMAND, "compare", *names, "--reps", str(reps), "--out", str(folder / "out")]
+    return timed(args)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=100, help="comparison replications")
     parser.add_argument("--memory-reps", type=int, default=400)
+    parser.add_argument("--five-year-reps", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="small counts, to try it out")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
     options = parser.parse_args()
-    reps, many = (8, 40) if options.quick else (options.reps, options.memory_reps)
+    reps, many, long = (
+        (8, 40, 8) if options.quick else (options.reps, options.memory_reps, options.five_year_reps)
+    )
     few = max(many // 8, 2)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         check = validate_time()
         one, two, ratio = workers_ratio(reps, out)
         peak_many, peak_few = memory(many, few, out)
+        long_wall, long_peak = five_years(long, out)
     rows = [
         ("`advocacy-sim validate` of a county file, whole process (median of 5)",
          f"{check:.2f} s", "under 0.4 s"),
@@ -90,6 +110,8 @@ def main() -> int:
         (f"peak memory, `run` county-block-spot at {many} vs {few} reps (cases: all)",
          f"{peak_many:.0f} MB vs {peak_few:.0f} MB: {peak_many / peak_few:.2f}x",
          "at most 1.25x"),
+        (f"county comparison, 4 scenarios x {long} reps x 5 years: wall, peak memory",
+         f"{long_wall:.1f} s, {long_peak:.0f} MB", "under 8 s, under 500 MB"),
     ]  # fmt: skip
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
