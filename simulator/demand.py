@@ -53,7 +53,7 @@ class Referrals:
 def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     """Referral rate (per day) at each time: base x growth x seasonality x shocks."""
     demand = scenario.demand
-    rate = demand.base_referrals_per_year / DAYS_PER_YEAR
+    rate = demand.referrals_per_year_at(days) / DAYS_PER_YEAR
     if scenario.workshops is not None:
         rate *= 1 - scenario.workshops.assumed_referral_reduction
     rate = rate * (1 + demand.growth_per_year) ** (days / DAYS_PER_YEAR)

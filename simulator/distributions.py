@@ -11,7 +11,7 @@ referral a longer, never shorter, case).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -34,15 +34,38 @@ class _Dist(BaseModel):
 class _ByMean(_Dist):
     """A distribution written by its mean (subclasses declare ``mean``)."""
 
-    mean: float
+    mean: Any
+
+    @property
+    def centre(self) -> float:
+        """The mean as a number: an uncertain mean's own expected value."""
+        return self.mean if isinstance(self.mean, (int, float)) else self.mean.expected
 
     @property
     def expected(self) -> float:
-        return self.mean
+        return self.centre
+
+    @property
+    def uncertain(self) -> bool:
+        """The mean itself is a distribution (doubt about it), drawn per replication."""
+        return not isinstance(self.mean, (int, float))
+
+    @model_validator(mode="after")
+    def _doubt_is_plain(self) -> _ByMean:
+        if self.uncertain and getattr(self.mean, "uncertain", False):
+            raise ValueError("the distribution of a mean must have a plain number as its mean")
+        return self
+
+    def with_mean(self, mean: float) -> Any:
+        """This distribution with its mean fixed at ``mean`` (a replication's draw)."""
+        return self.model_copy(update={"mean": float(mean)})
 
 
 class _ByMeanAndSd(_ByMean):
-    mean: Positive = Field(description="Mean, in the field's units.")
+    mean: Positive | MeanDoubt = Field(
+        description="Mean, in the field's units; or a distribution of the mean (doubt about "
+        "it, drawn once per replication), e.g. {dist: gamma, mean: 12, sd: 1.5}."
+    )
     sd: Positive = Field(description="Standard deviation, in the field's units.")
 
 
@@ -60,10 +83,13 @@ class Exponential(_ByMean):
     """Memoryless; the textbook service time of Erlang C."""
 
     dist: Literal["exponential"]
-    mean: Positive = Field(description="Mean, in the field's units.")
+    mean: Positive | MeanDoubt = Field(
+        description="Mean, in the field's units; or a distribution of the mean (doubt about "
+        "it, drawn once per replication)."
+    )
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
-        return -self.mean * np.log1p(-np.asarray(u, dtype=float))
+        return -self.centre * np.log1p(-np.asarray(u, dtype=float))
 
 
 class Lognormal(_ByMeanAndSd):
@@ -72,8 +98,8 @@ class Lognormal(_ByMeanAndSd):
     dist: Literal["lognormal"]
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
-        sigma2 = math.log1p((self.sd / self.mean) ** 2)
-        mu = math.log(self.mean) - sigma2 / 2
+        sigma2 = math.log1p((self.sd / self.centre) ** 2)
+        mu = math.log(self.centre) - sigma2 / 2
         from scipy import special  # ndtri is scipy.stats.norm.ppf, without loading stats
 
         return np.exp(mu + math.sqrt(sigma2) * special.ndtri(u))
@@ -85,8 +111,8 @@ class Gamma(_ByMeanAndSd):
     dist: Literal["gamma"]
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
-        shape = (self.mean / self.sd) ** 2
-        scale = self.sd**2 / self.mean
+        shape = (self.centre / self.sd) ** 2
+        scale = self.sd**2 / self.centre
         from scipy import special  # scipy.stats.gamma.ppf's own arithmetic, bit for bit
 
         return special.gammaincinv(shape, np.asarray(u, dtype=float)) * scale + 0.0
@@ -177,6 +203,15 @@ class Empirical(_Dist):
         index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="right")
         return values[np.minimum(index, len(values) - 1)]
 
+
+MeanDoubt = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform,
+    Field(discriminator="dist"),
+]
+"""A distribution of an uncertain figure (a rate, a mean): each replication draws one
+value. Its own mean is a plain number: doubt about doubt is not modelled."""
+for _model in (Exponential, Lognormal, Gamma):
+    _model.model_rebuild()
 
 Distribution = Annotated[
     Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | Empirical,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import simpy
 
+from simulator import uncertainty
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_other_buyers, draw_referrals
 from simulator.providers import Level, PoolPlan, SharedQueue, make_pool, plan_pools
@@ -118,9 +119,12 @@ class Replication:
         self.scenario = scenario
         self.rep = rep
         self.horizon = horizon = scenario.horizon_days
+        # Demand as this replication draws it, where it is uncertain; the contract (plans,
+        # deadlines, prices) stays as planned on the expected figures.
         self.referrals = referrals = draw_referrals(
-            scenario, scenario.seed, rep, until=horizon + scenario.follow_up_days
-        )
+            uncertainty.drawn(scenario, rep), scenario.seed, rep,
+            until=horizon + scenario.follow_up_days,
+        )  # fmt: skip
         self.before_horizon = int(np.searchsorted(referrals.arrival_day, horizon, side="left"))
         # Other buyers' cases on the spot market come after ours in every per-referral list.
         self.ours = len(referrals)

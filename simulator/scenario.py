@@ -23,7 +23,7 @@ from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
 from simulator.demand import open_case_shares
-from simulator.distributions import DIST_NAMES
+from simulator.distributions import DIST_NAMES, _ByMean
 from simulator.providers import plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
@@ -209,12 +209,36 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        schema = [_describe(item, label, source, data) for item in error.errors()]
+        errors = [item for item in error.errors() if not _other_branch(item)]
+        schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
         raise ScenarioError(schema + lines(_unknown_skills(data))) from None
-    problems = [*_unknown_skills(data), *_open_cases_fit(scenario)]
+    problems = [*_unknown_skills(data), *_doubt_where_drawn(scenario), *_open_cases_fit(scenario)]
     if problems:
         raise ScenarioError(lines(problems))
     return scenario
+
+
+def _doubt_where_drawn(node: Any, loc: tuple[Any, ...] = ()) -> list[_Problem]:
+    """A distribution given as some distribution's mean anywhere but a type's hours: only
+    the rate and the hours are drawn per replication, so elsewhere it would silently
+    stand for its mean."""
+    problems: list[_Problem] = []
+    hours = len(loc) == 4 and loc[:2] == ("demand", "mix") and loc[3] == "hours"
+    if isinstance(node, _ByMean) and node.uncertain and not hours:
+        message = (
+            "a distribution of the mean is allowed only in demand.mix.<type>.hours "
+            "(and demand.referrals_per_year takes one directly)"
+        )
+        problems.append(((*loc, "mean"), node.mean.model_dump(), message))
+    children = (
+        node.__dict__.items() if isinstance(node, BaseModel)
+        else node.items() if isinstance(node, dict)
+        else enumerate(node) if isinstance(node, list | tuple)
+        else ()
+    )  # fmt: skip
+    for key, child in children:
+        problems += _doubt_where_drawn(child, (*loc, key))
+    return problems
 
 
 _Problem = tuple[tuple[Any, ...], Any, str]  # (field path, value, what is wrong)
@@ -362,16 +386,38 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def _branch_label(part: Any) -> bool:
+    """A label pydantic puts in an error's location for a branch of a union (a number or a
+    distribution, a share or a ramp): never a field name, which are lower snake case."""
+    return isinstance(part, str) and (
+        part in DIST_NAMES
+        or part in ("float", "int", "bool", "str")
+        or "[" in part
+        or "-" in part
+        or part[:1].isupper()
+    )
+
+
+def _other_branch(item: dict[str, Any]) -> bool:
+    """An error from the branch of a union the value was plainly not meant for: a number
+    where a mapping was given, or a mapping where a number (or text) was."""
+    loc = item["loc"]
+    if not loc or not _branch_label(loc[-1]) or loc[-1] in DIST_NAMES:
+        return False  # the error is inside the branch, about the value it names
+    given = item.get("input")
+    wants_number = item["type"] in NUMBER_ERRORS
+    wants_mapping = item["type"] in ("model_type", "dict_type", "model_attributes_type")
+    return (wants_number and isinstance(given, dict)) or (
+        wants_mapping and isinstance(given, int | float | str) and not isinstance(given, bool)
+    )
+
+
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
-    """Drop the discriminator tags pydantic inserts for distributions."""
+    """Drop the union branch labels pydantic inserts (distributions, number or mapping)."""
     out: list[Any] = []
     node = data
     for part in loc:
-        if (
-            isinstance(part, str)
-            and part in DIST_NAMES
-            and not (isinstance(node, dict) and part in node)
-        ):
+        if _branch_label(part) and not (isinstance(node, dict) and part in node):
             continue
         out.append(part)
         if isinstance(node, dict):

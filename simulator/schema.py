@@ -12,10 +12,11 @@ import hashlib
 import io
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from ruamel.yaml import YAML
 
-from simulator.distributions import Distribution
+from simulator.distributions import Distribution, MeanDoubt
 
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -34,6 +35,20 @@ class _Model(BaseModel):
     )
 
 
+class Ramp(_Model):
+    """A share that changes steadily over time, e.g. referral practice improving after
+    frontline training: ``start`` on day 0, ``end`` from ``over_days`` on."""
+
+    start: Share = Field(description="The share on day 0.")
+    end: Share = Field(description="The share once the ramp is over.")
+    over_days: Positive = Field(description="Days the change takes (linear).")
+
+    def at(self, days: Any) -> Any:
+        """The share on each of ``days`` (an array)."""
+        progress = np.clip(np.asarray(days, dtype=float) / self.over_days, 0.0, 1.0)
+        return self.start + (self.end - self.start) * progress
+
+
 class Population(_Model):
     """Referral rate derived from the local population (the Care Act funnel)."""
 
@@ -48,19 +63,32 @@ class Population(_Model):
     no_appropriate_individual_share: Share = Field(
         description="Share of those with no appropriate individual to support them."
     )
-    referral_propensity: Share = Field(
-        default=1.0, description="Share of eligible people actually referred (practice)."
+    referral_propensity: Share | Ramp = Field(
+        default=1.0,
+        description="Share of eligible people actually referred (practice); or a ramp, e.g. "
+        "{start: 0.4, end: 0.8, over_days: 730} after frontline training.",
     )
 
     @property
-    def referrals_per_year(self) -> float:
+    def eligible_per_year(self) -> float:
+        """People a year who would be referred if practice referred all of them."""
         return (
             self.adults
             * self.assessment_rate
             * self.substantial_difficulty_share
             * self.no_appropriate_individual_share
-            * self.referral_propensity
         )
+
+    @property
+    def referrals_per_year(self) -> float:
+        """Referrals a year on day 0."""
+        return float(self.referrals_per_year_at(np.zeros(1))[0])
+
+    def referrals_per_year_at(self, days: Any) -> Any:
+        """Referrals a year on each of ``days``, the propensity ramping where it does."""
+        propensity = self.referral_propensity
+        share = propensity.at(days) if isinstance(propensity, Ramp) else propensity
+        return self.eligible_per_year * np.broadcast_to(share, np.shape(days))
 
 
 class Shock(_Model):
@@ -134,8 +162,11 @@ class Locality(_Model):
 class Demand(_Model):
     """Referrals: how many, when, and what each needs."""
 
-    referrals_per_year: NonNegative | None = Field(
-        default=None, description="Base referral rate per year (or give population)."
+    referrals_per_year: NonNegative | MeanDoubt | None = Field(
+        default=None,
+        description="Base referral rate per year (or give population); or a distribution of "
+        "it, e.g. {dist: gamma, mean: 750, sd: 90}: each replication draws its own rate, so "
+        "the results carry the doubt about demand.",
     )
     population: Population | None = Field(
         default=None, description="Derive the base rate from population instead."
@@ -229,10 +260,27 @@ class Demand(_Model):
 
     @property
     def base_referrals_per_year(self) -> float:
-        if self.referrals_per_year is not None:
-            return self.referrals_per_year
+        """The rate on day 0; its expected value when it is uncertain (what a block is
+        sized on)."""
+        rate = self.referrals_per_year
+        if rate is not None:
+            return rate if isinstance(rate, (int, float)) else rate.expected
         assert self.population is not None
         return self.population.referrals_per_year
+
+    def referrals_per_year_at(self, days: Any) -> Any:
+        """The rate a year on each of ``days`` before growth, seasonality and shocks."""
+        if self.population is not None:
+            return self.population.referrals_per_year_at(days)
+        return np.full(np.shape(days), self.base_referrals_per_year)
+
+    @property
+    def uncertain(self) -> bool:
+        """The rate or some type's mean hours is a distribution, drawn per replication."""
+        rate = self.referrals_per_year
+        return (rate is not None and not isinstance(rate, (int, float))) or any(
+            getattr(kind.hours, "uncertain", False) for kind in self.mix.values()
+        )
 
     @property
     def mean_travel_hours(self) -> float:

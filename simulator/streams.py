@@ -33,6 +33,8 @@ STREAMS: tuple[str, ...] = (
     *(f"initial.{n}" for n in _REFERRAL_STREAMS),
     "other.arrivals",  # other buyers' cases on the spot market
     "other.hours",
+    "doubt.referrals_per_year",  # this replication's referral rate, when it is uncertain
+    "doubt.hours_mean",  # this replication's mean hours per type, where uncertain
 )
 
 

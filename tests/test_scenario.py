@@ -114,6 +114,9 @@ def problems(data: dict[str, Any]) -> list[str]:
     return caught.value.problems
 
 
+RAMP = {"start": 0.4, "end": 0.8, "over_days": 730.0}
+
+
 def concrete(path: str) -> str:
     for prefix, label in LABELS.items():
         path = path.replace(f"{prefix}.<label>", f"{prefix}.{label}")
@@ -127,14 +130,19 @@ def test_full_example_is_valid():
 
 @pytest.mark.parametrize("path", [row[0] for row in field_reference()])
 def test_every_field_rejects_a_bad_value_and_names_it(path):
-    base = WITH_POPULATION if path.startswith("demand.population") else FULL
+    base = copy.deepcopy(WITH_POPULATION if path.startswith("demand.population") else FULL)
+    if path.startswith("demand.population.referral_propensity."):  # inside a ramp
+        base["demand"]["population"]["referral_propensity"] = dict(RAMP)
+    if path.startswith("demand.referrals_per_year."):  # inside a distribution of the rate
+        base["demand"]["referrals_per_year"] = {"dist": "gamma", "mean": 600.0, "sd": 60.0}
     field = concrete(path)
     wrong: Any = {"not": "this"}
     kind = next(row[1] for row in field_reference() if row[0] == path)
     if kind.startswith(("mapping", "list")) or kind == "distribution":
         wrong = 12345
     found = problems(set_dotted(copy.deepcopy(base), field, wrong))
-    assert any(f": {field}:" in line for line in found), found
+    # a field that also takes a mapping (a ramp, a distribution) names the part that is wrong
+    assert any(f": {field}:" in line or f": {field}." in line for line in found), found
     assert all(line.startswith("s.yaml") for line in found)
 
 
