@@ -211,3 +211,32 @@ def by_contract_year(summary: pd.DataFrame) -> str:
         "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+def demand_doubt(table: pd.DataFrame | None) -> str:
+    """How much of the spread of cost and breaches is doubt about demand (the rate, the
+    hours) rather than chance: the same replications with demand fixed at its means."""
+    if table is None or table.empty:
+        return ""
+    body = []
+    for row in table.itertuples(index=False):
+        metric = METRICS[row.metric]
+        shown = metric.format
+        body.append(
+            f"<tr><th scope='row'>{html.escape(str(row.scenario))}</th>"
+            f"<td>{html.escape(metric.label)}</td>"
+            f"<td>{shown(row.p10_with_doubt)} to {shown(row.p90_with_doubt)}</td>"
+            f"<td>{shown(row.p10_demand_fixed)} to {shown(row.p90_demand_fixed)}</td>"
+            f"<td>{row.share_of_variance_from_doubt:.0%}</td></tr>"
+        )
+    return (
+        "<h2>Doubt about demand</h2><p class='meta'>Demand is uncertain in these scenarios "
+        "(a referral rate or mean hours given as a distribution): each replication drew its "
+        "own. The same replications were run again with demand fixed at its expected value. "
+        "The ranges are the 10th to 90th percentile across replications; the share is how "
+        "much of the variance goes when demand is known (1 − variance fixed ÷ variance with "
+        "doubt). The contract is sized on the expected demand either way.</p>"
+        "<table><thead><tr><th>Option</th><th>Figure</th><th>With doubt about demand</th>"
+        "<th>Demand fixed at its mean</th><th>Share of the spread from doubt</th></tr>"
+        "</thead><tbody>" + "".join(body) + "</tbody></table>"
+    )

@@ -25,6 +25,8 @@ from simulator.scenario import ScenarioError, json_schema, load_scenario
 from simulator.vocabulary import HEADLINE, METRICS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulator.results import Results
     from simulator.runner import Backend
     from simulator.scenario import Scenario
@@ -157,6 +159,25 @@ def headline(summary) -> str:
     return "\n".join(lines)
 
 
+def doubt_lines(table: pd.DataFrame | None) -> str:
+    """The terminal's lines on doubt about demand: the 10-90% range of cost and breaches a
+    year with it and with demand fixed, and the share of the variance it makes."""
+    from simulator.vocabulary import METRICS
+
+    if table is None or table.empty:
+        return ""
+    lines = ["Doubt about demand (10-90% of replications; same seeds, demand fixed at its mean)"]
+    for row in table.itertuples(index=False):
+        show = METRICS[row.metric].format
+        lines.append(
+            f"  {row.scenario}: {METRICS[row.metric].label.lower()} "
+            f"{show(row.p10_with_doubt)} to {show(row.p90_with_doubt)} "
+            f"(fixed: {show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
+            f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt"
+        )
+    return "\n".join(lines)
+
+
 class Commands(click.Group):
     """The command group: how an error shows depends on ``--debug`` (read from the context)."""
 
@@ -191,6 +212,9 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             scenario = load_scenario(path)
             click.echo(f"ok: {path} ({scenario.name})")
+            arithmetic = scenario.demand.rate_arithmetic()
+            if arithmetic:
+                click.echo(f"  referrals: {arithmetic}")
         except ScenarioError as error:
             problems.extend(error.problems)
     if problems:
@@ -245,6 +269,8 @@ def run(
     )
     _write(results, target)
     click.echo(headline(results.summary))
+    if results.demand_doubt is not None:
+        click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
 
 
@@ -301,6 +327,8 @@ def _run_many(
     _write(results, target, png)
     click.echo(headline(results.summary))
     click.echo(difference_lines(results.differences))
+    if results.demand_doubt is not None:
+        click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
 
 

@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 
 from simulator import briefing, charts
 from simulator.metrics import wait_notes
+from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
 PLOT_CONFIG = {
@@ -51,6 +52,7 @@ class SavedResults:
     differences: pd.DataFrame | None
     recommendation: dict | None = None  # recommend: recommendation.json
     candidates: pd.DataFrame | None = None  # recommend: candidates.csv
+    demand_doubt: pd.DataFrame | None = None  # uncertain demand: demand_doubt.csv
 
     @property
     def measured_days(self) -> dict[str, float]:
@@ -89,6 +91,8 @@ def load(folder: Path) -> SavedResults:
             if (folder / "differences.csv").is_file()
             else None
         )
+        doubt_file = folder / "demand_doubt.csv"
+        doubt = pd.read_csv(doubt_file, encoding="utf-8-sig") if doubt_file.is_file() else None
         advice, candidates = None, None
         if (folder / "recommendation.json").is_file():
             advice = json.loads((folder / "recommendation.json").read_text("utf-8"))
@@ -99,7 +103,16 @@ def load(folder: Path) -> SavedResults:
     if not several:
         daily = daily.assign(scenario=names[0])
     return SavedResults(
-        folder, summary, daily, waits, scenarios, manifest, differences, advice, candidates
+        folder,
+        summary,
+        daily,
+        waits,
+        scenarios,
+        manifest,
+        differences,
+        advice,
+        candidates,
+        doubt,
     )
 
 
@@ -276,6 +289,9 @@ def _scenario_cards(results: SavedResults) -> str:
             f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
         ]
         assumptions = list(scenario.get("assumptions", []))
+        arithmetic = Demand.model_validate(scenario["demand"]).rate_arithmetic()
+        if arithmetic:
+            facts.append(f"referrals: {arithmetic}")
         reduction = (scenario.get("workshops") or {}).get("assumed_referral_reduction", 0)
         if reduction:
             assumptions.append(
@@ -384,6 +400,7 @@ def build_html(results: SavedResults) -> str:
         _differences_table(results.differences),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),
+        briefing.demand_doubt(results.demand_doubt),
         "<h2>Charts</h2>",
     ]
     for div_id, figure in figures(results):

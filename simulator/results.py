@@ -51,6 +51,9 @@ class Results:
     """For ``recommend``: every option, its replications and verdicts (``candidates.csv``)."""
     baseline_name: str | None = None
     """The scenario differences are taken from, when not the first (a sweep's own value)."""
+    demand_doubt: pd.DataFrame | None = None
+    """For run and compare, when demand is uncertain: the spread of cost and breaches with
+    the doubt and with demand fixed at its means (``demand_doubt.csv``)."""
     tables: Path | None = None
     """A folder holding ``cases.parquet`` and ``daily.parquet`` written during the run (so
     case rows are not held in memory); removed when these results are."""
@@ -176,6 +179,7 @@ class Results:
             differences=self.differences,
             recommendation=self.recommendation,
             candidates=self.candidates,
+            demand_doubt=self.demand_doubt,
         )
 
     def _waits(self, scenarios: list[dict]) -> pd.DataFrame:
@@ -222,6 +226,8 @@ class Results:
         def extra(staging: Path) -> None:
             if differences is not None:
                 write_csv(differences, staging / "differences.csv")
+            if self.demand_doubt is not None:
+                write_csv(self.demand_doubt, staging / "demand_doubt.csv")
             if self.recommendation is not None and self.candidates is not None:
                 (staging / "recommendation.json").write_text(
                     json.dumps(_plain(self.recommendation), indent=2, allow_nan=False) + "\n",

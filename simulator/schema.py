@@ -84,6 +84,23 @@ class Population(_Model):
         """Referrals a year on day 0."""
         return float(self.referrals_per_year_at(np.zeros(1))[0])
 
+    def arithmetic(self) -> str:
+        """How the rate is derived, in words and figures (``validate`` and the report)."""
+        propensity = self.referral_propensity
+        funnel = (
+            f"{self.adults:,.0f} adults x {self.assessment_rate:g} assessed a year x "
+            f"{self.substantial_difficulty_share:g} with substantial difficulty x "
+            f"{self.no_appropriate_individual_share:g} with no appropriate individual"
+        )
+        if not isinstance(propensity, Ramp):
+            return f"{funnel} x {propensity:g} referred = {self.referrals_per_year:,.0f} a year"
+        start, end = (self.eligible_per_year * p for p in (propensity.start, propensity.end))
+        return (
+            f"{funnel} x referral propensity {propensity.start:g} rising to {propensity.end:g} "
+            f"over {propensity.over_days:g} days = {start:,.0f} a year on day 0, {end:,.0f} a "
+            f"year from day {propensity.over_days:g}"
+        )
+
     def referrals_per_year_at(self, days: Any) -> Any:
         """Referrals a year on each of ``days``, the propensity ramping where it does."""
         propensity = self.referral_propensity
@@ -273,6 +290,19 @@ class Demand(_Model):
         if self.population is not None:
             return self.population.referrals_per_year_at(days)
         return np.full(np.shape(days), self.base_referrals_per_year)
+
+    def rate_arithmetic(self) -> str | None:
+        """Where the rate comes from when it is not a plain number (``validate``, report)."""
+        rate = self.referrals_per_year
+        if self.population is not None:
+            return self.population.arithmetic()
+        if rate is None or isinstance(rate, (int, float)):
+            return None
+        low, high = rate.quantile(np.array([0.1, 0.9]))
+        return (
+            f"uncertain: {rate.dist}, mean {rate.expected:,.0f} a year (10-90%: {low:,.0f} to "
+            f"{high:,.0f}), each replication draws its own; the contract is sized on the mean"
+        )
 
     @property
     def uncertain(self) -> bool:

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from simulator import selection
+from simulator import selection, uncertainty
 from simulator.results import Results
 from simulator.runner import (
     Backend,
@@ -297,11 +298,15 @@ def run_scenarios(
     elif workers is not None:
         raise ValueError("give workers or backend, not both (a Backend has its own workers)")
     started = time.perf_counter()
-    total = sum(s.replications for s in scenarios)
+    # run and compare also rerun a scenario with doubt about demand at its means, to show
+    # how much of the spread is that doubt (sweeps and recommend only compare means)
+    doubtful = [s for s in scenarios if s.demand.uncertain] if kind != "sweep" else []
+    total = sum(s.replications for s in [*scenarios, *doubtful])
     tables = Path(tempfile.mkdtemp(prefix="advocacy-sim-"))  # case rows and days, on disk
     try:
         with _ticks(progress, total, label or kind) as tick:
             results = run_together(scenarios, backend, tick, case_rows(cases), tables)
+            spread = _demand_doubt(results, doubtful, backend, tick)
     except BaseException:
         shutil.rmtree(tables, ignore_errors=True)
         raise
@@ -314,7 +319,29 @@ def run_scenarios(
         command=None if command is None else tuple(command),
         baseline_name=baseline,
         tables=tables,
+        demand_doubt=spread,
     )
+
+
+def _demand_doubt(
+    results: Sequence[ScenarioResult], doubtful: list[Scenario], backend: Backend, tick: Any
+) -> pd.DataFrame | None:
+    """Each scenario with doubt about demand, run again with it fixed at its means (same
+    seeds, no case rows): the spread of cost and breaches with and without the doubt."""
+    if not doubtful:
+        return None
+    scratch = Path(tempfile.mkdtemp(prefix="advocacy-sim-fixed-"))
+    try:
+        fixed = run_together([uncertainty.fixed(s) for s in doubtful], backend, tick, 0, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    by_name = {r.scenario.name: r for r in results}
+    frames = [
+        uncertainty.spread_table(by_name[s.name].per_rep, known.per_rep).assign(scenario=s.name)
+        for s, known in zip(doubtful, fixed, strict=True)
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["scenario", *[c for c in table.columns if c != "scenario"]]]
 
 
 def _call(name: str, *args: Any, **kwargs: Any) -> tuple[str, ...]:
