@@ -207,12 +207,19 @@ def cli(debug: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise."""
+    from simulator.scenario import is_demand_block, load_demand_block
+
     problems = []
     for path in files:
         try:
-            scenario = load_scenario(path)
-            click.echo(f"ok: {path} ({scenario.name})")
-            arithmetic = scenario.demand.rate_arithmetic()
+            if Path(path).is_file() and is_demand_block(path):
+                demand = load_demand_block(path)
+                click.echo(f"ok: {path} (a demand block: extend it from a scenario)")
+            else:
+                scenario = load_scenario(path)
+                click.echo(f"ok: {path} ({scenario.name})")
+                demand = scenario.demand
+            arithmetic = demand.rate_arithmetic()
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")
         except ScenarioError as error:
@@ -534,6 +541,55 @@ def report(folder: str, png: bool) -> None:
     except (ReportError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
+
+
+@cli.command()
+@click.argument("cases", type=click.Path(dir_okay=False))
+@click.option(
+    "--out", type=click.Path(dir_okay=False),
+    help="The demand block to write [default: CASES' name with -demand.yaml, here]; the fit "
+    "page is written beside it (-fit.html). Neither may exist.",
+)  # fmt: skip
+@click.option(
+    "--travel-mph", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+    help="Speed that turns miles into the travel hours taken off each case's hours.",
+)  # fmt: skip
+def calibrate(cases: str, out: str | None, travel_mph: float) -> None:
+    """Fit a demand block to a provider's case list CASES (.csv or .xlsx).
+
+    Columns referral_date, type, urgent, hours and optionally need, locality, miles,
+    closed_date. Writes the demand: block (every figure with its interval and n) and a
+    fit page, and prints a short fit report.
+    """
+    from simulator.caselist import CaseListError, read_case_list
+    from simulator.fitfiles import demand_yaml, fit_page, summary_text
+
+    target = Path(out) if out else Path(f"{Path(cases).stem}-demand.yaml")
+    page = target.with_name(f"{target.stem}-fit.html")
+    for path in (target, page):
+        if path.exists():
+            raise BadInput(f"{path}: exists already; choose another --out or remove it")
+    if not target.parent.is_dir():
+        raise BadInput(f"--out {target}: folder {target.parent} does not exist")
+    try:
+        listed = read_case_list(cases)
+    except CaseListError as error:
+        raise BadInput(str(error)) from None
+    from simulator.calibration import calibrate as fit
+
+    calibration = fit(listed, travel_mph=travel_mph)
+    _write_aside(target, demand_yaml(calibration))
+    _write_aside(page, fit_page(calibration))
+    click.echo(summary_text(calibration))
+    click.echo(f"demand block: {target}", err=True)
+    click.echo(f"fit page: {page}", err=True)
+
+
+def _write_aside(path: Path, text: str) -> None:
+    """Write a file complete or not at all (aside, then renamed)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _leave(message: str, status: int) -> None:

@@ -192,6 +192,27 @@ def set_dotted(
     return put(data, keys)
 
 
+def is_demand_block(path: str | Path) -> bool:
+    """The file holds a ``demand:`` block alone (what ``calibrate`` writes), to be
+    extended from a scenario rather than run."""
+    data, _ = resolve_file(path)
+    return set(data) == {"demand"}
+
+
+def load_demand_block(path: str | Path) -> Demand:
+    """Validate a file holding only a ``demand:`` block; every problem, one line each."""
+    data, source = resolve_file(path)
+    try:
+        return Demand.model_validate(data["demand"])
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            inside = {**item, "loc": ("demand", *item["loc"])}
+            if not _other_branch(inside):
+                problems.append(_describe(inside, str(path), source, data))
+        raise ScenarioError(list(dict.fromkeys(problems))) from None
+
+
 def validate(data: dict[str, Any], label: str, source: _Source | None = None) -> Scenario:
     """Validate plain data as a scenario; every problem becomes one line.
 

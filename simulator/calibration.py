@@ -1,0 +1,324 @@
+"""Fitting demand to a provider's case list (``advocacy-sim calibrate``).
+
+What is fitted, and how:
+
+- **Referral rate**: monthly counts by a Poisson log-linear model (statsmodels GLM, days
+  in the month as exposure, quasi-Poisson scale so overdispersed counts widen the
+  intervals). With at least :data:`MIN_MONTHS` months it has a trend (growth a year,
+  with its interval) and monthly seasonality (kept when an F test of the deviance
+  against none gives p < :data:`KEEP_P`); with fewer months both are left out and the
+  notes say why. The rate written is the level at the end of the
+  data (the scenario starts there), without the season.
+- **Type mix, urgent share per type, needs and localities**: shares with Wilson
+  intervals.
+- **Hours per type**: lognormal, gamma and exponential fitted by maximum likelihood with
+  open cases right-censored at their hours so far; the lowest AIC wins. The mean's
+  interval is from the observed information (the likelihood's curvature). Travel
+  (miles / ``travel_mph``) is taken off first: the simulation adds it back from miles.
+- **Miles per locality**: the same three families, by AIC.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from simulator.caselist import CaseList
+
+Z = float(stats.norm.ppf(0.975))
+MIN_MONTHS = 24
+"""Months of data needed to fit a trend and seasonality (two of each calendar month)."""
+KEEP_P = 0.05
+"""Seasonality is kept when the data reject its absence at this level."""
+MIN_CLOSED = 10
+"""Closed cases of a type needed to choose among hours distributions."""
+DAYS_PER_YEAR = 365.0
+FAMILIES = ("lognormal", "gamma", "exponential")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A fitted figure with its 95% interval and the cases behind it."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class RateFit:
+    per_year: Estimate  # the level at the end of the data, without the season
+    log_se: float  # standard error of its logarithm
+    growth: Estimate | None  # a year, compound; None when the data are too short for one
+    seasonality: list[float] | None  # 12 multipliers averaging 1, January first
+    seasonality_p: float | None
+    seasonality_kept: bool
+    months: pd.DataFrame  # month, days, observed, fitted, low, high
+    start: pd.Timestamp
+    end: pd.Timestamp  # the day after the last month
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DistributionFit:
+    """The chosen family by AIC, its mean (with interval) and sd, and every family's fit."""
+
+    family: str
+    mean: Estimate
+    sd: float
+    aic: dict[str, float]
+    fits: dict[str, tuple[float, float]]  # family -> (mean, sd)
+    closed: np.ndarray  # values observed in full
+    censored: np.ndarray  # open cases: at least this much
+    left_out: int  # open cases with nothing recorded yet
+
+
+@dataclass(frozen=True)
+class Calibration:
+    source: CaseList
+    rate: RateFit
+    mix: dict[str, Estimate]
+    urgent: dict[str, Estimate]
+    hours: dict[str, DistributionFit]
+    needs: dict[str, Estimate]
+    localities: dict[str, Estimate]
+    miles: dict[str, DistributionFit]
+    travel_mph: float
+    notes: list[str]
+
+
+def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
+    """Every fitted figure of a checked case list."""
+    cases = source.cases
+    notes: list[str] = []
+    work = cases["hours"].to_numpy(dtype=float)
+    if "miles" in source.columns:
+        travel = cases["miles"].fillna(0.0).to_numpy(dtype=float) / travel_mph
+        work = work - travel
+        notes.append(
+            f"Hours are the list's hours less travel at {travel_mph:g} mph (miles / "
+            f"{travel_mph:g}); the simulation adds travel back from each locality's miles."
+        )
+    else:
+        notes.append("The list has no miles: hours include travel and no travel is added.")
+    blank = int((cases["open"] & cases["hours"].isna()).sum())
+    if blank:
+        notes.append(
+            f"{blank} open cases have no hours recorded yet: left out of the hours fit (a "
+            "case not started says nothing about its length; if the list leaves hours blank "
+            "for cases under way too, the fit leans to short cases)."
+        )
+    is_open = cases["open"].to_numpy(dtype=bool)
+    hours = {}
+    for kind in sorted(cases["type"].unique()):
+        mine = (cases["type"] == kind).to_numpy()
+        hours[str(kind)] = fit_distribution(work[mine], is_open[mine])
+    located = cases[cases["locality"].notna()]
+    if "locality" in source.columns and len(located) < len(cases):
+        notes.append(
+            f"{len(cases) - len(located)} rows have no locality: left out of the locality "
+            "shares and miles."
+        )
+    miles = {}
+    if "miles" in source.columns:
+        for place, rows in located.groupby("locality"):
+            values = rows["miles"].dropna().to_numpy(dtype=float)
+            if len(values):
+                miles[str(place)] = fit_distribution(values, np.zeros(len(values), bool))
+    return Calibration(
+        source=source,
+        rate=fit_rate(cases["referral_date"]),
+        mix=shares(cases["type"]),
+        urgent={
+            str(kind): proportion(int(rows["urgent"].sum()), len(rows))
+            for kind, rows in cases.groupby("type")
+        },
+        hours=hours,
+        needs={
+            str(need): proportion(count, len(cases))
+            for need, count in cases["need"].value_counts().items()
+        },
+        localities=shares(located["locality"]) if len(located) else {},
+        miles=miles,
+        travel_mph=travel_mph,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- shares
+
+
+def proportion(count: int, total: int) -> Estimate:
+    """A share with its Wilson 95% interval."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(count, total, alpha=0.05, method="wilson")
+    low = 0.0 if count == 0 else float(low)  # exact at the ends (not 1e-17 off them)
+    high = 1.0 if count == total else float(high)
+    return Estimate(count / total, low, high, total)
+
+
+def shares(labels: pd.Series) -> dict[str, Estimate]:
+    counts = labels.value_counts()
+    return {str(k): proportion(int(v), len(labels)) for k, v in counts.sort_index().items()}
+
+
+# --------------------------------------------------------------------------- the rate
+
+
+def fit_rate(dates: pd.Series) -> RateFit:
+    """Monthly referrals: level, trend and seasonality (see the module's docstring)."""
+    import statsmodels.api as sm
+
+    months = pd.period_range(dates.min(), dates.max(), freq="M")
+    observed = dates.dt.to_period("M").value_counts().reindex(months, fill_value=0)
+    days = np.array([m.days_in_month for m in months], dtype=float)
+    start, end = months[0].start_time, months[-1].end_time.normalize() + pd.Timedelta(days=1)
+    middle = np.array([(m.start_time - end).days for m in months]) + days / 2
+    years = middle / DAYS_PER_YEAR  # 0 at the end of the data: the intercept is that level
+    counts = observed.to_numpy(dtype=float)
+    enough = len(months) >= MIN_MONTHS
+    columns = [np.ones(len(months))]
+    notes = []
+    if enough:
+        columns.append(years)
+        month_of_year = np.array([m.month for m in months])
+        seasons = [
+            np.where(month_of_year == k, 1.0, 0.0) - np.where(month_of_year == 12, 1.0, 0.0)
+            for k in range(1, 12)
+        ]
+    else:
+        notes.append(
+            f"The data span {len(months)} months: at least {MIN_MONTHS} are needed to tell a "
+            "trend from the seasons, so neither is fitted (growth 0, no seasonality)."
+        )
+        seasons = []
+
+    def fit(design: list[np.ndarray]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # perfect fits of tiny lists warn; the fit stands
+            model = sm.GLM(counts, np.column_stack(design), family=sm.families.Poisson(),
+                           offset=np.log(days))  # fmt: skip
+            return model.fit(scale="X2")
+
+    trend_only = fit(columns)
+    full = fit(columns + seasons) if seasons else trend_only
+    season_p = None
+    if seasons:  # F test on the deviance: the quasi-Poisson scale is estimated
+        extra = (trend_only.deviance - full.deviance) / 11
+        season_p = float(stats.f.sf(extra / full.scale, 11, full.df_resid))
+    keep_season = season_p is not None and season_p < KEEP_P
+    chosen = full if keep_season else trend_only
+    growth = None
+    if enough:
+        slope, slope_se = chosen.params[1], chosen.bse[1]
+        growth = Estimate(
+            math.expm1(slope), math.expm1(slope - Z * slope_se), math.expm1(slope + Z * slope_se),
+            int(counts.sum()),
+        )  # fmt: skip
+        if growth.low <= 0.0 <= growth.high:
+            notes.append(
+                f"Growth of {growth.value:+.1%} a year has a 95% interval ({growth.low:+.1%} "
+                f"to {growth.high:+.1%}) that includes no growth: kept as the best estimate."
+            )
+        if not keep_season:
+            notes.append(
+                f"No seasonality the data can support (F test against none: p = {season_p:.2f}"
+                f", needs p < {KEEP_P}): left out."
+            )
+    multipliers = None
+    level_factor = 1.0
+    if keep_season:
+        effects = chosen.params[-11:]
+        raw = np.exp(np.append(effects, -effects.sum()))
+        level_factor = float(raw.mean())
+        multipliers = (raw / level_factor).tolist()
+    log_level, log_se = chosen.params[0], chosen.bse[0]
+    per_day = math.exp(log_level) * level_factor
+    per_year = Estimate(
+        per_day * DAYS_PER_YEAR,
+        math.exp(log_level - Z * log_se) * level_factor * DAYS_PER_YEAR,
+        math.exp(log_level + Z * log_se) * level_factor * DAYS_PER_YEAR,
+        int(counts.sum()),
+    )
+    predicted = chosen.get_prediction(exog=chosen.model.exog, offset=np.log(days))
+    band = predicted.summary_frame(alpha=0.05)
+    table = pd.DataFrame({
+        "month": months.to_timestamp(), "days": days, "observed": counts,
+        "fitted": band["mean"].to_numpy(), "low": band["mean_ci_lower"].to_numpy(),
+        "high": band["mean_ci_upper"].to_numpy(),
+    })  # fmt: skip
+    return RateFit(
+        per_year, float(log_se), growth, multipliers, season_p, keep_season,
+        table, start, end, notes,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- hours and miles
+
+
+def fit_distribution(values: np.ndarray, still_open: np.ndarray) -> DistributionFit:
+    """Lognormal, gamma and exponential by maximum likelihood, open values right-censored;
+    the lowest AIC is chosen. Values at or below 0 cannot be fitted: closed ones are
+    moved to a tenth of the smallest positive value, open ones left out (counted)."""
+    values = np.asarray(values, dtype=float)
+    known = ~np.isnan(values)
+    positive = values[known & (values > 0)]
+    floor = 0.1 * positive.min() if len(positive) else 0.1
+    closed = np.maximum(values[known & ~still_open], floor)
+    censored = values[known & still_open & (values > 0)]
+    left_out = int((~known).sum() + (known & still_open & (values <= 0)).sum())
+    fits, aic, spread = {}, {}, {}
+    for family in FAMILIES if len(closed) >= MIN_CLOSED else ("exponential",):
+        theta, loglik, se = _maximise(family, closed, censored)
+        fits[family] = (math.exp(theta[0]), math.exp(theta[-1]) if family != "exponential"
+                        else math.exp(theta[0]))  # fmt: skip
+        aic[family] = 2 * len(theta) - 2 * loglik
+        spread[family] = (theta[0], se)
+    family = min(aic, key=aic.get)
+    centre, se = spread[family]
+    mean = Estimate(
+        math.exp(centre), math.exp(centre - Z * se), math.exp(centre + Z * se),
+        len(closed) + len(censored),
+    )  # fmt: skip
+    return DistributionFit(family, mean, fits[family][1], aic, fits, closed, censored, left_out)
+
+
+def frozen(family: str, mean: float, sd: float):
+    """The scipy distribution with this mean and sd, as the scenario files write it."""
+    if family == "exponential":
+        return stats.expon(scale=mean)
+    if family == "gamma":
+        return stats.gamma((mean / sd) ** 2, scale=sd**2 / mean)
+    sigma2 = math.log1p((sd / mean) ** 2)
+    return stats.lognorm(math.sqrt(sigma2), scale=math.exp(math.log(mean) - sigma2 / 2))
+
+
+def _maximise(family: str, closed: np.ndarray, censored: np.ndarray):
+    """The maximum-likelihood (log mean[, log sd]), its log-likelihood and the standard
+    error of the log mean from the observed information."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    def negative(theta: np.ndarray) -> float:
+        mean = math.exp(theta[0])
+        sd = math.exp(theta[1]) if len(theta) > 1 else mean
+        dist = frozen(family, mean, sd)
+        total = dist.logpdf(closed).sum() + dist.logsf(censored).sum()
+        return -total if np.isfinite(total) else 1e300
+
+    everything = np.concatenate([closed, censored])
+    start = [math.log(everything.mean())]
+    if family != "exponential":
+        start.append(math.log(max(everything.std(), 1e-3 * everything.mean())))
+    best = optimize.minimize(negative, np.array(start), method="Nelder-Mead",
+                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})  # fmt: skip
+    with np.errstate(all="ignore"):
+        covariance = np.linalg.pinv(approx_hess3(best.x, negative))
+    se = math.sqrt(covariance[0, 0]) if covariance[0, 0] > 0 else float("nan")
+    return best.x, -best.fun, se

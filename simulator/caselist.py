@@ -1,0 +1,168 @@
+"""A provider's case list, read and checked row by row for ``advocacy-sim calibrate``.
+
+One row per referral: ``referral_date`` (ISO date), ``type``, ``urgent`` (yes/no,
+true/false, 1/0), ``hours`` (total advocacy hours, travel included; blank for an open
+case with none recorded yet) and optionally ``need``, ``locality``, ``miles`` and
+``closed_date`` (blank: still open). A ``.csv`` or an ``.xlsx`` (first sheet).
+
+Every bad row is reported with its file line (CSV) or sheet row (Excel) and column,
+and left out of the fit; none is dropped silently. When more than
+:data:`BAD_SHARE_LIMIT` of the rows are bad the list is refused: a fit from what is
+left would describe the errors more than the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+REQUIRED = ("referral_date", "type", "urgent", "hours")
+OPTIONAL = ("need", "locality", "miles", "closed_date")
+BAD_SHARE_LIMIT = 0.05
+"""Above this share of bad rows the case list is refused (exit status 2)."""
+TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
+
+
+class CaseListError(ValueError):
+    """A case list that cannot be used: its problems, one line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The good rows, typed, and every problem found (``file:line: column: ...``)."""
+
+    path: Path
+    cases: (
+        pd.DataFrame
+    )  # referral_date, type, urgent, hours, need, locality, miles, closed_date, open
+    problems: list[str]
+    rows: int  # rows in the file, good and bad
+    bad_rows: int  # rows left out for a problem
+    columns: tuple[str, ...]  # the optional columns the file has
+
+    @property
+    def bad_share(self) -> float:
+        return self.bad_rows / self.rows if self.rows else 0.0
+
+
+def read_case_list(path: str | Path) -> CaseList:
+    """Read and check a case list; raises :class:`CaseListError` when it cannot be used
+    (missing file or columns, no good rows, or too many bad rows)."""
+    path = Path(path)
+    raw, first_line = _read_raw(path)
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns)) or "none"
+        raise CaseListError([f"{path}: missing column(s) {', '.join(missing)} (found: {found})"])
+    problems: list[str] = []
+    rows = []
+    for offset, record in enumerate(raw.to_dict("records")):
+        line = f"{path}:{offset + first_line}"
+        row, wrong = _check_row(record, raw.columns)
+        problems += [f"{line}: {message}" for message in wrong]
+        if not wrong:
+            rows.append(row)
+    if not rows:
+        raise CaseListError([f"{path}: no usable rows", *problems[:20]])
+    optional = tuple(c for c in OPTIONAL if c in raw)
+    bad = len(raw) - len(rows)
+    listed = CaseList(path, pd.DataFrame(rows), problems, len(raw), bad, optional)
+    if listed.bad_share > BAD_SHARE_LIMIT:
+        raise CaseListError([
+            f"{path}: {bad} of {len(raw)} rows are bad ({listed.bad_share:.0%}, more than the "
+            f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
+            *problems[:20],
+        ])  # fmt: skip
+    return listed
+
+
+def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
+    """Every cell as text (blank as ''), and the file line or sheet row of the first row."""
+    if not path.is_file():
+        raise CaseListError([f"{path}: case list not found"])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raise CaseListError([f"{path}: expected a .csv or .xlsx case list"])
+    except CaseListError:
+        raise
+    except Exception as error:  # a file that is not what its name says
+        raise CaseListError([f"{path}: cannot read it ({error})"]) from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    return raw.map(lambda v: str(v).strip()), 2  # line 1 is the header
+
+
+def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
+    """One row typed, and what is wrong with it (column first)."""
+    wrong: list[str] = []
+
+    def date(column: str, blank_ok: bool) -> pd.Timestamp | None:
+        text = record.get(column, "")
+        if text == "" and blank_ok:
+            return None
+        try:
+            return pd.Timestamp(_iso(text))
+        except ValueError:
+            wrong.append(f"{column}: {text!r}: not an ISO date (YYYY-MM-DD)")
+            return None
+
+    def number(column: str) -> float | None:
+        text = record.get(column, "")
+        if text == "":
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            wrong.append(f"{column}: {text!r}: not a number (no units or commas)")
+            return None
+        if not value >= 0 or value == float("inf"):
+            wrong.append(f"{column}: {text!r}: must be 0 or more")
+            return None
+        return value
+
+    referred = date("referral_date", blank_ok=False)
+    closed = date("closed_date", blank_ok=True) if "closed_date" in columns else None
+    kind = record["type"]
+    if kind == "":
+        wrong.append("type: blank (the advocacy type, e.g. care_act)")
+    urgent_text = record["urgent"].lower()
+    if urgent_text not in TRUE | FALSE:
+        wrong.append(f"urgent: {record['urgent']!r}: expected yes/no, true/false or 1/0")
+    hours, miles = number("hours"), number("miles") if "miles" in columns else None
+    still_open = closed is None if "closed_date" in columns else hours is None
+    if not still_open and hours is None:
+        wrong.append("hours: blank for a closed case")
+    elif not still_open and hours == 0:
+        wrong.append("hours: 0 for a closed case (leave out referrals with no advocacy)")
+    if referred is not None and closed is not None and closed < referred:
+        wrong.append(f"closed_date: {record['closed_date']!r}: before the referral_date")
+    row = {
+        "referral_date": referred,
+        "type": kind,
+        "urgent": urgent_text in TRUE,
+        "hours": hours,
+        "need": record.get("need", "") or None,
+        "locality": record.get("locality", "") or None,
+        "miles": miles,
+        "closed_date": closed,
+        "open": still_open,
+    }
+    return row, wrong
+
+
+def _iso(text: str) -> str:
+    """The text when it is an ISO date (Excel dates arrive as 'YYYY-MM-DD 00:00:00')."""
+    day = text.removesuffix(" 00:00:00")
+    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+        raise ValueError(text)
+    return day
