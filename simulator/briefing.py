@@ -225,15 +225,19 @@ def demand_doubt(table: pd.DataFrame | None) -> str:
         body.append(
             f"<tr><th scope='row'>{html.escape(str(row.scenario))}</th>"
             f"<td>{html.escape(metric.label)}</td>"
-            f"<td>{shown(row.p10_with_doubt)} to {shown(row.p90_with_doubt)}</td>"
-            f"<td>{shown(row.p10_demand_fixed)} to {shown(row.p90_demand_fixed)}</td>"
+            f"<td>{shown(row.mean_with_doubt)}<br><small>{shown(row.p10_with_doubt)} to "
+            f"{shown(row.p90_with_doubt)}</small></td>"
+            f"<td>{shown(row.mean_demand_fixed)}<br><small>{shown(row.p10_demand_fixed)} to "
+            f"{shown(row.p90_demand_fixed)}</small></td>"
             f"<td>{row.share_of_variance_from_doubt:.0%}</td></tr>"
         )
     return (
         "<h2>Doubt about demand</h2><p class='meta'>Demand is uncertain in these scenarios "
         "(a referral rate or mean hours given as a distribution): each replication drew its "
         "own. The same replications were run again with demand fixed at its expected value. "
-        "The ranges are the 10th to 90th percentile across replications; the share is how "
+        "Each cell gives the mean and, below it, the 10th to 90th percentile across "
+        "replications: doubt can move the mean as well as widen the range (a block costs the "
+        "same when demand is low, spot costs more when it is high). The share is how "
         "much of the variance goes when demand is known (1 − variance fixed ÷ variance with "
         "doubt). The contract is sized on the expected demand either way.</p>"
         "<table><thead><tr><th>Option</th><th>Figure</th><th>With doubt about demand</th>"

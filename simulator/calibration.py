@@ -5,10 +5,11 @@ What is fitted, and how:
 - **Referral rate**: monthly counts by a Poisson log-linear model (statsmodels GLM, days
   in the month as exposure, quasi-Poisson scale so overdispersed counts widen the
   intervals). With at least :data:`MIN_MONTHS` months it has a trend (growth a year,
-  with its interval) and monthly seasonality (kept when an F test of the deviance
-  against none gives p < :data:`KEEP_P`); with fewer months both are left out and the
-  notes say why. The rate written is the level at the end of the
-  data (the scenario starts there), without the season.
+  with its interval) and month effects; the seasonality is written only when an F test
+  of the deviance against none gives p < :data:`KEEP_P`, but the level and trend are
+  always net of it. With fewer months neither is fitted and the notes say why. The
+  rate written is the level at the end of the data (the scenario starts there),
+  without the season.
 - **Type mix, urgent share per type, needs and localities**: shares with Wilson
   intervals.
 - **Hours per type**: lognormal, gamma and exponential fitted by maximum likelihood with
@@ -214,7 +215,9 @@ def fit_rate(dates: pd.Series) -> RateFit:
         extra = (trend_only.deviance - full.deviance) / 11
         season_p = float(stats.f.sf(extra / full.scale, 11, full.df_resid))
     keep_season = season_p is not None and season_p < KEEP_P
-    chosen = full if keep_season else trend_only
+    # The level and trend are always net of month effects: a season too weak to keep
+    # would still tilt a trend fitted without it (three winters at the end of three years).
+    chosen = full
     growth = None
     if enough:
         slope, slope_se = chosen.params[1], chosen.bse[1]
@@ -230,15 +233,16 @@ def fit_rate(dates: pd.Series) -> RateFit:
         if not keep_season:
             notes.append(
                 f"No seasonality the data can support (F test against none: p = {season_p:.2f}"
-                f", needs p < {KEEP_P}): left out."
+                f", needs p < {KEEP_P}): left out of the block (the level and growth are still "
+                "estimated net of month effects)."
             )
     multipliers = None
     level_factor = 1.0
-    if keep_season:
+    if seasons:
         effects = chosen.params[-11:]
         raw = np.exp(np.append(effects, -effects.sum()))
-        level_factor = float(raw.mean())
-        multipliers = (raw / level_factor).tolist()
+        level_factor = float(raw.mean())  # the arithmetic mean month, not the geometric
+        multipliers = (raw / level_factor).tolist() if keep_season else None
     log_level, log_se = chosen.params[0], chosen.bse[0]
     per_day = math.exp(log_level) * level_factor
     per_year = Estimate(

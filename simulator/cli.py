@@ -166,13 +166,16 @@ def doubt_lines(table: pd.DataFrame | None) -> str:
 
     if table is None or table.empty:
         return ""
-    lines = ["Doubt about demand (10-90% of replications; same seeds, demand fixed at its mean)"]
+    lines = [
+        "Doubt about demand (mean, 10-90% of replications; same seeds, demand fixed at its mean)"
+    ]
     for row in table.itertuples(index=False):
         show = METRICS[row.metric].format
         lines.append(
             f"  {row.scenario}: {METRICS[row.metric].label.lower()} "
-            f"{show(row.p10_with_doubt)} to {show(row.p90_with_doubt)} "
-            f"(fixed: {show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
+            f"{show(row.mean_with_doubt)}, {show(row.p10_with_doubt)} to "
+            f"{show(row.p90_with_doubt)} (fixed: {show(row.mean_demand_fixed)}, "
+            f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
             f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt"
         )
     return "\n".join(lines)

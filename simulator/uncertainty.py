@@ -81,6 +81,8 @@ def spread_table(with_doubt: Any, demand_fixed: Any) -> Any:
         share = max(0.0, 1.0 - var_known / var_doubt) if var_doubt > 0 else 0.0
         rows.append({
             "metric": metric,
+            "mean_with_doubt": float(np.mean(doubt)),
+            "mean_demand_fixed": float(np.mean(known)),
             "sd_with_doubt": var_doubt**0.5,
             "sd_demand_fixed": var_known**0.5,
             "p10_with_doubt": float(np.quantile(doubt, 0.1)),

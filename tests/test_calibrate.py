@@ -149,14 +149,16 @@ def test_under_two_years_no_trend_or_seasons_are_fitted():
     assert low < 2 * 2 * 365 < high
 
 
-def test_the_demand_block_validates_extends_and_runs(tmp_path):
+def test_the_demand_block_validates_extends_and_runs(tmp_path, example):
     out = tmp_path / "demand.yaml"
     result = invoke("calibrate", str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "care_act" in result.output and "gamma mean 8.8 h" in result.output
     assert (tmp_path / "demand-fit.html").read_text("utf-8").count("plotly-graph-div") >= 2
     demand = load_demand_block(out)
-    assert demand.uncertain and demand.growth_per_year == pytest.approx(0.0305, abs=5e-5)
+    assert demand.uncertain
+    assert demand.growth_per_year == round(example.rate.growth.value, 4)
+    assert demand.referrals_per_year.expected == pytest.approx(example.rate.per_year.value, 1e-3)
     assert "a demand block" in invoke("validate", str(out)).output
     scenario = tmp_path / "service.yaml"
     scenario.write_text(
