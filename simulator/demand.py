@@ -8,11 +8,14 @@ deadline under every commissioning model; only the contract logic differs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from simulator.commissioning import commissioning_model
+from simulator.distributions import Distribution
 from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -244,17 +247,33 @@ def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> f
     kind = demand.mix[label]
     if kind.weeks_open is None:
         return kind.hours.expected
+    places = tuple((loc.share, loc.miles_per_case.model_dump_json())
+                   for loc in demand.localities.values())  # fmt: skip
+    excess = _held_excess(
+        kind.hours.model_dump_json(), kind.weeks_open.model_dump_json(), places,
+        demand.travel_mph, kind.caseload_weight * case_hours_per_week,
+    )  # fmt: skip
+    return kind.hours.expected + excess
+
+
+@functools.lru_cache(maxsize=256)
+def _held_excess(
+    hours: str, weeks_open: str, places: tuple, travel_mph: float, pace: float
+) -> float:
+    """The expected excess of ``pace x weeks_open`` over a case's hours plus travel, by
+    quantile grids; cached by the distributions' JSON (every replication and every
+    pool plan asks for the same few figures, and each grid costs a few milliseconds)."""
+    read = TypeAdapter(Distribution).validate_json
     u = (np.arange(HELD_GRID) + 0.5) / HELD_GRID
     travel, chance = [np.zeros(1)], [np.ones(1)]
-    if demand.localities:
-        travel = [loc.miles_per_case.quantile(u) / demand.travel_mph
-                  for loc in demand.localities.values()]  # fmt: skip
-        chance = [np.full(HELD_GRID, loc.share / HELD_GRID) for loc in demand.localities.values()]
-    need = (kind.hours.quantile(u)[:, None] + np.concatenate(travel)[None, :]).ravel()
+    if places:
+        travel = [read(miles).quantile(u) / travel_mph for _, miles in places]
+        chance = [np.full(HELD_GRID, share / HELD_GRID) for share, _ in places]
+    need = (read(hours).quantile(u)[:, None] + np.concatenate(travel)[None, :]).ravel()
     weight = (np.full(HELD_GRID, 1 / HELD_GRID)[:, None] * np.concatenate(chance)[None, :]).ravel()
-    floor = kind.caseload_weight * case_hours_per_week * kind.weeks_open.quantile(u)
+    floor = pace * read(weeks_open).quantile(u)
     excess = np.maximum(floor[None, :] - need[:, None], 0.0).mean(axis=1)
-    return kind.hours.expected + float(np.sum(weight * excess))
+    return float(np.sum(weight * excess))
 
 
 def open_case_shares(scenario: Scenario) -> list[float]:
