@@ -46,6 +46,9 @@ def one_list(seed: int) -> list[dict]:
         _row(seed, "referrals a year at the end", demand.referrals_per_year
              * (1 + demand.growth_per_year) ** years, rate.per_year),
         _row(seed, "growth a year", demand.growth_per_year, rate.growth),
+        {"seed": seed, "figure": "seasonality found (truth: ±15%)", "truth": "yes",
+         "estimate": "yes" if rate.seasonality else "no",
+         "covered": rate.seasonality is not None},
     ]  # fmt: skip
     for kind, truth in demand.mix.items():
         urgent = truth.urgent_share if truth.urgent_share is not None else demand.urgent_share
@@ -86,7 +89,8 @@ def main() -> int:
         f"{options.lists}; `python scripts/calibration_coverage.py --write`).",
         "",
         "'Covered' is the share of lists whose 95% interval holds the truth (for a family: "
-        "the share where AIC chose the true family). With "
+        "the share where AIC chose the true family; for the seasonality: the share where "
+        "the F test kept it, its power). With "
         f"{options.lists} lists a true 95% shows as 95% ± {_band(options.lists):.0%} (two "
         "standard errors).",
         "",

@@ -166,7 +166,30 @@ GLOSSARY = {
     "block is full (core and flex).",
     "Spot": "a case bought by the hour from the open market, after days to arrange it.",
     "Unserved": "referrals nobody in the scenario could serve, or withdrawn after a breach.",
+    "10th to 90th percentile": "the range of a figure across replications leaving out the "
+    "best and the worst tenth: a good and a bad run (with few replications, close to the "
+    "best and the worst).",
+    "Doubt about demand": "not knowing next year's referral rate (or hours per case): when "
+    "a scenario gives it as a distribution, each replication draws its own, and the same "
+    "replications are run again with demand fixed at its expected value to show how much "
+    "of the spread the doubt makes.",
 }
+
+
+def demand_note(scenarios: list[dict]) -> str | None:
+    """A comparison whose scenarios have different demand: say so, because their paired
+    differences then include the demand, not only the way it is bought."""
+    if len(scenarios) < 2:
+        return None
+    first = scenarios[0].get("demand")
+    others = [s["name"] for s in scenarios[1:] if s.get("demand") != first]
+    if not others:
+        return None
+    return (
+        f"Demand differs between these scenarios ({', '.join(others)} against "
+        f"{scenarios[0]['name']}): their differences include the demand, not only how it is "
+        "bought, and they are not alternatives for the same referrals."
+    )
 
 
 def glossary() -> str:
@@ -213,6 +236,12 @@ def by_contract_year(summary: pd.DataFrame) -> str:
     )  # fmt: skip
 
 
+def _share(row) -> str:  # type: ignore[no-untyped-def]
+    if row.sd_with_doubt == 0 and row.sd_demand_fixed == 0:
+        return "none: fixed by the contract"
+    return f"{row.share_of_variance_from_doubt:.0%}"
+
+
 def demand_doubt(table: pd.DataFrame | None) -> str:
     """How much of the spread of cost and breaches is doubt about demand (the rate, the
     hours) rather than chance: the same replications with demand fixed at its means."""
@@ -229,18 +258,22 @@ def demand_doubt(table: pd.DataFrame | None) -> str:
             f"{shown(row.p90_with_doubt)}</small></td>"
             f"<td>{shown(row.mean_demand_fixed)}<br><small>{shown(row.p10_demand_fixed)} to "
             f"{shown(row.p90_demand_fixed)}</small></td>"
-            f"<td>{row.share_of_variance_from_doubt:.0%}</td></tr>"
+            f"<td>{shown(row.mean_with_doubt - row.mean_demand_fixed)}<br><small>95% CI "
+            f"{shown(row.difference_ci_low)} to {shown(row.difference_ci_high)}</small></td>"
+            f"<td>{_share(row)}</td></tr>"
         )
     return (
         "<h2>Doubt about demand</h2><p class='meta'>Demand is uncertain in these scenarios "
         "(a referral rate or mean hours given as a distribution): each replication drew its "
         "own. The same replications were run again with demand fixed at its expected value. "
         "Each cell gives the mean and, below it, the 10th to 90th percentile across "
-        "replications: doubt can move the mean as well as widen the range (a block costs the "
-        "same when demand is low, spot costs more when it is high). The share is how "
+        "replications; the change in the mean has a paired 95% interval, since the "
+        "replications' draws of demand average its mean only roughly. The share is how "
         "much of the variance goes when demand is known (1 − variance fixed ÷ variance with "
-        "doubt). The contract is sized on the expected demand either way.</p>"
+        "doubt), an estimate from this many replications. The contract is sized on the "
+        "expected demand either way.</p>"
         "<table><thead><tr><th>Option</th><th>Figure</th><th>With doubt about demand</th>"
-        "<th>Demand fixed at its mean</th><th>Share of the spread from doubt</th></tr>"
+        "<th>Demand fixed at its mean</th><th>Change in the mean</th>"
+        "<th>Share of the spread from doubt</th></tr>"
         "</thead><tbody>" + "".join(body) + "</tbody></table>"
     )

@@ -78,6 +78,7 @@ class DistributionFit:
     closed: np.ndarray  # values observed in full
     censored: np.ndarray  # open cases: at least this much
     left_out: int  # open cases with nothing recorded yet
+    quantiles: tuple[float, ...] = ()  # an empirical fit (miles with some at 0)
 
 
 @dataclass(frozen=True)
@@ -94,47 +95,47 @@ class Calibration:
     notes: list[str]
 
 
+class CalibrationError(ValueError):
+    """A case list that cannot give a fit (too short, a type with no closed case)."""
+
+
+MIN_REFERRALS = 20
+"""Referrals needed to fit anything (and at least :data:`MIN_SPAN_MONTHS` months)."""
+MIN_SPAN_MONTHS = 3
+
+
 def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
     """Every fitted figure of a checked case list."""
     cases = source.cases
     notes: list[str] = []
-    work = cases["hours"].to_numpy(dtype=float)
-    if "miles" in source.columns:
-        travel = cases["miles"].fillna(0.0).to_numpy(dtype=float) / travel_mph
-        work = work - travel
+    closed = pd.to_datetime(cases["closed_date"]).dropna()
+    last = max(source.referral_dates.max(), closed.max()) if len(closed) else None
+    last = last if last is not None else source.referral_dates.max()
+    _enough(source, last)
+    if "closed_date" not in source.columns:
         notes.append(
-            f"Hours are the list's hours less travel at {travel_mph:g} mph (miles / "
-            f"{travel_mph:g}); the simulation adds travel back from each locality's miles."
+            "The list has no closed_date: every case with hours is taken as closed, so the "
+            "hours so far of cases still open would read as complete (leaning short)."
         )
-    else:
-        notes.append("The list has no miles: hours include travel and no travel is added.")
-    blank = int((cases["open"] & cases["hours"].isna()).sum())
-    if blank:
-        notes.append(
-            f"{blank} open cases have no hours recorded yet: left out of the hours fit (a "
-            "case not started says nothing about its length; if the list leaves hours blank "
-            "for cases under way too, the fit leans to short cases)."
-        )
-    is_open = cases["open"].to_numpy(dtype=bool)
+    located = _localities(source, notes)
+    work = _work_hours(located, travel_mph, notes)
     hours = {}
-    for kind in sorted(cases["type"].unique()):
-        mine = (cases["type"] == kind).to_numpy()
-        hours[str(kind)] = fit_distribution(work[mine], is_open[mine])
-    located = cases[cases["locality"].notna()]
-    if "locality" in source.columns and len(located) < len(cases):
-        notes.append(
-            f"{len(cases) - len(located)} rows have no locality: left out of the locality "
-            "shares and miles."
-        )
-    miles = {}
-    if "miles" in source.columns:
-        for place, rows in located.groupby("locality"):
-            values = rows["miles"].dropna().to_numpy(dtype=float)
-            if len(values):
-                miles[str(place)] = fit_distribution(values, np.zeros(len(values), bool))
+    is_open = located["open"].to_numpy(dtype=bool)
+    for kind in sorted(located["type"].unique()):
+        mine = (located["type"] == kind).to_numpy()
+        try:
+            hours[str(kind)] = fit_distribution(work[mine], is_open[mine])
+        except CalibrationError as error:
+            raise CalibrationError(f"{source.path}: type {kind}: {error}") from None
+        if len(hours[str(kind)].closed) < MIN_CLOSED:
+            notes.append(
+                f"{kind}: only {len(hours[str(kind)].closed)} closed cases, too few to choose "
+                "a distribution: exponential, and its interval is wide."
+            )
+    places = located[located["locality"].notna()]
     return Calibration(
         source=source,
-        rate=fit_rate(cases["referral_date"]),
+        rate=fit_rate(source.referral_dates, last),
         mix=shares(cases["type"]),
         urgent={
             str(kind): proportion(int(rows["urgent"].sum()), len(rows))
@@ -145,11 +146,86 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
             str(need): proportion(count, len(cases))
             for need, count in cases["need"].value_counts().items()
         },
-        localities=shares(located["locality"]) if len(located) else {},
-        miles=miles,
+        localities=shares(places["locality"]) if len(places) else {},
+        miles={
+            str(place): fit_miles(rows["miles"].to_numpy(dtype=float))
+            for place, rows in places.groupby("locality")
+            if "miles" in source.columns and rows["miles"].notna().any()
+        },
         travel_mph=travel_mph,
         notes=notes,
     )
+
+
+def _enough(source: CaseList, last: pd.Timestamp) -> None:
+    first = source.referral_dates.min()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if len(source.referral_dates) < MIN_REFERRALS or months < MIN_SPAN_MONTHS:
+        raise CalibrationError(
+            f"{source.path}: {len(source.referral_dates)} referrals over {months} month(s): at "
+            f"least {MIN_REFERRALS} referrals over {MIN_SPAN_MONTHS} months are needed to fit "
+            "a rate"
+        )
+
+
+def _localities(source: CaseList, notes: list[str]) -> pd.DataFrame:
+    """The cases with every row's locality known when the list has miles: without a
+    locality column they are all one locality (``all``), so the travel taken off the
+    hours is added back by the simulation."""
+    cases = source.cases
+    if "miles" in source.columns and "locality" not in source.columns:
+        notes.append("The list has miles but no locality: one locality, 'all', holds them.")
+        return cases.assign(locality="all")
+    missing = int(cases["locality"].isna().sum())
+    if "locality" in source.columns and missing:
+        notes.append(
+            f"{missing} rows have no locality: left out of the locality shares and miles (the "
+            "simulation gives them the localities of the rest)."
+        )
+    return cases
+
+
+def _work_hours(cases: pd.DataFrame, travel_mph: float, notes: list[str]) -> np.ndarray:
+    """Each case's hours less its travel (miles / ``travel_mph``); a blank miles is taken
+    as its locality's mean. Closed cases with no work left after travel (0 hours, or
+    hours no more than the travel) and open ones with none yet stay out of the fit."""
+    hours = cases["hours"].to_numpy(dtype=float)
+    is_open = cases["open"].to_numpy(dtype=bool)
+    if "miles" in cases and cases["miles"].notna().any():
+        by_place = cases.groupby("locality", dropna=False)["miles"].transform("mean")
+        miles = cases["miles"].fillna(by_place).fillna(cases["miles"].mean())
+        blank = int(cases["miles"].isna().sum())
+        if blank:
+            notes.append(f"{blank} rows have no miles: their locality's mean miles is used.")
+        work = hours - miles.to_numpy(dtype=float) / travel_mph
+        notes.append(
+            f"Hours are the list's hours less travel at {travel_mph:g} mph (miles / "
+            f"{travel_mph:g}); the simulation adds travel back from each locality's miles."
+        )
+    else:
+        work = hours.copy()
+        notes.append("The list has no miles: hours include travel and no travel is added.")
+    unused = ~np.isnan(work) & (work <= 0)
+    closed_none, open_none = int((unused & ~is_open).sum()), int((unused & is_open).sum())
+    if closed_none:
+        notes.append(
+            f"{closed_none} closed cases have no hours beyond their travel (0 hours, or hours "
+            "no more than miles / mph): counted as referrals, left out of the hours fit. If "
+            "the list's hours leave travel out, say so with a higher --travel-mph."
+        )
+    if open_none:
+        notes.append(
+            f"{open_none} open cases have no hours beyond their travel yet: left out of the "
+            "hours fit (a case not started says nothing about its length)."
+        )
+    blank = int((is_open & np.isnan(hours)).sum())
+    if blank:
+        notes.append(
+            f"{blank} open cases have no hours recorded yet: left out of the hours fit (if "
+            "the list leaves hours blank for cases under way too, the fit leans short)."
+        )
+    work[unused] = np.nan
+    return work
 
 
 # --------------------------------------------------------------------------- shares
@@ -173,15 +249,25 @@ def shares(labels: pd.Series) -> dict[str, Estimate]:
 # --------------------------------------------------------------------------- the rate
 
 
-def fit_rate(dates: pd.Series) -> RateFit:
-    """Monthly referrals: level, trend and seasonality (see the module's docstring)."""
+def fit_rate(dates: pd.Series, last: pd.Timestamp | None = None) -> RateFit:
+    """Monthly referrals: level, trend and seasonality (see the module's docstring). The
+    list covers its first referral's day to ``last`` (its last date of any kind, the
+    extract's day; default the last referral): a part month counts only its days."""
     import statsmodels.api as sm
 
-    months = pd.period_range(dates.min(), dates.max(), freq="M")
+    dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
+    start = dates.min().normalize()
+    end = (dates.max() if last is None else max(last, dates.max())).normalize()
+    end += pd.Timedelta(days=1)
+    months = pd.period_range(start, end - pd.Timedelta(days=1), freq="M")
     observed = dates.dt.to_period("M").value_counts().reindex(months, fill_value=0)
-    days = np.array([m.days_in_month for m in months], dtype=float)
-    start, end = months[0].start_time, months[-1].end_time.normalize() + pd.Timedelta(days=1)
-    middle = np.array([(m.start_time - end).days for m in months]) + days / 2
+    first_days = np.array([max(m.start_time, start) for m in months], dtype="datetime64[ns]")
+    next_days = np.array(
+        [min(m.end_time.normalize() + pd.Timedelta(days=1), end) for m in months],
+        dtype="datetime64[ns]",
+    )
+    days = ((next_days - first_days) / np.timedelta64(1, "D")).astype(float)
+    middle = ((first_days - np.datetime64(end)) / np.timedelta64(1, "D")) + days / 2
     years = middle / DAYS_PER_YEAR  # 0 at the end of the data: the intercept is that level
     counts = observed.to_numpy(dtype=float)
     enough = len(months) >= MIN_MONTHS
@@ -206,7 +292,11 @@ def fit_rate(dates: pd.Series) -> RateFit:
             warnings.simplefilter("ignore")  # perfect fits of tiny lists warn; the fit stands
             model = sm.GLM(counts, np.column_stack(design), family=sm.families.Poisson(),
                            offset=np.log(days))  # fmt: skip
-            return model.fit(scale="X2")
+            poisson = model.fit(scale=1.0)
+            # quasi-Poisson: Pearson's scale widens the intervals for overdispersed counts,
+            # but never narrows them below Poisson's
+            dispersion = poisson.pearson_chi2 / poisson.df_resid if poisson.df_resid > 0 else 1
+            return model.fit(scale=float(dispersion)) if dispersion > 1 else poisson
 
     trend_only = fit(columns)
     full = fit(columns + seasons) if seasons else trend_only
@@ -251,7 +341,12 @@ def fit_rate(dates: pd.Series) -> RateFit:
         math.exp(log_level + Z * log_se) * level_factor * DAYS_PER_YEAR,
         int(counts.sum()),
     )
-    predicted = chosen.get_prediction(exog=chosen.model.exog, offset=np.log(days))
+    exog = chosen.model.exog.copy()
+    if seasons and not keep_season:  # what the block says: the trend without the season
+        exog[:, -11:] = 0.0
+    predicted = chosen.get_prediction(exog=exog, offset=np.log(days) + math.log(level_factor))
+    if keep_season:
+        predicted = chosen.get_prediction(exog=exog, offset=np.log(days))
     band = predicted.summary_frame(alpha=0.05)
     table = pd.DataFrame({
         "month": months.to_timestamp(), "days": days, "observed": counts,
@@ -269,15 +364,15 @@ def fit_rate(dates: pd.Series) -> RateFit:
 
 def fit_distribution(values: np.ndarray, still_open: np.ndarray) -> DistributionFit:
     """Lognormal, gamma and exponential by maximum likelihood, open values right-censored;
-    the lowest AIC is chosen. Values at or below 0 cannot be fitted: closed ones are
-    moved to a tenth of the smallest positive value, open ones left out (counted)."""
+    the lowest AIC is chosen. Missing values (NaN) are left out and counted; with fewer
+    than :data:`MIN_CLOSED` closed values only the exponential is fitted."""
     values = np.asarray(values, dtype=float)
-    known = ~np.isnan(values)
-    positive = values[known & (values > 0)]
-    floor = 0.1 * positive.min() if len(positive) else 0.1
-    closed = np.maximum(values[known & ~still_open], floor)
-    censored = values[known & still_open & (values > 0)]
-    left_out = int((~known).sum() + (known & still_open & (values <= 0)).sum())
+    known = ~np.isnan(values) & (values > 0)
+    closed = values[known & ~still_open]
+    censored = values[known & still_open]
+    left_out = int((~known & still_open).sum())
+    if len(closed) == 0:
+        raise CalibrationError("no closed case with hours to fit its hours from")
     fits, aic, spread = {}, {}, {}
     for family in FAMILIES if len(closed) >= MIN_CLOSED else ("exponential",):
         theta, loglik, se = _maximise(family, closed, censored)
@@ -292,6 +387,22 @@ def fit_distribution(values: np.ndarray, still_open: np.ndarray) -> Distribution
         len(closed) + len(censored),
     )  # fmt: skip
     return DistributionFit(family, mean, fits[family][1], aic, fits, closed, censored, left_out)
+
+
+def fit_miles(values: np.ndarray) -> DistributionFit:
+    """Miles per case in one locality: by AIC among the three families when every value
+    is above 0; with some at 0 (no travel) the observed distribution itself (20 quantiles,
+    ``quantiles``), and all at 0 a fixed 0."""
+    values = values[~np.isnan(values)]
+    if (values > 0).all():
+        return fit_distribution(values, np.zeros(len(values), bool))
+    levels = (np.arange(20) + 0.5) / 20
+    family = "fixed" if (values == 0).all() else "empirical"
+    mean = Estimate(float(values.mean()), float(values.mean()), float(values.mean()), len(values))
+    return DistributionFit(
+        family, mean, float(values.std()), {}, {}, values, np.empty(0), 0,
+        tuple(np.round(np.quantile(values, levels), 1).tolist()),
+    )  # fmt: skip
 
 
 def frozen(family: str, mean: float, sd: float):

@@ -45,6 +45,7 @@ class CaseList:
     rows: int  # rows in the file, good and bad
     bad_rows: int  # rows left out for a problem
     columns: tuple[str, ...]  # the optional columns the file has
+    referral_dates: pd.Series  # every row's with a readable date, bad rows too: all referrals
 
     @property
     def bad_share(self) -> float:
@@ -59,23 +60,34 @@ def read_case_list(path: str | Path) -> CaseList:
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         found = ", ".join(map(str, raw.columns)) or "none"
-        raise CaseListError([f"{path}: missing column(s) {', '.join(missing)} (found: {found})"])
+        hint = " (the file looks separated by ';': save it with commas)" if ";" in found else ""
+        raise CaseListError(
+            [f"{path}: missing column(s) {', '.join(missing)} (found: {found}){hint}"]
+        )
     problems: list[str] = []
-    rows = []
-    for offset, record in enumerate(raw.to_dict("records")):
+    rows, dates = [], []
+    records = raw.to_dict("records")
+    for offset, record in enumerate(records):
+        if not any(record.values()):
+            continue  # a blank line: not a referral, but it keeps the line numbers true
         line = f"{path}:{offset + first_line}"
         row, wrong = _check_row(record, raw.columns)
         problems += [f"{line}: {message}" for message in wrong]
         if not wrong:
             rows.append(row)
+        if row["referral_date"] is not None:  # a bad row is still a referral for the rate
+            dates.append(row["referral_date"])
     if not rows:
         raise CaseListError([f"{path}: no usable rows", *problems[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
-    bad = len(raw) - len(rows)
-    listed = CaseList(path, pd.DataFrame(rows), problems, len(raw), bad, optional)
+    total = sum(1 for record in records if any(record.values()))
+    bad = total - len(rows)
+    listed = CaseList(
+        path, pd.DataFrame(rows), problems, total, bad, optional, pd.Series(dates).sort_values()
+    )
     if listed.bad_share > BAD_SHARE_LIMIT:
         raise CaseListError([
-            f"{path}: {bad} of {len(raw)} rows are bad ({listed.bad_share:.0%}, more than the "
+            f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
             f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
             *problems[:20],
         ])  # fmt: skip
@@ -89,7 +101,10 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                skip_blank_lines=False,
+            )  # fmt: skip
         elif suffix in (".xlsx", ".xlsm"):
             raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         else:
@@ -98,7 +113,7 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         raise
     except Exception as error:  # a file that is not what its name says
         raise CaseListError([f"{path}: cannot read it ({error})"]) from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw.columns = [label(str(c)) if ";" not in str(c) else str(c) for c in raw.columns]
     return raw.map(lambda v: str(v).strip()), 2  # line 1 is the header
 
 
@@ -113,7 +128,7 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         try:
             return pd.Timestamp(_iso(text))
         except ValueError:
-            wrong.append(f"{column}: {text!r}: not an ISO date (YYYY-MM-DD)")
+            wrong.append(f"{column}: {text!r}: {_date_problem(text)}")
             return None
 
     def number(column: str) -> float | None:
@@ -132,7 +147,7 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
 
     referred = date("referral_date", blank_ok=False)
     closed = date("closed_date", blank_ok=True) if "closed_date" in columns else None
-    kind = record["type"]
+    kind = label(record["type"])
     if kind == "":
         wrong.append("type: blank (the advocacy type, e.g. care_act)")
     urgent_text = record["urgent"].lower()
@@ -140,10 +155,8 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         wrong.append(f"urgent: {record['urgent']!r}: expected yes/no, true/false or 1/0")
     hours, miles = number("hours"), number("miles") if "miles" in columns else None
     still_open = closed is None if "closed_date" in columns else hours is None
-    if not still_open and hours is None:
+    if not still_open and hours is None and record["hours"] == "":
         wrong.append("hours: blank for a closed case")
-    elif not still_open and hours == 0:
-        wrong.append("hours: 0 for a closed case (leave out referrals with no advocacy)")
     if referred is not None and closed is not None and closed < referred:
         wrong.append(f"closed_date: {record['closed_date']!r}: before the referral_date")
     row = {
@@ -151,8 +164,8 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         "type": kind,
         "urgent": urgent_text in TRUE,
         "hours": hours,
-        "need": record.get("need", "") or None,
-        "locality": record.get("locality", "") or None,
+        "need": label(record.get("need", "")) or None,
+        "locality": label(record.get("locality", "")) or None,
         "miles": miles,
         "closed_date": closed,
         "open": still_open,
@@ -160,9 +173,26 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
     return row, wrong
 
 
+def _date_problem(text: str) -> str:
+    """What is wrong with a date, with the likely fix."""
+    parts = text.replace("-", "/").split("/")
+    if len(parts) == 3 and len(parts[2]) == 4 and all(p.isdigit() for p in parts):
+        return "looks like DD/MM/YYYY: write dates as YYYY-MM-DD (e.g. 2025-01-31)"
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return "no such date"
+    return "not a date: write YYYY-MM-DD (e.g. 2025-01-31)"
+
+
+def label(text: str) -> str:
+    """A type, need or locality as a scenario writes it: lower case, words joined by
+    underscores ('RPR' and 'rpr', 'Care Act' and 'care_act' are one label)."""
+    return "_".join(text.lower().replace("-", " ").split())
+
+
 def _iso(text: str) -> str:
-    """The text when it is an ISO date (Excel dates arrive as 'YYYY-MM-DD 00:00:00')."""
-    day = text.removesuffix(" 00:00:00")
-    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+    """The date of an ISO date or date-time ('YYYY-MM-DD', 'YYYY-MM-DD 09:30:00', as Excel
+    cells arrive, or 'YYYY-MM-DDT09:30')."""
+    day = text[:10]
+    if len(day) != 10 or day[4] != "-" or day[7] != "-" or text[10:11] not in ("", " ", "T"):
         raise ValueError(text)
     return day

@@ -176,7 +176,12 @@ def doubt_lines(table: pd.DataFrame | None) -> str:
             f"{show(row.mean_with_doubt)}, {show(row.p10_with_doubt)} to "
             f"{show(row.p90_with_doubt)} (fixed: {show(row.mean_demand_fixed)}, "
             f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
-            f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt"
+            + (
+                "fixed by the contract"
+                if row.sd_with_doubt == 0 and row.sd_demand_fixed == 0
+                else f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt "
+                f"({row.n_reps} replications)"
+            )
         )
     return "\n".join(lines)
 
@@ -337,6 +342,11 @@ def _run_many(
     _write(results, target, png)
     click.echo(headline(results.summary))
     click.echo(difference_lines(results.differences))
+    from simulator.briefing import demand_note
+
+    different = None if sweep_keys else demand_note([s.to_plain() for s in scenarios])
+    if different:
+        click.echo(f"note: {different}")
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
@@ -574,13 +584,13 @@ def calibrate(cases: str, out: str | None, travel_mph: float) -> None:
             raise BadInput(f"{path}: exists already; choose another --out or remove it")
     if not target.parent.is_dir():
         raise BadInput(f"--out {target}: folder {target.parent} does not exist")
-    try:
-        listed = read_case_list(cases)
-    except CaseListError as error:
-        raise BadInput(str(error)) from None
+    from simulator.calibration import CalibrationError
     from simulator.calibration import calibrate as fit
 
-    calibration = fit(listed, travel_mph=travel_mph)
+    try:
+        calibration = fit(read_case_list(cases), travel_mph=travel_mph)
+    except (CaseListError, CalibrationError) as error:
+        raise BadInput(str(error)) from None
     _write_aside(target, demand_yaml(calibration))
     _write_aside(page, fit_page(calibration))
     click.echo(summary_text(calibration))

@@ -13,6 +13,14 @@ import numpy as np
 from simulator.calibration import Calibration, DistributionFit, Estimate, Z, frozen
 
 SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOW_TO_READ = (
+    "How to read the charts. Referrals a month: the bars are the list's referrals, the line "
+    "the fitted level and growth (with the season only when the data support one), the band "
+    "its 95% interval. Hours: for each type, the black steps are the share of its cases "
+    "needing more than x hours, counting open cases as needing at least their hours so far "
+    "(Kaplan-Meier); each coloured line is a fitted family. The family with the lowest AIC "
+    "(Akaike's information criterion: fit less a penalty for each parameter) is written."
+)
 
 
 def demand_yaml(cal: Calibration) -> str:
@@ -25,9 +33,14 @@ def demand_yaml(cal: Calibration) -> str:
         "# Each figure gives its estimate, 95% interval and the referrals behind it (n).",
         "# Use it from a scenario file with `extends: <this file>` and give the contract there.",
         "# Types are statutory unless you add `statutory: false` (e.g. general advocacy).",
+        "# A case list has no deadlines: give deadline_days (and urgent_deadline_days) in the",
+        "# scenario, or no process ever goes ahead without an advocate and breaches stay 0.",
+        "# Growth's interval is written, not drawn: only the rate and mean hours carry doubt.",
         *[f"# Note: {note}" for note in [*rate.notes, *cal.notes]],
         "demand:",
-        f"  # The level at the end of the data, without the season: {_rate(rate.per_year)}.",
+        f"  # The level on {(rate.end - np.timedelta64(1, 'D')).date()}, the end of the data, "
+        f"without the season: {_rate(rate.per_year)}.",
+        "  # A contract starting later starts higher: x (1 + growth) for each year between.",
         "  # Each replication draws its own rate (gamma: the estimate and its standard error),",
         "  # so the results carry the doubt about demand; write a plain number to remove it.",
         f"  referrals_per_year: {{dist: gamma, mean: {_round(rate.per_year.value)}, sd: "
@@ -68,8 +81,9 @@ def demand_yaml(cal: Calibration) -> str:
             lines += [f"    {_key(place)}:", f"      share: {share:.4f}  # {_interval(e)}"]
             if place in cal.miles:
                 fit = cal.miles[place]
+                how = "by AIC" if fit.aic else "as observed (some cases need no travel)"
                 lines.append(
-                    f"      miles_per_case: {_plain(fit)}  # {fit.family} by AIC, n={fit.mean.n:,}"
+                    f"      miles_per_case: {_plain(fit)}  # {fit.family} {how}, n={fit.mean.n:,}"
                 )
             else:
                 lines.append("      miles_per_case: {dist: fixed, mean: 0}  # no miles given")
@@ -122,8 +136,9 @@ def fit_page(cal: Calibration) -> str:
         f"<title>advocacy-sim calibrate: {html.escape(cal.source.path.name)}</title>"
         f"<script>{plotly.offline.get_plotlyjs()}</script>"
         "<style>body{font-family:system-ui,sans-serif;max-width:1180px;margin:0 auto;"
-        "padding:1rem}pre{background:#f4f6f8;padding:1rem;overflow-x:auto}</style></head><body>"
-        f"<h1>Demand fitted from {html.escape(cal.source.path.name)}</h1><pre>{text}</pre>"
+        "padding:1rem}pre{background:#f4f6f8;padding:1rem;white-space:pre-wrap}</style>"
+        f"</head><body><h1>Demand fitted from {html.escape(cal.source.path.name)}</h1>"
+        f"<pre>{text}</pre><p>{html.escape(HOW_TO_READ)}</p>"
         f"{body}</body></html>\n"
     )
 
@@ -161,22 +176,30 @@ def _hours_fits(cal: Calibration):
         times = np.concatenate([fit.closed, fit.censored])
         status = np.concatenate([np.ones(len(fit.closed)), np.zeros(len(fit.censored))])
         survival = SurvfuncRight(times, status)
-        figure.add_scatter(x=survival.surv_times, y=survival.surv_prob, mode="lines",
-                           line=dict(shape="hv", color="black"), name="cases (Kaplan-Meier)",
-                           showlegend=index == 0, row=row, col=col)  # fmt: skip
+        figure.add_scatter(
+            x=survival.surv_times, y=survival.surv_prob, mode="lines",
+            line=dict(shape="hv", color="black"), name="cases (Kaplan-Meier)",
+            legendgroup="cases", showlegend=index == 0, row=row, col=col,
+        )  # fmt: skip
         grid = np.linspace(0, float(np.quantile(times, 0.99)), 120)
         for family, (mean, sd) in fit.fits.items():
-            chosen = " (chosen)" if family == fit.family else ""
+            chosen = family == fit.family
             figure.add_scatter(
                 x=grid, y=frozen(family, mean, sd).sf(grid), mode="lines",
-                name=f"{family}{chosen}: AIC {fit.aic[family]:,.1f}",
-                line=dict(dash="solid" if chosen else "dot"), row=row, col=col,
+                name=f"{kind}: {family}{' (chosen)' if chosen else ''}, AIC {fit.aic[family]:,.1f}",
+                line=dict(dash="solid" if chosen else "dot", color=COLOURS[family]),
+                legendgroup=kind, row=row, col=col,
             )  # fmt: skip
+        figure.update_xaxes(title_text="hours of work", row=row, col=col)
+        figure.update_yaxes(title_text="share needing more", row=row, col=col)
     figure.update_layout(
         title="Hours per case (travel taken off): share still needing more than x hours",
-        height=330 * rows, template="plotly_white",
+        height=330 * rows, template="plotly_white", legend=dict(groupclick="togglegroup"),
     )  # fmt: skip
     return figure
+
+
+COLOURS = {"lognormal": "#1f77b4", "gamma": "#d62728", "exponential": "#2ca02c"}
 
 
 def _hours(fit: DistributionFit) -> str:
@@ -200,6 +223,10 @@ def _hours_comment(fit: DistributionFit) -> str:
 
 
 def _plain(fit: DistributionFit) -> str:
+    if fit.family == "fixed":
+        return f"{{dist: fixed, mean: {_round(fit.mean.value)}}}"
+    if fit.family == "empirical":
+        return f"{{dist: empirical, values: [{', '.join(f'{q:g}' for q in fit.quantiles)}]}}"
     if fit.family == "exponential":
         return f"{{dist: exponential, mean: {_round(fit.mean.value)}}}"
     return f"{{dist: {fit.family}, mean: {_round(fit.mean.value)}, sd: {_round(fit.sd)}}}"
@@ -215,7 +242,7 @@ def _rate(e: Estimate) -> str:
 
 def _round(value: float) -> str:
     """Four significant figures: enough for a fitted figure, short enough to read."""
-    return f"{float(f'{value:.4g}'):g}" if value >= 1e-4 else f"{value:.6g}"
+    return f"{float(f'{value:.4g}'):g}"
 
 
 def _key(label: str) -> str:

@@ -274,6 +274,15 @@ def _signed(metric: str, value: float) -> str:
     return METRICS[metric].difference(value, minus="−")
 
 
+def _notes(results: SavedResults) -> list[str]:
+    """The wait notes, and for a comparison (not a sweep) of different demand, that note."""
+    notes = wait_notes(results.summary)
+    demand = briefing.demand_note(results.scenarios)
+    if demand and not results.manifest.get("sweep"):
+        notes.append(demand)
+    return notes
+
+
 def _scenario_cards(results: SavedResults) -> str:
     cards = []
     for scenario in results.scenarios:
@@ -396,7 +405,7 @@ def build_html(results: SavedResults) -> str:
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),
-        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in wait_notes(results.summary)),
+        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in _notes(results)),
         _differences_table(results.differences),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),

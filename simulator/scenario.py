@@ -161,6 +161,11 @@ def load_scenario(
         data = set_dotted(data, dotted, value, option)
         # A problem in an overridden field is the option's, not the file's.
         source[tuple(dotted_keys(dotted))] = (f"{option} {dotted}={value}", 0)
+    if set(data) == {"demand"}:
+        raise ScenarioError([
+            f"{path}: a demand block alone (as calibrate writes it): extend it from a scenario "
+            "file (extends: its path) that gives name, horizon_days and commissioning"
+        ])  # fmt: skip
     return validate(data, str(path), source)
 
 

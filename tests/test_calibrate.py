@@ -42,7 +42,7 @@ def test_every_bad_row_is_named_by_line_and_column(tmp_path):
     assert listed.rows == 40 and listed.bad_rows == 2 and len(listed.cases) == 38
     path = tmp_path / "cases.csv"
     assert listed.problems == [
-        f"{path}:5: referral_date: '2025-13-01': not an ISO date (YYYY-MM-DD)",
+        f"{path}:5: referral_date: '2025-13-01': no such date",
         f"{path}:9: urgent: 'maybe': expected yes/no, true/false or 1/0",
         f"{path}:9: hours: '3 hours': not a number (no units or commas)",
     ]
@@ -68,18 +68,27 @@ def test_the_command_says_what_is_wrong_in_one_line_each_and_exits_2(tmp_path):
 
 def test_a_closed_case_needs_its_hours_and_a_close_after_referral(tmp_path):
     header = "referral_date,type,urgent,hours,closed_date"
-    rows = [f"2025-01-0{d % 9 + 1},imca,no,8,2025-02-01" for d in range(60)]
+    rows = [f"2025-01-0{d % 9 + 1},imca,no,8,2025-02-01" for d in range(120)]
     rows[0] = "2025-01-05,imca,no,,2025-02-01"  # line 2
-    rows[1] = "2025-01-05,imca,no,0,2025-02-01"  # line 3
+    rows[1] = "2025-01-05,imca,no,0,2025-02-01"  # line 3: no advocacy, still a referral
     rows[2] = "2025-01-05,imca,no,4,2024-12-01"  # line 4
     rows[3] = "2025-01-05,imca,no,,"  # open, nothing recorded yet: fine
+    rows[4] = "2025-01-05,imca,no,3 hours,2025-02-01"  # line 6: one message, not two
+    rows.insert(6, "")  # a blank line (file line 8) keeps the numbers after it true
+    rows[8] = "2025-02-30,imca,no,8,2025-03-01"  # line 10
+    rows[9] = "07/01/2025,imca,no,8,2025-03-01"  # line 11
     listed = read_case_list(write(tmp_path, rows, header))
-    assert [p.split(": ", 1)[1] for p in listed.problems] == [
-        "hours: blank for a closed case",
-        "hours: 0 for a closed case (leave out referrals with no advocacy)",
-        "closed_date: '2024-12-01': before the referral_date",
+    path = tmp_path / "cases.csv"
+    assert listed.problems == [
+        f"{path}:2: hours: blank for a closed case",
+        f"{path}:4: closed_date: '2024-12-01': before the referral_date",
+        f"{path}:6: hours: '3 hours': not a number (no units or commas)",
+        f"{path}:10: referral_date: '2025-02-30': no such date",
+        f"{path}:11: referral_date: '07/01/2025': looks like DD/MM/YYYY: write dates as "
+        "YYYY-MM-DD (e.g. 2025-01-31)",
     ]
-    assert listed.cases["open"].sum() == 1
+    assert listed.rows == 120 and listed.cases["open"].sum() == 1
+    assert len(listed.referral_dates) == 118  # bad rows are referrals too, if dated
 
 
 def test_an_excel_case_list_gives_the_same_fit_as_its_csv(tmp_path):
@@ -179,3 +188,88 @@ def test_the_committed_demand_block_is_what_calibrate_writes(tmp_path):
     assert invoke("calibrate", str(EXAMPLE), "--out", str(out)).exit_code == 0
     committed = Path("examples/case-list-demand.yaml").read_text("utf-8")
     assert out.read_text("utf-8") == committed
+
+
+def daily_list(tmp_path: Path, start: str, end: str, name: str = "cases.csv", **extra) -> Path:
+    """A Poisson list at 3 referrals a day, care_act, closed after 10 days."""
+    days = pd.date_range(start, end)
+    counts = np.random.default_rng(4).poisson(3.0, len(days))
+    dates = np.repeat(days.to_numpy(), counts)
+    hours = np.random.default_rng(5).gamma(4.0, 2.5, len(dates)).round(1)
+    frame = pd.DataFrame({
+        "referral_date": pd.to_datetime(dates).strftime("%Y-%m-%d"), "type": "care_act",
+        "urgent": "no", "hours": hours,
+        "closed_date": (pd.to_datetime(dates) + pd.Timedelta(days=10)).strftime("%Y-%m-%d"),
+        **extra,
+    })  # fmt: skip
+    frame.loc[pd.to_datetime(frame["closed_date"]) > pd.Timestamp(end), ["closed_date"]] = ""
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_list_cut_mid_month_counts_only_the_days_it_covers(tmp_path):
+    """The last month of a list extracted on the 3rd holds 3 days of referrals, not 31."""
+    whole = calibrate(read_case_list(daily_list(tmp_path, "2023-03-01", "2026-02-28", "a.csv")))
+    cut = calibrate(read_case_list(daily_list(tmp_path, "2023-03-01", "2026-03-03", "b.csv")))
+    for fit in (whole, cut):
+        assert fit.rate.per_year.low < 3 * 365 < fit.rate.per_year.high
+        assert fit.rate.growth.low < 0 < fit.rate.growth.high
+    assert cut.rate.months["days"].iloc[-1] == 3
+    assert cut.rate.per_year.value == pytest.approx(whole.rate.per_year.value, rel=0.04)
+
+
+def test_too_short_a_list_or_a_type_never_closed_is_refused_in_one_line(tmp_path):
+    short = daily_list(tmp_path, "2025-01-01", "2025-02-10", "short.csv")
+    result = invoke("calibrate", str(short), "--out", str(tmp_path / "s.yaml"))
+    assert result.exit_code == 2 and "at least 20 referrals over 3 months" in result.output
+    rows = [f"2025-0{m}-1{d},care_act,no,12,2025-0{m}-2{d}" for m in (1, 2, 3) for d in range(8)]
+    rows += ["2025-03-01,rpr,no,5,"]  # every RPR case still open
+    path = write(tmp_path, rows, "referral_date,type,urgent,hours,closed_date")
+    result = invoke("calibrate", str(path), "--out", str(tmp_path / "t.yaml"))
+    assert result.exit_code == 2
+    assert "type rpr: no closed case with hours to fit its hours from" in result.output
+
+
+def test_travel_taken_off_is_always_added_back(tmp_path):
+    """Miles without a locality column become one locality; a blank miles takes its
+    locality's mean; a locality whose cases need no travel is written as 0 miles."""
+    miles = np.where(np.arange(2000) % 50 == 0, np.nan, 40.0)
+    path = daily_list(tmp_path, "2024-01-01", "2025-06-30", miles=miles[:0] if False else None)
+    frame = pd.read_csv(path)
+    frame["miles"] = miles[: len(frame)]
+    frame.to_csv(path, index=False)
+    fit = calibrate(read_case_list(path))
+    assert list(fit.localities) == ["all"] and fit.miles["all"].mean.value == pytest.approx(40)
+    assert any("no miles: their locality's mean miles is used" in n for n in fit.notes)
+    frame["locality"] = np.where(np.arange(len(frame)) % 2 == 0, "town", "village")
+    frame["miles"] = np.where(frame["locality"] == "town", 0.0, 30.0)
+    frame.to_csv(path, index=False)
+    fit = calibrate(read_case_list(path))
+    assert fit.miles["town"].family == "fixed" and fit.miles["town"].mean.value == 0
+    from simulator.fitfiles import demand_yaml
+
+    assert "miles_per_case: {dist: fixed, mean: 0}" in demand_yaml(fit)
+
+
+def test_labels_are_read_as_a_scenario_writes_them(tmp_path):
+    header = "Referral Date,Type,Urgent,Hours"
+    rows = [f"2025-0{m}-1{d} 09:30:00,{'RPR' if d % 2 else 'rpr'},Yes,6" for m in (1, 2, 3, 4)
+            for d in range(8)]  # fmt: skip
+    fit = calibrate(read_case_list(write(tmp_path, rows, header)))
+    assert list(fit.mix) == ["rpr"] and fit.mix["rpr"].n == 32
+    assert any("no closed_date" in note for note in fit.notes)
+
+
+def test_a_compare_of_different_demand_says_so(tmp_path):
+    from tests.helpers import scenario_file
+
+    one = scenario_file(tmp_path, "One")
+    more = scenario_file(tmp_path, "More", **{"referrals_per_year: 300": "referrals_per_year: 400"})
+    result = invoke("compare", str(one), str(more), "--reps", "2", "--workers", "1",
+                    "--out", str(tmp_path / "o"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "note: Demand differs between these scenarios (More against One)" in result.output
+    assert "Demand differs" in (tmp_path / "o" / "report.html").read_text("utf-8")
+    ran = invoke("run", str(EXAMPLE.with_name("case-list-demand.yaml")))
+    assert ran.exit_code == 2 and "a demand block alone" in ran.output

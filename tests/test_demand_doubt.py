@@ -121,6 +121,8 @@ def test_the_share_of_the_spread_from_doubt_is_one_less_the_ratio_of_variances()
     var_doubt, var_fixed = np.var([1, 3, 5, 7], ddof=1), np.var([3, 4, 4, 5], ddof=1)
     assert row["share_of_variance_from_doubt"] == pytest.approx(1 - var_fixed / var_doubt)
     assert row["sd_demand_fixed"] == pytest.approx(var_fixed**0.5)
+    half = stats.t.ppf(0.975, 3) * (10 / 3) ** 0.5 / 2  # differences -2, -1, 1, 2
+    assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx((-half, half))
     assert list(table["metric"]) == ["cost_total_per_year"]  # breaches not in the frames
 
 
