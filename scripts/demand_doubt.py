@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import simulator
+from simulator import uncertainty
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,31 +38,40 @@ def main() -> int:
     ]  # fmt: skip
     results = simulator.compare(scenarios, cases="none")
     doubt = results.demand_doubt.set_index(["scenario", "metric"])
+    rates = (
+        sum(
+            uncertainty.drawn(scenarios[0], rep).demand.referrals_per_year
+            for rep in range(options.reps)
+        )
+        / options.reps
+    )
     lines = [
         f"County comparison, {options.reps} replications, referral rate gamma(mean 750, sd "
-        f"{options.sd:g}) a year drawn per replication against 750 fixed "
-        "(`python scripts/demand_doubt.py --write`). Ranges are the 10th to 90th percentile "
-        "of replications; the share is 1 - variance fixed / variance with doubt.",
+        f"{options.sd:g}) a year drawn per replication against 750 fixed, on the same seeds "
+        "(`python scripts/demand_doubt.py --write`). Means with the paired 95% interval of "
+        "the change; ranges are the 10th to 90th percentile of replications; the share is "
+        f"1 - variance fixed / variance with doubt. The {options.reps} draws of the rate "
+        f"average {rates:,.1f} a year.",
         "",
-        "| scenario | mean cost a year, fixed → with doubt | cost a year, fixed | cost a year, "
-        "with doubt | sd ratio | share | breaches a year, fixed → with doubt (mean) | fixed | "
-        "with doubt | sd ratio | share |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | cost a year, fixed | with doubt | change (95% CI) | range fixed | range "
+        "with doubt | share | breaches a year, fixed | with doubt | change (95% CI) | range "
+        "fixed | range with doubt | share |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in results.scenarios:
-        cost = doubt.loc[(scenario.name, "cost_total_per_year")]
-        breaches = doubt.loc[(scenario.name, "breaches_per_year")]
-        lines.append(
-            f"| {scenario.name} | £{cost.mean_demand_fixed:,.0f} → £{cost.mean_with_doubt:,.0f} | "
-            f"£{cost.p10_demand_fixed:,.0f} to "
-            f"£{cost.p90_demand_fixed:,.0f} | £{cost.p10_with_doubt:,.0f} to "
-            f"£{cost.p90_with_doubt:,.0f} | {_ratio(cost)} | "
-            f"{cost.share_of_variance_from_doubt:.0%} | {breaches.mean_demand_fixed:.1f} → "
-            f"{breaches.mean_with_doubt:.1f} | {breaches.p10_demand_fixed:.1f} to "
-            f"{breaches.p90_demand_fixed:.1f} | {breaches.p10_with_doubt:.1f} to "
-            f"{breaches.p90_with_doubt:.1f} | {_ratio(breaches)} | "
-            f"{breaches.share_of_variance_from_doubt:.0%} |"
-        )
+        cells = []
+        for metric, show in (("cost_total_per_year", _money), ("breaches_per_year", _count)):
+            row = doubt.loc[(scenario.name, metric)]
+            fixed = row.sd_with_doubt == 0 and row.sd_demand_fixed == 0
+            cells += [
+                show(row.mean_demand_fixed), show(row.mean_with_doubt),
+                f"{show(row.mean_with_doubt - row.mean_demand_fixed, True)} "
+                f"({show(row.difference_ci_low, True)} to {show(row.difference_ci_high, True)})",
+                f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}",
+                f"{show(row.p10_with_doubt)} to {show(row.p90_with_doubt)}",
+                "fixed" if fixed else f"{row.share_of_variance_from_doubt:.0%}",
+            ]  # fmt: skip
+        lines.append(f"| {scenario.name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if options.write:
@@ -70,9 +80,13 @@ def main() -> int:
     return 0
 
 
-def _ratio(row) -> str:
-    fixed = row.sd_demand_fixed
-    return f"{row.sd_with_doubt / fixed:.1f}x" if fixed > 0 else "fixed cost"
+def _money(value: float, signed: bool = False) -> str:
+    sign = "+" if signed and value > 0 else "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.0f}"
+
+
+def _count(value: float, signed: bool = False) -> str:
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
 
 
 if __name__ == "__main__":
