@@ -397,11 +397,18 @@ def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> s
     if kind == "missing":
         return f"{where}: {field}: required field is missing"
     message = item["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        message = f"dist must be one of {', '.join(DIST_NAMES)}"
     value = item.get("input")
-    if isinstance(value, str) and kind in NUMBER_ERRORS:
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        given = value.get("dist") if isinstance(value, dict) else None
+        hint = difflib.get_close_matches(str(given), DIST_NAMES, n=1) if given else []
+        guess = f" (got {given!r}; did you mean '{hint[0]}'?)" if hint else ""
+        message = f"dist must be one of {', '.join(DIST_NAMES)}{guess}"
+    if isinstance(value, str) and kind in ("int_parsing", "int_type"):
+        message += " (write a whole number, such as 20: no units)"
+    elif isinstance(value, str) and kind in NUMBER_ERRORS:
         message += " (write a plain number, such as 0.8 or 150000: no %, £ or commas)"
+    if kind.startswith(("date_", "datetime_")):
+        message += " (write dates as YYYY-MM-DD, e.g. 2026-04-06)"
     shown = "" if isinstance(value, dict | list) else f" {_show(value)}:"
     if isinstance(value, float) and not math.isfinite(value):
         message = "must be a finite number"
