@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from simulator import pricing
 from simulator.commissioning import commissioning_model
@@ -793,7 +793,8 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
     mean = float(values.mean())
     if n == 1:
         return mean, np.nan, np.nan, 1
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    # special.stdtrit is scipy.stats.t.ppf's own arithmetic, without importing scipy.stats
+    half = float(special.stdtrit(n - 1, 0.5 + level / 2) * values.std(ddof=1) / np.sqrt(n))
     return mean, mean - half, mean + half, n
 
 

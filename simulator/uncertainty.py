@@ -101,13 +101,13 @@ def spread_table(with_doubt: Any, demand_fixed: Any) -> Any:
 def _paired_interval(differences: np.ndarray) -> tuple[float, float]:
     """A t-based 95% interval of the mean of paired differences (replication by
     replication): the draws of the rate are random too, so a shift of the mean needs one."""
-    from scipy import stats
+    from scipy import special
 
     mean, n = float(np.mean(differences)), len(differences)
     spread = float(np.std(differences, ddof=1)) / n**0.5
     if spread == 0:
         return mean, mean
-    half = float(stats.t.ppf(0.975, n - 1)) * spread
+    half = float(special.stdtrit(n - 1, 0.975)) * spread
     return mean - half, mean + half
 
 
