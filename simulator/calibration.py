@@ -109,8 +109,7 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
     cases = source.cases
     notes: list[str] = []
     closed = pd.to_datetime(cases["closed_date"]).dropna()
-    last = max(source.referral_dates.max(), closed.max()) if len(closed) else None
-    last = last if last is not None else source.referral_dates.max()
+    last = max([source.referral_dates.max(), *closed.nlargest(1)])  # the extract's day
     _enough(source, last)
     if "closed_date" not in source.columns:
         notes.append(
@@ -118,20 +117,7 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
             "hours so far of cases still open would read as complete (leaning short)."
         )
     located = _localities(source, notes)
-    work = _work_hours(located, travel_mph, notes)
-    hours = {}
-    is_open = located["open"].to_numpy(dtype=bool)
-    for kind in sorted(located["type"].unique()):
-        mine = (located["type"] == kind).to_numpy()
-        try:
-            hours[str(kind)] = fit_distribution(work[mine], is_open[mine])
-        except CalibrationError as error:
-            raise CalibrationError(f"{source.path}: type {kind}: {error}") from None
-        if len(hours[str(kind)].closed) < MIN_CLOSED:
-            notes.append(
-                f"{kind}: only {len(hours[str(kind)].closed)} closed cases, too few to choose "
-                "a distribution: exponential, and its interval is wide."
-            )
+    hours = _hours_by_type(located, _work_hours(located, travel_mph, notes), notes, source)
     places = located[located["locality"].notna()]
     return Calibration(
         source=source,
@@ -155,6 +141,27 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
         travel_mph=travel_mph,
         notes=notes,
     )
+
+
+def _hours_by_type(
+    cases: pd.DataFrame, work: np.ndarray, notes: list[str], source: CaseList
+) -> dict[str, DistributionFit]:
+    """Each type's hours fit, with a note where too few cases closed to choose a family."""
+    hours = {}
+    is_open = cases["open"].to_numpy(dtype=bool)
+    for kind in sorted(cases["type"].unique()):
+        mine = (cases["type"] == kind).to_numpy()
+        try:
+            fit = fit_distribution(work[mine], is_open[mine])
+        except CalibrationError as error:
+            raise CalibrationError(f"{source.path}: type {kind}: {error}") from None
+        if len(fit.closed) < MIN_CLOSED:
+            notes.append(
+                f"{kind}: only {len(fit.closed)} closed cases, too few to choose a "
+                "distribution: exponential, and its interval is wide."
+            )
+        hours[str(kind)] = fit
+    return hours
 
 
 def _enough(source: CaseList, last: pd.Timestamp) -> None:
