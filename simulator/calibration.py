@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from simulator.caselist import CaseList
+from simulator.units import DAYS_PER_YEAR  # the simulator's year: growth compounds per 365 days
 
 Z = float(stats.norm.ppf(0.975))
 MIN_MONTHS = 24
@@ -38,7 +39,6 @@ KEEP_P = 0.05
 """Seasonality is kept when the data reject its absence at this level."""
 MIN_CLOSED = 10
 """Closed cases of a type needed to choose among hours distributions."""
-DAYS_PER_YEAR = 365.0
 FAMILIES = ("lognormal", "gamma", "exponential")
 
 

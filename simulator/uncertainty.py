@@ -71,6 +71,8 @@ def spread_table(with_doubt: Any, demand_fixed: Any) -> Any:
     """
     import pandas as pd
 
+    from simulator.metrics import confidence_interval
+
     rows = []
     for metric in SPREAD_METRICS:
         doubt = _values(with_doubt, metric)
@@ -78,7 +80,8 @@ def spread_table(with_doubt: Any, demand_fixed: Any) -> Any:
         if len(doubt) < 2 or len(known) < 2:
             continue
         var_doubt, var_known = float(np.var(doubt, ddof=1)), float(np.var(known, ddof=1))
-        low, high = _paired_interval(doubt - known)
+        # the change in the mean needs its own interval: the draws average the mean only roughly
+        _, low, high, _ = confidence_interval(doubt - known)
         share = max(0.0, 1.0 - var_known / var_doubt) if var_doubt > 0 else 0.0
         rows.append({
             "metric": metric,
@@ -96,19 +99,6 @@ def spread_table(with_doubt: Any, demand_fixed: Any) -> Any:
             "n_reps": len(doubt),
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _paired_interval(differences: np.ndarray) -> tuple[float, float]:
-    """A t-based 95% interval of the mean of paired differences (replication by
-    replication): the draws of the rate are random too, so a shift of the mean needs one."""
-    from scipy import special
-
-    mean, n = float(np.mean(differences)), len(differences)
-    spread = float(np.std(differences, ddof=1)) / n**0.5
-    if spread == 0:
-        return mean, mean
-    half = float(special.stdtrit(n - 1, 0.975)) * spread
-    return mean - half, mean + half
 
 
 def _values(per_rep: Any, metric: str) -> np.ndarray:
