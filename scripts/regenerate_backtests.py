@@ -2,9 +2,9 @@
 
 Every shipped scenario is run small (settings in ``tests/data/backtest/settings.json``)
 and its ``summary.csv`` is written beside the settings. ``tests/test_backtest.py``
-reruns them and compares the bytes, so any change to a result fails a test until
-this script is run and its output committed with a message that says which change
-moved which figure, and why.
+reruns them and compares them (labels and counts exactly, figures to nine significant
+digits), so any change to a result fails a test until this script is run and its output
+committed with a message that says which change moved which figure, and why.
 
     python scripts/regenerate_backtests.py
 """
