@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from simulator.commissioning import commissioning_model
 from simulator.distributions import Distribution
+from simulator.memo import by_scenario
 from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -72,12 +73,17 @@ def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
 
 def cumulative_rate(scenario: Scenario, end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Grid of times to ``end`` (default the horizon) and the expected referrals up to each
-    (the integrated rate)."""
-    end = scenario.horizon_days if end is None else end
+    (the integrated rate). Read-only arrays, shared by every replication that asks."""
+    return _cumulative_rate(scenario, scenario.horizon_days if end is None else end)
+
+
+@by_scenario
+def _cumulative_rate(scenario: Scenario, end: float) -> tuple[np.ndarray, np.ndarray]:
     steps = max(1, int(np.ceil(end / GRID_STEP_DAYS)))
     grid = np.linspace(0.0, end, steps + 1)
     midpoints = (grid[:-1] + grid[1:]) / 2
     expected = np.concatenate([[0.0], np.cumsum(rate_per_day(scenario, midpoints) * np.diff(grid))])
+    grid.flags.writeable = expected.flags.writeable = False
     return grid, expected
 
 

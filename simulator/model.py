@@ -10,8 +10,9 @@ the referral's index; a delayed handler is scheduled with ``later``.
 
 Why SimPy callbacks and not a process per referral: a timeout whose callback
 is a bound method costs one heap push and one call, where a process costs a
-generator and several events. That keeps the engine faster than an idiomatic
-SimPy model of the same queue (``bench/bench_mmc.py`` measures it).
+generator and several events. Arrivals are such a chain too: each arrival
+schedules the next. That keeps the engine faster than an idiomatic SimPy model
+of the same queue (``bench/bench_mmc.py`` measures it).
 
 The model only moves referrals through time: it appends plain values into
 per-referral lists (no pandas, no logging, no dicts per event), does no file
@@ -20,7 +21,7 @@ I/O and no aggregation. Metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -76,7 +77,7 @@ def priority_classes(referrals: Referrals, triage: str) -> np.ndarray:
     return 2 * (~referrals.urgent).astype(np.int64) + (~referrals.statutory).astype(np.int64)
 
 
-def candidates_by_referral(scenario: Scenario, plans: list[PoolPlan], referrals: Referrals):
+def candidates_by_referral(scenario: Scenario, plans: Sequence[PoolPlan], referrals: Referrals):
     """For each referral: block pools that can serve it, and whether spot can."""
     types = list(scenario.demand.mix)
     needs = list(scenario.demand.needs)
@@ -149,6 +150,7 @@ class Replication:
         # slot's pace the work takes (a quarter-slot case gets a quarter of the hours).
         self.units = referrals.weight_units.tolist() + [WEIGHT_SCALE] * len(other_hours)
         self.smallest_units = min(self.units, default=WEIGHT_SCALE)
+        self.weighted = scenario.demand.weighted  # some cases take a share of a slot
         self.stretch = [WEIGHT_SCALE / units for units in self.units]
         self.open_days = referrals.open_days.tolist() + [0.0] * len(other_hours)
         self.arrangement = referrals.arrangement_days.tolist()
@@ -178,8 +180,10 @@ class Replication:
         nan = float("nan")
         self.env = env = simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
-        units = self.units if self.scenario.demand.weighted else None
+        units = self.units if self.weighted else None
         self.pools = [make_pool(plan, classes, units) for plan in self.plans]
+        self.case_days = self.days_open()
+        self.held_hours = self.slot_hours_held()
         blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
         self.waiting_list = Level()
@@ -191,9 +195,11 @@ class Replication:
         self.listed = [False] * n
         self.advocate = [-1] * n
         self.following = False
-        env.process(self.arrivals())
+        # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
+        Call(env, 0.0, self.arrivals_from, 0, simpy.core.URGENT)
         if len(self.other_arrival):
-            env.process(self.other_buyers())
+            self.other_day = self.other_arrival.tolist()
+            Call(env, 0.0, self.others_from, 0, simpy.core.URGENT)
         env.run(until=self.horizon)
         busy = [pool.busy_slot_days(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
@@ -204,6 +210,30 @@ class Replication:
             env.timeout(self.scenario.follow_up_days).callbacks.append(self.stop_following)
             env.run(until=self.followed)
         return self.records(busy, waiting_days)
+
+    def days_open(self) -> list[list[float]]:
+        """Per pool, the days each case would stay open there: its hours at its share of
+        the pool's pace, or ``weeks_open``, whichever is longer (worked out for every
+        referral at once: numpy does the same arithmetic as a case at a time)."""
+        hours, stretch = np.asarray(self.hours), np.asarray(self.stretch)
+        kept_open = np.asarray(self.open_days)
+        by_pool = []
+        for plan in self.plans:
+            days = hours * plan.days_per_hour * stretch
+            by_pool.append(np.where(days >= kept_open, days, kept_open).tolist())
+        return by_pool
+
+    def slot_hours_held(self) -> list[list[float]]:
+        """Per pool, the slot-hours each case would hold there: its hours, or its share of
+        the pool's slot-hours while it is kept open, whichever is more (for every referral
+        at once, as ``days_open``)."""
+        hours, open_days = np.asarray(self.hours), np.asarray(self.open_days)
+        share = np.asarray(self.units) / WEIGHT_SCALE
+        by_pool = []
+        for plan in self.plans:
+            keeping = share * plan.case_hours_per_week / DAYS_PER_WEEK * open_days
+            by_pool.append(np.where(keeping > hours, keeping, hours).tolist())
+        return by_pool
 
     def on_list(self, i: int) -> bool:
         """Referral i is on the waiting list: listed, not allocated, not withdrawn."""
@@ -222,28 +252,49 @@ class Replication:
 
     def later(self, days: float, handler: Callable[[int], None], i: int) -> None:
         """Call ``handler(i)`` after ``days``."""
-        self.env.timeout(days, (handler, i)).callbacks.append(_dispatch)
+        Call(self.env, days, handler, i)
 
-    def arrivals(self) -> Iterator[simpy.events.Timeout]:
-        """Referrals open or waiting on day 0 first, then each at its arrival time."""
+    def arrivals_from(self, first: int) -> None:
+        """Receive referrals from ``first`` on while they are due now (those open or
+        waiting on day 0 first), then schedule the next one's arrival."""
         env, arrival, initial, receive = self.env, self.arrival, self.initial, self.receive
-        for i in range(len(arrival)):
+        for i in range(first, len(arrival)):
             if initial[i] != 1:  # open on day 0: straight onto a caseload
                 gap = arrival[i] - env.now
                 if gap > 0:
-                    yield env.timeout(gap)
-                    arrival[i] = env.now  # the clock's own value: no rounding gap
+                    Call(env, gap, self.arrive, i)
+                    return
             receive(i)
 
-    def other_buyers(self) -> Iterator[simpy.events.Timeout]:
-        """Other buyers' cases reach the spot market, first come first served with ours."""
-        env = self.env
-        for k, day in enumerate(self.other_arrival.tolist()):
-            if day > env.now:
-                yield env.timeout(day - env.now)
-            i = self.ours + k
-            self.pool_of[i] = self.spot_index
-            self.join(i)
+    def arrive(self, i: int) -> None:
+        """Referral i's arrival time has come: it is received, then the next is due."""
+        now = self.arrival[i] = self.env.now  # the clock's own value: no rounding gap
+        self.receive(i)
+        following = i + 1
+        if following < self.ours and self.arrival[following] > now:
+            # The usual case of arrivals_from, written out: the next arrives later.
+            Call(self.env, self.arrival[following] - now, self.arrive, following)
+        else:
+            self.arrivals_from(following)
+
+    def others_from(self, first: int) -> None:
+        """Other buyers' cases reach the spot market, first come first served with ours:
+        those from the ``first`` on that are due now, then the next one is scheduled."""
+        env, day = self.env, self.other_day
+        for k in range(first, len(day)):
+            if day[k] > env.now:
+                Call(env, day[k] - env.now, self.other_arrives, k)
+                return
+            self.other_joins(k)
+
+    def other_arrives(self, k: int) -> None:
+        self.other_joins(k)
+        self.others_from(k + 1)
+
+    def other_joins(self, k: int) -> None:
+        i = self.ours + k
+        self.pool_of[i] = self.spot_index
+        self.join(i)
 
     # ------------------------------------------------------------------ handlers
 
@@ -294,7 +345,7 @@ class Replication:
                 pools[outside] if outside is not None else None,
                 arranging,
                 now,
-                self.held_hours(block[0] if choice == HUB_QUEUE else choice, i),
+                self.held_hours[block[0] if choice == HUB_QUEUE else choice][i],
                 self.priority[i],
                 self.units[i],
                 self.due_day[i] - now,  # what is left of the target after any triage
@@ -310,13 +361,6 @@ class Replication:
         else:
             self.pool_of[i] = choice
             self.join(i)
-
-    def held_hours(self, pool_index: int, i: int) -> float:
-        """Slot-hours case i would hold at a pool: its hours, or its share of the pool's
-        slot-hours while it is kept open, whichever is more."""
-        plan = self.plans[pool_index]
-        keeping = self.units[i] / WEIGHT_SCALE * plan.case_hours_per_week / DAYS_PER_WEEK
-        return max(self.hours[i], keeping * self.open_days[i])
 
     def open_on_day0(self, i: int, block: tuple[int, ...], spot_ok: bool) -> int:
         """Where a case open on day 0 already is: a free block slot, else a spot advocate.
@@ -343,11 +387,16 @@ class Replication:
         """Where referral i would go if it left the block: its provider's flex hours when
         they are expected no later than spot (mean arrangement plus expected wait), else
         the spot market; with the mean days to arrange it there. (None, 0): nowhere."""
+        if not self.flex_of:  # no provider has flex hours: outside is spot, if it serves
+            spot = self.spot_index
+            return (spot, self.mean_arrangement[spot]) if spot_ok else (None, 0.0)
         owners = self.candidates[i][0] if choice == HUB_QUEUE else (choice,)
         flex = next((self.flex_of[p] for p in owners if p in self.flex_of), None)
         options = [p for p in (flex, self.spot_index if spot_ok else None) if p is not None]
         if not options:
             return None, 0.0
+        if len(options) == 1:
+            return options[0], self.mean_arrangement[options[0]]
         priority, units = self.priority[i], self.units[i]
         best = min(
             options,
@@ -405,7 +454,7 @@ class Replication:
     def waits_ahead(self, pool_index: int, i: int) -> bool:
         """In a hub with shares of slots: someone this partner could serve waits ahead of
         referral i in the hub queue (with whole slots, a free slot means nobody does)."""
-        if not self.scenario.demand.weighted:
+        if not self.weighted:
             return False
         assert self.hub_queue is not None
         return self.hub_queue.waits_ahead_for(
@@ -422,9 +471,10 @@ class Replication:
         self.allocated[i] = now
         if self.following:
             self.resolved(i)
-        days = self.hours[i] * pool.days_per_hour * self.stretch[i]
-        kept_open = self.open_days[i]
-        CaseEnd(env, days if days >= kept_open else kept_open, (self.complete, i))
+        # A case closing comes before anything else due at the same instant, so a slot
+        # freed at t is free for a referral arriving at t. (SimPy would otherwise order
+        # them by when each was scheduled, which depends on when the case began.)
+        Call(env, self.case_days[pool_index][i], self.complete, i, simpy.core.URGENT)
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
@@ -501,23 +551,29 @@ class Replication:
         )
 
 
-class CaseEnd(simpy.events.Timeout):
-    """A case closing: handled before anything else due at the same instant, so a slot
-    freed at t is free for a referral arriving at t. (SimPy would otherwise order them by
-    when each was scheduled, which depends on when the case began, not on any rule.)"""
+class Call(simpy.events.Timeout):
+    """``handler(i)`` after ``delay`` days, at SimPy's ``priority`` (``NORMAL`` unless
+    said): ``Timeout.__init__`` written out with the handler as its only callback, as
+    the engine makes several of these per referral."""
 
-    def __init__(self, env: simpy.Environment, delay: float, value: tuple) -> None:
-        # Timeout.__init__ written out with SimPy's URGENT priority: one per case.
+    def __init__(
+        self,
+        env: simpy.Environment,
+        delay: float,
+        handler: Callable[[int], None],
+        i: int,
+        priority: simpy.events.EventPriority = simpy.core.NORMAL,
+    ) -> None:
         self.env = env
         self.callbacks = [_dispatch]
-        self._value = value
+        self._value = (handler, i)
         self._delay = delay
         self._ok = True
-        env.schedule(self, simpy.core.URGENT, delay)
+        env.schedule(self, priority, delay)
 
 
 def _dispatch(event: simpy.events.Timeout) -> None:
-    handler, i = event.value
+    handler, i = event._value
     handler(i)
 
 

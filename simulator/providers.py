@@ -9,6 +9,7 @@ scenario's contracts into slots, so hours, cost and capacity stay consistent.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from simulator.commissioning import commissioning_model
 from simulator.demand import expected_referrals, held_work_hours
 from simulator.distributions import Distribution
+from simulator.memo import by_scenario
 from simulator.schema import WEIGHT_SCALE, Demand, Flex, Scenario, Spot
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import Route
@@ -85,8 +87,10 @@ def mean_held_hours(demand: Demand, types: list[str], case_hours_per_week: float
     return work / total_share + travel
 
 
-def plan_pools(scenario: Scenario) -> list[PoolPlan]:
-    """Block providers in scenario order, then their flex hours, then the spot market."""
+@by_scenario
+def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
+    """Block providers in scenario order, then their flex hours, then the spot market.
+    (Worked out once per scenario: every replication asks.)"""
     commissioning = scenario.commissioning
     demand = scenario.demand
     buys_block = commissioning_model(scenario).buys_block
@@ -139,7 +143,7 @@ def plan_pools(scenario: Scenario) -> list[PoolPlan]:
     if spot is not None:
         skills = None if spot.skills is None else frozenset(spot.skills)
         plans.append(hourly_plan(SPOT, spot, spot.market_advocates, demand, [], skills, Route.SPOT))
-    return plans
+    return tuple(plans)
 
 
 def hourly_plan(
@@ -309,9 +313,14 @@ class WeightedPool(Pool):
     and otherwise waits for more room; nobody behind it, and no referral
     joining behind it, is allocated first. ``busy`` counts hundredths, so
     slot-days are its area over ``WEIGHT_SCALE``.
+
+    Why ``by_room``: every referral asks whether some advocate has room and which
+    has the least that fits. The advocates are kept sorted by room, each as one
+    number ``room * advocates + advocate`` (so equal rooms sort by advocate), and
+    both questions are a look at the end or one bisection, not a scan.
     """
 
-    __slots__ = ("room", "units")
+    __slots__ = ("by_room", "room", "units")
 
     def __init__(self, plan: PoolPlan, classes: int, units: list[int]):
         super().__init__(plan, classes)
@@ -320,22 +329,32 @@ class WeightedPool(Pool):
             self.room[advocate] += WEIGHT_SCALE
         self.free = []  # not used: room is the state
         self.units = units  # per referral: its weight in hundredths
+        count = len(self.room)
+        self.by_room = sorted(room * count + a for a, room in enumerate(self.room))
 
     def fits(self, units: int) -> bool:
-        return max(self.room) >= units
+        return self.by_room[-1] >= units * len(self.room)
 
     def takes_now(self, units: int, priority_class: int) -> bool:
         return self.waiting_ahead(priority_class) == 0 and self.fits(units)
 
     def start_case(self, now: float, units: int) -> int:
-        room = self.room
-        advocate = min((a for a in range(len(room)) if room[a] >= units), key=room.__getitem__)
-        room[advocate] -= units
-        busy = self.busy
-        busy.change(now, units)
+        """The advocate with the least room that fits (the first such, on a tie)."""
+        count = len(self.room)
+        by_room = self.by_room
+        key = by_room.pop(bisect_left(by_room, units * count))
+        advocate = key % count
+        self.room[advocate] -= units
+        insort(by_room, key - units * count)
+        self.busy.change(now, units)
         return advocate
 
     def end_case(self, now: float, advocate: int, units: int) -> None:
+        count = len(self.room)
+        by_room = self.by_room
+        key = self.room[advocate] * count + advocate
+        del by_room[bisect_left(by_room, key)]
+        insort(by_room, key + units * count)
         self.room[advocate] += units
         self.busy.change(now, -units)
 
