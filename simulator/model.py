@@ -38,6 +38,7 @@ from simulator.workdays import closed_days, target_day
 
 UNSERVED = -1
 HUB_QUEUE = -2  # waiting in a hub's shared queue: no partner has taken it yet
+URGENT, NORMAL = simpy.core.URGENT, simpy.core.NORMAL  # SimPy's event priorities
 
 
 @dataclass(frozen=True)
@@ -196,10 +197,10 @@ class Replication:
         self.advocate = [-1] * n
         self.following = False
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
-        Call(env, 0.0, self.arrivals_from, 0, simpy.core.URGENT)
+        Call(env, 0.0, self.arrivals_from, 0, URGENT)
         if len(self.other_arrival):
             self.other_day = self.other_arrival.tolist()
-            Call(env, 0.0, self.others_from, 0, simpy.core.URGENT)
+            Call(env, 0.0, self.others_from, 0, URGENT)
         env.run(until=self.horizon)
         busy = [pool.busy_slot_days(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
@@ -288,8 +289,14 @@ class Replication:
             self.other_joins(k)
 
     def other_arrives(self, k: int) -> None:
+        """Another buyer's k-th case reaches the market, then the next is due."""
         self.other_joins(k)
-        self.others_from(k + 1)
+        following, day, now = k + 1, self.other_day, self.env.now
+        if following < len(day) and day[following] > now:
+            # The usual case of others_from, written out: the next arrives later.
+            Call(self.env, day[following] - now, self.other_arrives, following)
+        else:
+            self.others_from(following)
 
     def other_joins(self, k: int) -> None:
         i = self.ours + k
@@ -474,7 +481,7 @@ class Replication:
         # A case closing comes before anything else due at the same instant, so a slot
         # freed at t is free for a referral arriving at t. (SimPy would otherwise order
         # them by when each was scheduled, which depends on when the case began.)
-        Call(env, self.case_days[pool_index][i], self.complete, i, simpy.core.URGENT)
+        Call(env, self.case_days[pool_index][i], self.complete, i, URGENT)
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
@@ -562,7 +569,7 @@ class Call(simpy.events.Timeout):
         delay: float,
         handler: Callable[[int], None],
         i: int,
-        priority: simpy.events.EventPriority = simpy.core.NORMAL,
+        priority: simpy.events.EventPriority = NORMAL,
     ) -> None:
         self.env = env
         self.callbacks = [_dispatch]

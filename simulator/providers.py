@@ -346,7 +346,10 @@ class WeightedPool(Pool):
         advocate = key % count
         self.room[advocate] -= units
         insort(by_room, key - units * count)
-        self.busy.change(now, units)
+        busy = self.busy  # Level.change written out, as in Pool.start_case
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level += units
         return advocate
 
     def end_case(self, now: float, advocate: int, units: int) -> None:
@@ -356,7 +359,10 @@ class WeightedPool(Pool):
         del by_room[bisect_left(by_room, key)]
         insort(by_room, key + units * count)
         self.room[advocate] += units
-        self.busy.change(now, -units)
+        busy = self.busy
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level -= units
 
     def busy_slot_days(self, now: float) -> float:
         return self.busy.close(now) / WEIGHT_SCALE
