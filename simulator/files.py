@@ -8,7 +8,6 @@ and the wall time.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
 import json
 import os
 import platform
@@ -62,6 +61,8 @@ def check_out(out: Path) -> None:
 
 
 def versions() -> dict[str, str]:
+    import importlib.metadata  # a few hundredths of a second: only runs that write a manifest
+
     found = {"python": platform.python_version(), "advocacy-sim": __version__}
     for name in DEPENDENCIES:
         try:
