@@ -21,7 +21,6 @@ import click
 
 from simulator import __version__
 from simulator.files import OutputError, check_out, default_out
-from simulator.scenario import ScenarioError, json_schema, load_scenario
 from simulator.vocabulary import HEADLINE, METRICS
 
 if TYPE_CHECKING:
@@ -31,8 +30,9 @@ if TYPE_CHECKING:
     from simulator.runner import Backend
     from simulator.scenario import Scenario
 
-# The commands that run import the library (pandas, scipy, plotly) when they run, so
-# validate, schema and --help start quickly.
+# Each command imports what it needs when it runs: the scenario (pydantic, numpy) for
+# validate and schema, the library (pandas, scipy, plotly) for the commands that run,
+# so --help loads none of them and validate only the scenario.
 
 HEADINGS = {
     "cost_total_per_year": "Cost per year (GBP)",
@@ -80,6 +80,8 @@ class InternalError(click.ClickException):
 @contextmanager
 def bad_input() -> Iterator[None]:
     """The library's bad-input errors as exit-2 messages, one line per problem."""
+    from simulator.scenario import ScenarioError
+
     try:
         yield
     except (ScenarioError, OutputError) as error:
@@ -215,7 +217,7 @@ def cli(debug: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise."""
-    from simulator.scenario import is_demand_block, load_demand_block
+    from simulator.scenario import ScenarioError, is_demand_block, load_demand_block, load_scenario
 
     problems = []
     for path in files:
@@ -240,6 +242,8 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 def schema(out: str | None) -> None:
     """Print the JSON Schema of scenario files (for editors' autocompletion)."""
+    from simulator.scenario import json_schema
+
     text = json.dumps(json_schema(), indent=2) + "\n"
     if out:
         Path(out).write_text(text, encoding="utf-8")

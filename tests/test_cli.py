@@ -178,21 +178,34 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
             tick(1)  # drives a real rich bar; must not raise
 
 
-def test_validate_and_help_do_not_load_the_heavy_libraries():
-    """Checking a file and --help start quickly: pandas, plotly, pyarrow and scipy.stats
-    load only for commands that run (bench/ times the whole process)."""
+def _loaded_by(args: list[str], modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh process has imported after running the command line."""
     import subprocess
 
-    heavy = ("pandas", "plotly", "pyarrow", "scipy.stats", "simpy")
     code = (
-        "import sys; from simulator.cli import main; "
-        f"sys.argv = ['advocacy-sim', 'validate', {str(ROOT / 'scenarios/county-block.yaml')!r}]; "
+        "import json, sys; from simulator.cli import main; "
+        f"sys.argv = ['advocacy-sim', *{args!r}]"
         "\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print([m for m in {heavy!r} if m in sys.modules])"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_validate_does_not_load_the_heavy_libraries():
+    """Checking a file starts quickly: pandas, plotly, pyarrow and scipy.stats load only
+    for commands that run (bench/ times the whole process)."""
+    heavy = ("pandas", "plotly", "pyarrow", "scipy.stats", "simpy", "rich", "statsmodels")
+    county = str(ROOT / "scenarios/county-block.yaml")
+    assert _loaded_by(["validate", county], heavy) == []
+
+
+def test_help_loads_no_scenario_or_numeric_library():
+    """``--help`` and a command's help read nothing but the command line's own module."""
+    heavy = ("numpy", "pydantic", "ruamel.yaml", "scipy", "pandas", "importlib.metadata")
+    assert _loaded_by(["--help"], heavy) == []
+    assert _loaded_by(["run", "--help"], heavy) == []
 
 
 @pytest.mark.parametrize(
