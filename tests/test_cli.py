@@ -201,8 +201,14 @@ def test_validate_does_not_load_the_heavy_libraries():
     assert _loaded_by(["validate", county], heavy) == []
 
 
+def test_validate_loads_scipy_only_to_size_cases_kept_open(scenario_file):
+    """scipy.special (a tenth of a second) loads only for the quantile grids of a type kept
+    open longer (``weeks_open``) when day-0 cases must fit the block; not for other files."""
+    assert _loaded_by(["validate", str(scenario_file)], ("scipy",)) == []
+
+
 def test_help_loads_no_scenario_or_numeric_library():
-    """``--help`` and a command's help read nothing but the command line's own module."""
+    """``--help`` and a command's help start at once: no scenario schema, no numeric library."""
     heavy = ("numpy", "pydantic", "ruamel.yaml", "scipy", "pandas", "importlib.metadata")
     assert _loaded_by(["--help"], heavy) == []
     assert _loaded_by(["run", "--help"], heavy) == []
