@@ -3,7 +3,9 @@
 Every label and count must be the same, and every figure the same to nine significant
 digits. Not byte for byte: a clean clone on another processor, or with newer numerical
 libraries, moved the 16th digit of a mean (vectorised sums can add in another order).
-Any change to the model moves figures in their first few digits, so nine catch it. A failure means a result moved. If the change was meant, regenerate with
+Any change to the model moves figures in their first few digits, so nine catch it.
+
+A failure means a result moved. If the change was meant, regenerate with
 ``python scripts/regenerate_backtests.py`` and commit the files with a message
 that says which change moved which figure and why.
 """
