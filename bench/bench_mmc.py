@@ -40,6 +40,7 @@ import argparse
 import csv
 import itertools
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,10 @@ REPEATS = 3
 TARGETS = {"command / bare": 2.0}  # the scale issue's target for the whole process
 SEED = 42
 HORIZON_DAYS = 50_000  # ~400k referrals at 8 a day
+ORDINARY = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+"""The environment for the commands timed: Python's bytecode cache on, as an ordinary install
+has it, even where this shell turns it off (each command would then compile the package
+again at every start)."""
 
 SCENARIO_YAML = """\
 name: bench-mmc
@@ -176,7 +181,7 @@ def full_command(scenario_file: Path, reps: int, work: Path) -> Callable[[], tup
         out = work / f"out-{next(runs)}"
         args = [*command_line(), "run", str(scenario_file), "--reps", str(reps)]
         args += ["--workers", "1", "--out", str(out)]
-        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        done = subprocess.run(args, capture_output=True, text=True, check=False, env=ORDINARY)
         if done.returncode != 0:
             sys.exit(f"advocacy-sim run failed ({done.returncode}):\n{done.stderr}")
         with open(out / "summary.csv", encoding="utf-8-sig", newline="") as file:
