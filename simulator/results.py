@@ -125,6 +125,8 @@ class Results:
     def _read(self, table: str, columns: list[str] | None, categories: bool) -> pd.DataFrame:
         """A table written during the run, ``scenario`` first (a single run's file has no
         such column: it is added)."""
+        from simulator.report import one_name
+
         assert self.tables is not None
         path = self.tables / f"{table}.parquet"
         several = len(self.results) > 1
@@ -132,7 +134,8 @@ class Results:
         names = ["scenario"] if several and categories else None
         frame = pd.read_parquet(path, columns=wanted, read_dictionary=names)
         if not several:
-            frame.insert(0, "scenario", self.results[0].scenario.name)
+            name = self.results[0].scenario.name
+            frame.insert(0, "scenario", one_name(name, len(frame)) if categories else name)
         return frame
 
     @cached_property
