@@ -279,3 +279,39 @@ def test_paired_differences_are_taken_replication_by_replication():
     assert table.loc["wait_p90_days", "n_reps"] == 0
     assert np.isnan(table.loc["wait_p90_days", "mean_difference"])
     assert bool(table.loc["wait_p90_days", "excludes_zero"]) is False
+
+
+def _one_group_at_a_time(per_rep: pd.DataFrame) -> list[tuple]:
+    """summarise's figures as a loop over groups would give them (the reference)."""
+    from simulator.metrics import confidence_interval, spread
+
+    rows = []
+    for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
+        array = values.to_numpy(dtype=float)
+        mean, low, high, n = confidence_interval(array)
+        rows.append((metric, group, mean, low, high, n, *spread(array)))
+    return rows
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_summary_figures_are_those_of_each_group_alone(shuffled):
+    """The summary takes every group at once (a matrix when replications line up, a loop
+    when not): the same numbers, bit for bit, as each group alone, NaN and clipping
+    included."""
+    from simulator.metrics import summarise
+
+    rng = np.random.default_rng(3)
+    reps, keys = 9, [("cost_total", "all"), ("wait_mean_days", "all"), ("breaches", "x")]
+    per_rep = pd.DataFrame(
+        [(rep, m, g, rng.lognormal(2, 1)) for rep in range(reps) for m, g in keys],
+        columns=["rep", "metric", "group", "value"],
+    )
+    per_rep.loc[4, "value"] = np.nan  # one replication with no value for a group
+    if shuffled:
+        per_rep = per_rep.sample(frac=1, random_state=1)
+    got = summarise(per_rep, "S")
+    for row, want in zip(got.itertuples(index=False), _one_group_at_a_time(per_rep), strict=True):
+        metric, group, mean, low, high, n, p10, p90 = want
+        assert (row.metric, row.group, row.n_reps) == (metric, group, n)
+        assert row.mean == mean and row.p10 == p10 and row.p90 == p90
+        assert row.ci_low == max(low, 0.0) and row.ci_high == high
