@@ -11,6 +11,7 @@ replication), so memory does not grow with the number of runs.
 from __future__ import annotations
 
 import functools
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,18 +25,23 @@ Result = TypeVar("Result")
 
 def by_scenario(compute: Callable[..., Result]) -> Callable[..., Result]:
     """``compute(scenario, *args)``, remembered for the last ``KEPT`` scenarios and
-    arguments. What it returns is shared, so it must not be changed by the caller."""
+    arguments. What it returns is shared, so it must not be changed by the caller. A lock
+    keeps the cache whole where replications run in threads (a Dask worker's)."""
     kept: OrderedDict[tuple[str, tuple[Any, ...]], Result] = OrderedDict()
+    lock = threading.Lock()
 
     @functools.wraps(compute)
     def remembered(scenario: Scenario, *args: Any) -> Result:
         key = (scenario.model_dump_json(), args)
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-        value = kept[key] = compute(scenario, *args)
-        if len(kept) > KEPT:
-            kept.popitem(last=False)
+        with lock:
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+        value = compute(scenario, *args)  # outside the lock: two threads may both work it out
+        with lock:
+            kept[key] = value
+            if len(kept) > KEPT:
+                kept.popitem(last=False)
         return value
 
     return remembered

@@ -212,3 +212,28 @@ def test_hours_worked_leave_out_the_time_a_case_is_only_held_open():
     assert figures["hours_delivered", "all"] == pytest.approx(4_374.0)
     cost = figures["cost_total", "all"]
     assert figures["cost_per_hour_delivered", "all"] == pytest.approx(cost / 4_374.0)
+
+
+def test_best_fit_is_the_least_room_that_fits_first_advocate_on_a_tie_over_many_cases():
+    # The pool keeps its advocates sorted by room; a scan of every advocate must agree
+    # with it at each of 2,000 random starts and ends of cases of mixed weights.
+    rng = np.random.default_rng(7)
+    weights = [QUARTER, 40, WEIGHT_SCALE]
+    pool = weighted_pool(6, [])
+    room = [WEIGHT_SCALE] * 6
+    open_cases: list[tuple[int, int]] = []
+    for step in range(2000):
+        units = weights[rng.integers(len(weights))]
+        if open_cases and (rng.random() < 0.45 or not pool.fits(units)):
+            advocate, held = open_cases.pop(rng.integers(len(open_cases)))
+            pool.end_case(float(step), advocate, held)
+            room[advocate] += held
+            continue
+        assert pool.fits(units) == (max(room) >= units)
+        if not pool.fits(units):
+            continue
+        expected = min((r, a) for a, r in enumerate(room) if r >= units)[1]
+        assert pool.start_case(float(step), units) == expected
+        room[expected] -= units
+        open_cases.append((expected, units))
+        assert pool.room == room
