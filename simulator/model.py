@@ -299,6 +299,8 @@ class Replication:
             self.others_from(following)
 
     def other_joins(self, k: int) -> None:
+        """Another buyer's k-th case joins the spot market's queue (after all of ours in
+        every per-referral list)."""
         i = self.ours + k
         self.pool_of[i] = self.spot_index
         self.join(i)

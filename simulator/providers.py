@@ -217,7 +217,6 @@ class Pool:
 
     __slots__ = (
         "busy",
-        "days_per_hour",
         "free",
         "mean_case_days",
         "plan",
@@ -233,7 +232,6 @@ class Pool:
         self.queues: list[deque[int]] = [deque() for _ in range(classes)]
         self.waiting_by_class = [0] * classes
         self.busy = Level()  # open cases, and slot-days in use
-        self.days_per_hour = plan.days_per_hour  # read once per case: kept as a plain value
         self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
 
     def fits(self, units: int) -> bool:
