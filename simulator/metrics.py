@@ -562,12 +562,16 @@ def contract_years(scenario: Scenario) -> list[tuple[int, Window]]:
     return years
 
 
-def cost_charges(records: Records, scenario: Scenario, window: Window) -> dict[str, pricing.Charge]:
+def cost_charges(
+    records: Records, scenario: Scenario, window: Window, index: Windows | None = None
+) -> dict[str, pricing.Charge]:
     """Every cost line (``pricing.COST_LINES``) over a window, as a charge to the council:
     its cost after any VAT recovered, the VAT paid and the VAT recovered. Each line is
     priced as quoted (hourly rates x the window's uplift), then split by its price
     holder's ``rate_includes_vat`` (mileage by the spot's). Hours bought by the hour
-    count when the case is allocated."""
+    count when the case is allocated. ``index``: the replication's ``Windows``, when
+    many windows are costed."""
+    index = index or Windows.of(records, scenario)
     days, uplift = window.days, window.uplift
     costing = scenario.costing
     spot = scenario.commissioning.spot
@@ -577,11 +581,10 @@ def cost_charges(records: Records, scenario: Scenario, window: Window) -> dict[s
     charges["cost_block"] = pricing.add(
         [block_charge(records.plans[i], days, costing, uplift) for i in block]
     )
-    hours, miles = records.referrals.hours, records.referrals.miles
     if spot:
-        bought_here = bought(records, window, pools_of(records, Route.SPOT))
-        hours_amount = pricing.spot_hours_cost(float(hours[bought_here].sum()), spot.rate_per_hour)
-        miles_amount = pricing.mileage_cost(float(miles[bought_here].sum()), spot.mileage_rate)
+        spot_hours, spot_miles = index.bought(window, pools_of(records, Route.SPOT))
+        hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
+        miles_amount = pricing.mileage_cost(spot_miles, spot.mileage_rate)
         charges["cost_spot_hours"] = pricing.council_charge(
             hours_amount * uplift, spot.rate_includes_vat, costing
         )
@@ -596,22 +599,65 @@ def cost_charges(records: Records, scenario: Scenario, window: Window) -> dict[s
     charges["cost_flex_hours"] = pricing.add(
         [
             pricing.council_charge(
-                pricing.spot_hours_cost(float(hours[bought(records, window, [i])].sum()),
+                pricing.spot_hours_cost(index.bought(window, [i])[0],
                                         records.plans[i].rate_per_hour) * uplift,
                 records.plans[i].rate_includes_vat, costing)
             for i in pools_of(records, Route.FLEX)
         ]
     )  # fmt: skip
-    referrals = float(arrived(records, window).sum())
+    referrals = index.referrals(window)
     charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     return charges
 
 
-def arrived(records: Records, window: Window) -> np.ndarray:
-    """Referrals of the run (not carried over from day 0) arriving in the window."""
-    arrival = records.referrals.arrival_day
-    new = records.referrals.initial == 0
-    return new & (arrival >= window.start) & (arrival < window.end)
+class Windows:
+    """One replication's referrals indexed for counting and costing many windows (contract
+    years and quarters: a long run has hundreds), each without a pass over every referral.
+
+    Counts are binary searches in sorted arrival days. Cases bought by the hour are
+    picked from their own pools' cases, kept in referral order, so a window's hours add
+    up in the same order, to the same floats, as picking them from every referral.
+    """
+
+    def __init__(self, records: Records, late: np.ndarray):
+        ref = records.referrals
+        self.records = records
+        self.new_days = np.sort(ref.arrival_day[ref.initial == 0])
+        self.late_days = np.sort(ref.arrival_day[late & (ref.initial != 1)])
+        self._bought: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def of(cls, records: Records, scenario: Scenario) -> Windows:
+        return cls(records, breached(records, scenario))
+
+    def referrals(self, window: Window) -> float:
+        """Referrals of the run (not carried over from day 0) arriving in the window."""
+        return _in_window(self.new_days, window)
+
+    def breaches(self, window: Window) -> float:
+        """Breaches among the referrals arriving in the window (none carried over)."""
+        return _in_window(self.late_days, window)
+
+    def bought(self, window: Window, pools: list[int]) -> tuple[float, float]:
+        """Hours and miles of the cases bought by the hour from these pools in the window
+        (a case is bought when it is allocated)."""
+        key = tuple(pools)
+        if key not in self._bought:
+            records = self.records
+            mine = np.flatnonzero(np.isin(records.pool, pools) & ~np.isnan(records.allocated_day))
+            self._bought[key] = (
+                records.allocated_day[mine], records.referrals.hours[mine],
+                records.referrals.miles[mine],
+            )  # fmt: skip
+        day, hours, miles = self._bought[key]
+        inside = (day >= window.start) & (day < window.end)
+        return float(hours[inside].sum()), float(miles[inside].sum())
+
+
+def _in_window(sorted_days: np.ndarray, window: Window) -> float:
+    """How many of these days (sorted) fall in ``[window.start, window.end)``."""
+    low, high = np.searchsorted(sorted_days, [window.start, window.end], side="left")
+    return float(high - low)
 
 
 def measured_charges(records: Records, scenario: Scenario) -> dict[str, pricing.Charge]:
@@ -619,7 +665,8 @@ def measured_charges(records: Records, scenario: Scenario) -> dict[str, pricing.
     contract year at each year's rates."""
     if scenario.commissioning.uplift_per_year == 0:
         return cost_charges(records, scenario, Window(scenario.warm_up_days, scenario.horizon_days))
-    by_year = [cost_charges(records, scenario, w) for _, w in contract_years(scenario)]
+    index = Windows.of(records, scenario)
+    by_year = [cost_charges(records, scenario, w, index) for _, w in contract_years(scenario)]
     return {name: pricing.add([year[name] for year in by_year]) for name in pricing.COST_LINES}
 
 
@@ -685,25 +732,23 @@ def year_rows(records: Records, scenario: Scenario) -> list[Row]:
     year, referrals and breaches (of referrals arriving in it); cost per quarter
     (``quarter=1``, ...); and, when the scenario gives them, the chance a year costs more
     than ``budget_per_year`` or breaches ``breach_tolerance`` times or more."""
-    ref = records.referrals
-    late = breached(records, scenario) & (ref.initial != 1)
+    index = Windows.of(records, scenario)
     rows: list[Row] = []
     cost_a_year, breaches_a_year = [], []
     for year, window in contract_years(scenario):
-        cost = window_cost(records, scenario, window)
-        arriving = (ref.arrival_day >= window.start) & (ref.arrival_day < window.end)
-        breaches = float((late & arriving).sum())
+        cost = window_cost(records, scenario, window, index)
+        breaches = index.breaches(window)
         group = f"year={year}"
         rows += [
             ("cost_total", group, cost),
             ("cost_total_per_year", group, cost / pricing.years(window.days)),
-            ("referrals", group, float((arriving & (ref.initial == 0)).sum())),
+            ("referrals", group, index.referrals(window)),
             ("breaches", group, breaches),
         ]
         whole = window.days >= DAYS_PER_YEAR - 1e-9
         cost_a_year.append((whole, cost / pricing.years(window.days)))
         breaches_a_year.append((whole, breaches / pricing.years(window.days)))
-    rows += quarter_rows(records, scenario)
+    rows += quarter_rows(records, scenario, index)
     commissioning = scenario.commissioning
     if commissioning.budget_per_year is not None:
         over = [cost > commissioning.budget_per_year for cost in _years_to_judge(cost_a_year)]
@@ -721,7 +766,7 @@ def _years_to_judge(by_year: list[tuple[bool, float]]) -> list[float]:
     return whole or [value for _, value in by_year]
 
 
-def quarter_rows(records: Records, scenario: Scenario) -> list[Row]:
+def quarter_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]:
     """Cost per quarter of the contract (``quarter=1`` is days 0 to 91.25), measured part."""
     step = DAYS_PER_YEAR / QUARTERS_PER_YEAR
     uplift = 1 + scenario.commissioning.uplift_per_year
@@ -733,14 +778,14 @@ def quarter_rows(records: Records, scenario: Scenario) -> list[Row]:
             year = (quarter - 1) // QUARTERS_PER_YEAR + 1
             window = Window(low, high, uplift ** (year - 1))
             rows.append(
-                ("cost_total", f"quarter={quarter}", window_cost(records, scenario, window))
+                ("cost_total", f"quarter={quarter}", window_cost(records, scenario, window, index))
             )
     return rows
 
 
-def window_cost(records: Records, scenario: Scenario, window: Window) -> float:
+def window_cost(records: Records, scenario: Scenario, window: Window, index: Windows) -> float:
     """Total cost to the council over one window."""
-    charges = cost_charges(records, scenario, window)
+    charges = cost_charges(records, scenario, window, index)
     return pricing.total({name: charge.cost for name, charge in charges.items()})
 
 

@@ -113,3 +113,33 @@ def test_the_block_size_a_tender_needs_and_figures_a_year():
                             ("breaches_per_year", "breaches"),
                             ("spot_cases_per_year", "spot_cases")):  # fmt: skip
         assert table[per_year, "all"] == pytest.approx(table[total, "all"] / 2)
+
+
+def test_windows_count_and_cost_as_a_pass_over_every_referral_would():
+    """``Windows`` answers a window's referrals, breaches and hours bought by binary search
+    and per-pool picks; a pass over every referral with masks gives the same numbers, to
+    the float, for every contract year and quarter (spot and carried-over cases in)."""
+    import numpy as np
+
+    from simulator.metrics import Window, Windows, breached, pools_of
+    from simulator.vocabulary import Route
+
+    scenario = two_years(0.1, **{"demand.initial_waiting_list": 3})
+    records = simulate(scenario, 0)
+    index = Windows.of(records, scenario)
+    ref = records.referrals
+    late = breached(records, scenario) & (ref.initial != 1)
+    spot = pools_of(records, Route.SPOT)
+    bought_any = np.isin(records.pool, spot) & ~np.isnan(records.allocated_day)
+    step = 365.0 / 4
+    windows = [Window(q * step, (q + 1) * step) for q in range(8)] + [Window(0.0, 730.0)]
+    for window in windows:
+        arriving = (ref.arrival_day >= window.start) & (ref.arrival_day < window.end)
+        assert index.referrals(window) == float((arriving & (ref.initial == 0)).sum())
+        assert index.breaches(window) == float((late & arriving).sum())
+        day = records.allocated_day
+        picked = bought_any & (day >= window.start) & (day < window.end)
+        hours, miles = index.bought(window, spot)
+        assert hours == float(ref.hours[picked].sum())
+        assert miles == float(ref.miles[picked].sum())
+    assert index.breaches(Window(0.0, 730.0)) > 0 and index.bought(Window(0.0, 730.0), spot)[0] > 0
