@@ -201,3 +201,18 @@ def test_a_dask_worker_killed_mid_run_is_retried_and_the_results_are_the_same(tm
         assert watcher.run(os.getpid).get(busy[0]) != pids[busy[0]]  # it really died
     for name in ("summary.csv", "replications.csv", "cases.parquet", "daily.parquet"):
         assert (local / name).read_bytes() == (remote / name).read_bytes(), name
+
+
+def test_the_reports_waits_read_a_few_row_groups_at_a_time_as_from_the_whole_file(compared):
+    """``read_waits`` takes the waits from ``cases.parquet`` in batches of row groups, each
+    with its own dictionary of scenario names; the same waits, in the same order, as
+    ``measured_waits`` of the whole file read at once (36 row groups: three batches)."""
+    from simulator import report
+
+    saved = report.load(compared)
+    path = compared / "cases.parquet"
+    batched = report.read_waits(path, saved.scenarios)
+    whole = report.measured_waits(pd.read_parquet(path), saved.scenarios)
+    assert len(batched) > 100 and report.ROW_GROUPS_AT_ONCE < 36
+    assert list(batched["scenario"].astype(str)) == list(whole["scenario"].astype(str))
+    np.testing.assert_array_equal(batched["wait_days"], whole["wait_days"].to_numpy())
