@@ -571,7 +571,8 @@ def cost_charges(
     holder's ``rate_includes_vat`` (mileage by the spot's). Hours bought by the hour
     count when the case is allocated. ``index``: the replication's ``Windows``, when
     many windows are costed."""
-    index = index or Windows.of(records, scenario)
+    if index is None:
+        index = Windows.of(records, scenario)
     days, uplift = window.days, window.uplift
     costing = scenario.costing
     spot = scenario.commissioning.spot
