@@ -563,16 +563,13 @@ def contract_years(scenario: Scenario) -> list[tuple[int, Window]]:
 
 
 def cost_charges(
-    records: Records, scenario: Scenario, window: Window, index: Windows | None = None
+    records: Records, scenario: Scenario, window: Window, index: Windows
 ) -> dict[str, pricing.Charge]:
     """Every cost line (``pricing.COST_LINES``) over a window, as a charge to the council:
     its cost after any VAT recovered, the VAT paid and the VAT recovered. Each line is
     priced as quoted (hourly rates x the window's uplift), then split by its price
     holder's ``rate_includes_vat`` (mileage by the spot's). Hours bought by the hour
-    count when the case is allocated. ``index``: the replication's ``Windows``, when
-    many windows are costed."""
-    if index is None:
-        index = Windows.of(records, scenario)
+    count when the case is allocated. ``index``: the replication's ``Windows``."""
     days, uplift = window.days, window.uplift
     costing = scenario.costing
     spot = scenario.commissioning.spot
@@ -645,7 +642,7 @@ class Windows:
         key = tuple(pools)
         if key not in self._bought:
             records = self.records
-            mine = np.flatnonzero(np.isin(records.pool, pools) & ~np.isnan(records.allocated_day))
+            mine = np.flatnonzero(bought(records, Window(-np.inf, np.inf), pools))
             self._bought[key] = (
                 records.allocated_day[mine], records.referrals.hours[mine],
                 records.referrals.miles[mine],
@@ -661,27 +658,32 @@ def _in_window(sorted_days: np.ndarray, window: Window) -> float:
     return float(high - low)
 
 
-def measured_charges(records: Records, scenario: Scenario) -> dict[str, pricing.Charge]:
+def measured_charges(
+    records: Records, scenario: Scenario, index: Windows
+) -> dict[str, pricing.Charge]:
     """The cost lines over the measured window: in one piece, or with an uplift, year by
     contract year at each year's rates."""
     if scenario.commissioning.uplift_per_year == 0:
-        return cost_charges(records, scenario, Window(scenario.warm_up_days, scenario.horizon_days))
-    index = Windows.of(records, scenario)
+        window = Window(scenario.warm_up_days, scenario.horizon_days)
+        return cost_charges(records, scenario, window, index)
     by_year = [cost_charges(records, scenario, w, index) for _, w in contract_years(scenario)]
     return {name: pricing.add([year[name] for year in by_year]) for name in pricing.COST_LINES}
 
 
-def cost_rows(records: Records, scenario: Scenario, figures: dict[tuple[str, str], float]):
+def cost_rows(
+    records: Records, scenario: Scenario, figures: dict[tuple[str, str], float], index: Windows
+):
     """Every cost line, their total, the VAT paid and recovered, and cost per year, per
     referral and per hour delivered. Costs are to the council, after any VAT recovered.
 
-    ``figures`` holds the replication's other figures by ``(metric, group)``.
+    ``figures`` holds the replication's other figures by ``(metric, group)``; ``index``
+    is its ``Windows``.
     """
     days = scenario.horizon_days - scenario.warm_up_days
     workshops = scenario.workshops
     referrals = figures["referrals", "all"]
     spot_hours = figures["spot_hours", "all"]
-    charges = measured_charges(records, scenario)
+    charges = measured_charges(records, scenario, index)
     lines = {name: charge.cost for name, charge in charges.items()}
     vat = pricing.add(list(charges.values()))
     cost_total = pricing.total(lines)
@@ -728,12 +730,11 @@ def per_year_rows(figures: dict[tuple[str, str], float], scenario: Scenario) -> 
     ]
 
 
-def year_rows(records: Records, scenario: Scenario) -> list[Row]:
+def year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]:
     """Per contract year (``year=1``, ...): cost in the measured part of it, that cost a
     year, referrals and breaches (of referrals arriving in it); cost per quarter
     (``quarter=1``, ...); and, when the scenario gives them, the chance a year costs more
     than ``budget_per_year`` or breaches ``breach_tolerance`` times or more."""
-    index = Windows.of(records, scenario)
     rows: list[Row] = []
     cost_a_year, breaches_a_year = [], []
     for year, window in contract_years(scenario):
@@ -799,9 +800,10 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
         *block_rows(records, scenario),
         *spot_rows(records, scenario),
     ]
-    rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows})
+    index = Windows.of(records, scenario)  # once: every year and quarter is costed from it
+    rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows}, index)
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
-    rows += year_rows(records, scenario)
+    rows += year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
 
 
