@@ -6,9 +6,12 @@ Hover text speaks in plain units (GBP, days, people). No SimPy here.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from simulator.briefing import readable
 from simulator.pricing import COST_LINES
@@ -16,7 +19,6 @@ from simulator.vocabulary import METRICS
 
 PALETTE = ["#1f5fa8", "#d9822b", "#2a9d8f", "#b5179e", "#6a4c93", "#8d99ae", "#e63946", "#588157"]
 LAYOUT = dict(
-    template="plotly_white",
     font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=13),
     margin=dict(l=70, r=20, t=95, b=60),
     legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
@@ -24,6 +26,27 @@ LAYOUT = dict(
     title_yanchor="top",
     height=430,
 )
+
+
+TRACE_TYPES = ("scatter", "bar")
+"""The kinds of trace the charts draw: the only ones whose defaults they carry."""
+
+
+@functools.cache
+def chart_template() -> go.layout.Template:
+    """Plotly's ``plotly_white`` as these charts use it: its layout, and its defaults for
+    the trace types they draw (``TRACE_TYPES``) only. The full template sets defaults for
+    two dozen kinds of trace: checking and copying it made an empty figure take 12 ms
+    instead of 4, and its copy in every chart was 3.7 kB of the report."""
+    white = pio.templates["plotly_white"]
+    return go.layout.Template(
+        layout=white.layout, data={kind: white.data[kind] for kind in TRACE_TYPES}
+    )
+
+
+def new_figure() -> go.Figure:
+    """An empty figure in the charts' template (and not plotly's default first)."""
+    return go.Figure(layout={"template": chart_template()})
 
 
 def _rows(summary: pd.DataFrame, metric: str, group: str = "all") -> pd.DataFrame:
@@ -44,7 +67,7 @@ def _error(rows: pd.DataFrame, scale: float | np.ndarray = 1.0) -> dict:
 def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figure:
     """Cost per year by line, stacked, one bar per scenario."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    figure = go.Figure()
+    figure = new_figure()
     for index, line in enumerate(COST_LINES):
         rows = _rows(summary, line).reindex(scenarios)
         per_year = rows["mean"].fillna(0) * [365.0 / measured_days[s] for s in scenarios]
@@ -77,7 +100,7 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
     ``targets`` (label -> working days) draws each response target where it falls in
     calendar days without a bank holiday (5 working days: 7 days).
     """
-    figure = go.Figure()
+    figure = new_figure()
     levels = np.linspace(0, 1, 201)
     longest = 0.0
     for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False, observed=True)):
@@ -130,7 +153,7 @@ def working_days_as_days(working_days: int) -> float:
 def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None) -> go.Figure:
     """Waiting list over time: median across replications and a 10-90% band, on dates
     (each scenario's ``start_date`` plus the day) when they are given."""
-    figure = go.Figure()
+    figure = new_figure()
     for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False, observed=True)):
         colour = PALETTE[index % len(PALETTE)]
         days, (low, mid, high) = quantiles_by_day(frame, (0.1, 0.5, 0.9))
@@ -201,7 +224,7 @@ def _fade(colour: str, alpha: float = 0.18) -> str:
 
 def within_target(summary: pd.DataFrame) -> go.Figure:
     """Share allocated within the response target, by urgency, with 95% intervals."""
-    figure = go.Figure()
+    figure = new_figure()
     groups = [
         ("all", "All referrals"),
         ("urgency=urgent", "Urgent"),
@@ -249,7 +272,7 @@ def served_by(summary: pd.DataFrame) -> pd.DataFrame:
 def markets(summary: pd.DataFrame) -> go.Figure:
     """Which market served each referral: shares by route, with each route's mean wait."""
     shares = served_by(summary)
-    figure = go.Figure()
+    figure = new_figure()
     for index, (route, label) in enumerate(MARKETS):
         if not shares[route].any():
             continue
@@ -288,7 +311,7 @@ def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figur
     scenarios = list(dict.fromkeys(summary["scenario"]))
     rows = _rows(summary, "breaches").reindex(scenarios)
     scale = np.array([365.0 / measured_days[s] for s in scenarios])
-    figure = go.Figure()
+    figure = new_figure()
     figure.add_bar(
         name="Breaches a year",
         x=scenarios,
@@ -314,7 +337,7 @@ def cost_against_wait(
     scenarios = list(dict.fromkeys(summary["scenario"]))
     cost = _rows(summary, "cost_total_per_year").reindex(scenarios)
     wait = _rows(summary, "wait_p90_days").reindex(scenarios)
-    figure = go.Figure()
+    figure = new_figure()
     if frontier:
         figure.add_scatter(
             name="swept values",
@@ -360,7 +383,7 @@ def equality(summary: pd.DataFrame) -> go.Figure | None:
     ]
     if rows.empty:
         return None
-    figure = go.Figure()
+    figure = new_figure()
     for index, (scenario, frame) in enumerate(rows.groupby("scenario", sort=False)):
         figure.add_bar(
             name=scenario,

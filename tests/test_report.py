@@ -51,6 +51,27 @@ def test_report_rebuilds_to_the_same_bytes(results, tmp_path):
     assert original.count(b"plotly.js v") <= 2 and len(original) < 8_000_000
 
 
+def test_every_chart_is_plotly_white_with_the_defaults_of_the_traces_it_draws(results):
+    """The charts carry a slim copy of ``plotly_white``: its whole layout, and trace
+    defaults only for the kinds the charts draw; a chart drawing another kind (a box, a
+    heatmap) would lose its styling silently, so every trace must be of a kept kind."""
+    import plotly.io as pio
+
+    from simulator import charts, report
+
+    white = pio.templates["plotly_white"]
+    drawn = report.figures(report.load(results))
+    assert len(drawn) == 8
+    for div_id, figure in drawn:
+        template = figure.layout.template
+        assert template.layout == white.layout, div_id
+        kept = {kind for kind in charts.TRACE_TYPES if template.data[kind]}
+        assert kept == set(charts.TRACE_TYPES), div_id
+        assert all(template.data[kind] == white.data[kind] for kind in kept), div_id
+        assert {trace.type for trace in figure.data} <= kept, div_id
+        assert len(template.to_plotly_json()["data"]) == len(charts.TRACE_TYPES), div_id
+
+
 def test_report_of_a_folder_that_is_not_results(tmp_path):
     result = main("report", str(tmp_path))
     assert result.returncode == 2
