@@ -9,6 +9,7 @@ deadline under every commissioning model; only the contract logic differs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,9 +234,24 @@ def _attributes(
     }
 
 
-def held_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
-    """Mean slot-hours a case of this type holds, travel included (see ``held_work_hours``)."""
-    return held_work_hours(demand, label, case_hours_per_week) + demand.mean_travel_hours
+HeldWork = Callable[[Demand, str, float], float]
+"""``held_work_hours`` or a bound on it: (demand, type label, a slot's hours a week)."""
+
+
+def held_hours(
+    demand: Demand, label: str, case_hours_per_week: float, held: HeldWork | None = None
+) -> float:
+    """Mean slot-hours a case of this type holds, travel included (see ``held_work_hours``;
+    ``held``: a bound on it instead)."""
+    work = held_work_hours if held is None else held
+    return work(demand, label, case_hours_per_week) + demand.mean_travel_hours
+
+
+def least_held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
+    """The least ``held_work_hours`` can be: the type's mean hours, since what a case kept
+    open longer holds beyond them is never negative. No quantile grids (and no scipy):
+    the checks of a file (``validate``) try this bound before the exact figure."""
+    return demand.mix[label].hours.expected
 
 
 def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
@@ -282,9 +298,10 @@ def _held_excess(
     return float(np.sum(weight * excess))
 
 
-def open_case_shares(scenario: Scenario) -> list[float]:
+def open_case_shares(scenario: Scenario, held: HeldWork | None = None) -> list[float]:
     """Share of each type among cases open at a random moment: long cases are open for
-    longer, so types count by referrals x mean days open (Little's law).
+    longer, so types count by referrals x mean days open (Little's law); ``held``: a
+    bound on ``held_work_hours`` to count by instead.
 
     The pace is the first block provider's, else the spot market's (day-0 cases
     fill the block first); it matters only through ``weeks_open``.
@@ -294,7 +311,7 @@ def open_case_shares(scenario: Scenario) -> list[float]:
     first = providers[0] if providers else commissioning.spot
     pace = first.case_hours_per_week if first is not None else 1.0
     return [
-        kind.share * held_hours(demand, label, pace) / kind.caseload_weight
+        kind.share * held_hours(demand, label, pace, held) / kind.caseload_weight
         for label, kind in demand.mix.items()
     ]
 

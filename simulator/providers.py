@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.commissioning import commissioning_model
-from simulator.demand import expected_referrals, held_work_hours
+from simulator.demand import HeldWork, expected_referrals, held_work_hours, least_held_work_hours
 from simulator.distributions import Distribution
 from simulator.memo import by_scenario
-from simulator.schema import WEIGHT_SCALE, Demand, Flex, Scenario, Spot
+from simulator.schema import WEIGHT_SCALE, Demand, Flex, Provider, Scenario, Spot
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import Route
 
@@ -60,18 +60,24 @@ class PoolPlan:
         return type_label in self.skills and (need_label is None or need_label in self.skills)
 
 
-def held_hours_per_year(scenario: Scenario, case_hours_per_week: float) -> dict[str, float]:
+def held_hours_per_year(
+    scenario: Scenario, case_hours_per_week: float, held: HeldWork = held_work_hours
+) -> dict[str, float]:
     """Expected slot-hours a year by advocacy type at a pool of this pace (mean rate over
-    the horizon): the demand hours, plus what cases kept open longer hold beyond them."""
+    the horizon): the demand hours, plus what cases kept open longer hold beyond them
+    (``held``: or a bound on that)."""
     demand = scenario.demand
     per_year = expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
     return {
-        label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week)
+        label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week, held)
         for label, kind in demand.mix.items()
     }
 
 
-def mean_held_hours(demand: Demand, types: list[str], case_hours_per_week: float) -> float:
+def mean_held_hours(
+    demand: Demand, types: list[str], case_hours_per_week: float,
+    held: HeldWork = held_work_hours,
+) -> float:  # fmt: skip
     """Mean slot-hours a case of these types (all when none) holds, by their shares.
 
     Exactly ``demand.mean_hours_per_case(types)`` when no type is kept open longer.
@@ -80,11 +86,48 @@ def mean_held_hours(demand: Demand, types: list[str], case_hours_per_week: float
     travel = demand.mean_travel_hours
     total_share = sum(demand.mix[t].share for t in chosen)
     if total_share == 0:
-        return mean_held_hours(demand, list(demand.mix), case_hours_per_week)
-    work = sum(
-        demand.mix[t].share * held_work_hours(demand, t, case_hours_per_week) for t in chosen
-    )
+        return mean_held_hours(demand, list(demand.mix), case_hours_per_week, held)
+    work = sum(demand.mix[t].share * held(demand, t, case_hours_per_week) for t in chosen)
     return work / total_share + travel
+
+
+def block_size(
+    scenario: Scenario, provider: Provider, held: HeldWork = held_work_hours
+) -> tuple[int, float]:
+    """A block provider's caseload slots and contracted hours a year: as its file says
+    (``advocates``, or ``block_hours_per_year``), else sized by ``block_share`` to its
+    part of the hours held (shared equally among unsized providers with a type's skill).
+    Sizing only grows with the hours held, so ``held`` a lower bound gives fewer slots."""
+    slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+    if provider.advocates is not None:
+        weekly = provider.advocates * provider.hours_per_week * provider.productive_share
+        slots = round(provider.advocates * provider.caseload_cap)
+        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK)
+    if provider.block_hours_per_year is not None:
+        contracted = provider.block_hours_per_year
+        return max(1, round(contracted / slot_hours)), contracted
+    unsized = [
+        p for p in scenario.commissioning.providers
+        if p.advocates is None and p.block_hours_per_year is None
+    ]  # fmt: skip
+    held_by_type = held_hours_per_year(scenario, provider.case_hours_per_week, held)
+    share_of_demand = sum(
+        held_by_type[t] / sum(1 for q in unsized if t in q.skills)
+        for t in scenario.demand.mix
+        if t in provider.skills
+    )
+    slots = round(scenario.commissioning.block_share * share_of_demand / slot_hours)
+    return slots, slots * slot_hours
+
+
+def fewest_slots(scenario: Scenario) -> int:
+    """At least the caseload slots of ``plan_pools``'s block and spot pools, from the
+    least hours each case holds (``least_held_work_hours``): no quantile grids."""
+    providers = scenario.commissioning.providers
+    blocks = providers if commissioning_model(scenario).buys_block else []
+    spot = scenario.commissioning.spot
+    spot_slots = 0 if spot is None else round(spot.market_advocates * spot.caseload_cap)
+    return sum(block_size(scenario, p, least_held_work_hours)[0] for p in blocks) + spot_slots
 
 
 @by_scenario
@@ -95,27 +138,12 @@ def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
     demand = scenario.demand
     buys_block = commissioning_model(scenario).buys_block
     providers = list(commissioning.providers) if buys_block else []
-    unsized = [p for p in providers if p.advocates is None and p.block_hours_per_year is None]
 
     plans = []
     for provider in providers:
         types = [t for t in demand.mix if t in provider.skills]
-        slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
         pace = provider.case_hours_per_week
-        if provider.advocates is not None:
-            slots = round(provider.advocates * provider.caseload_cap)
-            contracted = provider.advocates * provider.hours_per_week * provider.productive_share
-            contracted *= DAYS_PER_YEAR / DAYS_PER_WEEK
-        elif provider.block_hours_per_year is not None:
-            contracted = provider.block_hours_per_year
-            slots = max(1, round(contracted / slot_hours))
-        else:
-            held_by_type = held_hours_per_year(scenario, pace)
-            share_of_demand = sum(
-                held_by_type[t] / sum(1 for q in unsized if t in q.skills) for t in types
-            )
-            slots = round(commissioning.block_share * share_of_demand / slot_hours)
-            contracted = slots * slot_hours
+        slots, contracted = block_size(scenario, provider)
         plans.append(
             PoolPlan(
                 name=provider.name,

@@ -22,9 +22,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
-from simulator.demand import open_case_shares
+from simulator.demand import least_held_work_hours, open_case_shares
 from simulator.distributions import DIST_NAMES, _ByMean
-from simulator.providers import plan_pools
+from simulator.providers import fewest_slots, plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
     Commissioning,
@@ -330,7 +330,7 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     module imports SimPy.
     """
     wanted = scenario.demand.initial_open_cases
-    if wanted == 0:
+    if wanted == 0 or _open_cases_surely_fit(scenario, wanted):
         return []
     plans = plan_pools(scenario)
     block = [plan for plan in plans if plan.route == Route.BLOCK]
@@ -358,13 +358,34 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     ]
 
 
+def _open_cases_surely_fit(scenario: Scenario, wanted: int) -> bool:
+    """The day-0 cases fit even counted against bounds that need no quantile grids (so
+    ``validate`` needs no scipy): slots sized from the least hours each case holds
+    (``fewest_slots``), and the most the mean weight can be. Cases kept open longer may
+    hold more than their hours; that only moves the mean weight towards theirs, so it is
+    at most the larger of the mean at the least hours and the heaviest such type's weight.
+    When this says no, the exact figures decide."""
+    mix = scenario.demand.mix.values()
+    least = open_case_shares(scenario, least_held_work_hours)
+    if not sum(least):
+        return False
+    kept_open = [kind.caseload_weight for kind in mix if kind.weeks_open is not None]
+    heaviest = max([_mean_weight(scenario, least), *kept_open])
+    return wanted * heaviest * (1 + 1e-9) <= fewest_slots(scenario)
+
+
 def mean_open_weight(scenario: Scenario) -> float:
     """The mean ``caseload_weight`` of a case open on day 0 (types as open at a random
     moment, ``open_case_shares``): 1 when every case takes a whole slot."""
     shares = open_case_shares(scenario)
-    weights = [kind.caseload_weight for kind in scenario.demand.mix.values()]
     if not sum(shares):  # no case holds any time: day-0 cases take their types' shares
         shares = [kind.share for kind in scenario.demand.mix.values()]
+    return _mean_weight(scenario, shares)
+
+
+def _mean_weight(scenario: Scenario, shares: list[float]) -> float:
+    """The types' ``caseload_weight`` averaged by ``shares``."""
+    weights = [kind.caseload_weight for kind in scenario.demand.mix.values()]
     return sum(s * w for s, w in zip(shares, weights, strict=True)) / sum(shares)
 
 

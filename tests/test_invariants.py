@@ -269,3 +269,23 @@ def test_invariants_hold_for_random_scenarios(scenario):
 def test_same_seed_gives_identical_records(scenario):
     a, b = simulate(scenario, 3), simulate(scenario, 3)
     pd.testing.assert_frame_equal(cases_frame([a], scenario), cases_frame([b], scenario))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(scenarios())
+def test_the_quick_day0_count_never_lets_through_what_the_exact_count_refuses(scenario):
+    """Validation first counts day-0 cases against bounds that need no quantile grids:
+    slots sized from the least hours a case holds, and the most the cases' mean weight
+    can be. The most cases it lets through must fit by the exact count too."""
+    from simulator.providers import fewest_slots
+    from simulator.scenario import _open_cases_surely_fit, mean_open_weight
+
+    slots = sum(plan.slots for plan in plan_pools(scenario) if plan.route != Route.FLEX)
+    assert fewest_slots(scenario) <= slots
+    low, high = 0, 4 * slots + 1  # the quick count says yes at low, no at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _open_cases_surely_fit(scenario, middle) else (low, middle)
+    assert low * mean_open_weight(scenario) <= slots
