@@ -216,3 +216,30 @@ def test_the_reports_waits_read_a_few_row_groups_at_a_time_as_from_the_whole_fil
     assert len(batched) > 100 and report.ROW_GROUPS_AT_ONCE < 36
     assert list(batched["scenario"].astype(str)) == list(whole["scenario"].astype(str))
     np.testing.assert_array_equal(batched["wait_days"], whole["wait_days"].to_numpy())
+
+
+def test_workers_lay_out_the_files_tables_as_pandas_would():
+    """Each worker lays out its replication's rows for the comparison's files: the
+    scenario's name first and, in days, every scenario's provider columns (float, empty,
+    where a scenario has no such provider). Built in one frame, it must give the table
+    and pandas metadata of pandas' own reindex, astype and assign."""
+    import pyarrow as pa
+
+    from simulator.runner import Layout, reduce_replication
+    from simulator.scenario import load_scenario
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    block, hub = (load_scenario(root / f"county-{name}.yaml") for name in ("block", "hub"))
+    layout = Layout.of([block, hub])
+    assert layout.partial  # the hub's partners are not the block's provider, nor it theirs
+    for scenario in (block, hub):
+        for rep in (0, 1):  # replication 0 keeps only the columns of its case rows
+            reduced = reduce_replication(scenario, rep, columns_only=rep == 0)
+            daily = reduced.daily.reindex(columns=list(layout.daily))
+            daily[list(layout.partial)] = daily[list(layout.partial)].astype("float64")
+            for ours, frame in ((reduced.daily, daily), (reduced.cases, reduced.cases)):
+                named = frame.assign(scenario=scenario.name)[["scenario", *frame.columns]]
+                expected = pa.Table.from_pandas(named, preserve_index=False)
+                got = layout.arrow(ours, scenario.name)
+                assert got.equals(expected, check_metadata=True)
+                assert got.schema.metadata == expected.schema.metadata
