@@ -232,14 +232,14 @@ def test_workers_lay_out_the_files_tables_as_pandas_would():
     block, hub = (load_scenario(root / f"county-{name}.yaml") for name in ("block", "hub"))
     layout = Layout.of([block, hub])
     assert layout.partial  # the hub's partners are not the block's provider, nor it theirs
-    for scenario in (block, hub):
+    for each in (block, hub):
         for rep in (0, 1):  # replication 0 keeps only the columns of its case rows
-            reduced = reduce_replication(scenario, rep, columns_only=rep == 0)
+            reduced = reduce_replication(each, rep, columns_only=rep == 0)
             daily = reduced.daily.reindex(columns=list(layout.daily))
             daily[list(layout.partial)] = daily[list(layout.partial)].astype("float64")
             for ours, frame in ((reduced.daily, daily), (reduced.cases, reduced.cases)):
-                named = frame.assign(scenario=scenario.name)[["scenario", *frame.columns]]
+                named = frame.assign(scenario=each.name)[["scenario", *frame.columns]]
                 expected = pa.Table.from_pandas(named, preserve_index=False)
-                got = layout.arrow(ours, scenario.name)
+                got = layout.arrow(ours, each.name)
                 assert got.equals(expected, check_metadata=True)
                 assert got.schema.metadata == expected.schema.metadata
