@@ -217,18 +217,18 @@ def cli(debug: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise."""
-    from simulator.scenario import ScenarioError, is_demand_block, load_demand_block, load_scenario
+    from simulator.scenario import Demand, ScenarioError, load_checked
 
     problems = []
     for path in files:
         try:
-            if Path(path).is_file() and is_demand_block(path):
-                demand = load_demand_block(path)
+            checked = load_checked(path)
+            if isinstance(checked, Demand):
                 click.echo(f"ok: {path} (a demand block: extend it from a scenario)")
+                demand = checked
             else:
-                scenario = load_scenario(path)
-                click.echo(f"ok: {path} ({scenario.name})")
-                demand = scenario.demand
+                click.echo(f"ok: {path} ({checked.name})")
+                demand = checked.demand
             arithmetic = demand.rate_arithmetic()
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")

@@ -197,16 +197,22 @@ def set_dotted(
     return put(data, keys)
 
 
-def is_demand_block(path: str | Path) -> bool:
-    """The file holds a ``demand:`` block alone (what ``calibrate`` writes), to be
-    extended from a scenario rather than run."""
-    data, _ = resolve_file(path)
-    return set(data) == {"demand"}
+def load_checked(path: str | Path) -> Scenario | Demand:
+    """What ``validate`` checks in a file, resolved and read once: a scenario, or a
+    ``demand:`` block alone (what ``calibrate`` writes, to be extended from a scenario
+    rather than run). Raises :class:`ScenarioError` listing every problem."""
+    data, source = resolve_file(path)
+    if set(data) == {"demand"}:
+        return _demand_block(data, source, path)
+    return validate(data, str(path), source)
 
 
 def load_demand_block(path: str | Path) -> Demand:
     """Validate a file holding only a ``demand:`` block; every problem, one line each."""
-    data, source = resolve_file(path)
+    return _demand_block(*resolve_file(path), path)
+
+
+def _demand_block(data: dict[str, Any], source: _Source, path: str | Path) -> Demand:
     try:
         return Demand.model_validate(data["demand"])
     except ValidationError as error:

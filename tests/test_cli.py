@@ -203,6 +203,21 @@ def test_validate_does_not_load_the_heavy_libraries():
     assert _loaded_by(["validate", county], heavy) == []
 
 
+def test_validate_reads_each_file_of_an_extends_chain_once(monkeypatch):
+    """A scenario and a demand block alone are told apart from the same reading of the
+    file: the county file and its base are parsed once each (it was twice)."""
+    from simulator import scenario as scenario_module
+
+    read: list[str] = []
+    parse = scenario_module._read_yaml
+    monkeypatch.setattr(
+        scenario_module, "_read_yaml", lambda path: read.append(path.name) or parse(path)
+    )
+    result = invoke("validate", str(ROOT / "scenarios/county-block.yaml"))
+    assert result.exit_code == 0, result.output
+    assert sorted(read) == ["county-block.yaml", "county-demand.yaml"]
+
+
 def test_validate_loads_scipy_when_only_the_exact_count_can_say(tmp_path):
     """Day-0 cases the quick count cannot settle (here the kept-open type is the heaviest,
     so its extra hours could raise the mean weight up to a whole slot) are counted
