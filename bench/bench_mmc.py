@@ -24,9 +24,10 @@ one day (utilisation 0.8). In advocacy-sim terms: one provider with
 
 Customers per second: customers who reached a server (bare SimPy, engine), or
 the referrals the command reports, divided by wall time. Each timing is the
-best of 3 repeats. The mean waits should agree with each other and with
-Erlang C. The target: the whole command at least twice as fast as bare SimPy;
-the benchmark prints whether it is met but never fails on it.
+best of 3 rounds, each running the three in turn. The mean waits should agree
+with each other and with Erlang C. The target: the whole command at least twice
+as fast as bare SimPy; the benchmark prints whether it is met but never fails
+on it.
 
 Run from the repository root:
 
@@ -117,14 +118,19 @@ def erlang_c_wait(c: int, arrival_rate: float, mean_service: float) -> float:
     return p_wait / (c / mean_service - arrival_rate)
 
 
-def best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    """Fewest seconds over ``repeats`` calls of ``run``, and the last call's result."""
-    best, result = math.inf, None
+def best_in_turn(repeats: int, runs: list[Callable[[], Any]]) -> list[tuple[float, Any]]:
+    """Fewest seconds of each of ``runs`` over ``repeats`` rounds, and its last result.
+
+    Each round calls every run once, in turn, so a drift of the machine's speed over the
+    benchmark falls on all of them alike rather than on whichever ran last.
+    """
+    best, results = [math.inf] * len(runs), [None] * len(runs)
     for _ in range(repeats):
-        started = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+        for index, run in enumerate(runs):
+            started = time.perf_counter()
+            results[index] = run()
+            best[index] = min(best[index], time.perf_counter() - started)
+    return list(zip(best, results, strict=True))
 
 
 # --------------------------------------------------------------------------- the three ways
@@ -204,12 +210,12 @@ def measure(horizon: float, repeats: int = REPEATS) -> list[tuple[str, float, in
     with tempfile.TemporaryDirectory(prefix="bench-mmc-") as tmp:
         work = Path(tmp)
         scenario_file = write_scenario(work / "mmc.yaml", horizon, 1)
-        timings = [
-            ("bare SimPy", *best_of(repeats, lambda: bare_simpy(horizon, SEED))),
-            ("engine: simulate()", *best_of(repeats, engine(scenario_file))),
-            ("command: run --reps 1", *best_of(repeats, full_command(scenario_file, 1, work))),
-        ]
-    return [(label, seconds, *result) for label, seconds, result in timings]
+        runs = [lambda: bare_simpy(horizon, SEED), engine(scenario_file),
+                full_command(scenario_file, 1, work)]  # fmt: skip
+        timings = best_in_turn(repeats, runs)
+    labels = ("bare SimPy", "engine: simulate()", "command: run --reps 1")
+    pairs = zip(labels, timings, strict=True)
+    return [(label, seconds, *result) for label, (seconds, result) in pairs]
 
 
 def ratios(rows: list[tuple[str, float, int, float]]) -> dict[str, float]:
