@@ -6,7 +6,8 @@ and the date. Run it with the interpreter advocacy-sim is installed in.
 
 - validate: ``advocacy-sim validate`` of a county file, whole process, median of 5.
 - workers: the county comparison (4 scenarios) on 1 and on 2 workers, and the ratio: the
-  median of 3 pairs, each ratio taken within its pair.
+  median of 3 pairs, each ratio taken within its pair; beside it, the most two processes
+  at once give on this machine (bare SimPy alone, then twice at once).
 - memory: peak memory of ``run`` county-block-spot at many and at few replications.
 - five years: the county comparison with each file's term set to five years (``extends:``
   its county file, ``horizon_days: 1825``), wall time and peak memory.
@@ -80,6 +81,32 @@ def workers_ratio(reps: int, out: Path, pairs: int) -> tuple[float, float, float
     return statistics.median(ones), statistics.median(twos), statistics.median(ratios)
 
 
+CEILING_DAYS = bench_mmc.HORIZON_DAYS / 3  # bare SimPy for a few seconds
+BARE_RUN = (
+    "import sys, time; sys.path.insert(0, {bench!r}); import bench_mmc; "
+    "started = time.perf_counter(); bench_mmc.bare_simpy({days}, bench_mmc.SEED); "
+    "print(time.perf_counter() - started)"
+)
+
+
+def two_process_ceiling(rounds: int) -> float:
+    """What two processes at once can give here over one: bare SimPy (``bench_mmc``) run
+    alone, then twice at once; 2 x alone / the slower of the two, median of ``rounds``.
+    A shared machine's two processors need not be two whole cores: two pure-Python
+    processes here each ran 10 to 30% slower together than alone, which bounds any
+    two-worker ratio below 2 whatever the program."""
+    code = BARE_RUN.format(bench=str(ROOT / "bench"), days=CEILING_DAYS)
+
+    def seconds(processes: int) -> float:
+        started = [
+            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+            for _ in range(processes)
+        ]
+        return max(float(process.communicate()[0]) for process in started)
+
+    return statistics.median(2 * seconds(1) / seconds(2) for _ in range(rounds))
+
+
 def memory(many: int, few: int, out: Path) -> tuple[float, float]:
     """Peak memory (MB) of run county-block-spot at ``many`` and at ``few`` replications."""
     peaks = []
@@ -120,6 +147,7 @@ def main() -> int:
         out = Path(tmp)
         check = validate_time()
         one, two, ratio = workers_ratio(reps, out, pairs)
+        ceiling = two_process_ceiling(pairs)
         peak_many, peak_few = memory(many, few, out)
         long_wall, long_peak = five_years(long, out)
     mmc_horizon = bench_mmc.HORIZON_DAYS * (0.1 if options.quick else 1.0)
@@ -128,8 +156,9 @@ def main() -> int:
         ("`advocacy-sim validate` of a county file, whole process (median of 5)",
          f"{check:.2f} s", "under 0.4 s"),
         (f"county comparison, 4 scenarios x {reps} reps: 1 worker, 2 workers (median of "
-         f"{pairs} pairs)",
-         f"{one:.1f} s, {two:.1f} s: {ratio:.2f}x", "at least 1.85x"),
+         f"{pairs} pairs); in brackets, what two processes at once give here (bare SimPy "
+         "alone and twice at once)",
+         f"{one:.1f} s, {two:.1f} s: {ratio:.2f}x ({ceiling:.2f}x)", "at least 1.85x"),
         (f"peak memory, `run` county-block-spot at {many} vs {few} reps (cases: all)",
          f"{peak_many:.0f} MB vs {peak_few:.0f} MB: {peak_many / peak_few:.2f}x",
          "at most 1.25x"),
