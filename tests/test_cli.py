@@ -219,9 +219,10 @@ def test_validate_reads_each_file_of_an_extends_chain_once(monkeypatch):
 
 
 def test_validate_loads_scipy_when_only_the_exact_count_can_say(tmp_path):
-    """Day-0 cases the quick count cannot settle (here the kept-open type is the heaviest,
-    so its extra hours could raise the mean weight up to a whole slot) are counted
-    exactly, from the quantile grids of the hours held."""
+    """Day-0 cases the quick count cannot settle are counted exactly, from the quantile
+    grids of the hours held. Here RPR takes a whole slot: its cases, open for months,
+    hold far more than their hours, so a block sized from the hours alone is too small
+    for the 168, while the block as sized holds them."""
     county = (ROOT / "scenarios/base/county-demand.yaml").read_text("utf-8")
     heavy_rpr = county.replace("caseload_weight: 0.4", "caseload_weight: 1.0")
     assert heavy_rpr != county
