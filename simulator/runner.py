@@ -377,7 +377,10 @@ class TableWriter:
                     self.folder / f"{name}.parquet", table.schema,
                     use_dictionary=_labels(table.schema),
                 )  # fmt: skip
-            self.writers[name].write_table(table.cast(self.writers[name].schema))
+            schema = self.writers[name].schema
+            # Cast only a table laid out otherwise (a label column with no rows in the first
+            # replication, say): the cast of an equal schema still costs 0.2 ms a table.
+            self.writers[name].write_table(table if table.schema == schema else table.cast(schema))
 
     def __exit__(self, *exc: object) -> None:
         for writer in self.writers.values():
