@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 # so --help loads none of them and validate only the scenario.
 
 HEADINGS = {
-    "cost_total_per_year": "Cost per year (GBP)",
+    "cost_to_serve_per_year": "Cost to serve a year",
+    "cost_total_per_year": "Cash cost a year",
     "wait_mean_days": "Mean wait (days)",
     "wait_p90_days": "p90 wait (days)",
     "within_target_share": "Within target",
     "breaches_per_year": "Breaches a year",
+    "unserved_per_year": "Unserved a year",
     "block_hours_unused_per_year": "Unused block h a year",
     "budget_risk": "Years over budget",
     "breach_risk": "Years at breach limit",

@@ -348,7 +348,8 @@ class _Cases:
     decided: np.ndarray  # allocated, left the list, or its target passed in the follow-up
     in_time: np.ndarray
     breached: np.ndarray
-    unserved: np.ndarray
+    unserved: np.ndarray  # never had an advocate by the end of the follow-up
+    cannot_be_served: np.ndarray  # of those, nobody in the scenario has the skills or room
     withdrawn: np.ndarray
     still_waiting: np.ndarray  # on the list when the follow-up ended
     waiting_at_horizon: np.ndarray
@@ -367,7 +368,8 @@ class _Cases:
             decided=allocated | off_list | (records.target_day < records.followed_to),
             in_time=allocated & (records.allocated_day <= records.target_day),
             breached=breached(records, scenario),
-            unserved=off_list & ~allocated,
+            unserved=~allocated,
+            cannot_be_served=~records.listed & ~allocated,
             withdrawn=records.withdrawn,
             still_waiting=~allocated & ~off_list,
             waiting_at_horizon=status == Status.WAITING,
@@ -391,6 +393,7 @@ class _Cases:
             ("within_target_share", group, float(within)),
             ("breaches", group, float((m & self.breached).sum())),
             ("unserved", group, float((m & self.unserved).sum())),
+            ("cannot_be_served", group, float((m & self.cannot_be_served).sum())),
             ("withdrawn", group, float((m & self.withdrawn).sum())),
             ("still_waiting_end", group, float((m & self.waiting_at_horizon).sum())),
             ("still_waiting_after_follow_up", group, float((m & self.still_waiting).sum())),
@@ -708,6 +711,86 @@ def cost_rows(
     ]
 
 
+def in_cohort(records: Records, scenario: Scenario) -> np.ndarray:
+    """The measured cohort: referrals arriving in the measured window, and with no warm-up
+    the day-0 waiting list (as ``_Cases.measured``)."""
+    ref = records.referrals
+    return (ref.arrival_day >= scenario.warm_up_days) & (ref.initial != 1)
+
+
+def cohort_purchases(records: Records, scenario: Scenario) -> tuple[float, float]:
+    """GBP to the council for the cohort's cases bought by the hour (spot or flex): bought
+    in the measured window, and bought in the follow-up (people referred in the window who
+    had an advocate only after it: the window's cash misses them, so without them an
+    option that leaves people waiting would look cheaper the longer they wait)."""
+    hourly = pools_of(records, Route.SPOT) + pools_of(records, Route.FLEX)
+    chosen = in_cohort(records, scenario) & np.isin(records.pool, hourly)
+    chosen &= ~np.isnan(records.allocated_day)
+    if not chosen.any():
+        return 0.0, 0.0
+    cost = case_cost(records, scenario)
+    late = records.allocated_day >= scenario.horizon_days
+    return float(cost[chosen & ~late].sum()), float(cost[chosen & late].sum())
+
+
+def owed_costs(records: Records, scenario: Scenario) -> float:
+    """GBP the hours of the cohort's unserved (never allocated by the end of the follow-up)
+    would cost at the dearest route open to them: every pool, market or block, with the
+    skills they need, room or not (spot with its mileage), at the rates in force when the
+    follow-up ended (still owed then; no purchase of theirs could have cost more). Nobody
+    with the skills: the dearest route of the scenario.
+
+    This is what serving them is owed, not cash paid: the cost to serve counts it, so an
+    option never gets cheaper by serving fewer people."""
+    unserved = np.flatnonzero(in_cohort(records, scenario) & np.isnan(records.allocated_day))
+    if not len(unserved) or not records.plans:
+        return 0.0
+    ref = records.referrals
+    types, needs, _ = _labels(scenario)
+    type_index, need_index = ref.type_index[unserved], ref.need_index[unserved] + 1
+    hours, miles = ref.hours[unserved], ref.miles[unserved]
+    uplift = year_uplift(scenario, np.array([follow_up_end(scenario)]))[0]
+    spot, costing = scenario.commissioning.spot, scenario.costing
+    costs, skilled = [], []
+    for plan in records.plans:
+        cost = hours * council_rate(plan, plan.rate_per_hour, costing) * uplift
+        if spot is not None and plan.route == Route.SPOT:
+            cost = cost + miles * council_rate(plan, spot.mileage_rate, costing)
+        table = np.array([[plan.has_skills(t, n) for n in [None, *needs]] for t in types])
+        costs.append(cost)
+        skilled.append(table[type_index, need_index])
+    cost_by_pool, skilled_by_pool = np.array(costs), np.array(skilled)
+    dearest_open = np.where(skilled_by_pool, cost_by_pool, -np.inf).max(axis=0)
+    owed = np.where(skilled_by_pool.any(axis=0), dearest_open, cost_by_pool.max(axis=0))
+    return float(owed.sum())
+
+
+HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours")
+"""The window's cost lines bought case by case (the rest are fixed for the window)."""
+
+
+def serve_rows(records: Records, scenario: Scenario, lines: dict[str, float]) -> list[Row]:
+    """Cost to serve the cohort, a year: the window's cash (``lines``), less what it paid
+    by the hour for people referred before the window (carried in), plus the cohort's
+    cases bought in the follow-up, plus what the hours of those never served are owed.
+
+    Every person referred in the window is then counted once, at the price they were
+    bought at or, never served, at the dearest price open to them: the figure never
+    falls as capacity shrinks."""
+    years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
+    in_window, follow_up = cohort_purchases(records, scenario)
+    hourly = sum(lines[name] for name in HOURLY_LINES)
+    carried_in = max(hourly - in_window, 0.0) / years  # 0 but for rounding, without warm-up
+    owed = owed_costs(records, scenario) / years
+    cash = pricing.total(lines) / years
+    return [
+        ("cost_carried_in_per_year", "all", carried_in),
+        ("cost_follow_up_per_year", "all", follow_up / years),
+        ("cost_owed_per_year", "all", owed),
+        ("cost_to_serve_per_year", "all", cash - carried_in + follow_up / years + owed),
+    ]
+
+
 QUARTERS_PER_YEAR = 4
 PER_YEAR = {
     "referrals_per_year": "referrals",
@@ -802,6 +885,8 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     ]
     index = Windows.of(records, scenario)  # once: every year and quarter is costed from it
     rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows}, index)
+    lines = {m: v for m, g, v in rows if m in pricing.COST_LINES and g == "all"}
+    rows += serve_rows(records, scenario, lines)
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
@@ -818,15 +903,22 @@ def wait_notes(summary: pd.DataFrame) -> list[str]:
     rows = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
     notes = []
     for scenario in dict.fromkeys(summary["scenario"]):
-        waiting = rows.get((scenario, "still_waiting_after_follow_up"), 0.0)
         unserved = rows.get((scenario, "unserved"), 0.0)
-        if waiting > 0 or unserved > 0:
+        if unserved > 0:
+            parts = {
+                "nobody could serve": rows.get((scenario, "cannot_be_served"), 0.0),
+                "withdrawn after a breach": rows.get((scenario, "withdrawn"), 0.0),
+                "still waiting when the follow-up ended": rows.get(
+                    (scenario, "still_waiting_after_follow_up"), 0.0
+                ),
+            }
+            said = ", ".join(f"{value:,.1f} {why}" for why, value in parts.items() if value > 0)
             notes.append(
-                f"{scenario}: wait figures are lower bounds: on average {waiting:,.1f} referrals "
-                f"were still waiting when the follow-up ended, and {unserved:,.1f} left the list "
-                "without an advocate (nobody could serve them, or withdrawn after a breach). "
-                "Each counts its days to the end of the follow-up or to leaving the list, so a "
-                "few very long waits can lift the mean above the 90th percentile."
+                f"{scenario}: on average {unserved:,.1f} people referred never had an advocate "
+                f"({said}); the cost to serve counts what their hours would cost. Wait figures "
+                "are lower bounds: each counts its days to the end of the follow-up or to "
+                "leaving the list, so a few very long waits can lift the mean above the 90th "
+                "percentile."
             )
     return notes
 

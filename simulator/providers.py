@@ -53,8 +53,11 @@ class PoolPlan:
         return self.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
 
     def serves(self, type_label: str, need_label: str | None) -> bool:
-        if self.slots == 0:
-            return False
+        return self.slots > 0 and self.has_skills(type_label, need_label)
+
+    def has_skills(self, type_label: str, need_label: str | None) -> bool:
+        """The skills a referral needs, whether or not the pool has any room (a market of
+        no advocates still names the price its cases would be bought at)."""
         if self.skills is None:
             return True
         return type_label in self.skills and (need_label is None or need_label in self.skills)

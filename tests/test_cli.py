@@ -39,7 +39,7 @@ def test_run_writes_a_complete_folder(scenario_file, tmp_path):
     out = tmp_path / "result"
     result = invoke("run", str(scenario_file), "--out", str(out), "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert "Cost per year (GBP)" in result.output
+    assert "Cost to serve a year" in result.output and "Cash cost a year" in result.output
     names = {p.name for p in out.iterdir()}
     assert names == {
         "summary.csv",

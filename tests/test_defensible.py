@@ -213,7 +213,7 @@ def test_the_summary_says_when_waits_are_lower_bounds():
         return wait_notes(summarise(per_replication([records], scenario), scenario.name))
 
     short = notes(one_slot_queue(48.0, 20.5, follow_up_days=10.0))
-    assert len(short) == 1 and "lower bounds" in short[0] and "5.0 referrals" in short[0]
+    assert len(short) == 1 and "lower bounds" in short[0] and "5.0 still waiting" in short[0]
     assert notes(one_slot_queue(48.0, 20.5)) == []  # everyone allocated in the follow-up
 
 

@@ -38,7 +38,9 @@ def test_every_figure_of_a_run_with_withdrawals():
     assert values["referrals", "all"] == 9
     assert values["withdrawn", "all"] == 3  # R3, R5, R7
     assert values["breaches", "all"] == 3  # the same three; R8 goes ahead at 10.25
-    assert values["unserved", "all"] == 3
+    # Never had an advocate: the withdrawn R3, R5, R7 and the still waiting R8, R9.
+    assert values["unserved", "all"] == 5
+    assert values["cannot_be_served", "all"] == 0
     assert values["waiting_list_end", "all"] == 2  # R8, R9
     assert values["waiting_list_peak", "all"] == 3  # e.g. R3, R4, R5 on day 5
     # Days on the list: R2 1.25, R3 2.25, R4 1.5, R5 2.25, R6 1.75, R7 2.25, R8 1.5,
@@ -72,6 +74,10 @@ def test_every_figure_of_a_run_with_withdrawals():
     assert values["hours_delivered", "all"] == pytest.approx(204.0)
     assert values["cost_per_hour_delivered", "all"] == pytest.approx(9120.0 / 204.0)  # 44.71
     assert values["spot_cases", "all"] == 0 and values["spot_hours", "all"] == 0
+    # Owed: the 5 unserved's 54 hours each at the only route open to them, the block's
+    # GBP 40: 10,800 over 9.5 days. Cost to serve: the cash plus that, a year.
+    assert values["cost_owed_per_year", "all"] == pytest.approx(10_800 * 365 / 9.5)
+    assert values["cost_to_serve_per_year", "all"] == pytest.approx(19_920 * 365 / 9.5)
 
 
 def test_a_warm_up_measures_only_the_window_after_it():
