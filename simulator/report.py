@@ -293,12 +293,15 @@ def _signed(metric: str, value: float) -> str:
 
 
 def _notes(results: SavedResults) -> list[str]:
-    """The wait notes, and for a comparison (not a sweep) of different demand, that note."""
+    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
+    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
+    from simulator.scenario import saved_warnings
+
     notes = wait_notes(results.summary)
     demand = briefing.demand_note(results.scenarios)
     if demand and not results.manifest.get("sweep"):
         notes.append(demand)
-    return notes
+    return notes + [f"Warning: {warning}" for warning in saved_warnings(results.scenarios)]
 
 
 def _scenario_cards(results: SavedResults) -> str:

@@ -244,7 +244,12 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         errors = [item for item in error.errors() if not _other_branch(item)]
         schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
         raise ScenarioError(schema + lines(_unknown_skills(data))) from None
-    problems = [*_unknown_skills(data), *_doubt_where_drawn(scenario), *_open_cases_fit(scenario)]
+    problems = [
+        *_unknown_skills(data),
+        *_takes_no_referral(scenario),
+        *_doubt_where_drawn(scenario),
+        *_open_cases_fit(scenario),
+    ]
     if problems:
         raise ScenarioError(lines(problems))
     return scenario
@@ -315,6 +320,132 @@ def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
                 )
             )
     return problems
+
+
+def _types_in_demand(scenario: Scenario) -> list[str]:
+    """The advocacy types referrals can have: those of ``demand.mix`` with a share above 0."""
+    return [label for label, kind in scenario.demand.mix.items() if kind.share > 0]
+
+
+def _takes_no_referral(scenario: Scenario) -> list[_Problem]:
+    """Every bought provider (block or hub partner, with its flex) and a spot market whose
+    skills name no advocacy type referrals can have.
+
+    A provider serves a referral only when its skills list the referral's type (and its
+    need, if any), so ``skills: [bsl]`` alone serves nobody: a block would be paid in full
+    for nothing, a spot market would take no overflow. Under spot_only the providers
+    are not bought, so only the spot market is checked.
+    """
+    mix, types = scenario.demand.mix, _types_in_demand(scenario)
+    commissioning = scenario.commissioning
+    holders: list[tuple[tuple[Any, ...], str, list[str]]] = []
+    if commissioning_model(scenario).buys_block:
+        for index, provider in enumerate(commissioning.providers):
+            path = ("commissioning", "providers", index, "skills")
+            holders.append((path, provider.name, provider.skills))
+    spot = commissioning.spot
+    if spot is not None and spot.skills is not None:
+        holders.append((("commissioning", "spot", "skills"), "the spot market", spot.skills))
+    problems: list[_Problem] = []
+    for path, name, skills in holders:
+        if any(skill in types for skill in skills):
+            continue
+        idle = [skill for skill in skills if skill in mix]
+        why = (
+            f"its advocacy types ({', '.join(idle)}) have share 0 in demand.mix, whose "
+            f"referrals are {', '.join(types)}"
+            if idle
+            else f"its skills name no advocacy type of demand.mix ({', '.join(types)})"
+        )
+        hint = (
+            "; omit skills for a market that serves every type and need"
+            if path[1] == "spot"
+            else ""
+        )
+        problems.append((path, skills, f"{name} can take no referral: {why}{hint}"))
+    return problems
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """What is legal in a scenario but makes its figures mislead, one sentence each naming
+    the field: referrals of a type or need nobody bought can serve (all counted unserved),
+    and a scenario where no referral has a deadline (breaches can never be counted, so
+    every option looks breach-free). ``validate``, the commands that run and the report
+    show them; they do not stop a run."""
+    return [*_unservable(scenario), *_no_deadlines(scenario)]
+
+
+def _skill_sets(scenario: Scenario) -> list[frozenset[str] | None]:
+    """The skills of every market that takes referrals (None: serves everything): the
+    bought providers (their flex has the same skills) and the spot market."""
+    commissioning = scenario.commissioning
+    sets: list[frozenset[str] | None] = []
+    if commissioning_model(scenario).buys_block:
+        sets += [frozenset(provider.skills) for provider in commissioning.providers]
+    if commissioning.spot is not None:
+        spot = commissioning.spot.skills
+        sets.append(None if spot is None else frozenset(spot))
+    return sets
+
+
+def _unservable(scenario: Scenario) -> list[str]:
+    """Types and needs (share above 0) no market can serve: a need is served only with a
+    type, by a market whose skills list both."""
+    types, sets = _types_in_demand(scenario), _skill_sets(scenario)
+    if None in sets:
+        return []
+    known = [skills for skills in sets if skills is not None]
+    warnings = [
+        f"demand.mix.{label}: no provider, flex or spot market lists {label} in its skills: "
+        "its referrals will all be counted unserved"
+        for label in types
+        if not any(label in skills for skills in known)
+    ]
+    for need, share in scenario.demand.needs.items():
+        if share > 0 and not any(need in s and any(t in s for t in types) for s in known):
+            warnings.append(
+                f"demand.needs.{need}: {share:g}: no provider, flex or spot market lists "
+                f"{need} with an advocacy type in its skills: referrals with this need will "
+                "all be counted unserved"
+            )
+    return warnings
+
+
+def _no_deadlines(scenario: Scenario) -> list[str]:
+    """No referral can draw a deadline: none is given globally or for a type whose
+    referrals (standard or urgent) exist."""
+    demand = scenario.demand
+    for kind in demand.mix.values():
+        if kind.share == 0:
+            continue
+        standard = kind.deadline_days or demand.deadline_days
+        urgent = kind.urgent_deadline_days or demand.urgent_deadline_days or standard
+        urgent_share = demand.urgent_share if kind.urgent_share is None else kind.urgent_share
+        if (standard is not None and urgent_share < 1) or (urgent is not None and urgent_share > 0):
+            return []
+    return [
+        "demand.deadline_days: no referral has a deadline (no deadline_days or "
+        "urgent_deadline_days applies to any type): breaches can never be counted, so "
+        "every option looks breach-free"
+    ]
+
+
+def saved_warnings(scenarios: list[dict[str, Any]]) -> list[str]:
+    """:func:`scenario_warnings` of resolved scenarios read back from a results folder,
+    each once, naming the scenarios it concerns when not all of them (the report's
+    notes). A scenario that no longer validates (an older folder) is passed over."""
+    found: dict[str, list[str]] = {}
+    for plain in scenarios:
+        try:
+            scenario = Scenario.model_validate(plain)
+        except ValidationError:
+            continue
+        for warning in scenario_warnings(scenario):
+            found.setdefault(warning, []).append(scenario.name)
+    return [
+        warning if len(names) == len(scenarios) else f"{', '.join(names)}: {warning}"
+        for warning, names in found.items()
+    ]
 
 
 def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
@@ -443,6 +574,9 @@ def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> s
 
 
 def _show(value: Any) -> str:
+    """A value as the file would write it: text quoted, a list of labels as ``[a, b]``."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return f"[{', '.join(value)}]"
     return repr(value) if isinstance(value, str) else str(value)
 
 
