@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,19 +113,55 @@ def _plain(node: Any, path: tuple[Any, ...], label: str, source: _Source) -> Any
     return node
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Key-by-key override: mappings merge, anything else replaces."""
-    merged = dict(base)
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], path: tuple[Any, ...] = ()
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """Key-by-key override: mappings merge, anything else replaces, and a null removes an
+    inherited key that cannot be null (:func:`_removable`). Also returns the paths whose
+    base value is gone (replaced or removed), so the base's lines under them are dropped."""
+    merged, gone = dict(base), []
     for key, value in override.items():
+        here = (*path, key)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key], inner = _merge(merged[key], value, here)
+            gone += inner
+            continue
+        if key in merged:
+            gone.append(here)
+        if value is None and key in merged and _removable(here):
+            del merged[key]
         else:
             merged[key] = value
-    return merged
+    return merged, gone
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], _Source]:
+def _removable(path: tuple[Any, ...]) -> bool:
+    """A null here in a file with ``extends:`` removes the inherited value: the field
+    cannot be null and may be left out, so null has no other meaning. That is a label of
+    a mapping you key (``demand.mix``, ``demand.needs``, ``demand.localities``), which is
+    then gone, or a field with a default, which then takes it. Where a field may be null
+    (``deadline_days``, ``seasonality``, ``spot``, ...), null keeps meaning null; a
+    required field or an unknown key keeps its null, and with it its error."""
+    annotation: Any = Scenario
+    for part in path[:-1]:
+        annotation = _step(annotation, part, None)
+    model = _model_of(annotation, None)
+    if model is not None:
+        field = model.model_fields.get(str(path[-1]))
+        if field is None or field.is_required():
+            return False
+        annotation = field.annotation
+    else:
+        annotation = _step(annotation, path[-1], None)
+    return annotation is not None and type(None) not in set(_flatten(annotation))
+
+
+def _resolve(
+    path: Path, chain: tuple[Path, ...], label: str | None = None
+) -> tuple[dict[str, Any], _Source]:
     data, source = _read_yaml(path)
+    if label is not None:  # a base: named beside the file extending it, ``..`` tidied away
+        source = {key: (label, line) for key, (_, line) in source.items()}
     base_name = data.pop("extends", None)
     if base_name is None:
         return data, source
@@ -137,8 +174,20 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], _Sour
         raise ScenarioError([f"{path}:{line}: extends: cycle: {cycle}"])
     if not base_path.exists():
         raise ScenarioError([f"{path}:{line}: extends: base file not found: {base_path}"])
-    base, base_source = _resolve(base_path, (*chain, base_path))
-    return _merge(base, data), {**base_source, **source}
+    shown = os.path.normpath(os.path.join(os.path.dirname(label or str(path)), base_name))
+    base, base_source = _resolve(base_path, (*chain, base_path), shown)
+    merged, gone = _merge(base, data)
+    return merged, {**_without(base_source, gone), **source}
+
+
+def _without(source: _Source, gone: list[tuple[Any, ...]]) -> _Source:
+    """A base's lines except those inside values a file replaced or removed: a list of
+    three providers replaced by one leaves no line for the base's second provider."""
+    return {
+        key: where
+        for key, where in source.items()
+        if not any(len(key) > len(cut) and key[: len(cut)] == cut for cut in gone)
+    }
 
 
 def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
@@ -233,10 +282,11 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     source = source or {}
 
     def lines(problems: list[_Problem]) -> list[str]:
-        return [
-            f"{_where(loc, label, source)}: {_field(loc)}: {_show(value)}: {message}"
-            for loc, value, message in problems
-        ]
+        out = []
+        for loc, value, message in problems:
+            where, origin = _where(loc, label, source)
+            out.append(f"{where}: {_field(loc)}: {_show(value)}{origin}: {message}")
+        return out
 
     try:
         scenario = Scenario.model_validate(data)
@@ -526,13 +576,72 @@ def _mean_weight(scenario: Scenario, shares: list[float]) -> float:
     return sum(s * w for s, w in zip(shares, weights, strict=True)) / sum(shares)
 
 
-def _where(loc: tuple[Any, ...], label: str, source: _Source) -> str:
-    """``file:line`` of the deepest part of a field path the files define, else the label."""
+def _where(loc: tuple[Any, ...], label: str, source: _Source) -> tuple[str, str]:
+    """Where a problem is, and where its value came from when a base file gave it.
+
+    ``file:line`` of the deepest part of the field path the files define, else the label.
+    A value inherited through ``extends:`` is the problem of the file being read
+    (``label``), and the second part, `` (from base.yaml:31)``, says where it came from.
+    """
     for cut in range(len(loc), 0, -1):
         if loc[:cut] in source:
             file_label, line = source[loc[:cut]]
-            return f"{file_label}:{line}" if line else file_label
-    return label
+            if _inherited(file_label, line, label):
+                return label, f" (from {file_label}:{line})"
+            return (f"{file_label}:{line}" if line else file_label), ""
+    return label, ""
+
+
+def _inherited(file_label: str, line: int, label: str) -> bool:
+    """A line of a base file (an option such as ``--set`` has no line)."""
+    return file_label != label and line > 0
+
+
+def _context(
+    loc: tuple[Any, ...], data: Any, message: str, label: str, source: _Source, named: bool
+) -> str:
+    """What to add to a problem about a mapping so that no part of it hides in a base
+    file: for shares that must sum, each share and where it came from; otherwise (with
+    ``named``: the mapping is the file's own) the inherited values the message names,
+    such as a ``threshold`` the base gave."""
+    node = _at(data, loc)
+    if not isinstance(node, dict):
+        return ""
+    if "shares must sum" in message:
+        parts = []
+        for key, entry in node.items():
+            share = entry.get("share") if isinstance(entry, dict) else entry
+            at = (*loc, key, "share") if isinstance(entry, dict) else (*loc, key)
+            file_label, line = source.get(at, source.get((*loc, key), (label, 0)))
+            origin = (
+                f"from {file_label}:{line}"
+                if _inherited(file_label, line, label)
+                else (f"line {line}" if line else file_label)
+            )
+            parts.append(f"{key} {_show(share)} ({origin})")
+        return f": {', '.join(parts)}"
+    found = []
+    for key, value in node.items() if named else ():
+        file_label, line = source.get((*loc, key), (label, 0))
+        if (
+            _inherited(file_label, line, label)
+            and not isinstance(value, dict | list)
+            and re.search(rf"\b{re.escape(str(key))}\b", message)
+        ):
+            found.append(f"{key} {_show(value)} from {file_label}:{line}")
+    return f" (inherited: {'; '.join(found)})" if found else ""
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at a field path of plain data (None where there is none)."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -545,15 +654,16 @@ NUMBER_ERRORS = ("float_parsing", "int_parsing", "float_type", "int_type")
 def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> str:
     loc = _clean_loc(item["loc"], data)
     field = _field(loc)
-    where = _where(loc, label, source)
+    where, origin = _where(loc, label, source)
     kind = item["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"{where}: {field}: unknown field{suggestion} (allowed: {', '.join(allowed)})"
+        allowed_text = ", ".join(allowed)
+        return f"{where}: {field}{origin}: unknown field{suggestion} (allowed: {allowed_text})"
     if kind == "missing":
-        return f"{where}: {field}: required field is missing"
+        return f"{where}: {field}{origin}: required field is missing"
     message = item["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     value = item.get("input")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -567,10 +677,12 @@ def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> s
         message += " (write a plain number, such as 0.8 or 150000: no %, £ or commas)"
     if kind.startswith(("date_", "datetime_")):
         message += " (write dates as YYYY-MM-DD, e.g. 2026-04-06)"
-    shown = "" if isinstance(value, dict | list) else f" {_show(value)}:"
     if isinstance(value, float) and not math.isfinite(value):
         message = "must be a finite number"
-    return f"{where}: {field}:{shown} {message}"
+    extra = _context(loc, data, message, label, source, named=not origin)
+    if isinstance(value, dict | list):
+        return f"{where}: {field}{origin}: {message}{extra}"
+    return f"{where}: {field}: {_show(value)}{origin}: {message}{extra}"
 
 
 def _show(value: Any) -> str:
