@@ -177,7 +177,20 @@ def _resolve(
     shown = os.path.normpath(os.path.join(os.path.dirname(label or str(path)), base_name))
     base, base_source = _resolve(base_path, (*chain, base_path), shown)
     merged, gone = _merge(base, data)
+    if "assumptions" in data and isinstance(base.get("assumptions"), list):
+        given = [*base.get(_GIVEN, []), *base["assumptions"]]
+        merged[_GIVEN] = [a for a in dict.fromkeys(given) if a not in (data["assumptions"] or [])]
     return merged, {**_without(base_source, gone), **source}
+
+
+_GIVEN = "\x00assumptions replaced"
+"""Where :func:`_resolve` keeps, beside the data, the assumptions of files extended that
+a file's own list replaced (no scenario key can hold a NUL)."""
+
+
+def _replaced_assumptions(data: dict[str, Any]) -> list[str]:
+    """Take the replaced assumptions out of resolved data (see ``_GIVEN``)."""
+    return [a for a in data.pop(_GIVEN, []) if a not in (data.get("assumptions") or [])]
 
 
 def _without(source: _Source, gone: list[tuple[Any, ...]]) -> _Source:
@@ -192,8 +205,20 @@ def _without(source: _Source, gone: list[tuple[Any, ...]]) -> _Source:
 
 def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
     """The file's data with its ``extends:`` chain applied (not yet validated)."""
+    data, source = _resolved_with_replaced(path)
+    data.pop(_GIVEN, None)
+    return data, source
+
+
+def _resolved_with_replaced(path: str | Path) -> tuple[dict[str, Any], _Source]:
     path = Path(path)
     return _resolve(path, (path.resolve(),))
+
+
+def _noting_replaced(scenario: Scenario, replaced: list[str]) -> Scenario:
+    """The scenario, knowing the assumptions of files it extends that its list replaced."""
+    scenario._assumptions_replaced = tuple(replaced)
+    return scenario
 
 
 def load_scenario(
@@ -205,7 +230,8 @@ def load_scenario(
     ``--reps``; ``option`` names it in errors); they are validated like the file.
     Raises :class:`ScenarioError` listing every problem.
     """
-    data, source = resolve_file(path)
+    data, source = _resolved_with_replaced(path)
+    replaced = _replaced_assumptions(data)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value, option)
         # A problem in an overridden field is the option's, not the file's.
@@ -215,7 +241,7 @@ def load_scenario(
             f"{path}: a demand block alone (as calibrate writes it): extend it from a scenario "
             "file (extends: its path) that gives name, horizon_days and commissioning"
         ])  # fmt: skip
-    return validate(data, str(path), source)
+    return _noting_replaced(validate(data, str(path), source), replaced)
 
 
 def dotted_keys(dotted: str) -> list[Any]:
@@ -250,10 +276,11 @@ def load_checked(path: str | Path) -> Scenario | Demand:
     """What ``validate`` checks in a file, resolved and read once: a scenario, or a
     ``demand:`` block alone (what ``calibrate`` writes, to be extended from a scenario
     rather than run). Raises :class:`ScenarioError` listing every problem."""
-    data, source = resolve_file(path)
+    data, source = _resolved_with_replaced(path)
+    replaced = _replaced_assumptions(data)
     if set(data) == {"demand"}:
         return _demand_block(data, source, path)
-    return validate(data, str(path), source)
+    return _noting_replaced(validate(data, str(path), source), replaced)
 
 
 def load_demand_block(path: str | Path) -> Demand:

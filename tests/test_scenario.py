@@ -429,3 +429,35 @@ def test_a_replaced_list_leaves_no_line_of_the_base_behind(tmp_path, monkeypatch
     chain(tmp_path, "commissioning:\n  providers:\n    - {name: Only}\n")
     [problem] = problems_of(Path("sub/c.yaml"))
     assert problem == "sub/c.yaml:5: commissioning.providers.0.skills: required field is missing"
+
+
+def test_assumptions_a_file_replaces_are_kept_for_the_report(tmp_path, monkeypatch):
+    """A list replaces the base's, so a file that gives its own ``assumptions`` drops the
+    base's; those it does not restate are kept on the scenario (and so in the manifest
+    and the report), also for a file that extends it in turn."""
+    monkeypatch.chdir(tmp_path)
+    text = BASE.replace("horizon_days: 100\n", "horizon_days: 100\nassumptions: [a, b]\n")
+    chain(tmp_path, "assumptions: [b, c]\n")
+    write(tmp_path / "base", "b.yaml", text)
+    scenario = load_scenario(Path("sub/c.yaml"))
+    assert scenario.assumptions == ["b", "c"]
+    assert scenario.assumptions_replaced == ("a",)
+    write(tmp_path / "sub", "d.yaml", "extends: c.yaml\nname: Grandchild\n")
+    assert load_scenario(Path("sub/d.yaml")).assumptions_replaced == ("a",)
+    assert load_scenario(Path("base/b.yaml")).assumptions_replaced == ()
+
+
+def test_the_report_shows_the_base_assumptions_a_file_replaced(tmp_path):
+    import json
+
+    import simulator
+
+    text = BASE.replace("horizon_days: 100\n", "horizon_days: 100\nassumptions: [Old base]\n")
+    (tmp_path / "base").mkdir()
+    write(tmp_path / "base", "b.yaml", text)
+    child = write(tmp_path, "c.yaml", "extends: base/b.yaml\nname: Child\nassumptions: [New]\n")
+    folder = simulator.run(child, reps=2, workers=1).write(tmp_path / "out")
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["scenarios"][0]["assumptions_replaced"] == ["Old base"]
+    page = (folder / "report.html").read_text("utf-8")
+    assert "not restated in its own list" in page and "<li>Old base</li>" in page
