@@ -90,6 +90,20 @@ def bad_input() -> Iterator[None]:
         raise BadInput(str(error)) from None
 
 
+def warn(files: Sequence[str], scenarios: Sequence[Scenario]) -> None:
+    """Each scenario's warnings on stderr before it runs, each line once (a sweep's points
+    share their file's); ``files[i]`` is where ``scenarios[i]`` was read from."""
+    from simulator.scenario import scenario_warnings
+
+    lines = [
+        f"warning: {file}: {warning}"
+        for file, scenario in zip(files, scenarios, strict=True)
+        for warning in scenario_warnings(scenario)
+    ]
+    for line in dict.fromkeys(lines):
+        click.echo(line, err=True)
+
+
 def _backend(backend: str, workers: int | None, scheduler: str | None) -> Backend:
     from simulator.runner import Backend
 
@@ -218,8 +232,9 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; exit 0 when all are valid, 2 otherwise."""
-    from simulator.scenario import Demand, ScenarioError, load_checked
+    """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
+    legal but would mislead)."""
+    from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
     for path in files:
@@ -234,6 +249,9 @@ def validate(files: tuple[str, ...]) -> None:
             arithmetic = demand.rate_arithmetic()
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")
+            if not isinstance(checked, Demand):
+                for warning in scenario_warnings(checked):
+                    click.echo(f"warning: {path}: {warning}")
         except ScenarioError as error:
             problems.extend(error.problems)
     if problems:
@@ -275,6 +293,7 @@ def run(
 
     with bad_input():
         scenario = study.load(file, reps, seed)
+    warn([file], [scenario])
     runner = _backend(backend, workers, scheduler)
     target = _target(out, scenario.name)
     click.echo(
@@ -404,6 +423,7 @@ def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, 
         raise BadInput("compare needs at least two scenario files (use run for one)")
     with bad_input():
         scenarios = study.common_scenarios(files, reps, seed)
+    warn(files, scenarios)
     runner = _backend(backend, workers, scheduler)
     _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases)
 
@@ -452,6 +472,7 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cas
             scenarios = study.sweep_scenarios(file, grid, reps, seed)
         except ValueError as error:
             raise BadInput(f"--set: {error}") from None
+    warn([file] * len(scenarios), scenarios)
     runner = _backend(backend, workers, scheduler)
     own = study.own_point(base, grid)
     _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases)
@@ -522,6 +543,7 @@ def recommend(
             points = study.sweep_scenarios(file, grid, max_reps, seed, "--vary")
         except ValueError as error:
             raise BadInput(f"--vary: {error}") from None
+    warn([file] * len(points), points)
     runner = _backend(backend, workers, scheduler)
     target = _target(out, f"recommend-{base.name}")
     if png:

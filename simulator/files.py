@@ -81,7 +81,8 @@ def build_manifest(
     results: Sequence[ScenarioResult], fields: dict, command: Sequence[str] | None = None
 ) -> dict:
     """What ``manifest.json`` holds: versions, the command, each scenario's hash, seed and
-    replications, then ``fields`` (sweep, seed, replications, backend, workers, wall time).
+    replications (and the assumptions of files it extends that its own list replaced,
+    when there are some), then ``fields`` (sweep, seed, replications, backend, workers, wall time).
 
     ``command`` defaults to this process's command line.
     """
@@ -96,6 +97,11 @@ def build_manifest(
                 "sha256": r.scenario.digest(),
                 "replications": r.scenario.replications,
                 "seed": r.scenario.seed,
+                **(
+                    {"assumptions_replaced": list(r.scenario.assumptions_replaced)}
+                    if r.scenario.assumptions_replaced
+                    else {}
+                ),
             }
             for r in results
         ],

@@ -293,12 +293,15 @@ def _signed(metric: str, value: float) -> str:
 
 
 def _notes(results: SavedResults) -> list[str]:
-    """The wait notes, and for a comparison (not a sweep) of different demand, that note."""
+    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
+    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
+    from simulator.scenario import saved_warnings
+
     notes = wait_notes(results.summary)
     demand = briefing.demand_note(results.scenarios)
     if demand and not results.manifest.get("sweep"):
         notes.append(demand)
-    return notes
+    return notes + [f"Warning: {warning}" for warning in saved_warnings(results.scenarios)]
 
 
 def _scenario_cards(results: SavedResults) -> str:
@@ -326,6 +329,14 @@ def _scenario_cards(results: SavedResults) -> str:
                 " (an assumed effect, not evidence)."
             )
         items = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions) or "<li>none given</li>"
+        replaced = _replaced(results.manifest, scenario["name"])
+        if replaced:
+            items += (
+                "<li>Given by the file it extends and not restated in its own list (which "
+                "replaces the base's): check they still hold<ul>"
+                + "".join(f"<li>{html.escape(a)}</li>" for a in replaced)
+                + "</ul></li>"
+            )
         cards.append(
             "<section class='card'>"
             f"<h3>{html.escape(scenario['name'])}</h3>"
@@ -335,6 +346,14 @@ def _scenario_cards(results: SavedResults) -> str:
             "</section>"
         )
     return "".join(cards)
+
+
+def _replaced(manifest: dict, name: str) -> list[str]:
+    """A scenario's base assumptions its own list replaced, as the manifest records them."""
+    for entry in manifest.get("scenarios", []):
+        if entry.get("name") == name:
+            return list(entry.get("assumptions_replaced", []))
+    return []
 
 
 STYLE = """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,19 +113,55 @@ def _plain(node: Any, path: tuple[Any, ...], label: str, source: _Source) -> Any
     return node
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Key-by-key override: mappings merge, anything else replaces."""
-    merged = dict(base)
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], path: tuple[Any, ...] = ()
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """Key-by-key override: mappings merge, anything else replaces, and a null removes an
+    inherited key that cannot be null (:func:`_removable`). Also returns the paths whose
+    base value is gone (replaced or removed), so the base's lines under them are dropped."""
+    merged, gone = dict(base), []
     for key, value in override.items():
+        here = (*path, key)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key], inner = _merge(merged[key], value, here)
+            gone += inner
+            continue
+        if key in merged:
+            gone.append(here)
+        if value is None and key in merged and _removable(here):
+            del merged[key]
         else:
             merged[key] = value
-    return merged
+    return merged, gone
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], _Source]:
+def _removable(path: tuple[Any, ...]) -> bool:
+    """A null here in a file with ``extends:`` removes the inherited value: the field
+    cannot be null and may be left out, so null has no other meaning. That is a label of
+    a mapping you key (``demand.mix``, ``demand.needs``, ``demand.localities``), which is
+    then gone, or a field with a default, which then takes it. Where a field may be null
+    (``deadline_days``, ``seasonality``, ``spot``, ...), null keeps meaning null; a
+    required field or an unknown key keeps its null, and with it its error."""
+    annotation: Any = Scenario
+    for part in path[:-1]:
+        annotation = _step(annotation, part, None)
+    model = _model_of(annotation, None)
+    if model is not None:
+        field = model.model_fields.get(str(path[-1]))
+        if field is None or field.is_required():
+            return False
+        annotation = field.annotation
+    else:
+        annotation = _step(annotation, path[-1], None)
+    return annotation is not None and type(None) not in set(_flatten(annotation))
+
+
+def _resolve(
+    path: Path, chain: tuple[Path, ...], label: str | None = None
+) -> tuple[dict[str, Any], _Source]:
     data, source = _read_yaml(path)
+    if label is not None:  # a base: named beside the file extending it, ``..`` tidied away
+        source = {key: (label, line) for key, (_, line) in source.items()}
     base_name = data.pop("extends", None)
     if base_name is None:
         return data, source
@@ -137,14 +174,51 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], _Sour
         raise ScenarioError([f"{path}:{line}: extends: cycle: {cycle}"])
     if not base_path.exists():
         raise ScenarioError([f"{path}:{line}: extends: base file not found: {base_path}"])
-    base, base_source = _resolve(base_path, (*chain, base_path))
-    return _merge(base, data), {**base_source, **source}
+    shown = os.path.normpath(os.path.join(os.path.dirname(label or str(path)), base_name))
+    base, base_source = _resolve(base_path, (*chain, base_path), shown)
+    merged, gone = _merge(base, data)
+    if "assumptions" in data and isinstance(base.get("assumptions"), list):
+        given = [*base.get(_GIVEN, []), *base["assumptions"]]
+        merged[_GIVEN] = [a for a in dict.fromkeys(given) if a not in (data["assumptions"] or [])]
+    return merged, {**_without(base_source, gone), **source}
+
+
+_GIVEN = "\x00assumptions replaced"
+"""Where :func:`_resolve` keeps, beside the data, the assumptions of files extended that
+a file's own list replaced (no scenario key can hold a NUL)."""
+
+
+def _replaced_assumptions(data: dict[str, Any]) -> list[str]:
+    """Take the replaced assumptions out of resolved data (see ``_GIVEN``)."""
+    return [a for a in data.pop(_GIVEN, []) if a not in (data.get("assumptions") or [])]
+
+
+def _without(source: _Source, gone: list[tuple[Any, ...]]) -> _Source:
+    """A base's lines except those inside values a file replaced or removed: a list of
+    three providers replaced by one leaves no line for the base's second provider."""
+    return {
+        key: where
+        for key, where in source.items()
+        if not any(len(key) > len(cut) and key[: len(cut)] == cut for cut in gone)
+    }
 
 
 def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
     """The file's data with its ``extends:`` chain applied (not yet validated)."""
+    data, source = _resolved_with_replaced(path)
+    data.pop(_GIVEN, None)
+    return data, source
+
+
+def _resolved_with_replaced(path: str | Path) -> tuple[dict[str, Any], _Source]:
     path = Path(path)
     return _resolve(path, (path.resolve(),))
+
+
+def _noting_replaced(scenario: Scenario, replaced: list[str]) -> Scenario:
+    """The scenario, knowing the assumptions of files it extends that its list replaced."""
+    scenario._assumptions_replaced = tuple(replaced)
+    return scenario
 
 
 def load_scenario(
@@ -156,7 +230,8 @@ def load_scenario(
     ``--reps``; ``option`` names it in errors); they are validated like the file.
     Raises :class:`ScenarioError` listing every problem.
     """
-    data, source = resolve_file(path)
+    data, source = _resolved_with_replaced(path)
+    replaced = _replaced_assumptions(data)
     for dotted, value in (overrides or {}).items():
         data = set_dotted(data, dotted, value, option)
         # A problem in an overridden field is the option's, not the file's.
@@ -166,7 +241,7 @@ def load_scenario(
             f"{path}: a demand block alone (as calibrate writes it): extend it from a scenario "
             "file (extends: its path) that gives name, horizon_days and commissioning"
         ])  # fmt: skip
-    return validate(data, str(path), source)
+    return _noting_replaced(validate(data, str(path), source), replaced)
 
 
 def dotted_keys(dotted: str) -> list[Any]:
@@ -201,10 +276,11 @@ def load_checked(path: str | Path) -> Scenario | Demand:
     """What ``validate`` checks in a file, resolved and read once: a scenario, or a
     ``demand:`` block alone (what ``calibrate`` writes, to be extended from a scenario
     rather than run). Raises :class:`ScenarioError` listing every problem."""
-    data, source = resolve_file(path)
+    data, source = _resolved_with_replaced(path)
+    replaced = _replaced_assumptions(data)
     if set(data) == {"demand"}:
         return _demand_block(data, source, path)
-    return validate(data, str(path), source)
+    return _noting_replaced(validate(data, str(path), source), replaced)
 
 
 def load_demand_block(path: str | Path) -> Demand:
@@ -233,10 +309,11 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     source = source or {}
 
     def lines(problems: list[_Problem]) -> list[str]:
-        return [
-            f"{_where(loc, label, source)}: {_field(loc)}: {_show(value)}: {message}"
-            for loc, value, message in problems
-        ]
+        out = []
+        for loc, value, message in problems:
+            where, origin = _where(loc, label, source)
+            out.append(f"{where}: {_field(loc)}: {_show(value)}{origin}: {message}")
+        return out
 
     try:
         scenario = Scenario.model_validate(data)
@@ -244,7 +321,12 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         errors = [item for item in error.errors() if not _other_branch(item)]
         schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
         raise ScenarioError(schema + lines(_unknown_skills(data))) from None
-    problems = [*_unknown_skills(data), *_doubt_where_drawn(scenario), *_open_cases_fit(scenario)]
+    problems = [
+        *_unknown_skills(data),
+        *_takes_no_referral(scenario),
+        *_doubt_where_drawn(scenario),
+        *_open_cases_fit(scenario),
+    ]
     if problems:
         raise ScenarioError(lines(problems))
     return scenario
@@ -315,6 +397,132 @@ def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
                 )
             )
     return problems
+
+
+def _types_in_demand(scenario: Scenario) -> list[str]:
+    """The advocacy types referrals can have: those of ``demand.mix`` with a share above 0."""
+    return [label for label, kind in scenario.demand.mix.items() if kind.share > 0]
+
+
+def _takes_no_referral(scenario: Scenario) -> list[_Problem]:
+    """Every bought provider (block or hub partner, with its flex) and a spot market whose
+    skills name no advocacy type referrals can have.
+
+    A provider serves a referral only when its skills list the referral's type (and its
+    need, if any), so ``skills: [bsl]`` alone serves nobody: a block would be paid in full
+    for nothing, a spot market would take no overflow. Under spot_only the providers
+    are not bought, so only the spot market is checked.
+    """
+    mix, types = scenario.demand.mix, _types_in_demand(scenario)
+    commissioning = scenario.commissioning
+    holders: list[tuple[tuple[Any, ...], str, list[str]]] = []
+    if commissioning_model(scenario).buys_block:
+        for index, provider in enumerate(commissioning.providers):
+            path = ("commissioning", "providers", index, "skills")
+            holders.append((path, provider.name, provider.skills))
+    spot = commissioning.spot
+    if spot is not None and spot.skills is not None:
+        holders.append((("commissioning", "spot", "skills"), "the spot market", spot.skills))
+    problems: list[_Problem] = []
+    for path, name, skills in holders:
+        if any(skill in types for skill in skills):
+            continue
+        idle = [skill for skill in skills if skill in mix]
+        why = (
+            f"its advocacy types ({', '.join(idle)}) have share 0 in demand.mix, whose "
+            f"referrals are {', '.join(types)}"
+            if idle
+            else f"its skills name no advocacy type of demand.mix ({', '.join(types)})"
+        )
+        hint = (
+            "; omit skills for a market that serves every type and need"
+            if path[1] == "spot"
+            else ""
+        )
+        problems.append((path, skills, f"{name} can take no referral: {why}{hint}"))
+    return problems
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """What is legal in a scenario but makes its figures mislead, one sentence each naming
+    the field: referrals of a type or need nobody bought can serve (all counted unserved),
+    and a scenario where no referral has a deadline (breaches can never be counted, so
+    every option looks breach-free). ``validate``, the commands that run and the report
+    show them; they do not stop a run."""
+    return [*_unservable(scenario), *_no_deadlines(scenario)]
+
+
+def _skill_sets(scenario: Scenario) -> list[frozenset[str] | None]:
+    """The skills of every market that takes referrals (None: serves everything): the
+    bought providers (their flex has the same skills) and the spot market."""
+    commissioning = scenario.commissioning
+    sets: list[frozenset[str] | None] = []
+    if commissioning_model(scenario).buys_block:
+        sets += [frozenset(provider.skills) for provider in commissioning.providers]
+    if commissioning.spot is not None:
+        spot = commissioning.spot.skills
+        sets.append(None if spot is None else frozenset(spot))
+    return sets
+
+
+def _unservable(scenario: Scenario) -> list[str]:
+    """Types and needs (share above 0) no market can serve: a need is served only with a
+    type, by a market whose skills list both."""
+    types, sets = _types_in_demand(scenario), _skill_sets(scenario)
+    if None in sets:
+        return []
+    known = [skills for skills in sets if skills is not None]
+    warnings = [
+        f"demand.mix.{label}: no provider, flex or spot market lists {label} in its skills: "
+        "its referrals will all be counted unserved"
+        for label in types
+        if not any(label in skills for skills in known)
+    ]
+    for need, share in scenario.demand.needs.items():
+        if share > 0 and not any(need in s and any(t in s for t in types) for s in known):
+            warnings.append(
+                f"demand.needs.{need}: {share:g}: no provider, flex or spot market lists "
+                f"{need} with an advocacy type in its skills: referrals with this need will "
+                "all be counted unserved"
+            )
+    return warnings
+
+
+def _no_deadlines(scenario: Scenario) -> list[str]:
+    """No referral can draw a deadline: none is given globally or for a type whose
+    referrals (standard or urgent) exist."""
+    demand = scenario.demand
+    for kind in demand.mix.values():
+        if kind.share == 0:
+            continue
+        standard = kind.deadline_days or demand.deadline_days
+        urgent = kind.urgent_deadline_days or demand.urgent_deadline_days or standard
+        urgent_share = demand.urgent_share if kind.urgent_share is None else kind.urgent_share
+        if (standard is not None and urgent_share < 1) or (urgent is not None and urgent_share > 0):
+            return []
+    return [
+        "demand.deadline_days: no referral has a deadline (no deadline_days or "
+        "urgent_deadline_days applies to any type): breaches can never be counted, so "
+        "every option looks breach-free"
+    ]
+
+
+def saved_warnings(scenarios: list[dict[str, Any]]) -> list[str]:
+    """:func:`scenario_warnings` of resolved scenarios read back from a results folder,
+    each once, naming the scenarios it concerns when not all of them (the report's
+    notes). A scenario that no longer validates (an older folder) is passed over."""
+    found: dict[str, list[str]] = {}
+    for plain in scenarios:
+        try:
+            scenario = Scenario.model_validate(plain)
+        except ValidationError:
+            continue
+        for warning in scenario_warnings(scenario):
+            found.setdefault(warning, []).append(scenario.name)
+    return [
+        warning if len(names) == len(scenarios) else f"{', '.join(names)}: {warning}"
+        for warning, names in found.items()
+    ]
 
 
 def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
@@ -395,13 +603,72 @@ def _mean_weight(scenario: Scenario, shares: list[float]) -> float:
     return sum(s * w for s, w in zip(shares, weights, strict=True)) / sum(shares)
 
 
-def _where(loc: tuple[Any, ...], label: str, source: _Source) -> str:
-    """``file:line`` of the deepest part of a field path the files define, else the label."""
+def _where(loc: tuple[Any, ...], label: str, source: _Source) -> tuple[str, str]:
+    """Where a problem is, and where its value came from when a base file gave it.
+
+    ``file:line`` of the deepest part of the field path the files define, else the label.
+    A value inherited through ``extends:`` is the problem of the file being read
+    (``label``), and the second part, `` (from base.yaml:31)``, says where it came from.
+    """
     for cut in range(len(loc), 0, -1):
         if loc[:cut] in source:
             file_label, line = source[loc[:cut]]
-            return f"{file_label}:{line}" if line else file_label
-    return label
+            if _inherited(file_label, line, label):
+                return label, f" (from {file_label}:{line})"
+            return (f"{file_label}:{line}" if line else file_label), ""
+    return label, ""
+
+
+def _inherited(file_label: str, line: int, label: str) -> bool:
+    """A line of a base file (an option such as ``--set`` has no line)."""
+    return file_label != label and line > 0
+
+
+def _context(
+    loc: tuple[Any, ...], data: Any, message: str, label: str, source: _Source, named: bool
+) -> str:
+    """What to add to a problem about a mapping so that no part of it hides in a base
+    file: for shares that must sum, each share and where it came from; otherwise (with
+    ``named``: the mapping is the file's own) the inherited values the message names,
+    such as a ``threshold`` the base gave."""
+    node = _at(data, loc)
+    if not isinstance(node, dict):
+        return ""
+    if "shares must sum" in message:
+        parts = []
+        for key, entry in node.items():
+            share = entry.get("share") if isinstance(entry, dict) else entry
+            at = (*loc, key, "share") if isinstance(entry, dict) else (*loc, key)
+            file_label, line = source.get(at, source.get((*loc, key), (label, 0)))
+            origin = (
+                f"from {file_label}:{line}"
+                if _inherited(file_label, line, label)
+                else (f"line {line}" if line else file_label)
+            )
+            parts.append(f"{key} {_show(share)} ({origin})")
+        return f": {', '.join(parts)}"
+    found = []
+    for key, value in node.items() if named else ():
+        file_label, line = source.get((*loc, key), (label, 0))
+        if (
+            _inherited(file_label, line, label)
+            and not isinstance(value, dict | list)
+            and re.search(rf"\b{re.escape(str(key))}\b", message)
+        ):
+            found.append(f"{key} {_show(value)} from {file_label}:{line}")
+    return f" (inherited: {'; '.join(found)})" if found else ""
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at a field path of plain data (None where there is none)."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -414,15 +681,16 @@ NUMBER_ERRORS = ("float_parsing", "int_parsing", "float_type", "int_type")
 def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> str:
     loc = _clean_loc(item["loc"], data)
     field = _field(loc)
-    where = _where(loc, label, source)
+    where, origin = _where(loc, label, source)
     kind = item["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], data)
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"{where}: {field}: unknown field{suggestion} (allowed: {', '.join(allowed)})"
+        allowed_text = ", ".join(allowed)
+        return f"{where}: {field}{origin}: unknown field{suggestion} (allowed: {allowed_text})"
     if kind == "missing":
-        return f"{where}: {field}: required field is missing"
+        return f"{where}: {field}{origin}: required field is missing"
     message = item["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     value = item.get("input")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -436,13 +704,18 @@ def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> s
         message += " (write a plain number, such as 0.8 or 150000: no %, £ or commas)"
     if kind.startswith(("date_", "datetime_")):
         message += " (write dates as YYYY-MM-DD, e.g. 2026-04-06)"
-    shown = "" if isinstance(value, dict | list) else f" {_show(value)}:"
     if isinstance(value, float) and not math.isfinite(value):
         message = "must be a finite number"
-    return f"{where}: {field}:{shown} {message}"
+    extra = _context(loc, data, message, label, source, named=not origin)
+    if isinstance(value, dict | list):
+        return f"{where}: {field}{origin}: {message}{extra}"
+    return f"{where}: {field}: {_show(value)}{origin}: {message}{extra}"
 
 
 def _show(value: Any) -> str:
+    """A value as the file would write it: text quoted, a list of labels as ``[a, b]``."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return f"[{', '.join(value)}]"
     return repr(value) if isinstance(value, str) else str(value)
 
 

@@ -13,7 +13,7 @@ import io
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from ruamel.yaml import YAML
 
 from simulator.distributions import Distribution, MeanDoubt
@@ -681,6 +681,16 @@ class Scenario(_Model):
                 f"({self.horizon_days})"
             )
         return self
+
+    _assumptions_replaced: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def assumptions_replaced(self) -> tuple[str, ...]:
+        """Assumptions a file this scenario extends gives that its own ``assumptions`` do
+        not restate (a list replaces the base's under ``extends:``), set when it is read
+        from a file: the manifest and the report keep them, so giving the list never
+        drops the base's without a word."""
+        return self._assumptions_replaced
 
     @property
     def measured_days(self) -> float:

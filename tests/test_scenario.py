@@ -241,12 +241,14 @@ def test_extends_overrides_key_by_key(tmp_path):
     assert scenario.demand.mix["care_act"].hours.mean == 12  # kept from the base
 
 
-def test_extends_errors_point_into_the_base_file(tmp_path):
+def test_extends_errors_name_the_file_and_where_an_inherited_value_came_from(tmp_path):
     base = write(tmp_path, "base.yaml", MINIMAL.replace("mean: 12", "mean: -12"))
     child = write(tmp_path, "child.yaml", "extends: base.yaml\nname: Child\n")
     with pytest.raises(ScenarioError) as caught:
         load_scenario(child)
-    assert caught.value.problems[0].startswith(f"{base}:6: demand.mix.care_act.hours.mean")
+    assert caught.value.problems == [
+        f"{child}: demand.mix.care_act.hours.mean: -12 (from {base}:6): must be greater than 0"
+    ]
 
 
 def test_extends_cycle_and_missing_base(tmp_path):
@@ -318,3 +320,144 @@ def test_json_schema_lists_every_top_level_field():
     json.dumps(schema)
     assert {"extends", "name", "demand", "commissioning"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+BASE = """\
+name: Base
+horizon_days: 100
+demand:
+  referrals_per_year: 50
+  mix:
+    care_act: {share: 0.6, hours: {dist: exponential, mean: 12}}
+    imca: {share: 0.4, hours: {dist: exponential, mean: 12}}
+  needs: {bsl: 0.02, autism: 0.05}
+  localities:
+    urban: {share: 0.5, miles_per_case: {dist: fixed, mean: 4}}
+    rural: {share: 0.5, miles_per_case: {dist: fixed, mean: 40}}
+  deadline_days: {dist: fixed, mean: 10}
+commissioning:
+  model: single_provider
+  overflow: {rule: queue_length, threshold: 3}
+  providers:
+    - name: A
+      advocates: 1
+      skills: [care_act, imca, bsl, autism]
+    - name: B
+      advocates: 1
+      skills: [care_act]
+  spot: {}
+"""
+
+
+def chain(tmp_path: Path, child: str) -> Path:
+    """A base in ``base/`` and a child in ``sub/`` that extends it; the working folder is
+    ``tmp_path``, so files are named as a user would name them (relative)."""
+    (tmp_path / "base").mkdir(exist_ok=True)
+    (tmp_path / "sub").mkdir(exist_ok=True)
+    write(tmp_path / "base", "b.yaml", BASE)
+    return write(tmp_path / "sub", "c.yaml", "extends: ../base/b.yaml\nname: Child\n" + child)
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return caught.value.problems
+
+
+def test_a_null_removes_an_inherited_label_or_gives_a_field_its_default(tmp_path, monkeypatch):
+    """A null on a key whose field cannot be null removes what the base gave: a locality,
+    a type, a need, or a field with a default (which then takes it)."""
+    monkeypatch.chdir(tmp_path)
+    child = chain(
+        tmp_path,
+        "demand:\n  mix:\n    imca: null\n    care_act: {share: 1.0}\n"
+        "  needs: {bsl: null}\n  localities:\n    rural: null\n    urban: {share: 1.0}\n"
+        "commissioning:\n  overflow: null\n  providers:\n    - {name: A, skills: [care_act]}\n",
+    )
+    scenario = load_scenario(Path("sub/c.yaml"))
+    assert child.exists()
+    assert list(scenario.demand.mix) == ["care_act"]
+    assert scenario.demand.needs == {"autism": 0.05}
+    assert list(scenario.demand.localities) == ["urban"]
+    assert scenario.commissioning.overflow.rule == "none"
+
+
+def test_a_null_keeps_meaning_null_where_the_field_may_be_null(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chain(tmp_path, "demand: {deadline_days: null}\ncommissioning: {spot: null, overflow: null}\n")
+    scenario = load_scenario(Path("sub/c.yaml"))
+    assert scenario.demand.deadline_days is None
+    assert scenario.commissioning.spot is None
+    chain(tmp_path, "horizon_days: null\n")  # required: null is still an error, not removal
+    [problem] = problems_of(Path("sub/c.yaml"))
+    assert problem.startswith("sub/c.yaml:3: horizon_days: None: must be a valid number")
+
+
+def test_a_rule_changed_over_an_inherited_threshold_names_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chain(tmp_path, "commissioning:\n  overflow: {rule: expected_wait}\n")
+    assert problems_of(Path("sub/c.yaml")) == [
+        "sub/c.yaml:4: commissioning.overflow: threshold only applies to rule queue_length "
+        "(rule is expected_wait) (inherited: threshold 3 from base/b.yaml:15)"
+    ]
+
+
+def test_an_inherited_value_names_the_base_file_and_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chain(tmp_path, "commissioning:\n  overflow: {rule: queue_length}\n  block_share: 2\n")
+    write(tmp_path / "base", "b.yaml", BASE.replace("threshold: 3", "threshold: -1"))
+    assert problems_of(Path("sub/c.yaml")) == [
+        "sub/c.yaml:5: commissioning.block_share: 2: must be less than or equal to 1.5",
+        "sub/c.yaml: commissioning.overflow.threshold: -1 (from base/b.yaml:15): must be "
+        "greater than or equal to 0",
+    ]
+
+
+def test_a_share_sum_error_lists_every_share_and_where_it_came_from(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chain(tmp_path, "demand:\n  mix:\n    imca: {share: 0.5}\n")
+    assert problems_of(Path("sub/c.yaml")) == [
+        "sub/c.yaml:4: demand.mix: shares must sum to 1 (they sum to 1.1): "
+        "care_act 0.6 (from base/b.yaml:6), imca 0.5 (line 5)"
+    ]
+
+
+def test_a_replaced_list_leaves_no_line_of_the_base_behind(tmp_path, monkeypatch):
+    """The child's one provider has no skills: the error is the child's, not a line of
+    the base's provider it replaced."""
+    monkeypatch.chdir(tmp_path)
+    chain(tmp_path, "commissioning:\n  providers:\n    - {name: Only}\n")
+    [problem] = problems_of(Path("sub/c.yaml"))
+    assert problem == "sub/c.yaml:5: commissioning.providers.0.skills: required field is missing"
+
+
+def test_assumptions_a_file_replaces_are_kept_for_the_report(tmp_path, monkeypatch):
+    """A list replaces the base's, so a file that gives its own ``assumptions`` drops the
+    base's; those it does not restate are kept on the scenario (and so in the manifest
+    and the report), also for a file that extends it in turn."""
+    monkeypatch.chdir(tmp_path)
+    text = BASE.replace("horizon_days: 100\n", "horizon_days: 100\nassumptions: [a, b]\n")
+    chain(tmp_path, "assumptions: [b, c]\n")
+    write(tmp_path / "base", "b.yaml", text)
+    scenario = load_scenario(Path("sub/c.yaml"))
+    assert scenario.assumptions == ["b", "c"]
+    assert scenario.assumptions_replaced == ("a",)
+    write(tmp_path / "sub", "d.yaml", "extends: c.yaml\nname: Grandchild\n")
+    assert load_scenario(Path("sub/d.yaml")).assumptions_replaced == ("a",)
+    assert load_scenario(Path("base/b.yaml")).assumptions_replaced == ()
+
+
+def test_the_report_shows_the_base_assumptions_a_file_replaced(tmp_path):
+    import json
+
+    import simulator
+
+    text = BASE.replace("horizon_days: 100\n", "horizon_days: 100\nassumptions: [Old base]\n")
+    (tmp_path / "base").mkdir()
+    write(tmp_path / "base", "b.yaml", text)
+    child = write(tmp_path, "c.yaml", "extends: base/b.yaml\nname: Child\nassumptions: [New]\n")
+    folder = simulator.run(child, reps=2, workers=1).write(tmp_path / "out")
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["scenarios"][0]["assumptions_replaced"] == ["Old base"]
+    page = (folder / "report.html").read_text("utf-8")
+    assert "not restated in its own list" in page and "<li>Old base</li>" in page

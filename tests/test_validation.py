@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from simulator.cli import cli
 from simulator.metrics import cases_frame
 from simulator.model import simulate
-from simulator.scenario import ScenarioError, load_scenario
+from simulator.scenario import ScenarioError, load_scenario, scenario_warnings
 from tests.helpers import SPOT, build, invoke, mmc_data
 
 SCENARIO = """\
@@ -188,3 +190,115 @@ def test_a_bad_override_names_the_option_not_the_file():
     [problem] = error.value.problems
     assert problem.startswith("--set commissioning.block_shar=0.6: commissioning.block_shar:")
     assert "did you mean 'block_share'" in problem
+
+
+HUB = """\
+name: Hub with a BSL partner
+horizon_days: 100
+demand:
+  referrals_per_year: 100
+  mix:
+    care_act: {share: 1.0, hours: {dist: fixed, mean: 5}}
+    imca: {share: 0.0, hours: {dist: fixed, mean: 5}}
+  needs: {bsl: 0.02}
+  deadline_days: {dist: fixed, mean: 10}
+commissioning:
+  model: hub
+  hub: {}
+  providers:
+    - {name: Lead, advocates: 1, skills: [care_act, bsl]}
+    - name: Partner C
+      advocates: 1
+      skills: [bsl]
+"""
+
+
+def test_a_hub_partner_with_no_advocacy_type_is_an_error_naming_it(tmp_path):
+    """Partner C (skills: [bsl]) serves nobody yet its block is paid in full: validate
+    says so on one line with the file, line and field, and exits 2."""
+    path = tmp_path / "hub.yaml"
+    path.write_text(HUB, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {path}:17: commissioning.providers.1.skills: [bsl]: Partner C can take no "
+        "referral: its skills name no advocacy type of demand.mix (care_act)"
+    )
+
+
+def test_a_provider_whose_types_have_no_referrals_takes_none(tmp_path):
+    path = tmp_path / "hub.yaml"
+    path.write_text(HUB.replace("skills: [bsl]", "skills: [imca, bsl]"), encoding="utf-8")
+    [problem] = problems(path)
+    assert "Partner C can take no referral: its advocacy types (imca) have share 0" in problem
+
+
+def test_a_spot_market_that_serves_no_type_is_an_error(tmp_path):
+    path = tmp_path / "spot.yaml"
+    path.write_text(HUB + "  spot: {skills: [bsl]}\n", encoding="utf-8")
+    found = problems(path)
+    assert any(
+        p.startswith(f"{path}:18: commissioning.spot.skills: [bsl]: the spot market can take")
+        for p in found
+    )
+
+
+def test_spot_only_does_not_check_the_providers_it_does_not_buy(tmp_path):
+    path = tmp_path / "spot-only.yaml"
+    text = HUB.replace("model: hub", "model: spot_only") + "  spot: {}\n"
+    path.write_text(text, encoding="utf-8")
+    assert load_scenario(path).commissioning.model == "spot_only"
+
+
+def test_validate_warns_of_a_need_nobody_can_serve_and_still_exits_0(tmp_path):
+    path = tmp_path / "hub.yaml"
+    text = HUB.replace("[care_act, bsl]", "[care_act]").replace(
+        "skills: [bsl]", "skills: [care_act]"
+    )
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        f"warning: {path}: demand.needs.bsl: 0.02: no provider, flex or spot market lists bsl "
+        "with an advocacy type in its skills: referrals with this need will all be counted "
+        "unserved"
+    ]
+
+
+def test_warnings_name_a_type_nobody_serves_and_a_scenario_without_deadlines(tmp_path):
+    path = tmp_path / "hub.yaml"
+    text = HUB.replace("imca: {share: 0.0", "imca: {share: 0.5").replace(
+        "care_act: {share: 1.0", "care_act: {share: 0.5"
+    )
+    text = text.replace("  deadline_days: {dist: fixed, mean: 10}\n", "")
+    path.write_text(text.replace("skills: [bsl]", "skills: [care_act]"), encoding="utf-8")
+    found = scenario_warnings(load_scenario(path))
+    assert [w.split(":")[0] for w in found] == ["demand.mix.imca", "demand.deadline_days"]
+    assert "breaches can never be counted" in found[1]
+
+
+def test_a_deadline_only_urgent_referrals_could_have_is_no_deadline(tmp_path):
+    """urgent_deadline_days with no urgent referrals gives nobody a deadline; with some
+    urgent referrals it does."""
+    path = tmp_path / "hub.yaml"
+    text = HUB.replace("  deadline_days:", "  urgent_deadline_days:")
+    text = text.replace("skills: [bsl]", "skills: [care_act, bsl]")
+    path.write_text(text, encoding="utf-8")
+    assert [w.split(":")[0] for w in scenario_warnings(load_scenario(path))] == [
+        "demand.deadline_days"
+    ]
+    path.write_text(text.replace("  needs:", "  urgent_share: 0.1\n  needs:"), encoding="utf-8")
+    assert scenario_warnings(load_scenario(path)) == []
+
+
+def test_run_prints_warnings_on_stderr_and_the_report_keeps_them(tmp_path):
+    path = tmp_path / "hub.yaml"
+    text = HUB.replace("skills: [bsl]", "skills: [care_act]").replace("  deadline_days", "  x_")
+    path.write_text(text.replace("  x_: {dist: fixed, mean: 10}\n", ""), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(path), "--reps", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    warning = f"warning: {path}: demand.deadline_days: no referral has a deadline"
+    assert sum(line.startswith(warning) for line in result.stderr.splitlines()) == 1
+    page = (out / "report.html").read_text("utf-8")
+    assert "Warning: demand.deadline_days: no referral has a deadline" in page
