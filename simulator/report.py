@@ -302,16 +302,71 @@ def _notes(results: SavedResults) -> list[str]:
     return notes
 
 
+MODELS = {
+    "single_provider": "one block provider",
+    "hub": "a hub (a lead provider and partners)",
+    "spot_only": "spot purchase only, no block",
+}
+
+
+def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
+    """The block as run: how it was sized, and the hours and slots that gave (from the
+    summary, so the card states what ran, whatever the file's text says)."""
+    commissioning = scenario["commissioning"]
+    if commissioning["model"] == "spot_only":
+        return MODELS["spot_only"]
+    sizes = []
+    for provider in commissioning.get("providers", []):
+        if provider.get("advocates") is not None:
+            sized = f"{provider['advocates']:g} advocates"
+        elif provider.get("block_hours_per_year") is not None:
+            sized = f"{provider['block_hours_per_year']:,.0f} block hours a year"
+        else:
+            sized = f"block_share {commissioning.get('block_share', 1.0):g} of expected hours"
+        rate = provider.get("block_rate_per_hour")
+        priced = f" at £{rate:,.2f} an hour" if rate is not None else ""
+        sizes.append(f"{provider['name']}: {sized}{priced}")
+    rows = summary[(summary["scenario"] == scenario["name"]) & (summary["group"] == "all")]
+    means = rows.set_index("metric")["mean"]
+    hours, slots = means.get("block_hours_contracted_per_year"), means.get("block_slots")
+    ran = ""
+    if hours is not None and slots is not None and hours == hours:
+        ran = f" (as run: {hours:,.0f} block hours a year, {slots:,.0f} caseload slots)"
+    return f"{MODELS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
+
+
+def _overflow_words(commissioning: dict) -> str:
+    """The overflow rule as run, in words."""
+    overflow = commissioning.get("overflow") or {}
+    rule = overflow.get("rule", "none")
+    if commissioning["model"] == "spot_only":
+        return "every referral bought spot"
+    if rule == "queue_length":
+        waiting = overflow.get("threshold")
+        return (
+            f"bought spot when every block slot is full and {waiting} "
+            f"referral{'s' if waiting != 1 else ''} already wait ahead (queue_length {waiting})"
+        )
+    return {
+        "none": "no spot purchase: referrals wait for the block",
+        "expected_wait": "bought spot when the block would miss the response target and spot "
+        "is expected sooner (expected_wait)",
+        "block_hours": f"bought spot once the {overflow.get('period', 'month')}'s block hours "
+        "are spent (block_hours)",
+    }.get(rule, rule)
+
+
 def _scenario_cards(results: SavedResults) -> str:
+    """A card per option, its facts written from the values run (a sweep point's file text
+    may state other values: the point's description says which it changed)."""
     cards = []
     for scenario in results.scenarios:
         commissioning = scenario["commissioning"]
+        triage = commissioning.get("triage", "fifo")
         facts = [
-            f"model: {commissioning['model']}",
-            f"block share: {commissioning.get('block_share', 1.0)}"
-            if commissioning["model"] != "spot_only"
-            else "no block",
-            f"overflow: {commissioning.get('overflow', {}).get('rule', 'none')}",
+            f"buys: {_block_words(scenario, results.summary)}",
+            f"overflow: {_overflow_words(commissioning)}",
+            "triage: " + ("urgent first, then statutory" if triage == "priority" else "in turn"),
             f"horizon {scenario['horizon_days']:g} days, "
             f"warm-up {scenario.get('warm_up_days', 0):g}",
             f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
