@@ -323,8 +323,13 @@ def _target(out: str | None, label: str) -> Path:
 
 
 def _write(results: Results, target: Path, png: bool = False) -> None:
+    from simulator.report import ImageError
+
     with bad_input():
-        results.write(target, png=png)
+        try:
+            results.write(target, png=png)
+        except ImageError as error:  # the browser failed: one line, nothing written
+            raise BadInput(str(error)) from None
     click.echo(f"results: {target}", err=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,16 +305,71 @@ def _notes(results: SavedResults) -> list[str]:
     return notes + [f"Warning: {warning}" for warning in saved_warnings(results.scenarios)]
 
 
+MODELS = {
+    "single_provider": "one block provider",
+    "hub": "a hub (a lead provider and partners)",
+    "spot_only": "spot purchase only, no block",
+}
+
+
+def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
+    """The block as run: how it was sized, and the hours and slots that gave (from the
+    summary, so the card states what ran, whatever the file's text says)."""
+    commissioning = scenario["commissioning"]
+    if commissioning["model"] == "spot_only":
+        return MODELS["spot_only"]
+    sizes = []
+    for provider in commissioning.get("providers", []):
+        if provider.get("advocates") is not None:
+            sized = f"{provider['advocates']:g} advocates"
+        elif provider.get("block_hours_per_year") is not None:
+            sized = f"{provider['block_hours_per_year']:,.0f} block hours a year"
+        else:
+            sized = f"block_share {commissioning.get('block_share', 1.0):g} of expected hours"
+        rate = provider.get("block_rate_per_hour")
+        priced = f" at £{rate:,.2f} an hour" if rate is not None else ""
+        sizes.append(f"{provider['name']}: {sized}{priced}")
+    rows = summary[(summary["scenario"] == scenario["name"]) & (summary["group"] == "all")]
+    means = rows.set_index("metric")["mean"]
+    hours, slots = means.get("block_hours_contracted_per_year"), means.get("block_slots")
+    ran = ""
+    if hours is not None and slots is not None and hours == hours:
+        ran = f" (as run: {hours:,.0f} block hours a year, {slots:,.0f} caseload slots)"
+    return f"{MODELS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
+
+
+def _overflow_words(commissioning: dict) -> str:
+    """The overflow rule as run, in words."""
+    overflow = commissioning.get("overflow") or {}
+    rule = overflow.get("rule", "none")
+    if commissioning["model"] == "spot_only":
+        return "every referral bought spot"
+    if rule == "queue_length":
+        waiting = overflow.get("threshold")
+        return (
+            f"bought spot when every block slot is full and {waiting} "
+            f"referral{'s' if waiting != 1 else ''} already wait ahead (queue_length {waiting})"
+        )
+    return {
+        "none": "no spot purchase: referrals wait for the block",
+        "expected_wait": "bought spot when the block would miss the response target and spot "
+        "is expected sooner (expected_wait)",
+        "block_hours": f"bought spot once the {overflow.get('period', 'month')}'s block hours "
+        "are spent (block_hours)",
+    }.get(rule, rule)
+
+
 def _scenario_cards(results: SavedResults) -> str:
+    """A card per option, its facts written from the values run (a sweep point's file text
+    may state other values: the point's description says which it changed)."""
     cards = []
     for scenario in results.scenarios:
         commissioning = scenario["commissioning"]
+        triage = commissioning.get("triage", "fifo")
         facts = [
-            f"model: {commissioning['model']}",
-            f"block share: {commissioning.get('block_share', 1.0)}"
-            if commissioning["model"] != "spot_only"
-            else "no block",
-            f"overflow: {commissioning.get('overflow', {}).get('rule', 'none')}",
+            f"buys: {_block_words(scenario, results.summary)}",
+            f"overflow: {_overflow_words(commissioning)}",
+            "triage: " + ("urgent first, then statutory" if triage == "priority" else "in turn"),
             f"horizon {scenario['horizon_days']:g} days, "
             f"warm-up {scenario.get('warm_up_days', 0):g}",
             f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
@@ -486,6 +542,10 @@ def find_browser() -> str:
             "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
             "chromium) or set BROWSER_PATH"
         )
+    if not os.access(found, os.X_OK):
+        raise ImageError(
+            f"--png: no browser at {found} (BROWSER_PATH): set it to Chromium or Chrome"
+        )
     try:
         import kaleido  # noqa: F401
     except ImportError:
@@ -493,16 +553,75 @@ def find_browser() -> str:
     return found
 
 
+IMAGE_SIZE = {"format": "png", "width": 1100, "height": 520, "scale": 2}
+
+
 def write_images(folder: Path) -> list[Path]:
-    """PNG of every chart, through kaleido and the system's Chromium."""
+    """PNG of every chart, through kaleido and the system's Chromium, in one browser.
+
+    One browser renders them all (a browser each took 48 s for a report's 8 charts; one
+    takes 8 s). Any failure of the browser is an ImageError of one line, not kaleido's
+    DevTools message.
+    """
+    import asyncio
+
     browser = find_browser()
-    os.environ["BROWSER_PATH"] = browser
     results = load(folder)
     images = folder / "images"
     images.mkdir(exist_ok=True)
-    written = []
-    for div_id, figure in figures(results):
-        path = images / f"{div_id.removeprefix('chart-')}.png"
-        figure.write_image(path, width=1100, height=520, scale=2)
-        written.append(path)
-    return written
+    specs = [
+        {"fig": figure, "path": images / f"{div_id.removeprefix('chart-')}.png", "opts": IMAGE_SIZE}
+        for div_id, figure in figures(results)
+    ]
+    try:
+        asyncio.run(_render(specs, browser))
+    except Exception as error:  # the browser's or kaleido's: one line saying which
+        raise ImageError(_browser_trouble(browser, error)) from None
+    return [spec["path"] for spec in specs]
+
+
+async def _render(specs: list[dict[str, Any]], browser: str) -> None:
+    """Render ``specs`` in one kaleido session, once its page is ready.
+
+    ``mathjax=False``: the charts have no LaTeX, and kaleido's default fetches MathJax
+    from a CDN, so the page would wait on the network (or its failure) before loading.
+
+    The readiness step: kaleido's first navigation records the page's JavaScript
+    context from ``Runtime.enable``, which it sends after ``Page.navigate``; when the
+    browser is slow to commit that navigation (a first start, on a fresh profile), the
+    context recorded can be the blank page's, and the first render fails with
+    "kaleido_scopes is not defined". Kaleido reloads a tab after every render, listening
+    for the new context before it reloads; doing that once before the first render
+    gives every render a context that has kaleido's scripts.
+    """
+    import kaleido
+
+    async with kaleido.Kaleido(n=1, mathjax=False, path=browser) as session:
+        for _ in range(session.tabs_ready.qsize()):
+            tab = await session.tabs_ready.get()
+            await tab.reload()
+            await session.tabs_ready.put(tab)
+        await session.write_fig_from_object(specs)
+
+
+def _browser_trouble(browser: str, error: Exception) -> str:
+    """One line for a failure of the browser or of kaleido: the kind of failure and the
+    first line of its message (a JavaScript error's own text, not the DevTools reply)."""
+    first = error.args[0] if error.args else ""
+    text = (first if isinstance(first, str) else str(error)).strip()
+    script = re.search(r"\b([A-Z]\w*Error: [^'\"\\]+)", text)
+    detail = script[1] if script else (text.splitlines() or [type(error).__name__])[0]
+    detail = detail[:200].rstrip(". ")
+    started = not isinstance(error, _start_errors())
+    what = "did not render the charts" if started else "did not start"
+    return (
+        f"--png: the browser at {browser} {what}: {detail}; check that it runs "
+        f"({browser} --headless --version) or set BROWSER_PATH to another Chromium or Chrome"
+    )
+
+
+def _start_errors() -> tuple[type[BaseException], ...]:
+    """The errors choreographer raises when the browser does not start."""
+    from choreographer.errors import BrowserClosedError, BrowserFailedError, ChromeNotFoundError
+
+    return (BrowserFailedError, BrowserClosedError, ChromeNotFoundError, OSError)

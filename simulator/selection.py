@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.briefing import readable
 from simulator.metrics import confidence_interval
 from simulator.runner import ScenarioResult
 from simulator.scenario import Scenario
@@ -59,6 +60,37 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
 }
 FIRST_REPS = 5
+BOUNDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
+ROUTES = {
+    "block": "referrals served by the block",
+    "spot": "referrals bought spot",
+    "flex": "referrals served by the provider's flex",
+}
+
+
+def group_words(group: str) -> str:
+    """A summary group as the referrals it counts: ``urgency=urgent`` -> "urgent
+    referrals", ``type=imca`` -> "IMCA referrals"."""
+    if group == "all":
+        return "referrals"
+    kind, _, value = group.partition("=")
+    if kind == "urgency" or kind == "type":
+        return f"{readable(value)} referrals"
+    if kind == "need":
+        return (
+            "referrals with no specialist need"
+            if value == "none"
+            else (f"referrals needing {readable(value)}")
+        )
+    if kind == "locality":
+        return f"referrals from {readable(value)}"
+    if kind == "route":
+        return ROUTES.get(value, f"referrals served by {value}")
+    if kind == "provider":
+        return f"referrals served by {value}"
+    return f"referrals in {group}"
+
+
 _REQUIREMENT = re.compile(
     r"^\s*(?P<metric>[a-z_0-9]+)\s*(\[(?P<group>[^\]]+)\])?\s*(?P<op>>=|<=|>|<)\s*"
     r"(?P<value>\S+)\s*$"
@@ -78,6 +110,28 @@ class Requirement:
     def text(self) -> str:
         group = "" if self.group == "all" else f"[{self.group}]"
         return f"{self.metric}{group} {self.op} {self.value:g}"
+
+    @property
+    def words(self) -> str:
+        """The requirement as a committee reads it: ``within_target_share[urgency=urgent]
+        >= 0.9`` is "at least 90% of urgent referrals allocated within target"."""
+        metric = METRICS[self.metric]
+        bound, who = BOUNDS[self.op], group_words(self.group)
+        among = "" if self.group == "all" else f" for {who}"
+        label = metric.label.split(" (")[0]
+        label = label[0].lower() + label[1:]
+        if metric.kind == "share":
+            amount = f"{self.value * 100:g}%"
+            if self.metric == "within_target_share":
+                return f"{bound} {amount} of {who} allocated within target"
+            return f"{label}{among} {bound} {amount}"
+        if self.metric.startswith("breaches"):
+            return (
+                f"{bound} {self.value:g} {label}{among} (processes going ahead without an advocate)"
+            )
+        if metric.unit.startswith("GBP"):
+            return f"{label}{among} {bound} £{self.value:,g}"
+        return f"{label}{among} {bound} {self.value:g} {metric.unit}"
 
     def judge(self, low: float, high: float) -> str:
         """``met``, ``not met`` or ``uncertain`` for an interval of the metric's mean."""
@@ -457,47 +511,66 @@ def recommendation(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def answer(outcome: Outcome) -> str:
-    """The terminal's one plain paragraph."""
+def answer(outcome: Outcome, settle: str | None = None) -> str:
+    """The terminal's one plain paragraph: the choice and why, in words, then how it was
+    found (the method note), then, when an option is left unsettled, what would settle it:
+    ``settle``, the command that reruns the same question with more replications."""
     conf = f"{outcome.confidence:.0%}"
-    wanted = " and ".join(r.text for r in outcome.requirements)
-    meeting = f"that meet {wanted} with {conf} confidence" if wanted else "(no requirement)"
+    wanted = _joined([r.words for r in outcome.requirements])
     metric = METRICS[outcome.objective]
+    objective = metric.label.lower()
     used = sum(o.reps for o in outcome.options)
+    method = (
+        f" Method: {used} replications in all, up to {outcome.max_reps} an option, on common "
+        f"random numbers; each requirement judged with {conf} confidence."
+    )
+    words = {r.text: r.words for r in outcome.requirements}
     if outcome.choice is None:
         closest = outcome.closest
         assert closest is not None
-        misses = [t for t, v in closest.verdicts.items() if v != "met"] or [wanted]
+        misses = [words.get(t, t) for t, v in closest.verdicts.items() if v != "met"]
         state = "might still meet" if closest.feasible == "uncertain" else "does not meet"
-        return (
-            f"No option meets {wanted} with {conf} confidence. The closest is "
-            f"{closest.name}, which {state} {'; '.join(misses)} after {closest.reps} "
-            f"replications ({used} replications in all)."
+        text = (
+            f"No option meets {wanted} with {conf} confidence. The "
+            f"closest is {closest.name}, which {state} {_joined(misses) or wanted} after "
+            f"{closest.reps} replications."
         )
+        unsettled = closest.feasible == "uncertain"
+        return text + method + (_settle(settle, outcome) if unsettled else "")
     choice = outcome.choice
     mean = np.nanmean(choice.values(outcome.objective, "all"))
-    text = (
-        f"Buy {choice.name}: the lowest {metric.label.lower()} ({metric.format(mean)}) of the "
-        f"options {meeting}"
-    )
+    meeting = f"that meet {wanted}" if wanted else "(no requirement)"
+    shown = metric.format(mean)
+    text = f"Buy {choice.name}: the lowest {objective} ({shown}) of the options {meeting}."
     runner_up = next_best(outcome)
     if runner_up is not None:
         more = metric.format(runner_up[1])
-        text += f"; the next that meets it, {runner_up[0].name}, is {more} higher"
+        text += f" The next that meets them, {runner_up[0].name}, is {more} higher."
     left = [o for o in outcome.options if not o.dropped and o is not choice]
     unsure = [o.name for o in left if o.feasible == "uncertain"]
     tied = [o.name for o in left if o.feasible == "yes"]
     if unsure:
-        text += (
-            f". Whether {', '.join(unsure)} also meet{'s' if len(unsure) == 1 else ''} it is "
-            f"still uncertain after {outcome.max_reps} replications"
-        )
+        verb = "meets" if len(unsure) == 1 else "meet"
+        text += f" Whether {_joined(unsure)} also {verb} them is still uncertain."
     if tied:
         text += (
-            f". It could not be separated from {', '.join(tied)} within {outcome.max_reps} "
-            f"replications: the runs do not show which has the lower {metric.label.lower()}"
+            f" It could not be separated from {_joined(tied)}: the runs do not show which "
+            f"has the lower {objective}."
         )
-    return text + f" ({used} replications in all)."
+    return text + method + (_settle(settle, outcome) if unsure or tied else "")
+
+
+def _joined(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return " and ".join(items) if len(items) < 3 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _settle(command: str | None, outcome: Outcome) -> str:
+    """The closing sentence: the command that would settle what is left open."""
+    if command:
+        return f" To settle it, run: {command}"
+    return f" To settle it, run it again with more replications (max_reps {2 * outcome.max_reps})."
 
 
 def option_list(scenarios: Sequence[Scenario], points: Sequence[Mapping[str, Any]]) -> list[Option]:

@@ -88,9 +88,14 @@ def _override(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
 
 
 def _get(scenario: Scenario, dotted: str) -> Any:
+    """The value at a dotted path (``commissioning.providers.0.advocates``), None where
+    the scenario has none."""
     node: Any = scenario
     for part in dotted.split("."):
-        node = getattr(node, part, None)
+        if isinstance(node, list | tuple):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        else:
+            node = getattr(node, part, None)
     return node
 
 
@@ -164,16 +169,58 @@ def case_rows(cases: CaseRows) -> int | None:
 def own_point(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> str | None:
     """The name of the sweep point that is the file's own value of every swept field (the
     baseline its differences are taken from), or None when no point is."""
+    own = file_values(base, grid)
     for chosen in grid_points(grid):
-        if all(_get(base, key) == value for key, value in chosen.items()):
-            return point_name(base.name, chosen)
+        if chosen == own:
+            return point_name(base.name, chosen, own)
     return None
 
 
-def point_name(base: str, chosen: Mapping[str, Any]) -> str:
-    """A sweep point's scenario name: ``"County [block_share=0.8, triage=fifo]"``."""
-    label = ", ".join(f"{key.split('.')[-1]}={value}" for key, value in chosen.items())
-    return f"{base} [{label}]"
+def file_values(base: Scenario, grid: Mapping[str, Any]) -> dict[str, Any]:
+    """The file's own value of each swept field (None where the file has none)."""
+    return {key: _get(base, key) for key in grid}
+
+
+def point_name(base: str, chosen: Mapping[str, Any], own: Mapping[str, Any] | None = None) -> str:
+    """A sweep point's scenario name, saying what it is: the file's name for the point that
+    is the file's own values, else the file's name and what the point changes, e.g.
+    ``"County block 80 + spot, block_share 0.6 instead of 0.8"``.
+
+    A file's name often states its own values ("block 80"): a point that changed them
+    says so, so its name never reads as the file's. ``own`` is the file's value of each
+    field (:func:`file_values`); without it every value is named.
+    """
+    own = own or {}
+    short = _short_keys(list(chosen))
+    changes = []
+    for key, value in chosen.items():
+        was = own.get(key)
+        if key in own and was == value:
+            continue
+        instead = f" instead of {_shown(was)}" if was is not None else ""
+        changes.append(f"{short[key]} {_shown(value)}{instead}")
+    return ", ".join([base, *changes])
+
+
+def _short_keys(keys: list[str]) -> dict[str, str]:
+    """Each dotted key by its last part, or whole where two keys end alike."""
+    ends = [key.split(".")[-1] for key in keys]
+    return {k: e if ends.count(e) == 1 else k for k, e in zip(keys, ends, strict=True)}
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def point_note(chosen: Mapping[str, Any], own: Mapping[str, Any]) -> str:
+    """What a point changes from its file, for its description and assumptions (empty for
+    the file's own values): the file's text was written for the file's values."""
+    changed = [key for key in chosen if own.get(key) != chosen[key]]
+    if not changed:
+        return ""
+    sets = ", ".join(f"{key} to {_shown(chosen[key])}" for key in changed)
+    was = ", ".join(f"{key} {_shown(own.get(key))}" for key in changed)
+    return f"This point sets {sets}; the file's text is written for its own values ({was})."
 
 
 def _plain_value(value: Any) -> Any:
@@ -244,9 +291,14 @@ def _sweep(
     base = load(item, reps, seed)
     common = {"replications": base.replications, "seed": base.seed}
     points = grid_points(grid)
+    own = file_values(base, grid)
     scenarios, problems = [], []
     for chosen in points:
-        overrides = {**common, **chosen, "name": point_name(base.name, chosen)}
+        overrides = {**common, **chosen, "name": point_name(base.name, chosen, own)}
+        note = point_note(chosen, own)
+        if note:  # the file's description and assumptions, marked as the file's
+            overrides["description"] = f"{note} The file's description: {base.description}"
+            overrides["assumptions"] = [note, *base.assumptions]
         try:
             if isinstance(item, Scenario):
                 scenarios.append(_override(item, overrides))
@@ -456,7 +508,7 @@ def sweep(
         Dotted field paths and their values, e.g.
         ``{"commissioning.block_share": [0.6, 0.8, 1.0]}``; several keys make a
         grid of every combination. Each point is named by :func:`point_name`,
-        e.g. ``"County [block_share=0.6]"``. The baseline of the differences is
+        e.g. ``"County, block_share 0.6 instead of 0.8"``. The baseline of the differences is
         the point that is the file's own value, when one is, else the first.
     reps, seed, workers, backend, progress, cases
         As for :func:`run` (cases: none unless asked).
@@ -551,7 +603,8 @@ def recommend(
     )  # fmt: skip
     results = [_as_run(option) for option in options]
     advice = selection.recommendation(outcome)
-    advice["answer"] = selection.answer(outcome)
+    settle = settle_command(scenario, vary, requirements, objective, confidence, 2 * reps, seed)
+    advice["answer"] = selection.answer(outcome, settle)
     return Results(
         kind="recommend",
         results=tuple(results),
@@ -564,6 +617,35 @@ def recommend(
         candidates=selection.candidates_frame(outcome),
         baseline_name=advice["choice"] or advice["closest"],  # differences from the answer
     )  # fmt: skip
+
+
+def settle_command(
+    scenario: ScenarioLike,
+    vary: Mapping[str, Sequence[Any]],
+    requirements: Sequence[selection.Requirement],
+    objective: str,
+    confidence: float,
+    max_reps: int,
+    seed: int | None,
+) -> str | None:
+    """The ``advocacy-sim recommend`` command that asks the same question with
+    ``max_reps`` replications, or None when it cannot be written out (a scenario given
+    as a value, or values that are not plain numbers or words)."""
+    import shlex
+
+    if isinstance(scenario, Scenario):
+        return None
+    values = {key: [_plain_value(v) for v in vals] for key, vals in vary.items()}
+    if any(not isinstance(v, str | int | float) for vals in values.values() for v in vals):
+        return None
+    words = ["advocacy-sim", "recommend", str(scenario)]
+    for key, vals in values.items():
+        words += ["--vary", f"{key}={','.join(str(v) for v in vals)}"]
+    for requirement in requirements:
+        words += ["--require", requirement.text]
+    words += ["--minimise", objective, "--confidence", f"{confidence:g}"]
+    words += ["--max-reps", str(max_reps)] + (["--seed", str(seed)] if seed is not None else [])
+    return shlex.join(words)
 
 
 def _as_run(option: selection.Option) -> ScenarioResult:

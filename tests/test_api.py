@@ -100,15 +100,16 @@ def test_sweep_gives_what_the_command_line_writes(files, tmp_path):
         workers=1,
     )
     assert [s.name for s in swept.scenarios] == [
-        "Block [block_share=0.8, triage=fifo]", "Block [block_share=0.8, triage=priority]",
-        "Block [block_share=1.0, triage=fifo]", "Block [block_share=1.0, triage=priority]",
+        "Block, block_share 0.8 instead of 1.0",
+        "Block, block_share 0.8 instead of 1.0, triage priority instead of fifo",
+        "Block", "Block, triage priority instead of fifo",
     ]  # fmt: skip
     written = swept.write(tmp_path / "api")
     same_folders(written, tmp_path / "cli")
     # A numpy array of values (say from np.linspace) names the points as a list does.
     grid = {"commissioning.block_share": np.array([0.8, 1.0]), "commissioning.triage": ["fifo"]}
     assert [s.name for s in simulator.study.sweep_scenarios(files[0], grid)] == [
-        "Block [block_share=0.8, triage=fifo]", "Block [block_share=1.0, triage=fifo]",
+        "Block, block_share 0.8 instead of 1.0", "Block",
     ]  # fmt: skip
     assert swept.manifest["sweep"]["keys"] == ["commissioning.block_share", "commissioning.triage"]
     assert swept.differences["scenario"].nunique() == 3
@@ -116,7 +117,7 @@ def test_sweep_gives_what_the_command_line_writes(files, tmp_path):
     # defaults), the third point here, and the points keep their order.
     own = simulator.load_scenario(files[0])
     assert (own.commissioning.block_share, own.commissioning.triage) == (1.0, "fifo")
-    assert swept.baseline == "Block [block_share=1.0, triage=fifo]"
+    assert swept.baseline == "Block"
     assert set(swept.differences["baseline"]) == {swept.baseline}
     assert swept.scenarios[2].name == swept.baseline
 

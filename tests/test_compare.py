@@ -107,7 +107,7 @@ def test_sweep_runs_each_value_on_common_random_numbers(tmp_path):
     summary = read(out / "summary.csv")
     names = list(dict.fromkeys(summary["scenario"]))
     assert names == [
-        "County [block_share=0.8]", "County [block_share=1.0]", "County [block_share=1.2]"
+        "County, block_share 0.8 instead of 1.0", "County", "County, block_share 1.2 instead of 1.0"
     ]  # fmt: skip
     waits = summary[(summary["metric"] == "wait_mean_days") & (summary["group"] == "all")]
     assert waits["mean"].is_monotonic_decreasing
@@ -243,3 +243,38 @@ def test_workers_lay_out_the_files_tables_as_pandas_would():
                 got = layout.arrow(ours, each.name)
                 assert got.equals(expected, check_metadata=True)
                 assert got.schema.metadata == expected.schema.metadata
+
+
+def test_sweep_points_are_named_by_what_they_are():
+    """A file's name often states its values ("block 80"): a point that changes them says
+    so in its name and its description, so neither reads as the file's."""
+    from simulator.study import point_name, point_note
+
+    own = {"commissioning.block_share": 0.8, "commissioning.triage": "priority"}
+    point = {"commissioning.block_share": 0.6, "commissioning.triage": "priority"}
+    assert point_name("County block 80 + spot", own, own) == "County block 80 + spot"
+    assert point_name("County block 80 + spot", point, own) == (
+        "County block 80 + spot, block_share 0.6 instead of 0.8"
+    )
+    assert point_name("X", {"a.advocates": 3, "b.advocates": 4}, {"a.advocates": None}) == (
+        "X, a.advocates 3, b.advocates 4"
+    )
+    assert point_note(own, own) == ""
+    assert point_note(point, own) == (
+        "This point sets commissioning.block_share to 0.6; the file's text is written for its "
+        "own values (commissioning.block_share 0.8)."
+    )
+
+
+def test_a_sweep_points_card_is_written_from_the_values_run(tmp_path):
+    from simulator import study
+    from simulator.report import _scenario_cards, load
+
+    path = scenario(tmp_path, "County")
+    swept = study.sweep(path, {"commissioning.block_share": [0.8, 1.0]}, reps=2, workers=1)
+    changed, own = swept.scenarios
+    assert changed.description.startswith("This point sets commissioning.block_share to 0.8;")
+    assert changed.assumptions[0].startswith("This point sets") and own.description == ""
+    cards = _scenario_cards(load(swept.write(tmp_path / "out")))
+    assert "block_share 0.8 of expected hours" in cards and "block_share 1 of expected" in cards
+    assert "caseload slots" in cards

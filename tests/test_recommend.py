@@ -43,7 +43,7 @@ def test_recommend_returns_the_smallest_c_erlang_c_says_meets_the_wait():
     candidates = results.candidates.set_index(ADVOCATES)
     assert candidates.loc[float(smallest), "status"] == "chosen"
     assert candidates.loc[float(smallest - 1), "feasible"] == "no"
-    assert "next that meets it" in advice["answer"] and advice["answer"].startswith("Buy ")
+    assert "next that meets them" in advice["answer"] and advice["answer"].startswith("Buy ")
 
 
 @pytest.mark.slow
@@ -75,8 +75,8 @@ def test_when_nothing_meets_the_requirements_it_says_so_and_shows_the_closest():
     )  # fmt: skip
     advice = results.recommendation
     assert advice["choice"] is None and not advice["meets_requirements"]
-    assert advice["closest"].endswith("[advocates=2.0]")
-    assert advice["answer"].startswith("No option meets wait_mean_days <= 0.01")
+    assert "advocates 2.0" in advice["closest"]
+    assert advice["answer"].startswith("No option meets mean wait to allocation at most 0.01 days")
 
 
 @pytest.mark.parametrize(
@@ -173,3 +173,42 @@ def test_a_provider_is_named_as_the_field_reference_writes_it():
     assert [p.commissioning.providers[0].advocates for p in points] == [2.0, 3.0]
     shares = study.grid_points({"commissioning.block_share": np.arange(0.6, 1.0, 0.1)})
     assert [p["commissioning.block_share"] for p in shares] == [0.6, 0.7, 0.8, 0.9]
+
+
+def test_requirements_read_in_plain_english():
+    words = [
+        parse_requirement(text).words
+        for text in (
+            "within_target_share[urgency=urgent] >= 0.9",
+            "breaches_per_year <= 6",
+            "wait_mean_days[type=imca] < 3",
+            "cost_total_per_year <= 400000",
+        )
+    ]
+    assert words == [
+        "at least 90% of urgent referrals allocated within target",
+        "at most 6 breaches a year (processes going ahead without an advocate)",
+        "mean wait to allocation for IMCA referrals less than 3 days",
+        "cost per year at most £400,000",
+    ]
+
+
+def test_an_unsettled_answer_ends_with_the_command_that_would_settle_it():
+    """Two options equal by construction (the same file twice, one value apart in a field
+    that changes nothing) cannot be separated: the answer says how it was found, then the
+    command with twice the replications."""
+    results = study.recommend(
+        mmc_options(), {ADVOCATES: [1.0, 2.0]}, ["wait_mean_days <= 0.01"],
+        "cost_total_per_year", max_reps=4,
+    )  # fmt: skip
+    answer = results.recommendation["answer"]
+    assert answer.index("Method: ") > answer.index("No option meets")
+    command = study.settle_command(
+        "county.yaml", {ADVOCATES: [1.0, 2.0]}, [parse_requirement("breaches_per_year <= 6")],
+        "cost_total_per_year", 0.95, 8, None,
+    )  # fmt: skip
+    assert command == (
+        "advocacy-sim recommend county.yaml --vary commissioning.providers.0.advocates=1.0,2.0 "
+        "--require 'breaches_per_year <= 6' --minimise cost_total_per_year --confidence 0.95 "
+        "--max-reps 8"
+    )

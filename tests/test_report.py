@@ -166,6 +166,48 @@ def test_png_images_through_kaleido(results, tmp_path):
     assert all((copy / "images" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in images)
 
 
+def test_png_in_a_fresh_home_works_on_its_first_run(results, tmp_path):
+    """A first start of the browser (no profile, no font cache, no kaleido state) is when
+    kaleido's first render could run before its page was ready: it must work first time."""
+    import os
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+           "XDG_CONFIG_HOME": str(home / ".config")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(copy), "--png"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(list((copy / "images").glob("*.png"))) == 8
+
+
+def test_png_with_a_browser_that_does_not_start_says_so_in_one_line(results, tmp_path):
+    import os
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    env = {**os.environ, "BROWSER_PATH": shutil.which("false") or "/bin/false"}
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(copy), "--png"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: --png: the browser at {env['BROWSER_PATH']} did not start: ")
+    assert "Traceback" not in result.stderr and "{" not in result.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "simulator", "report", str(copy), "--png"],
+        capture_output=True, text=True, env={**env, "BROWSER_PATH": str(tmp_path / "none")},
+        timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert f"--png: no browser at {tmp_path / 'none'}" in missing.stderr
+
+
 def test_png_without_a_browser_says_what_to_install(results, tmp_path):
     import os
 
