@@ -36,63 +36,119 @@ def _means(summary: pd.DataFrame, group: str = "all") -> pd.DataFrame:
 
 
 MEANINGFUL_DAYS = 0.5  # a smaller gap in mean wait is not priced per day
+NOBODY = 0.05  # unserved a year below this shows as 0.0: nobody left unserved
+
+
+def _cost_metric(means: pd.DataFrame) -> str:
+    """The cost a committee compares: the cost to serve everyone referred; the cash cost
+    only for results saved before it existed."""
+    return "cost_to_serve_per_year" if "cost_to_serve_per_year" in means else "cost_total_per_year"
+
+
+def _duty(means: pd.DataFrame, name: str) -> str:
+    """Breaches and unserved a year, said beside every cost so that none stands alone."""
+    row = means.loc[name]
+    return (
+        f"{row['breaches_per_year']:,.1f} breaches and "
+        f"{row.get('unserved_per_year', 0.0):,.1f} people unserved a year"
+    )
+
+
+def _falls_short(means: pd.DataFrame, name: str, target_share: float) -> str:
+    """Why an option does not meet the duty, in one clause."""
+    row = means.loc[name]
+    reasons = []
+    unserved = row.get("unserved_per_year", 0.0)
+    if unserved >= NOBODY:
+        reasons.append(f"{unserved:,.1f} people a year never have an advocate")
+    if row["within_target_share"] < target_share:
+        reasons.append(f"only {row['within_target_share']:.0%} are allocated within the target")
+    if row["breaches_per_year"] >= NOBODY:
+        reasons.append(
+            f"{row['breaches_per_year']:,.1f} processes a year go ahead without the advocate "
+            "the law requires"
+        )
+    return (
+        " and ".join([", ".join(reasons[:-1]), reasons[-1]])
+        if len(reasons) > 1
+        else ("".join(reasons))
+    )
 
 
 def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
-    """Which option is cheapest, which meets the response target for ``target_share`` of
-    referrals, which breaches least, and, when the quickest waits at least half a day less
-    than the cheapest, what each day less of mean wait costs a year between the two.
-    These are means: the differences table says which gaps are clear."""
+    """What the figures support, in plain words: first the options that allocate
+    ``target_share`` of referrals within the response target and leave nobody unserved,
+    and the cheapest of them to serve; then, in one clause each, why every other option
+    falls short; then what the cheapest option would save against what it costs the
+    people waiting, priced per breach avoided and per day of mean wait. No option is
+    called cheapest without its breaches and unserved beside it. These are means: the
+    differences table says which gaps are clear."""
     means = _means(summary)
-    cost, wait = means["cost_total_per_year"], means["wait_mean_days"]
-    money, days = METRICS["cost_total_per_year"].format, METRICS["wait_mean_days"].format
+    cost = means[_cost_metric(means)]
+    money = METRICS["cost_to_serve_per_year"].format
+    target = f"{target_share:.0%}"
     if len(means) == 1:
         name = means.index[0]
         return (
-            f"{name} costs {money(cost[name])} a year; people wait {days(wait[name])} days "
-            f"for an advocate on average, {means['within_target_share'][name]:.0%} are "
-            f"allocated within the response target, and "
-            f"{means['breaches_per_year'][name]:.1f} processes a year go ahead without one."
+            f"{name} costs {money(cost[name])} a year to serve everyone referred; people "
+            f"wait {METRICS['wait_mean_days'].format(means['wait_mean_days'][name])} days for "
+            f"an advocate on average, {means['within_target_share'][name]:.0%} are allocated "
+            f"within the response target, with {_duty(means, name)}."
         )
-    cheapest, quickest = cost.idxmin(), wait.idxmin()
-    breaches = means["breaches_per_year"]
-    meets = means.index[means["within_target_share"] >= target_share].tolist()
-    parts = [f"{cheapest} is the cheapest, at {money(cost[cheapest])} a year."]
+    unserved = means.get("unserved_per_year", pd.Series(0.0, index=means.index))
+    meets = means.index[
+        (means["within_target_share"] >= target_share) & (unserved < NOBODY)
+    ].tolist()
+    parts = []
     if meets:
         best = cost[meets].idxmin()
         parts.append(
-            f"{len(meets)} of {len(means)} options allocate {target_share:.0%} or more of "
-            f"referrals within the response target; the cheapest of them is {best} "
-            f"({money(cost[best])} a year)."
+            f"{len(meets)} of {len(means)} options allocate {target} or more of referrals "
+            f"within the response target and leave nobody unserved: {', '.join(meets)}. "
+            f"The cheapest of them to serve everyone referred is {best}, at "
+            f"{money(cost[best])} a year ({_duty(means, best)})."
         )
     else:
+        best = None
+        fewest = means["breaches_per_year"].idxmin()
         parts.append(
-            f"No option allocates {target_share:.0%} of referrals within the response target."
+            f"No option allocates {target} of referrals within the response target and leaves "
+            f"nobody unserved. {fewest} has the fewest breaches ({_duty(means, fewest)}, "
+            f"{money(cost[fewest])} a year to serve)."
         )
-    if breaches.max() - breaches.min() >= 0.05:
-        parts.append(
-            f"{breaches.idxmin()} has the fewest processes going ahead without an advocate "
-            f"({breaches.min():.1f} a year, against {breaches.max():.1f} for "
-            f"{breaches.idxmax()})."
-        )
-    else:
-        parts.append(
-            f"All have about {breaches.mean():.1f} processes a year going ahead without an "
-            "advocate."
-        )
-    if quickest != cheapest and wait[cheapest] - wait[quickest] >= MEANINGFUL_DAYS:
-        per_day = (cost[quickest] - cost[cheapest]) / (wait[cheapest] - wait[quickest])
-        parts.append(
-            f"The quickest, {quickest}, waits {days(wait[cheapest] - wait[quickest])} days "
-            f"less on average than {cheapest} and costs {money(cost[quickest] - cost[cheapest])}"
-            f" a year more: {money(per_day)} a year for each day less of mean wait between the"
-            " two (means; the differences below say which gaps are clear)."
-        )
+    for name in means.index:
+        if name not in meets:
+            parts.append(f"{name} falls short: {_falls_short(means, name, target_share)}.")
+    cheapest = cost.idxmin()
+    if best is not None and cheapest != best:
+        parts.append(_trade_off(means, cost, cheapest, best))
     return " ".join(parts)
 
 
+def _trade_off(means: pd.DataFrame, cost: pd.Series, cheap: str, best: str) -> str:
+    """What the cheapest option saves against ``best``, per breach and per day of wait."""
+    money = METRICS["cost_to_serve_per_year"].format
+    saving = cost[best] - cost[cheap]
+    text = (
+        f"{cheap} costs least to serve ({money(cost[cheap])} a year, {_duty(means, cheap)}): "
+        f"{money(saving)} a year less than {best}"
+    )
+    prices = []
+    fewer = means["breaches_per_year"][cheap] - means["breaches_per_year"][best]
+    if fewer >= NOBODY:
+        prices.append(f"{money(saving / fewer)} a year for each of {fewer:,.1f} breaches a year "
+                      "avoided")  # fmt: skip
+    shorter = means["wait_mean_days"][cheap] - means["wait_mean_days"][best]
+    if shorter >= MEANINGFUL_DAYS:
+        prices.append(f"{money(saving / shorter)} a year for each of {shorter:,.1f} days less of "
+                      "mean wait")  # fmt: skip
+    said = f"; the difference buys {' and '.join(prices)}" if prices else ""
+    return f"{text}{said} (means; the differences say which gaps are clear)."
+
+
 GLANCE = [
-    ("cost_total_per_year", "Cost a year"),
+    ("cost_to_serve_per_year", "Cost to serve a year"),
+    ("cost_total_per_year", "Cash cost a year"),
     ("block_hours_contracted_per_year", "Block hours a year"),
     ("block_advocates_fte", "Block advocates (FTE)"),
     ("block_slots", "Caseload slots"),

@@ -377,6 +377,10 @@ def _run_many(
     different = None if sweep_keys else demand_note([s.to_plain() for s in scenarios])
     if different:
         click.echo(f"note: {different}")
+    if len(scenarios) > 1:
+        from simulator.briefing import summary_paragraph
+
+        click.echo(f"In short: {summary_paragraph(results.summary)}")
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
@@ -515,8 +519,9 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--require", "required", multiple=True, metavar="'METRIC[GROUP] OP VALUE'",
               help="A requirement every option must meet, e.g. 'within_target_share"
                    "[urgency=urgent] >= 0.95'; repeat for several.")  # fmt: skip
-@click.option("--minimise", required=True, metavar="METRIC",
-              help="The summary metric to minimise, e.g. cost_total_per_year.")  # fmt: skip
+@click.option("--minimise", default="cost_to_serve_per_year", show_default=True, metavar="METRIC",
+              help="The summary metric to minimise: by default the cost to serve everyone "
+              "referred, which never rewards an option for leaving people unserved.")  # fmt: skip
 @click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95,
               show_default=True,
               help="Confidence that the choice meets every requirement.")  # fmt: skip

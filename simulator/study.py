@@ -534,7 +534,7 @@ def recommend(
     scenario: ScenarioLike,
     vary: Mapping[str, Sequence[Any]],
     require: Sequence[str | selection.Requirement],
-    minimise: str,
+    minimise: str = "cost_to_serve_per_year",
     confidence: float = 0.95,
     max_reps: int | None = None,
     seed: int | None = None,
@@ -556,7 +556,8 @@ def recommend(
         Requirements, as text (``"within_target_share[urgency=urgent] >= 0.95"``)
         or :class:`~simulator.selection.Requirement`.
     minimise
-        The summary metric to minimise, e.g. ``cost_total_per_year``.
+        The summary metric to minimise; by default ``cost_to_serve_per_year`` (the cash
+        cost, ``cost_total_per_year``, falls as an option leaves people unserved).
     confidence
         The confidence the choice meets every requirement and beats the rest.
     max_reps
