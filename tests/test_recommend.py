@@ -189,7 +189,7 @@ def test_requirements_read_in_plain_english():
         "at least 90% of urgent referrals allocated within target",
         "at most 6 breaches a year (processes going ahead without an advocate)",
         "mean wait to allocation for IMCA referrals less than 3 days",
-        "cost per year at most £400,000",
+        "cash cost per year at most £400,000",
     ]
 
 
