@@ -152,6 +152,7 @@ GLANCE = [
     ("block_hours_contracted_per_year", "Block hours a year"),
     ("block_advocates_fte", "Block advocates (FTE)"),
     ("block_slots", "Caseload slots"),
+    ("planned_referrals_per_year", "Block sized for (referrals a year)"),
     ("referrals_per_year", "Referrals a year"),
     ("flex_cases_per_year", "Bought as flex a year"),
     ("spot_cases_per_year", "Bought spot a year"),

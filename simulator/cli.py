@@ -40,6 +40,8 @@ HEADINGS = {
     "wait_mean_days": "Mean wait (days)",
     "wait_p90_days": "p90 wait (days)",
     "within_target_share": "Within target",
+    "referrals_per_year": "Referrals a year",
+    "planned_referrals_per_year": "Block sized for (a year)",
     "breaches_per_year": "Breaches a year",
     "unserved_per_year": "Unserved a year",
     "block_hours_unused_per_year": "Unused block h a year",
@@ -164,7 +166,8 @@ def headline(summary) -> str:
     for name, frame in rows.groupby("scenario", sort=False):
         values = frame.set_index("metric")
         lines.append(f"{name}")
-        for metric in (*HEADLINE, "budget_risk", "breach_risk"):
+        shown = (*HEADLINE, "referrals_per_year", "planned_referrals_per_year")
+        for metric in (*shown, "budget_risk", "breach_risk"):
             if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
                 row = values.loc[metric]
                 lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))

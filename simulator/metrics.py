@@ -21,7 +21,7 @@ from scipy import special
 from simulator import pricing
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
-from simulator.providers import PoolPlan
+from simulator.providers import PoolPlan, planned_referrals_per_year
 from simulator.schema import WEIGHT_SCALE, Costing, Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
@@ -474,6 +474,8 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         unused_cost_total += (
             unused * uplift * council_rate(plan, plan.rate_per_hour, scenario.costing)
         )
+    if sized_by_share(scenario):
+        rows.append(("planned_referrals_per_year", "all", planned_referrals_per_year(scenario)))
     if block:
         utilisation = used_total / contracted_total if contracted_total else np.nan
         plans = [records.plans[i] for i in block]
@@ -492,6 +494,16 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("cost_block_unused", "all", unused_cost_total),
         ]
     return rows
+
+
+def sized_by_share(scenario: Scenario) -> bool:
+    """Some block provider is sized by ``block_share`` from the demand planned for."""
+    if not commissioning_model(scenario).buys_block:
+        return False
+    return any(
+        p.advocates is None and p.block_hours_per_year is None
+        for p in scenario.commissioning.providers
+    )
 
 
 def bought(records: Records, window: Window, pools: list[int]) -> np.ndarray:

@@ -70,11 +70,21 @@ def held_hours_per_year(
     the horizon): the demand hours, plus what cases kept open longer hold beyond them
     (``held``: or a bound on that)."""
     demand = scenario.demand
-    per_year = expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
+    per_year = planned_referrals_per_year(scenario)
     return {
         label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week, held)
         for label, kind in demand.mix.items()
     }
+
+
+def planned_referrals_per_year(scenario: Scenario) -> float:
+    """Referrals a year a block sized by ``block_share`` is bought for: the scenario's
+    ``planned_referrals_per_year``, else its own expected referrals a year (the mean rate
+    over the horizon)."""
+    planned = scenario.commissioning.planned_referrals_per_year
+    if planned is not None:
+        return planned
+    return expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
 
 
 def mean_held_hours(

@@ -571,6 +571,13 @@ class Commissioning(_Model):
     )
     spot: Spot | None = Field(default=None, description="Spot purchase; none when omitted.")
     hub: Hub | None = Field(default=None, description="Hub triage and fee (model hub).")
+    planned_referrals_per_year: Positive | None = Field(
+        default=None,
+        description="Referrals a year the block is sized for (by block_share): the demand the "
+        "contract was bought for. Default: the scenario's own expected referrals a year. A "
+        "sweep or recommend that varies demand keeps the file's, so the contract stays the "
+        "size it was bought at.",
+    )
     uplift_per_year: float = Field(
         default=0.0,
         gt=-1,

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import selection, uncertainty
+from simulator.providers import planned_referrals_per_year
 from simulator.results import Results
 from simulator.runner import (
     Backend,
@@ -281,6 +282,17 @@ def sweep_scenarios(
     return _sweep(item, grid, reps, seed, option)[1]
 
 
+def planned_demand(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> dict[str, float]:
+    """When a grid varies demand, the file's planned referrals a year, kept for every point:
+    the contract stays the size it was bought at, so "what if demand is 20% above what we
+    bought for?" gets the honest answer (a block resized to each demand would hide it)."""
+    key = "commissioning.planned_referrals_per_year"
+    varies_demand = any(k == "demand" or k.startswith("demand.") for k in grid)
+    if not varies_demand or key in grid or base.commissioning.planned_referrals_per_year:
+        return {}
+    return {key: planned_referrals_per_year(base)}
+
+
 def _sweep(
     item: ScenarioLike,
     grid: Mapping[str, Sequence[Any]],
@@ -289,7 +301,7 @@ def _sweep(
     option: str = "--set",
 ) -> tuple[Scenario, list[Scenario]]:
     base = load(item, reps, seed)
-    common = {"replications": base.replications, "seed": base.seed}
+    common = {"replications": base.replications, "seed": base.seed, **planned_demand(base, grid)}
     points = grid_points(grid)
     own = file_values(base, grid)
     scenarios, problems = [], []

@@ -120,6 +120,8 @@ METRICS: dict[str, Metric] = _metrics(
     ("breach_risk", "Chance a contract year has breach_tolerance breaches or more", "share",
      "share", "{:.0%}"),
     ("referrals_per_year", "Referrals a year", "referrals", "per_year", "{:,.0f}"),
+    ("planned_referrals_per_year", "Referrals a year the block was sized for", "referrals",
+     "per_year", "{:,.0f}"),
     ("breaches_per_year", "Breaches a year", "referrals", "per_year", "{:,.1f}"),
     ("unserved_per_year", "Unserved a year (never had an advocate)", "referrals", "per_year",
      "{:,.1f}"),

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import build, county, figures
 
 from simulator import pricing
 from simulator.metrics import HOURLY_LINES
+from tests.helpers import build, county, figures
 
 SHRINKING = [14.0, 4.0, 2.0, 0.01]  # spot market advocates: 0.01 x 20 rounds to no slots
 
