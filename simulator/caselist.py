@@ -6,7 +6,17 @@ case with none recorded yet) and optionally ``need``, ``locality``, ``miles`` an
 ``closed_date`` (blank: still open). A ``.csv`` or an ``.xlsx`` (first sheet).
 
 Every bad row is reported with its file line (CSV) or sheet row (Excel) and column,
-and left out of the fit; none is dropped silently. When more than
+and left out of the fit; none is dropped silently. A bad row whose referral_date is
+readable and inside the window still counts as a referral in the rate.
+
+The window. The list's referrals run from its first referral to its end: ``end``
+(``calibrate --end``, the day the list was extracted) or, without one, the last
+referral date. Any date after the extraction date is a bad row: after ``end`` when
+given; without it, after today, since no list holds dates yet to come (a closed_date
+typed as 2062). A referral after it is out of the window and not counted; a closure
+after it loses the row's closure and hours but not its referral. Without ``end``, a
+closure after the last referral but not after today is kept, with its hours: a list of
+referrals to a date "with outcomes to date" closes cases after its last referral. When more than
 :data:`BAD_SHARE_LIMIT` of the rows are bad the list is refused: a fit from what is
 left would describe the errors more than the service.
 """
@@ -14,6 +24,7 @@ left would describe the errors more than the service.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -45,17 +56,25 @@ class CaseList:
     rows: int  # rows in the file, good and bad
     bad_rows: int  # rows left out for a problem
     columns: tuple[str, ...]  # the optional columns the file has
-    referral_dates: pd.Series  # every row's with a readable date, bad rows too: all referrals
+    referral_dates: pd.Series  # every row's with a readable date in the window, bad rows too
+    end: pd.Timestamp  # the window's last day: --end, or the last referral date
 
     @property
     def bad_share(self) -> float:
         return self.bad_rows / self.rows if self.rows else 0.0
 
 
-def read_case_list(path: str | Path) -> CaseList:
+def read_case_list(
+    path: str | Path, end: date | None = None, today: date | None = None
+) -> CaseList:
     """Read and check a case list; raises :class:`CaseListError` when it cannot be used
-    (missing file or columns, no good rows, or too many bad rows)."""
+    (missing file or columns, no good rows, or too many bad rows).
+
+    ``end`` is the day the list was extracted (default: the last referral date ends the
+    window, and no date may be after ``today``, the computer's date unless given)."""
     path = Path(path)
+    bound = pd.Timestamp(end or today or date.today())
+    after = f"after {'the end of the list' if end else 'today'} ({bound.date()})"
     raw, first_line = _read_raw(path)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
@@ -72,19 +91,20 @@ def read_case_list(path: str | Path) -> CaseList:
             continue  # a blank line: not a referral, but it keeps the line numbers true
         line = f"{path}:{offset + first_line}"
         row, wrong = _check_row(record, raw.columns)
+        wrong += _after(row, record, bound, after)
         problems += [f"{line}: {message}" for message in wrong]
         if not wrong:
             rows.append(row)
-        if row["referral_date"] is not None:  # a bad row is still a referral for the rate
-            dates.append(row["referral_date"])
+        if row["referral_date"] is not None and row["referral_date"] <= bound:
+            dates.append(row["referral_date"])  # a bad row is still a referral for the rate
     if not rows:
         raise CaseListError([f"{path}: no usable rows", *problems[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
     total = sum(1 for record in records if any(record.values()))
     bad = total - len(rows)
-    listed = CaseList(
-        path, pd.DataFrame(rows), problems, total, bad, optional, pd.Series(dates).sort_values()
-    )
+    dates = pd.Series(dates).sort_values()
+    last = pd.Timestamp(end) if end else dates.max()
+    listed = CaseList(path, pd.DataFrame(rows), problems, total, bad, optional, dates, last)
     if listed.bad_share > BAD_SHARE_LIMIT:
         raise CaseListError([
             f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
@@ -171,6 +191,15 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         "open": still_open,
     }
     return row, wrong
+
+
+def _after(row: dict, record: dict, bound: pd.Timestamp, why: str) -> list[str]:
+    """The row's dates after the extraction date (``why`` says which date that is)."""
+    return [
+        f"{column}: {record[column]!r}: {why}"
+        for column in ("referral_date", "closed_date")
+        if row[column] is not None and row[column] > bound
+    ]
 
 
 def _date_problem(text: str) -> str:

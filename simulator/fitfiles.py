@@ -36,6 +36,7 @@ def demand_yaml(cal: Calibration) -> str:
         "# A case list has no deadlines: give deadline_days (and urgent_deadline_days) in the",
         "# scenario, or no process ever goes ahead without an advocate and breaches stay 0.",
         "# Growth's interval is written, not drawn: only the rate and mean hours carry doubt.",
+        *[f"# Warning: {warning}" for warning in cal.warnings],
         *[f"# Note: {note}" for note in [*rate.notes, *cal.notes]],
         "demand:",
         f"  # The level on {(rate.end - np.timedelta64(1, 'D')).date()}, the end of the data, "
@@ -121,6 +122,12 @@ def summary_text(cal: Calibration) -> str:
     return "\n".join(lines)
 
 
+def page_text(cal: Calibration) -> str:
+    """The fit page's report: the terminal's, with the warnings the terminal shows on
+    stderr."""
+    return "\n".join([summary_text(cal), *[f"  warning: {w}" for w in cal.warnings]])
+
+
 def fit_page(cal: Calibration) -> str:
     """The fit report as one HTML page with its plotly charts."""
     import plotly.offline
@@ -130,7 +137,7 @@ def fit_page(cal: Calibration) -> str:
         f.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
         for f in charts
     )
-    text = html.escape(summary_text(cal))
+    text = html.escape(page_text(cal))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>advocacy-sim calibrate: {html.escape(cal.source.path.name)}</title>"

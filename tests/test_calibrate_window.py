@@ -1,0 +1,102 @@
+"""calibrate's window and the input it should doubt: the list ends at its last referral
+(or --end), later dates are bad rows, and suspicious but legal lists are warned about."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator.calibration import calibrate
+from simulator.caselist import read_case_list
+from tests.helpers import invoke
+
+EXAMPLE = Path("examples/case-list.csv").resolve()
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    """The example list as text, cell by cell."""
+    return pd.read_csv(EXAMPLE, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def clean() -> float:
+    """The example's referrals a year, as fitted from the list untouched."""
+    return calibrate(read_case_list(EXAMPLE)).rate.per_year.value
+
+
+def save(frame: pd.DataFrame, tmp_path: Path, name: str = "cases.csv") -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(path: Path, *options: str):
+    """calibrate through click's runner; stdout and stderr apart."""
+    return invoke("calibrate", str(path), "--out", str(path.with_name("d.yaml")), *options)
+
+
+def test_a_closed_date_typed_decades_ahead_is_a_bad_row_not_the_end(tmp_path, rows, clean):
+    typo = rows.copy()
+    typo.loc[15, "closed_date"] = "2062-03-01"  # file line 17
+    path = save(typo, tmp_path)
+    fit = calibrate(read_case_list(path, today=date(2026, 12, 4)))
+    assert fit.rate.per_year.value == pytest.approx(clean, rel=0.02)  # was 0 a year
+    assert fit.rate.end == pd.Timestamp("2026-04-01")
+    assert fit.source.bad_rows == 1 and len(fit.source.referral_dates) == len(rows)
+    assert fit.source.problems == [
+        f"{path}:17: closed_date: '2062-03-01': after today (2026-12-04)"
+    ]
+    result = run(path)
+    assert result.exit_code == 0
+    assert "1 bad rows left out" in result.stdout and "after today" in result.stdout
+
+
+def test_referrals_to_a_date_with_outcomes_since_keep_the_rate(tmp_path, rows, clean):
+    """Referrals to October 2024, closures to July 2025: the window ends in October."""
+    cut = rows[rows["referral_date"] <= "2024-10-31"].copy()
+    later = cut["closed_date"] > "2025-07-31"
+    cut.loc[later, "closed_date"] = ""  # still open when extracted
+    assert (cut["closed_date"] > "2024-10-31").sum() > 100
+    fit = calibrate(read_case_list(save(cut, tmp_path)))
+    assert fit.rate.end == pd.Timestamp("2024-11-01")
+    assert fit.source.bad_rows == 0 and not fit.warnings
+    assert fit.rate.per_year.value == pytest.approx(clean, rel=0.10)  # was 149 a year
+    assert any("closed after the last referral (2024-10-31)" in n for n in fit.notes)
+
+
+def test_end_beyond_the_last_referral_widens_the_window_and_warns(tmp_path, rows):
+    cut = rows[rows["referral_date"] <= "2026-01-31"].copy()
+    cut.loc[cut["closed_date"] > "2026-01-31", "closed_date"] = ""
+    path = save(cut, tmp_path)
+    plain = calibrate(read_case_list(path))
+    assert plain.rate.end == pd.Timestamp("2026-02-01") and not plain.warnings
+    result = run(path, "--end", "2026-03-31")
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {path}: no referrals from 2026-02-01 to 2026-03-31 (2 whole month(s)) "
+        "against 64 a month before: the list looks cut short, and the rate counts those "
+        "months as none; give --end as the day the list was extracted, or leave it out to "
+        "end at the last referral"
+    ]
+    assert "2023-04-02 to 2026-03-31 (36 months)" in result.stdout
+    assert "# Warning: " in path.with_name("d.yaml").read_text("utf-8")
+
+
+def test_a_date_after_end_is_a_bad_row_and_a_late_referral_not_a_referral(tmp_path, rows):
+    path = save(rows, tmp_path)
+    listed = read_case_list(path, end=date(2026, 3, 30))
+    late = rows.index[rows["referral_date"] == "2026-03-31"]
+    assert listed.end == pd.Timestamp("2026-03-30")
+    assert listed.referral_dates.max() == pd.Timestamp("2026-03-30")
+    assert len(listed.referral_dates) == len(rows) - len(late)
+    assert listed.problems[0] == (
+        f"{path}:{late[0] + 2}: referral_date: '2026-03-31': after the end of the list (2026-03-30)"
+    )
+    result = run(path, "--end", "31/03/2026")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'31/03/2026' does not match the format '%Y-%m-%d'" in result.output
