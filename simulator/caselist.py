@@ -1,12 +1,15 @@
 """A provider's case list, read and checked row by row for ``advocacy-sim calibrate``.
 
-One row per referral: ``referral_date`` (ISO date), ``type``, ``urgent`` (yes/no,
-true/false, 1/0), ``hours`` (total advocacy hours, travel included; blank for an open
-case with none recorded yet) and optionally ``need``, ``locality``, ``miles`` and
-``closed_date`` (blank: still open). A ``.csv`` or an ``.xlsx`` (first sheet).
+One row per referral: ``referral_date`` (ISO date, or DD/MM/YYYY with ``dayfirst``),
+``type``, ``urgent`` (yes/no, true/false, 1/0), ``hours`` (total advocacy hours, travel
+included; blank for an open case with none recorded yet) and optionally ``need``,
+``locality``, ``miles`` and ``closed_date`` (blank: still open).
+A ``.csv`` or an ``.xlsx`` (first sheet).
 
 Every bad row is reported with its file line (CSV) or sheet row (Excel) and column,
-and left out of the fit; none is dropped silently. A bad row whose referral_date is
+and left out of the fit; none is dropped silently. When more than :data:`ALIKE` rows
+have the same problem in the same column (twenty dates written DD/MM/YYYY, say), one
+line tells them all, with the first lines. A bad row whose referral_date is
 readable and inside the window still counts as a referral in the rate.
 
 The window. The list's referrals run from its first referral to its end: ``end``
@@ -23,6 +26,8 @@ left would describe the errors more than the service.
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +38,9 @@ REQUIRED = ("referral_date", "type", "urgent", "hours")
 OPTIONAL = ("need", "locality", "miles", "closed_date")
 BAD_SHARE_LIMIT = 0.05
 """Above this share of bad rows the case list is refused (exit status 2)."""
+ALIKE = 3
+"""More rows than this with one problem in one column are told in one line."""
+DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T].*)?")
 TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
 
 
@@ -45,6 +53,45 @@ class CaseListError(ValueError):
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One bad cell: where, what it holds and what is wrong. The message is the same
+    for the same kind of problem, so that many alike can be told in one line."""
+
+    path: Path
+    line: int
+    column: str
+    value: str | None  # None: the message says it all (a blank cell)
+    message: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" {self.value!r}:"
+        return f"{self.path}:{self.line}: {self.column}:{shown} {self.message}"
+
+
+def summarise(problems: list[Problem]) -> list[str]:
+    """One line per problem, in line order, except that more than :data:`ALIKE` rows
+    with the same problem in one column are one line (at the first of them) naming how
+    many and the first few lines: twenty identical lines hide the one that differs."""
+    alike: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for problem in problems:
+        alike[problem.column, problem.message].append(problem.line)
+    lines, told = [], set()
+    for problem in problems:
+        key = (problem.column, problem.message)
+        found = alike[key]
+        if len(found) <= ALIKE:
+            lines.append(str(problem))
+        elif key not in told:
+            told.add(key)
+            shown = ", ".join(map(str, found[:5])) + (", ..." if len(found) > 5 else "")
+            lines.append(
+                f"{problem.path}: {problem.column}: {len(found)} rows: {problem.message} "
+                f"(lines {shown})"
+            )
+    return lines
+
+
+@dataclass(frozen=True)
 class CaseList:
     """The good rows, typed, and every problem found (``file:line: column: ...``)."""
 
@@ -52,7 +99,7 @@ class CaseList:
     cases: (
         pd.DataFrame
     )  # referral_date, type, urgent, hours, need, locality, miles, closed_date, open
-    problems: list[str]
+    issues: list[Problem]
     rows: int  # rows in the file, good and bad
     bad_rows: int  # rows left out for a problem
     columns: tuple[str, ...]  # the optional columns the file has
@@ -63,15 +110,26 @@ class CaseList:
     def bad_share(self) -> float:
         return self.bad_rows / self.rows if self.rows else 0.0
 
+    @property
+    def problems(self) -> list[str]:
+        """Every problem, one line each (``file:line: column: ...``)."""
+        return [str(problem) for problem in self.issues]
+
+    @property
+    def reported(self) -> list[str]:
+        """The problems as the fit report tells them: many alike in one line."""
+        return summarise(self.issues)
+
 
 def read_case_list(
-    path: str | Path, end: date | None = None, today: date | None = None
+    path: str | Path, end: date | None = None, dayfirst: bool = False, today: date | None = None
 ) -> CaseList:
     """Read and check a case list; raises :class:`CaseListError` when it cannot be used
     (missing file or columns, no good rows, or too many bad rows).
 
     ``end`` is the day the list was extracted (default: the last referral date ends the
-    window, and no date may be after ``today``, the computer's date unless given)."""
+    window, and no date may be after ``today``, the computer's date unless given);
+    ``dayfirst`` reads DD/MM/YYYY dates (ISO dates still read)."""
     path = Path(path)
     bound = pd.Timestamp(end or today or date.today())
     after = f"after {'the end of the list' if end else 'today'} ({bound.date()})"
@@ -83,22 +141,23 @@ def read_case_list(
         raise CaseListError(
             [f"{path}: missing column(s) {', '.join(missing)} (found: {found}){hint}"]
         )
-    problems: list[str] = []
+    problems: list[Problem] = []
     rows, dates = [], []
     records = raw.to_dict("records")
     for offset, record in enumerate(records):
         if not any(record.values()):
             continue  # a blank line: not a referral, but it keeps the line numbers true
-        line = f"{path}:{offset + first_line}"
-        row, wrong = _check_row(record, raw.columns)
+        line = offset + first_line
+        row, wrong = _check_row(record, raw.columns, dayfirst)
         wrong += _after(row, record, bound, after)
-        problems += [f"{line}: {message}" for message in wrong]
+        problems += [Problem(path, line, *problem) for problem in wrong]
+        row["line"] = line
         if not wrong:
             rows.append(row)
         if row["referral_date"] is not None and row["referral_date"] <= bound:
             dates.append(row["referral_date"])  # a bad row is still a referral for the rate
     if not rows:
-        raise CaseListError([f"{path}: no usable rows", *problems[:20]])
+        raise CaseListError([f"{path}: no usable rows", *summarise(problems)[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
     total = sum(1 for record in records if any(record.values()))
     bad = total - len(rows)
@@ -109,7 +168,7 @@ def read_case_list(
         raise CaseListError([
             f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
             f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
-            *problems[:20],
+            *summarise(problems)[:20],
         ])  # fmt: skip
     return listed
 
@@ -137,18 +196,20 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
     return raw.map(lambda v: str(v).strip()), 2  # line 1 is the header
 
 
-def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
-    """One row typed, and what is wrong with it (column first)."""
-    wrong: list[str] = []
+def _check_row(
+    record: dict, columns, dayfirst: bool = False
+) -> tuple[dict, list[tuple[str, str | None, str]]]:
+    """One row typed, and what is wrong with it: (column, value, message) each."""
+    wrong: list[tuple[str, str | None, str]] = []
 
     def date(column: str, blank_ok: bool) -> pd.Timestamp | None:
         text = record.get(column, "")
         if text == "" and blank_ok:
             return None
         try:
-            return pd.Timestamp(_iso(text))
+            return _date(text, dayfirst)
         except ValueError:
-            wrong.append(f"{column}: {text!r}: {_date_problem(text)}")
+            wrong.append((column, text, _date_problem(text, dayfirst)))
             return None
 
     def number(column: str) -> float | None:
@@ -158,10 +219,10 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         try:
             value = float(text)
         except ValueError:
-            wrong.append(f"{column}: {text!r}: not a number (no units or commas)")
+            wrong.append((column, text, "not a number (no units or commas)"))
             return None
         if not value >= 0 or value == float("inf"):
-            wrong.append(f"{column}: {text!r}: must be 0 or more")
+            wrong.append((column, text, "must be 0 or more"))
             return None
         return value
 
@@ -169,16 +230,16 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
     closed = date("closed_date", blank_ok=True) if "closed_date" in columns else None
     kind = label(record["type"])
     if kind == "":
-        wrong.append("type: blank (the advocacy type, e.g. care_act)")
+        wrong.append(("type", None, "blank (the advocacy type, e.g. care_act)"))
     urgent_text = record["urgent"].lower()
     if urgent_text not in TRUE | FALSE:
-        wrong.append(f"urgent: {record['urgent']!r}: expected yes/no, true/false or 1/0")
+        wrong.append(("urgent", record["urgent"], "expected yes/no, true/false or 1/0"))
     hours, miles = number("hours"), number("miles") if "miles" in columns else None
     still_open = closed is None if "closed_date" in columns else hours is None
     if not still_open and hours is None and record["hours"] == "":
-        wrong.append("hours: blank for a closed case")
+        wrong.append(("hours", None, "blank for a closed case"))
     if referred is not None and closed is not None and closed < referred:
-        wrong.append(f"closed_date: {record['closed_date']!r}: before the referral_date")
+        wrong.append(("closed_date", record["closed_date"], "before the referral_date"))
     row = {
         "referral_date": referred,
         "type": kind,
@@ -193,22 +254,39 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
     return row, wrong
 
 
-def _after(row: dict, record: dict, bound: pd.Timestamp, why: str) -> list[str]:
+def _after(
+    row: dict, record: dict, bound: pd.Timestamp, why: str
+) -> list[tuple[str, str | None, str]]:
     """The row's dates after the extraction date (``why`` says which date that is)."""
     return [
-        f"{column}: {record[column]!r}: {why}"
+        (column, record[column], why)
         for column in ("referral_date", "closed_date")
         if row[column] is not None and row[column] > bound
     ]
 
 
-def _date_problem(text: str) -> str:
+def _date(text: str, dayfirst: bool) -> pd.Timestamp:
+    """An ISO date, or with ``dayfirst`` a DD/MM/YYYY one (also D/M/YYYY, DD-MM-YYYY
+    and DD.MM.YYYY, with any time after it); ValueError if neither."""
+    found = DAY_FIRST.fullmatch(text) if dayfirst else None
+    if found:
+        day, _, month, year = found.groups()
+        return pd.Timestamp(year=int(year), month=int(month), day=int(day))
+    return pd.Timestamp(_iso(text))
+
+
+def _date_problem(text: str, dayfirst: bool = False) -> str:
     """What is wrong with a date, with the likely fix."""
-    parts = text.replace("-", "/").split("/")
-    if len(parts) == 3 and len(parts[2]) == 4 and all(p.isdigit() for p in parts):
-        return "looks like DD/MM/YYYY: write dates as YYYY-MM-DD (e.g. 2025-01-31)"
+    if DAY_FIRST.fullmatch(text):
+        if dayfirst:
+            return "no such date (read as DD/MM/YYYY)"
+        return (
+            "looks like DD/MM/YYYY: write dates as YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst"
+        )
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         return "no such date"
+    if dayfirst:
+        return "not a date: write YYYY-MM-DD or DD/MM/YYYY"
     return "not a date: write YYYY-MM-DD (e.g. 2025-01-31)"
 
 

@@ -576,7 +576,12 @@ def report(folder: str, png: bool) -> None:
     help="The day the list was extracted: the referrals' window ends there and any date "
     "after it is a bad row [default: the last referral date].",
 )  # fmt: skip
-def calibrate(cases: str, out: str | None, travel_mph: float, end: Any) -> None:
+@click.option(
+    "--dayfirst", is_flag=True,
+    help="Read dates written DD/MM/YYYY, as UK spreadsheets often save them (YYYY-MM-DD "
+    "dates still read).",
+)  # fmt: skip
+def calibrate(cases: str, out: str | None, travel_mph: float, end: Any, dayfirst: bool) -> None:
     """Fit a demand block to a provider's case list CASES (.csv or .xlsx).
 
     Columns referral_date, type, urgent, hours and optionally need, locality, miles,
@@ -598,7 +603,7 @@ def calibrate(cases: str, out: str | None, travel_mph: float, end: Any) -> None:
     from simulator.calibration import calibrate as fit
 
     try:
-        listed = read_case_list(cases, end=end.date() if end else None)
+        listed = read_case_list(cases, end=end.date() if end else None, dayfirst=dayfirst)
         calibration = fit(listed, travel_mph=travel_mph)
     except (CaseListError, CalibrationError) as error:
         raise BadInput(str(error)) from None

@@ -118,7 +118,7 @@ def summary_text(cal: Calibration) -> str:
             f"n={fit.mean.n:,}, {len(fit.censored)} open"
         )
     lines += [f"  note: {note}" for note in [*rate.notes, *cal.notes]]
-    lines += [f"  left out: {problem}" for problem in cal.source.problems]
+    lines += [f"  left out: {problem}" for problem in cal.source.reported]
     return "\n".join(lines)
 
 

@@ -100,3 +100,41 @@ def test_a_date_after_end_is_a_bad_row_and_a_late_referral_not_a_referral(tmp_pa
     result = run(path, "--end", "31/03/2026")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "'31/03/2026' does not match the format '%Y-%m-%d'" in result.output
+
+
+def test_dayfirst_reads_a_dd_mm_yyyy_list_to_the_same_fit_as_its_iso_twin(tmp_path, rows):
+    british = rows.head(600).copy()
+    for column in ("referral_date", "closed_date"):
+        dated = pd.to_datetime(british[column])
+        british[column] = dated.dt.strftime("%d/%m/%Y").fillna("")
+    british.loc[3, "referral_date"] = "2/4/2023"  # as a spreadsheet may save it
+    iso = calibrate(read_case_list(save(rows.head(600), tmp_path, "iso.csv")))
+    path = save(british, tmp_path, "uk.csv")
+    uk = calibrate(read_case_list(path, dayfirst=True))
+    assert uk.rate.per_year == iso.rate.per_year and uk.mix == iso.mix
+    assert uk.hours["care_act"].mean == iso.hours["care_act"].mean
+    assert read_case_list(save(rows.head(600), tmp_path), dayfirst=True).bad_rows == 0
+    result = run(path)  # without --dayfirst: refused, in one line per column
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == [
+        f"error: {path}: referral_date: 600 rows: looks like DD/MM/YYYY: write dates as "
+        "YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst (lines 2, 3, 4, 5, 6, ...)",
+        f"error: {path}: closed_date: 600 rows: looks like DD/MM/YYYY: write dates as "
+        "YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst (lines 2, 3, 4, 5, 6, ...)",
+    ]
+    assert run(path, "--dayfirst").exit_code == 0
+
+
+def test_twenty_identical_date_errors_are_one_line(tmp_path, rows):
+    slips = rows.copy()
+    slips.loc[100:119, "referral_date"] = "31/12/2023"  # file lines 102 to 121
+    slips.loc[500, "urgent"] = "maybe"  # line 502: still told by itself
+    path = save(slips, tmp_path)
+    result = run(path)
+    assert result.exit_code == 0
+    told = [line.strip() for line in result.stdout.splitlines() if "left out:" in line]
+    assert told == [
+        f"left out: {path}: referral_date: 20 rows: looks like DD/MM/YYYY: write dates as "
+        "YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst (lines 102, 103, 104, 105, 106, ...)",
+        f"left out: {path}:502: urgent: 'maybe': expected yes/no, true/false or 1/0",
+    ]
