@@ -135,7 +135,7 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
     hours = _hours_by_type(located, _work_hours(located, travel_mph, notes), notes, source)
     places = located[located["locality"].notna()]
     rate = fit_rate(source.referral_dates, source.end)
-    warned = [warning for warning in [_empty_end(rate, source)] if warning]
+    warned = [*source.warnings, *[w for w in [_empty_end(rate, source)] if w]]
     return Calibration(
         source=source,
         rate=rate,

@@ -12,6 +12,12 @@ have the same problem in the same column (twenty dates written DD/MM/YYYY, say),
 line tells them all, with the first lines. A bad row whose referral_date is
 readable and inside the window still counts as a referral in the rate.
 
+A row equal to an earlier one in every column (every column the file has, not only
+the ones read) is a duplicate: left out of everything, the rate included, and counted
+in a warning with its lines, since a list pasted twice would otherwise double the rate.
+It is not a bad row. Two referrals alike in every column would be taken as one: a case
+reference column tells them apart.
+
 The window. The list's referrals run from its first referral to its end: ``end``
 (``calibrate --end``, the day the list was extracted) or, without one, the last
 referral date. Any date after the extraction date is a bad row: after ``end`` when
@@ -105,6 +111,7 @@ class CaseList:
     columns: tuple[str, ...]  # the optional columns the file has
     referral_dates: pd.Series  # every row's with a readable date in the window, bad rows too
     end: pd.Timestamp  # the window's last day: --end, or the last referral date
+    duplicates: list[int]  # lines equal to an earlier line in every column: left out
 
     @property
     def bad_share(self) -> float:
@@ -119,6 +126,19 @@ class CaseList:
     def reported(self) -> list[str]:
         """The problems as the fit report tells them: many alike in one line."""
         return summarise(self.issues)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What is suspicious in the list itself: rows repeated in every column."""
+        if not self.duplicates:
+            return []
+        shown = ", ".join(map(str, self.duplicates[:5])) + (", ..." * (len(self.duplicates) > 5))
+        return [
+            f"{self.path}: {len(self.duplicates)} rows repeat an earlier row in every column "
+            f"(lines {shown}): left out, rate included (a list pasted twice would double it); "
+            "if they are different referrals, add a column that tells them apart (a case "
+            "reference)"
+        ]
 
 
 def read_case_list(
@@ -142,12 +162,17 @@ def read_case_list(
             [f"{path}: missing column(s) {', '.join(missing)} (found: {found}){hint}"]
         )
     problems: list[Problem] = []
-    rows, dates = [], []
+    rows, dates, duplicates = [], [], []
     records = raw.to_dict("records")
+    seen: set[tuple[str, ...]] = set()
     for offset, record in enumerate(records):
         if not any(record.values()):
             continue  # a blank line: not a referral, but it keeps the line numbers true
         line = offset + first_line
+        if tuple(record.values()) in seen:
+            duplicates.append(line)
+            continue
+        seen.add(tuple(record.values()))
         row, wrong = _check_row(record, raw.columns, dayfirst)
         wrong += _after(row, record, bound, after)
         problems += [Problem(path, line, *problem) for problem in wrong]
@@ -159,11 +184,13 @@ def read_case_list(
     if not rows:
         raise CaseListError([f"{path}: no usable rows", *summarise(problems)[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
-    total = sum(1 for record in records if any(record.values()))
+    total = sum(1 for record in records if any(record.values())) - len(duplicates)
     bad = total - len(rows)
     dates = pd.Series(dates).sort_values()
     last = pd.Timestamp(end) if end else dates.max()
-    listed = CaseList(path, pd.DataFrame(rows), problems, total, bad, optional, dates, last)
+    listed = CaseList(
+        path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates
+    )
     if listed.bad_share > BAD_SHARE_LIMIT:
         raise CaseListError([
             f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "

@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from simulator.calibration import Calibration, DistributionFit, Estimate, Z, frozen
+from simulator.caselist import CaseList
 
 SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HOW_TO_READ = (
@@ -29,7 +30,8 @@ def demand_yaml(cal: Calibration) -> str:
     lines = [
         f"# Demand fitted by `advocacy-sim calibrate` from {source.path.name}:",
         f"# {len(source.cases):,} referrals from {rate.start.date()} to "
-        f"{(rate.end - np.timedelta64(1, 'D')).date()}; {source.bad_rows} bad rows left out.",
+        f"{(rate.end - np.timedelta64(1, 'D')).date()}; {source.bad_rows} bad rows left out"
+        f"{_repeated(source)}.",
         "# Each figure gives its estimate, 95% interval and the referrals behind it (n).",
         "# Use it from a scenario file with `extends: <this file>` and give the contract there.",
         "# Types are statutory unless you add `statutory: false` (e.g. general advocacy).",
@@ -100,7 +102,7 @@ def summary_text(cal: Calibration) -> str:
     lines = [
         f"{cal.source.path}: {len(cal.source.cases):,} referrals, {rate.start.date()} to "
         f"{(rate.end - np.timedelta64(1, 'D')).date()} ({len(rate.months)} months); "
-        f"{cal.source.bad_rows} bad rows left out",
+        f"{cal.source.bad_rows} bad rows left out{_repeated(cal.source)}",
         f"  referrals a year  {_rate(rate.per_year)} (at the end of the data)",
     ]
     if rate.growth is not None:
@@ -120,6 +122,11 @@ def summary_text(cal: Calibration) -> str:
     lines += [f"  note: {note}" for note in [*rate.notes, *cal.notes]]
     lines += [f"  left out: {problem}" for problem in cal.source.reported]
     return "\n".join(lines)
+
+
+def _repeated(source: CaseList) -> str:
+    """The duplicate rows left out, when there are any."""
+    return f", {len(source.duplicates)} duplicate rows" if source.duplicates else ""
 
 
 def page_text(cal: Calibration) -> str:

@@ -26,8 +26,11 @@ def example():
 
 
 def write(tmp_path: Path, rows: list[str], header: str = "referral_date,type,urgent,hours") -> Path:
+    """The rows with a case reference last, as a provider's list has (rows alike in every
+    column are one referral listed twice)."""
     path = tmp_path / "cases.csv"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    numbered = [f"{row},C{n}" if row else row for n, row in enumerate(rows)]
+    path.write_text("\n".join([f"{header},case", *numbered]) + "\n", encoding="utf-8")
     return path
 
 

@@ -138,3 +138,20 @@ def test_twenty_identical_date_errors_are_one_line(tmp_path, rows):
         "YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst (lines 102, 103, 104, 105, 106, ...)",
         f"left out: {path}:502: urgent: 'maybe': expected yes/no, true/false or 1/0",
     ]
+
+
+def test_a_list_pasted_twice_gives_the_rate_of_the_list_once(tmp_path, rows, clean):
+    path = save(pd.concat([rows, rows]), tmp_path)
+    result = run(path)
+    assert result.exit_code == 0
+    fit = calibrate(read_case_list(path))
+    assert fit.rate.per_year.value == clean  # was twice it
+    assert fit.source.rows == len(rows) and fit.source.bad_rows == 0
+    first = len(rows) + 2
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {path}: 2343 rows repeat an earlier row in every column (lines {first}, "
+        f"{first + 1}, {first + 2}, {first + 3}, {first + 4}, ...): left out, rate included (a "
+        "list pasted twice would double it); if they are different referrals, add a column "
+        "that tells them apart (a case reference)"
+    )
+    assert "0 bad rows left out, 2343 duplicate rows" in result.stdout
