@@ -155,3 +155,36 @@ def test_a_list_pasted_twice_gives_the_rate_of_the_list_once(tmp_path, rows, cle
         "that tells them apart (a case reference)"
     )
     assert "0 bad rows left out, 2343 duplicate rows" in result.stdout
+
+
+def test_hours_far_beyond_their_type_are_named_by_line_and_left_out(tmp_path, rows):
+    slips = rows.copy()
+    complaints = slips.index[(slips["type"] == "nhs_complaints") & (slips["closed_date"] != "")]
+    slips.loc[complaints[3], "hours"] = "1873"
+    path = save(slips, tmp_path)
+    example = calibrate(read_case_list(EXAMPLE))
+    clean = example.hours["nhs_complaints"].mean
+    fit = calibrate(read_case_list(path))
+    assert fit.warnings == [
+        f"{path}:{complaints[3] + 2}: hours: '1873': far beyond nhs_complaints's other cases "
+        "(above 207 hours): left out of the hours fit, still a referral"
+    ]
+    mean = fit.hours["nhs_complaints"].mean
+    assert mean.n == clean.n - 1 and mean.value == pytest.approx(clean.value, rel=0.02)
+    assert len(fit.source.referral_dates) == len(rows) and fit.source.bad_rows == 0
+    assert not example.warnings  # the example's longest case is 6.5 times its type's median
+
+
+def test_a_type_whose_hours_look_like_minutes_is_warned_about(tmp_path, rows):
+    slips = rows.copy()
+    imca = slips["type"] == "imca"
+    slips.loc[imca & (slips["hours"] != ""), "hours"] = (
+        (slips.loc[imca & (slips["hours"] != ""), "hours"].astype(float) * 60).round(0).astype(str)
+    )
+    path = save(slips, tmp_path)
+    result = run(path)
+    assert result.exit_code == 0
+    assert [line for line in result.stderr.splitlines() if "minutes" in line] == [
+        f"warning: {path}: type imca: median 546 hours over 331 closed cases (more than 100): "
+        "the hours may be recorded in minutes; fitted as given (divide them by 60 if so)"
+    ]
