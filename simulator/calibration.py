@@ -9,7 +9,13 @@ What is fitted, and how:
   of the deviance against none gives p < :data:`KEEP_P`, but the level and trend are
   always net of it. With fewer months neither is fitted and the notes say why. The
   rate written is the level at the end of the data (the scenario starts there),
-  without the season.
+  without the season. The data end at the list's end (``--end``, the extraction date,
+  or the last referral date; see :mod:`simulator.caselist`), never at a later
+  closure: a list of referrals to October with outcomes to July has no referrals
+  from November because none were listed, not because none came. When the last whole
+  months of the window hold no referral although, at the list's average rate, the
+  chance of none is under :data:`EMPTY_END_CHANCE`, a warning says the extract
+  looks cut short.
 - **Type mix, urgent share per type, needs and localities**: shares with Wilson
   intervals.
 - **Hours per type**: lognormal, gamma and exponential fitted by maximum likelihood with
@@ -17,6 +23,16 @@ What is fitted, and how:
   interval is from the observed information (the likelihood's curvature). Travel
   (miles / ``travel_mph``) is taken off first: the simulation adds it back from miles.
 - **Miles per locality**: the same three families, by AIC.
+
+Hours that cannot be right are doubted, not fitted: a case whose hours are above both
+its type's far-out fence (upper quartile plus :data:`FAR_IQRS` interquartile ranges of
+the log hours of the type's closed cases, Tukey's rule on the scale where hours are
+roughly symmetric) and :data:`FAR_MEDIANS` times the type's median is named by line in
+a warning and left out of the hours fit (it still counts as a referral): one complaint
+of 1,873 hours among the example's moved complaints' mean hours from 10.7 to 12.0. A type
+whose median hours is above :data:`MINUTES_MEDIAN_HOURS` is warned about as probably
+recorded in minutes, and fitted as given: the list may be right, and only its provider
+can say.
 """
 
 from __future__ import annotations
@@ -29,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from simulator.caselist import CaseList
+from simulator.caselist import CaseList, Problem, summarise
 from simulator.units import DAYS_PER_YEAR  # the simulator's year: growth compounds per 365 days
 
 Z = float(stats.norm.ppf(0.975))
@@ -37,6 +53,15 @@ MIN_MONTHS = 24
 """Months of data needed to fit a trend and seasonality (two of each calendar month)."""
 KEEP_P = 0.05
 """Seasonality is kept when the data reject its absence at this level."""
+EMPTY_END_CHANCE = 0.01
+"""Empty last months are warned about when none at all at the list's rate is this unlikely."""
+FAR_IQRS = 3.0
+"""Interquartile ranges of log hours above the upper quartile that make hours far out."""
+FAR_MEDIANS = 10.0
+"""Far-out hours are also above this many times the type's median (a narrow type's
+fence alone could sit just above its usual hours)."""
+MINUTES_MEDIAN_HOURS = 100.0
+"""A type's median hours above this is warned about as probably minutes."""
 MIN_CLOSED = 10
 """Closed cases of a type needed to choose among hours distributions."""
 FAMILIES = ("lognormal", "gamma", "exponential")
@@ -93,6 +118,7 @@ class Calibration:
     miles: dict[str, DistributionFit]
     travel_mph: float
     notes: list[str]
+    warnings: list[str] = field(default_factory=list)  # suspicious but legal: said on stderr
 
 
 class CalibrationError(ValueError):
@@ -109,19 +135,30 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
     cases = source.cases
     notes: list[str] = []
     closed = pd.to_datetime(cases["closed_date"]).dropna()
-    last = max([source.referral_dates.max(), *closed.nlargest(1)])  # the extract's day
-    _enough(source, last)
+    _enough(source, source.end)
+    late = closed[closed > source.end]
+    if len(late):
+        notes.append(
+            f"{len(late)} cases closed after the last referral ({source.end.date()}), the "
+            f"latest on {late.max().date()}: kept as closed with their hours (a list of "
+            "referrals to a date with outcomes since); the rate ends at the last referral."
+        )
     if "closed_date" not in source.columns:
         notes.append(
             "The list has no closed_date: every case with hours is taken as closed, so the "
             "hours so far of cases still open would read as complete (leaning short)."
         )
     located = _localities(source, notes)
-    hours = _hours_by_type(located, _work_hours(located, travel_mph, notes), notes, source)
+    far, doubts = _implausible_hours(located, source)
+    work = _work_hours(located, travel_mph, notes)
+    work[far] = np.nan
+    hours = _hours_by_type(located, work, notes, source)
     places = located[located["locality"].notna()]
+    rate = fit_rate(source.referral_dates, source.end)
+    warned = [*source.warnings, *[w for w in [_empty_end(rate, source)] if w], *doubts]
     return Calibration(
         source=source,
-        rate=fit_rate(source.referral_dates, last),
+        rate=rate,
         mix=shares(cases["type"]),
         urgent={
             str(kind): proportion(int(rows["urgent"].sum()), len(rows))
@@ -140,6 +177,64 @@ def calibrate(source: CaseList, travel_mph: float = 20.0) -> Calibration:
         },
         travel_mph=travel_mph,
         notes=notes,
+        warnings=warned,
+    )
+
+
+def _implausible_hours(cases: pd.DataFrame, source: CaseList) -> tuple[np.ndarray, list[str]]:
+    """The cases whose hours are far out for their type (left out of the hours fit) and
+    the warnings: those cases by line, and types whose hours look like minutes. Each
+    type's spread is its own closed cases' (at least :data:`MIN_CLOSED` of them)."""
+    hours = cases["hours"].to_numpy(dtype=float)
+    closed = ~cases["open"].to_numpy(dtype=bool) & (hours > 0)
+    far = np.zeros(len(cases), dtype=bool)
+    problems, minutes = [], []
+    for kind in sorted(cases["type"].unique()):
+        mine = (cases["type"] == kind).to_numpy()
+        logs = np.log(hours[mine & closed])
+        if len(logs) < MIN_CLOSED:
+            continue
+        low, median, high = np.quantile(logs, [0.25, 0.5, 0.75])
+        if math.exp(median) > MINUTES_MEDIAN_HOURS:
+            minutes.append(
+                f"{source.path}: type {kind}: median {math.exp(median):,.0f} hours over "
+                f"{len(logs)} closed cases (more than {MINUTES_MEDIAN_HOURS:g}): the hours may "
+                "be recorded in minutes; fitted as given (divide them by 60 if so)"
+            )
+        limit = max(math.exp(high + FAR_IQRS * (high - low)), FAR_MEDIANS * math.exp(median))
+        beyond = mine & (hours > limit)
+        far |= beyond
+        message = (
+            f"far beyond {kind}'s other cases (above {limit:,.0f} hours): left out of the "
+            "hours fit, still a referral"
+        )
+        problems += [
+            Problem(source.path, int(line), "hours", f"{value:g}", message)
+            for line, value in zip(cases["line"][beyond], hours[beyond], strict=True)
+        ]
+    return far, [*summarise(problems), *minutes]
+
+
+def _empty_end(rate: RateFit, source: CaseList) -> str | None:
+    """A warning when the window's last whole months hold no referral although, at the
+    rate of the months before, none at all had less than :data:`EMPTY_END_CHANCE` of
+    happening: the extract was probably cut, or ``--end`` is later than it was made."""
+    months = rate.months
+    observed = months["observed"].to_numpy()
+    empty = len(observed) - len(np.trim_zeros(observed, "b"))
+    if empty == 0 or empty == len(observed):
+        return None
+    tail, before = months.iloc[-empty:], months.iloc[:-empty]
+    whole = int((tail["days"] == tail["month"].dt.days_in_month).sum())
+    per_day = before["observed"].sum() / before["days"].sum()
+    if whole == 0 or math.exp(-per_day * tail["days"].sum()) >= EMPTY_END_CHANCE:
+        return None
+    last_day = (rate.end - pd.Timedelta(days=1)).date()
+    return (
+        f"{source.path}: no referrals from {tail['month'].iloc[0].date()} to {last_day} "
+        f"({whole} whole month(s)) against {per_day * DAYS_PER_YEAR / 12:.0f} a month before: "
+        "the list looks cut short, and the rate counts those months as none; give --end as "
+        "the day the list was extracted, or leave it out to end at the last referral"
     )
 
 
@@ -258,8 +353,8 @@ def shares(labels: pd.Series) -> dict[str, Estimate]:
 
 def fit_rate(dates: pd.Series, last: pd.Timestamp | None = None) -> RateFit:
     """Monthly referrals: level, trend and seasonality (see the module's docstring). The
-    list covers its first referral's day to ``last`` (its last date of any kind, the
-    extract's day; default the last referral): a part month counts only its days."""
+    list covers its first referral's day to ``last`` (the list's end: its extraction
+    date, default the last referral): a part month counts only its days."""
     import statsmodels.api as sm
 
     dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)

@@ -1,19 +1,41 @@
 """A provider's case list, read and checked row by row for ``advocacy-sim calibrate``.
 
-One row per referral: ``referral_date`` (ISO date), ``type``, ``urgent`` (yes/no,
-true/false, 1/0), ``hours`` (total advocacy hours, travel included; blank for an open
-case with none recorded yet) and optionally ``need``, ``locality``, ``miles`` and
-``closed_date`` (blank: still open). A ``.csv`` or an ``.xlsx`` (first sheet).
+One row per referral: ``referral_date`` (ISO date, or DD/MM/YYYY with ``dayfirst``),
+``type``, ``urgent`` (yes/no, true/false, 1/0), ``hours`` (total advocacy hours, travel
+included; blank for an open case with none recorded yet) and optionally ``need``,
+``locality``, ``miles`` and ``closed_date`` (blank: still open).
+A ``.csv`` or an ``.xlsx`` (first sheet).
 
 Every bad row is reported with its file line (CSV) or sheet row (Excel) and column,
-and left out of the fit; none is dropped silently. When more than
+and left out of the fit; none is dropped silently. When more than :data:`ALIKE` rows
+have the same problem in the same column (twenty dates written DD/MM/YYYY, say), one
+line tells them all, with the first lines. A bad row whose referral_date is
+readable and inside the window still counts as a referral in the rate.
+
+A row equal to an earlier one in every column (every column the file has, not only
+the ones read) is a duplicate: left out of everything, the rate included, and counted
+in a warning with its lines, since a list pasted twice would otherwise double the rate.
+It is not a bad row. Two referrals alike in every column would be taken as one: a case
+reference column tells them apart.
+
+The window. The list's referrals run from its first referral to its end: ``end``
+(``calibrate --end``, the day the list was extracted) or, without one, the last
+referral date. Any date after the extraction date is a bad row: after ``end`` when
+given; without it, after today, since no list holds dates yet to come (a closed_date
+typed as 2062). A referral after it is out of the window and not counted; a closure
+after it loses the row's closure and hours but not its referral. Without ``end``, a
+closure after the last referral but not after today is kept, with its hours: a list of
+referrals to a date "with outcomes to date" closes cases after its last referral. When more than
 :data:`BAD_SHARE_LIMIT` of the rows are bad the list is refused: a fit from what is
 left would describe the errors more than the service.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +44,9 @@ REQUIRED = ("referral_date", "type", "urgent", "hours")
 OPTIONAL = ("need", "locality", "miles", "closed_date")
 BAD_SHARE_LIMIT = 0.05
 """Above this share of bad rows the case list is refused (exit status 2)."""
+ALIKE = 3
+"""More rows than this with one problem in one column are told in one line."""
+DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T].*)?")
 TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
 
 
@@ -34,6 +59,45 @@ class CaseListError(ValueError):
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One bad cell: where, what it holds and what is wrong. The message is the same
+    for the same kind of problem, so that many alike can be told in one line."""
+
+    path: Path
+    line: int
+    column: str
+    value: str | None  # None: the message says it all (a blank cell)
+    message: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" {self.value!r}:"
+        return f"{self.path}:{self.line}: {self.column}:{shown} {self.message}"
+
+
+def summarise(problems: list[Problem]) -> list[str]:
+    """One line per problem, in line order, except that more than :data:`ALIKE` rows
+    with the same problem in one column are one line (at the first of them) naming how
+    many and the first few lines: twenty identical lines hide the one that differs."""
+    alike: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for problem in problems:
+        alike[problem.column, problem.message].append(problem.line)
+    lines, told = [], set()
+    for problem in problems:
+        key = (problem.column, problem.message)
+        found = alike[key]
+        if len(found) <= ALIKE:
+            lines.append(str(problem))
+        elif key not in told:
+            told.add(key)
+            shown = ", ".join(map(str, found[:5])) + (", ..." if len(found) > 5 else "")
+            lines.append(
+                f"{problem.path}: {problem.column}: {len(found)} rows: {problem.message} "
+                f"(lines {shown})"
+            )
+    return lines
+
+
+@dataclass(frozen=True)
 class CaseList:
     """The good rows, typed, and every problem found (``file:line: column: ...``)."""
 
@@ -41,21 +105,54 @@ class CaseList:
     cases: (
         pd.DataFrame
     )  # referral_date, type, urgent, hours, need, locality, miles, closed_date, open
-    problems: list[str]
+    issues: list[Problem]
     rows: int  # rows in the file, good and bad
     bad_rows: int  # rows left out for a problem
     columns: tuple[str, ...]  # the optional columns the file has
-    referral_dates: pd.Series  # every row's with a readable date, bad rows too: all referrals
+    referral_dates: pd.Series  # every row's with a readable date in the window, bad rows too
+    end: pd.Timestamp  # the window's last day: --end, or the last referral date
+    duplicates: list[int]  # lines equal to an earlier line in every column: left out
 
     @property
     def bad_share(self) -> float:
         return self.bad_rows / self.rows if self.rows else 0.0
 
+    @property
+    def problems(self) -> list[str]:
+        """Every problem, one line each (``file:line: column: ...``)."""
+        return [str(problem) for problem in self.issues]
 
-def read_case_list(path: str | Path) -> CaseList:
+    @property
+    def reported(self) -> list[str]:
+        """The problems as the fit report tells them: many alike in one line."""
+        return summarise(self.issues)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What is suspicious in the list itself: rows repeated in every column."""
+        if not self.duplicates:
+            return []
+        shown = ", ".join(map(str, self.duplicates[:5])) + (", ..." * (len(self.duplicates) > 5))
+        return [
+            f"{self.path}: {len(self.duplicates)} rows repeat an earlier row in every column "
+            f"(lines {shown}): left out, rate included (a list pasted twice would double it); "
+            "if they are different referrals, add a column that tells them apart (a case "
+            "reference)"
+        ]
+
+
+def read_case_list(
+    path: str | Path, end: date | None = None, dayfirst: bool = False, today: date | None = None
+) -> CaseList:
     """Read and check a case list; raises :class:`CaseListError` when it cannot be used
-    (missing file or columns, no good rows, or too many bad rows)."""
+    (missing file or columns, no good rows, or too many bad rows).
+
+    ``end`` is the day the list was extracted (default: the last referral date ends the
+    window, and no date may be after ``today``, the computer's date unless given);
+    ``dayfirst`` reads DD/MM/YYYY dates (ISO dates still read)."""
     path = Path(path)
+    bound = pd.Timestamp(end or today or date.today())
+    after = f"after {'the end of the list' if end else 'today'} ({bound.date()})"
     raw, first_line = _read_raw(path)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
@@ -64,32 +161,41 @@ def read_case_list(path: str | Path) -> CaseList:
         raise CaseListError(
             [f"{path}: missing column(s) {', '.join(missing)} (found: {found}){hint}"]
         )
-    problems: list[str] = []
-    rows, dates = [], []
+    problems: list[Problem] = []
+    rows, dates, duplicates = [], [], []
     records = raw.to_dict("records")
+    seen: set[tuple[str, ...]] = set()
     for offset, record in enumerate(records):
         if not any(record.values()):
             continue  # a blank line: not a referral, but it keeps the line numbers true
-        line = f"{path}:{offset + first_line}"
-        row, wrong = _check_row(record, raw.columns)
-        problems += [f"{line}: {message}" for message in wrong]
+        line = offset + first_line
+        if tuple(record.values()) in seen:
+            duplicates.append(line)
+            continue
+        seen.add(tuple(record.values()))
+        row, wrong = _check_row(record, raw.columns, dayfirst)
+        wrong += _after(row, record, bound, after)
+        problems += [Problem(path, line, *problem) for problem in wrong]
+        row["line"] = line
         if not wrong:
             rows.append(row)
-        if row["referral_date"] is not None:  # a bad row is still a referral for the rate
-            dates.append(row["referral_date"])
+        if row["referral_date"] is not None and row["referral_date"] <= bound:
+            dates.append(row["referral_date"])  # a bad row is still a referral for the rate
     if not rows:
-        raise CaseListError([f"{path}: no usable rows", *problems[:20]])
+        raise CaseListError([f"{path}: no usable rows", *summarise(problems)[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
-    total = sum(1 for record in records if any(record.values()))
+    total = sum(1 for record in records if any(record.values())) - len(duplicates)
     bad = total - len(rows)
+    dates = pd.Series(dates).sort_values()
+    last = pd.Timestamp(end) if end else dates.max()
     listed = CaseList(
-        path, pd.DataFrame(rows), problems, total, bad, optional, pd.Series(dates).sort_values()
+        path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates
     )
     if listed.bad_share > BAD_SHARE_LIMIT:
         raise CaseListError([
             f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
             f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
-            *problems[:20],
+            *summarise(problems)[:20],
         ])  # fmt: skip
     return listed
 
@@ -117,18 +223,20 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
     return raw.map(lambda v: str(v).strip()), 2  # line 1 is the header
 
 
-def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
-    """One row typed, and what is wrong with it (column first)."""
-    wrong: list[str] = []
+def _check_row(
+    record: dict, columns, dayfirst: bool = False
+) -> tuple[dict, list[tuple[str, str | None, str]]]:
+    """One row typed, and what is wrong with it: (column, value, message) each."""
+    wrong: list[tuple[str, str | None, str]] = []
 
     def date(column: str, blank_ok: bool) -> pd.Timestamp | None:
         text = record.get(column, "")
         if text == "" and blank_ok:
             return None
         try:
-            return pd.Timestamp(_iso(text))
+            return _date(text, dayfirst)
         except ValueError:
-            wrong.append(f"{column}: {text!r}: {_date_problem(text)}")
+            wrong.append((column, text, _date_problem(text, dayfirst)))
             return None
 
     def number(column: str) -> float | None:
@@ -138,10 +246,10 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
         try:
             value = float(text)
         except ValueError:
-            wrong.append(f"{column}: {text!r}: not a number (no units or commas)")
+            wrong.append((column, text, "not a number (no units or commas)"))
             return None
         if not value >= 0 or value == float("inf"):
-            wrong.append(f"{column}: {text!r}: must be 0 or more")
+            wrong.append((column, text, "must be 0 or more"))
             return None
         return value
 
@@ -149,16 +257,16 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
     closed = date("closed_date", blank_ok=True) if "closed_date" in columns else None
     kind = label(record["type"])
     if kind == "":
-        wrong.append("type: blank (the advocacy type, e.g. care_act)")
+        wrong.append(("type", None, "blank (the advocacy type, e.g. care_act)"))
     urgent_text = record["urgent"].lower()
     if urgent_text not in TRUE | FALSE:
-        wrong.append(f"urgent: {record['urgent']!r}: expected yes/no, true/false or 1/0")
+        wrong.append(("urgent", record["urgent"], "expected yes/no, true/false or 1/0"))
     hours, miles = number("hours"), number("miles") if "miles" in columns else None
     still_open = closed is None if "closed_date" in columns else hours is None
     if not still_open and hours is None and record["hours"] == "":
-        wrong.append("hours: blank for a closed case")
+        wrong.append(("hours", None, "blank for a closed case"))
     if referred is not None and closed is not None and closed < referred:
-        wrong.append(f"closed_date: {record['closed_date']!r}: before the referral_date")
+        wrong.append(("closed_date", record["closed_date"], "before the referral_date"))
     row = {
         "referral_date": referred,
         "type": kind,
@@ -173,13 +281,39 @@ def _check_row(record: dict, columns) -> tuple[dict, list[str]]:
     return row, wrong
 
 
-def _date_problem(text: str) -> str:
+def _after(
+    row: dict, record: dict, bound: pd.Timestamp, why: str
+) -> list[tuple[str, str | None, str]]:
+    """The row's dates after the extraction date (``why`` says which date that is)."""
+    return [
+        (column, record[column], why)
+        for column in ("referral_date", "closed_date")
+        if row[column] is not None and row[column] > bound
+    ]
+
+
+def _date(text: str, dayfirst: bool) -> pd.Timestamp:
+    """An ISO date, or with ``dayfirst`` a DD/MM/YYYY one (also D/M/YYYY, DD-MM-YYYY
+    and DD.MM.YYYY, with any time after it); ValueError if neither."""
+    found = DAY_FIRST.fullmatch(text) if dayfirst else None
+    if found:
+        day, _, month, year = found.groups()
+        return pd.Timestamp(year=int(year), month=int(month), day=int(day))
+    return pd.Timestamp(_iso(text))
+
+
+def _date_problem(text: str, dayfirst: bool = False) -> str:
     """What is wrong with a date, with the likely fix."""
-    parts = text.replace("-", "/").split("/")
-    if len(parts) == 3 and len(parts[2]) == 4 and all(p.isdigit() for p in parts):
-        return "looks like DD/MM/YYYY: write dates as YYYY-MM-DD (e.g. 2025-01-31)"
+    if DAY_FIRST.fullmatch(text):
+        if dayfirst:
+            return "no such date (read as DD/MM/YYYY)"
+        return (
+            "looks like DD/MM/YYYY: write dates as YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst"
+        )
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         return "no such date"
+    if dayfirst:
+        return "not a date: write YYYY-MM-DD or DD/MM/YYYY"
     return "not a date: write YYYY-MM-DD (e.g. 2025-01-31)"
 
 

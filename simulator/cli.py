@@ -608,12 +608,23 @@ def report(folder: str, png: bool) -> None:
     "--travel-mph", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
     help="Speed that turns miles into the travel hours taken off each case's hours.",
 )  # fmt: skip
-def calibrate(cases: str, out: str | None, travel_mph: float) -> None:
+@click.option(
+    "--end", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+    help="The day the list was extracted: the referrals' window ends there and any date "
+    "after it is a bad row [default: the last referral date].",
+)  # fmt: skip
+@click.option(
+    "--dayfirst", is_flag=True,
+    help="Read dates written DD/MM/YYYY, as UK spreadsheets often save them (YYYY-MM-DD "
+    "dates still read).",
+)  # fmt: skip
+def calibrate(cases: str, out: str | None, travel_mph: float, end: Any, dayfirst: bool) -> None:
     """Fit a demand block to a provider's case list CASES (.csv or .xlsx).
 
     Columns referral_date, type, urgent, hours and optionally need, locality, miles,
     closed_date. Writes the demand: block (every figure with its interval and n) and a
-    fit page, and prints a short fit report.
+    fit page, and prints a short fit report; suspicious but legal input (empty last
+    months, say) gets a warning line on stderr.
     """
     from simulator.caselist import CaseListError, read_case_list
     from simulator.fitfiles import demand_yaml, fit_page, summary_text
@@ -629,9 +640,12 @@ def calibrate(cases: str, out: str | None, travel_mph: float) -> None:
     from simulator.calibration import calibrate as fit
 
     try:
-        calibration = fit(read_case_list(cases), travel_mph=travel_mph)
+        listed = read_case_list(cases, end=end.date() if end else None, dayfirst=dayfirst)
+        calibration = fit(listed, travel_mph=travel_mph)
     except (CaseListError, CalibrationError) as error:
         raise BadInput(str(error)) from None
+    for warning in calibration.warnings:
+        click.echo(f"warning: {warning}", err=True)
     _write_aside(target, demand_yaml(calibration))
     _write_aside(page, fit_page(calibration))
     click.echo(summary_text(calibration))

@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from simulator.calibration import Calibration, DistributionFit, Estimate, Z, frozen
+from simulator.caselist import CaseList
 
 SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HOW_TO_READ = (
@@ -29,13 +30,15 @@ def demand_yaml(cal: Calibration) -> str:
     lines = [
         f"# Demand fitted by `advocacy-sim calibrate` from {source.path.name}:",
         f"# {len(source.cases):,} referrals from {rate.start.date()} to "
-        f"{(rate.end - np.timedelta64(1, 'D')).date()}; {source.bad_rows} bad rows left out.",
+        f"{(rate.end - np.timedelta64(1, 'D')).date()}; {source.bad_rows} bad rows left out"
+        f"{_repeated(source)}.",
         "# Each figure gives its estimate, 95% interval and the referrals behind it (n).",
         "# Use it from a scenario file with `extends: <this file>` and give the contract there.",
         "# Types are statutory unless you add `statutory: false` (e.g. general advocacy).",
         "# A case list has no deadlines: give deadline_days (and urgent_deadline_days) in the",
         "# scenario, or no process ever goes ahead without an advocate and breaches stay 0.",
         "# Growth's interval is written, not drawn: only the rate and mean hours carry doubt.",
+        *[f"# Warning: {warning}" for warning in cal.warnings],
         *[f"# Note: {note}" for note in [*rate.notes, *cal.notes]],
         "demand:",
         f"  # The level on {(rate.end - np.timedelta64(1, 'D')).date()}, the end of the data, "
@@ -99,7 +102,7 @@ def summary_text(cal: Calibration) -> str:
     lines = [
         f"{cal.source.path}: {len(cal.source.cases):,} referrals, {rate.start.date()} to "
         f"{(rate.end - np.timedelta64(1, 'D')).date()} ({len(rate.months)} months); "
-        f"{cal.source.bad_rows} bad rows left out",
+        f"{cal.source.bad_rows} bad rows left out{_repeated(cal.source)}",
         f"  referrals a year  {_rate(rate.per_year)} (at the end of the data)",
     ]
     if rate.growth is not None:
@@ -117,8 +120,19 @@ def summary_text(cal: Calibration) -> str:
             f"n={fit.mean.n:,}, {len(fit.censored)} open"
         )
     lines += [f"  note: {note}" for note in [*rate.notes, *cal.notes]]
-    lines += [f"  left out: {problem}" for problem in cal.source.problems]
+    lines += [f"  left out: {problem}" for problem in cal.source.reported]
     return "\n".join(lines)
+
+
+def _repeated(source: CaseList) -> str:
+    """The duplicate rows left out, when there are any."""
+    return f", {len(source.duplicates)} duplicate rows" if source.duplicates else ""
+
+
+def page_text(cal: Calibration) -> str:
+    """The fit page's report: the terminal's, with the warnings the terminal shows on
+    stderr."""
+    return "\n".join([summary_text(cal), *[f"  warning: {w}" for w in cal.warnings]])
 
 
 def fit_page(cal: Calibration) -> str:
@@ -130,7 +144,7 @@ def fit_page(cal: Calibration) -> str:
         f.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
         for f in charts
     )
-    text = html.escape(summary_text(cal))
+    text = html.escape(page_text(cal))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>advocacy-sim calibrate: {html.escape(cal.source.path.name)}</title>"

@@ -26,8 +26,11 @@ def example():
 
 
 def write(tmp_path: Path, rows: list[str], header: str = "referral_date,type,urgent,hours") -> Path:
+    """The rows with a case reference last, as a provider's list has (rows alike in every
+    column are one referral listed twice)."""
     path = tmp_path / "cases.csv"
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    numbered = [f"{row},C{n}" if row else row for n, row in enumerate(rows)]
+    path.write_text("\n".join([f"{header},case", *numbered]) + "\n", encoding="utf-8")
     return path
 
 
@@ -85,7 +88,7 @@ def test_a_closed_case_needs_its_hours_and_a_close_after_referral(tmp_path):
         f"{path}:6: hours: '3 hours': not a number (no units or commas)",
         f"{path}:10: referral_date: '2025-02-30': no such date",
         f"{path}:11: referral_date: '07/01/2025': looks like DD/MM/YYYY: write dates as "
-        "YYYY-MM-DD (e.g. 2025-01-31)",
+        "YYYY-MM-DD (e.g. 2025-01-31) or pass --dayfirst",
     ]
     assert listed.rows == 120 and listed.cases["open"].sum() == 1
     assert len(listed.referral_dates) == 118  # bad rows are referrals too, if dated
