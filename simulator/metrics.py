@@ -114,7 +114,7 @@ def council_rate(plan: PoolPlan, rate: float, costing: Costing) -> float:
 def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     """GBP to the council per allocated case: spot price, or block hours valued at the block
     rate (each at the uplift of the contract year it was allocated in), after any VAT the
-    council recovers."""
+    council recovers; a case bought by the hour adds the council's cost of buying it."""
     plans, costing = records.plans, scenario.costing
     spot = scenario.commissioning.spot
     rates = np.array([council_rate(p, p.rate_per_hour, costing) for p in plans] + [np.nan])
@@ -129,6 +129,7 @@ def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
     cost = pricing.spot_hours_cost(hours, rates[pool]) * uplift + np.where(
         is_spot[pool], pricing.mileage_cost(miles, mileage[pool]), 0.0
     )
+    cost = cost + purchase_costs(records, scenario)[pool]
     return np.where(np.isnan(records.allocated_day), np.nan, cost)
 
 
@@ -595,7 +596,7 @@ def cost_charges(
         [block_charge(records.plans[i], days, costing, uplift) for i in block]
     )
     if spot:
-        spot_hours, spot_miles = index.bought(window, pools_of(records, Route.SPOT))
+        spot_hours, spot_miles, _ = index.bought(window, pools_of(records, Route.SPOT))
         hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
         miles_amount = pricing.mileage_cost(spot_miles, spot.mileage_rate)
         charges["cost_spot_hours"] = pricing.council_charge(
@@ -618,9 +619,43 @@ def cost_charges(
             for i in pools_of(records, Route.FLEX)
         ]
     )  # fmt: skip
+    purchase = purchase_costs(records, scenario)
+    charges["cost_purchasing"] = pricing.officer_time(
+        sum(index.bought(window, [i])[2] * purchase[i] for i in np.flatnonzero(purchase))
+    )
+    charges["cost_contract_management"] = pricing.officer_time(
+        pricing.per_year_cost(contract_management_per_year(scenario), days)
+    )
     referrals = index.referrals(window)
     charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     return charges
+
+
+def purchase_costs(records: Records, scenario: Scenario) -> np.ndarray:
+    """GBP of council officer time per case bought, by pool (and 0 for no pool, index -1):
+    spot's and each flex's ``cost_per_purchase``; nothing for a block's cases."""
+    commissioning = scenario.commissioning
+    costs = []
+    for plan in records.plans:
+        if plan.route == Route.SPOT and commissioning.spot is not None:
+            costs.append(commissioning.spot.cost_per_purchase)
+        elif plan.route == Route.FLEX and plan.owner is not None:
+            flex = commissioning.providers[plan.owner].flex
+            costs.append(flex.cost_per_purchase if flex is not None else 0.0)
+        else:
+            costs.append(0.0)
+    return np.array([*costs, 0.0])
+
+
+def contract_management_per_year(scenario: Scenario) -> float:
+    """GBP a year of council officer time managing the contracts bought: each block
+    provider's, and the hub's. Spot only buys no contract."""
+    commissioning = scenario.commissioning
+    if not commissioning_model(scenario).buys_block:
+        return 0.0
+    total = sum(p.contract_management_per_year for p in commissioning.providers)
+    hub = commissioning.hub
+    return total + (hub.contract_management_per_year if hub is not None else 0.0)
 
 
 class Windows:
@@ -651,9 +686,9 @@ class Windows:
         """Breaches among the referrals arriving in the window (none carried over)."""
         return _in_window(self.late_days, window)
 
-    def bought(self, window: Window, pools: list[int]) -> tuple[float, float]:
-        """Hours and miles of the cases bought by the hour from these pools in the window
-        (a case is bought when it is allocated)."""
+    def bought(self, window: Window, pools: list[int]) -> tuple[float, float, int]:
+        """Hours, miles and number of the cases bought by the hour from these pools in the
+        window (a case is bought when it is allocated)."""
         key = tuple(pools)
         if key not in self._bought:
             records = self.records
@@ -664,7 +699,7 @@ class Windows:
             )  # fmt: skip
         day, hours, miles = self._bought[key]
         inside = (day >= window.start) & (day < window.end)
-        return float(hours[inside].sum()), float(miles[inside].sum())
+        return float(hours[inside].sum()), float(miles[inside].sum()), int(inside.sum())
 
 
 def _in_window(sorted_days: np.ndarray, window: Window) -> float:
@@ -764,8 +799,9 @@ def owed_costs(records: Records, scenario: Scenario) -> float:
     uplift = year_uplift(scenario, np.array([follow_up_end(scenario)]))[0]
     spot, costing = scenario.commissioning.spot, scenario.costing
     costs, skilled = [], []
-    for plan in records.plans:
-        cost = hours * council_rate(plan, plan.rate_per_hour, costing) * uplift
+    purchase = purchase_costs(records, scenario)
+    for pool, plan in enumerate(records.plans):
+        cost = hours * council_rate(plan, plan.rate_per_hour, costing) * uplift + purchase[pool]
         if spot is not None and plan.route == Route.SPOT:
             cost = cost + miles * council_rate(plan, spot.mileage_rate, costing)
         table = np.array([[plan.has_skills(t, n) for n in [None, *needs]] for t in types])
@@ -777,7 +813,7 @@ def owed_costs(records: Records, scenario: Scenario) -> float:
     return float(owed.sum())
 
 
-HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours")
+HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours", "cost_purchasing")
 """The window's cost lines bought case by case (the rest are fixed for the window)."""
 
 

@@ -48,6 +48,8 @@ COST_LINES = (
     "cost_triage",
     "cost_fee",
     "cost_workshops",
+    "cost_purchasing",
+    "cost_contract_management",
 )
 
 
@@ -95,6 +97,11 @@ class Charge(NamedTuple):
 
 
 NO_CHARGE = Charge(0.0, 0.0, 0.0)
+
+
+def officer_time(amount: float) -> Charge:
+    """The council's own officers' time: a cost with no VAT on it."""
+    return Charge(amount, 0.0, 0.0)
 
 
 def split_vat(amount: float, includes_vat: bool, vat_rate: float) -> tuple[float, float]:

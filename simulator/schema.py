@@ -418,6 +418,11 @@ class Flex(_Model):
         description="True: rate_per_hour includes VAT at costing.vat_rate; false: it is net and "
         "VAT is charged on top.",
     )
+    cost_per_purchase: NonNegative = Field(
+        default=0.0,
+        description="GBP the council spends arranging each flex case (officer time on brokerage, "
+        "a purchase order, checking the invoice); no VAT. Default 0.",
+    )
 
     @property
     def case_hours_per_week(self) -> float:
@@ -461,6 +466,11 @@ class Provider(_Model):
         default=None,
         description="Flex hours from this provider beyond the block: overflow goes here before "
         "spot when it is expected sooner (mileage is in the flex rate, as in the block's).",
+    )
+    contract_management_per_year: NonNegative = Field(
+        default=0.0,
+        description="GBP a year the council spends managing this provider's contract (officer "
+        "time: monitoring, meetings, reports); no VAT. Default 0.",
     )
 
     @model_validator(mode="after")
@@ -514,6 +524,11 @@ class Spot(_Model):
         description="Hours each of the other buyers' cases takes (needed with "
         "other_referrals_per_year).",
     )
+    cost_per_purchase: NonNegative = Field(
+        default=0.0,
+        description="GBP the council spends arranging each spot purchase (officer time on "
+        "brokerage, a purchase order, checking the invoice); no VAT. Default 0.",
+    )
 
     @model_validator(mode="after")
     def _other_buyers(self) -> Spot:
@@ -546,6 +561,11 @@ class Hub(_Model):
         default=False,
         description="True: triage_rate_per_hour and management_fee_per_year include VAT at "
         "costing.vat_rate; false: they are net and VAT is charged on top.",
+    )
+    contract_management_per_year: NonNegative = Field(
+        default=0.0,
+        description="GBP a year the council spends managing the hub arrangement as a whole "
+        "(officer time: monitoring, meetings, reports); no VAT. Default 0.",
     )
 
 
