@@ -585,7 +585,10 @@ def cost_charges(
     its cost after any VAT recovered, the VAT paid and the VAT recovered. Each line is
     priced as quoted (hourly rates x the window's uplift), then split by its price
     holder's ``rate_includes_vat`` (mileage by the spot's). Hours bought by the hour
-    count when the case is allocated. ``index``: the replication's ``Windows``."""
+    count when the case is allocated, but for cases open on day 0 (bought before the run):
+    those count the share of their work inside the window, so a short horizon is not
+    charged a whole caseload's hours in its first days. ``index``: the replication's
+    ``Windows``."""
     days, uplift = window.days, window.uplift
     costing = scenario.costing
     spot = scenario.commissioning.spot
@@ -691,15 +694,39 @@ class Windows:
         window (a case is bought when it is allocated)."""
         key = tuple(pools)
         if key not in self._bought:
-            records = self.records
-            mine = np.flatnonzero(bought(records, Window(-np.inf, np.inf), pools))
-            self._bought[key] = (
-                records.allocated_day[mine], records.referrals.hours[mine],
-                records.referrals.miles[mine],
-            )  # fmt: skip
-        day, hours, miles = self._bought[key]
+            self._bought[key] = self._pick(pools)
+        day, hours, miles, carried = self._bought[key]
         inside = (day >= window.start) & (day < window.end)
-        return float(hours[inside].sum()), float(miles[inside].sum()), int(inside.sum())
+        total = float(hours[inside].sum()), float(miles[inside].sum()), int(inside.sum())
+        if carried is None:
+            return total
+        share = work_share(carried[0], carried[1], window)
+        return total[0] + float(carried[2] @ share), total[1] + float(carried[3] @ share), total[2]
+
+    def _pick(self, pools: list[int]) -> tuple:
+        """These pools' cases bought by the hour: day bought, hours and miles of those bought
+        in the run; and apart (start, close, hours, miles), those open on day 0, bought
+        before the run, whose cost falls where their work does."""
+        records = self.records
+        mine = bought(records, Window(-np.inf, np.inf), pools)
+        day_zero = mine & (records.referrals.initial == 1)
+        new = np.flatnonzero(mine & ~day_zero)
+        ref = records.referrals
+        picked = (records.allocated_day[new], ref.hours[new], ref.miles[new])
+        if not day_zero.any():
+            return (*picked, None)
+        open_ = np.flatnonzero(day_zero)
+        close = close_days(records)[open_]
+        return (*picked, (records.allocated_day[open_], close, ref.hours[open_], ref.miles[open_]))
+
+
+def work_share(start: np.ndarray, close: np.ndarray, window: Window) -> np.ndarray:
+    """The share of each case's work (worked evenly from ``start`` to ``close``) that falls in
+    the window; a case that takes no time is all on its start day."""
+    span = close - start
+    overlap = np.clip(np.minimum(close, window.end) - np.maximum(start, window.start), 0, None)
+    on_start = ((start >= window.start) & (start < window.end)).astype(float)
+    return np.where(span > 0, overlap / np.where(span > 0, span, 1.0), on_start)
 
 
 def _in_window(sorted_days: np.ndarray, window: Window) -> float:

@@ -449,7 +449,20 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     and a scenario where no referral has a deadline (breaches can never be counted, so
     every option looks breach-free). ``validate``, the commands that run and the report
     show them; they do not stop a run."""
-    return [*_unservable(scenario), *_no_deadlines(scenario)]
+    return [*_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario)]
+
+
+def _backlog_in_warm_up(scenario: Scenario) -> list[str]:
+    """A day-0 waiting list inside a warm-up is left out of every figure: its waits, its
+    breaches and what buying its cases costs vanish without a word unless said."""
+    waiting, warm_up = scenario.demand.initial_waiting_list, scenario.warm_up_days
+    if waiting == 0 or warm_up == 0:
+        return []
+    return [
+        f"demand.initial_waiting_list: the {waiting} people waiting on day 0 fall in the "
+        f"{warm_up:g}-day warm-up, so their waits, breaches and costs are in no figure; set "
+        "warm_up_days: 0 to count them"
+    ]
 
 
 def _skill_sets(scenario: Scenario) -> list[frozenset[str] | None]:

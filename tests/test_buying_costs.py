@@ -68,3 +68,39 @@ def test_what_serving_is_owed_includes_the_cost_of_buying_it():
     referrals = len(records[0].referrals)
     extra = (more["cost_owed_per_year", "all"] - plain["cost_owed_per_year", "all"]) * 1.0
     assert extra == pytest.approx(30.0 * referrals)  # one year measured
+
+
+def short_horizon(days: float, model: str = "spot_only"):
+    data = county(model, horizon_days=days, warm_up_days=0.0)
+    data["demand"]["initial_open_cases"] = 40
+    return build(data)
+
+
+def test_cases_open_on_day_0_are_charged_by_the_work_inside_a_short_window():
+    """A 3-day horizon charged the whole of every day-0 spot case on day 0 and scaled it to
+    a year; charged by the work inside the window, its cost a year is near a year's."""
+    year, _ = figures(short_horizon(365.0), reps=2)
+    three_days, _ = figures(short_horizon(3.0), reps=2)
+    assert three_days["cost_spot_hours", "all"] < 0.1 * year["cost_spot_hours", "all"]
+    assert three_days["cost_total_per_year", "all"] < 2 * year["cost_total_per_year", "all"]
+
+
+def test_work_share_splits_a_case_evenly_over_its_days():
+    import numpy as np
+
+    from simulator.metrics import Window, work_share
+
+    start, close = np.array([0.0, 0.0, 5.0, 2.0]), np.array([10.0, 2.0, 5.0, 2.0])
+    share = work_share(start, close, Window(1.0, 4.0))
+    np.testing.assert_allclose(share, [0.3, 0.5, 0.0, 1.0])
+
+
+def test_a_backlog_inside_a_warm_up_is_warned_about():
+    from simulator.scenario import scenario_warnings
+
+    data = county("single_provider", warm_up_days=30.0)
+    data["demand"]["initial_waiting_list"] = 150
+    warnings = scenario_warnings(build(data))
+    assert any("the 150 people waiting on day 0 fall in the 30-day warm-up" in w for w in warnings)
+    data["warm_up_days"] = 0.0
+    assert not any("warm-up" in w for w in scenario_warnings(build(data)))
