@@ -139,7 +139,8 @@ def test_windows_count_and_cost_as_a_pass_over_every_referral_would():
         assert index.breaches(window) == float((late & arriving).sum())
         day = records.allocated_day
         picked = bought_any & (day >= window.start) & (day < window.end)
-        hours, miles = index.bought(window, spot)
+        hours, miles, count = index.bought(window, spot)
+        assert count == int(picked.sum())
         assert hours == float(ref.hours[picked].sum())
         assert miles == float(ref.miles[picked].sum())
     assert index.breaches(Window(0.0, 730.0)) > 0 and index.bought(Window(0.0, 730.0), spot)[0] > 0

@@ -53,7 +53,7 @@ def test_shipped_scenarios_are_valid_and_sane(path):
     records = simulate(scenario, 0)
     values = per_replication([records], scenario).set_index(["metric", "group"])["value"]
     assert values["referrals", "all"] > 100
-    assert values["unserved", "all"] == 0
+    assert values["cannot_be_served", "all"] == 0  # somebody bought can serve every referral
     assert values["cost_total_per_year", "all"] > 0
     if ("block_utilisation", "all") in values.index:
         assert 0.5 < values["block_utilisation", "all"] <= 1.0

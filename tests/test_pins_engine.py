@@ -419,17 +419,17 @@ def note(scenario) -> list[str]:
 
 
 TAIL = (
-    "left the list without an advocate (nobody could serve them, or withdrawn after a "
-    "breach). Each counts its days to the end of the follow-up or to leaving the list, so a "
-    "few very long waits can lift the mean above the 90th percentile."
+    "; the cost to serve counts what their hours would cost. Wait figures are lower bounds: "
+    "each counts its days to the end of the follow-up or to leaving the list, so a few very "
+    "long waits can lift the mean above the 90th percentile."
 )
 
 
 def test_one_referral_still_waiting_is_enough_for_the_note():
     # One slot, cases of 2 days on days 1 and 2: R2 is still waiting at the horizon (2.5).
     assert note(micro(horizon=2.5, hours=48.0)) == [
-        "S: wait figures are lower bounds: on average 1.0 referrals were still waiting when "
-        "the follow-up ended, and 0.0 " + TAIL
+        "S: on average 1.0 people referred never had an advocate (1.0 still waiting when the "
+        "follow-up ended)" + TAIL
     ]
 
 
@@ -438,6 +438,6 @@ def test_one_referral_withdrawn_is_enough_for_the_note():
     # days after referral: R1 is allocated at 1, R2 at 3.25, and R3 (day 3) is withdrawn at
     # 5.25, in the follow-up. Nobody is still waiting, one left the list.
     assert note(withdrawing(horizon=3.5, follow_up_days=10.0)) == [
-        "S: wait figures are lower bounds: on average 0.0 referrals were still waiting when "
-        "the follow-up ended, and 1.0 " + TAIL
+        "S: on average 1.0 people referred never had an advocate (1.0 withdrawn after a "
+        "breach)" + TAIL
     ]

@@ -38,9 +38,11 @@ def test_total_is_exactly_the_sum_of_the_lines():
         "cost_triage": 15_000.0,
         "cost_fee": 24_000.0,
         "cost_workshops": 2_700.0,
+        "cost_purchasing": 330.0,
+        "cost_contract_management": 4_500.0,
     }
     assert pricing.total(lines) == (
-        570_000.0 + 1_234.5 + 540.1 + 27.3 + 15_000.0 + 24_000.0 + 2_700.0
+        570_000.0 + 1_234.5 + 540.1 + 27.3 + 15_000.0 + 24_000.0 + 2_700.0 + 330.0 + 4_500.0
     )
     with pytest.raises(KeyError):
         pricing.total({"cost_block": 1.0})
