@@ -78,11 +78,13 @@ def test_readme_worked_example_figures_are_what_the_main_job_gives():
         values = summary[summary["group"] == "all"].set_index("metric")["mean"]
         row = next(line for line in README.splitlines() if line.startswith(f"| {scenario.name} |"))
         cells = [cell.strip() for cell in row.split("|")[1:-1]]
-        assert cells[1].startswith(f"£{values['cost_total_per_year']:,.0f}"), (name, cells)
-        assert cells[2].startswith(f"{values['wait_mean_days']:.1f}"), (name, cells)
-        assert cells[3].startswith(f"{values['wait_p90_days']:.1f}"), (name, cells)
-        assert cells[4] == f"{values['within_target_share']:.0%}", (name, cells)
-        assert cells[5].startswith(f"{values['breaches_per_year']:.1f}"), (name, cells)
+        assert cells[1].startswith(f"£{values['cost_to_serve_per_year']:,.0f}"), (name, cells)
+        assert cells[2] == f"£{values['cost_total_per_year']:,.0f}", (name, cells)
+        assert cells[3].startswith(f"{values['wait_mean_days']:.1f}"), (name, cells)
+        assert cells[4].startswith(f"{values['wait_p90_days']:.1f}"), (name, cells)
+        assert cells[5] == f"{values['within_target_share']:.0%}", (name, cells)
+        assert cells[6].startswith(f"{values['breaches_per_year']:.1f}"), (name, cells)
+        assert cells[7] == f"{values['unserved_per_year']:.1f}", (name, cells)
 
 
 def python_examples() -> list[str]:
