@@ -412,18 +412,31 @@ def breaches(
     return figure
 
 
+COST_AXIS = {"cost_to_serve_per_year": "cost to serve", "cost_total_per_year": "cash cost"}
+
+
+def plotted_cost(summary: pd.DataFrame) -> str:
+    """The cost the charts plot: the cost to serve everyone referred a year (the
+    committee's figure), or the cash cost a year for saved results from before it."""
+    if _rows(summary, "cost_to_serve_per_year")["mean"].notna().any():
+        return "cost_to_serve_per_year"
+    return "cost_total_per_year"
+
+
 def cost_against_wait(
     summary: pd.DataFrame,
     frontier: bool = False,
     chosen: str | None = None,
     colours: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Cost per year against the p90 wait, with 95% intervals on both; a sweep joins the
-    points, and a recommendation's choice is a star. ``colours``: scenario -> colour
-    (``option_colours``)."""
+    """The cost to serve a year (``plotted_cost``) against the p90 wait, with 95%
+    intervals on both; a sweep joins the points, and a recommendation's choice is a star.
+    ``colours``: scenario -> colour (``option_colours``)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     colours = _colours_for(colours, scenarios)
-    cost = _rows(summary, "cost_total_per_year").reindex(scenarios)
+    metric = plotted_cost(summary)
+    label = METRICS[metric].label
+    cost = _rows(summary, metric).reindex(scenarios)
     wait = _rows(summary, "wait_p90_days").reindex(scenarios)
     figure = new_figure()
     if frontier:
@@ -448,13 +461,13 @@ def cost_against_wait(
                 symbol="star" if scenario == chosen else "circle",
                 color=colours[str(scenario)],
             ),
-            hovertemplate=scenario
-            + "<br>p90 wait %{x:.1f} days<br>GBP %{y:,.0f} a year<extra></extra>",
+            hovertemplate=f"{scenario}<br>p90 wait %{{x:.1f}} days<br>{label}: "
+            "GBP %{y:,.0f}<extra></extra>",
         )
     figure.update_layout(
-        title="Cost per year against the 90th percentile wait (mean, 95% intervals)",
+        title=f"{label}, against the 90th percentile wait (mean, 95% intervals)",
         xaxis_title="90th percentile wait (days)",
-        yaxis_title="GBP per year",
+        yaxis_title=f"{COST_AXIS[metric]}, GBP per year",
         yaxis_tickprefix="£",
         yaxis_tickformat=",.0f",
         **LAYOUT,

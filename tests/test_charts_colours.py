@@ -105,3 +105,35 @@ def test_an_option_missing_from_one_chart_does_not_shift_the_others():
         ("C", colours["C"]),
     ]
     assert colours["A"] != colours["B"] != colours["C"] != colours["A"]
+
+
+def _summary(metrics: dict[str, dict[str, float]]) -> pd.DataFrame:
+    rows = [
+        dict(scenario=scenario, metric=metric, group="all", mean=value,
+             ci_low=value * 0.9, ci_high=value * 1.1)
+        for metric, by_scenario in metrics.items()
+        for scenario, value in by_scenario.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_cost_against_wait_plots_the_cost_to_serve_and_falls_back_to_cash():
+    from simulator import charts
+
+    wait = {"A": 10.0, "B": 5.0}
+    both = _summary(
+        {
+            "wait_p90_days": wait,
+            "cost_total_per_year": {"A": 100.0, "B": 200.0},
+            "cost_to_serve_per_year": {"A": 150.0, "B": 260.0},
+        }
+    )
+    figure = charts.cost_against_wait(both)
+    assert [(t.name, t.y[0]) for t in figure.data] == [("A", 150.0), ("B", 260.0)]
+    assert figure.layout.title.text.startswith("Cost to serve everyone referred, a year, ")
+    assert figure.layout.yaxis.title.text == "cost to serve, GBP per year"
+    older = both[both["metric"] != "cost_to_serve_per_year"]
+    figure = charts.cost_against_wait(older)
+    assert [(t.name, t.y[0]) for t in figure.data] == [("A", 100.0), ("B", 200.0)]
+    assert figure.layout.title.text.startswith("Cash cost per year, ")
+    assert figure.layout.yaxis.title.text == "cash cost, GBP per year"
