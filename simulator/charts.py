@@ -49,7 +49,7 @@ MARKET_COLOURS = {
 }
 """Each market in the colour of its cost line: block is slate wherever it is drawn."""
 
-URGENCY_COLOURS = {"all": "#343a40", "urgent": "#b3001b", "standard": "#e8a0a6"}
+URGENCY_COLOURS = {"all": "#343a40", "urgent": "#b3001b", "standard": "#de7b89"}
 """All referrals, urgent and standard (the within-target bars and the wait chart's
 response targets): charcoal, deep red and rose, none an option's."""
 
