@@ -17,7 +17,64 @@ from simulator.briefing import readable
 from simulator.pricing import COST_LINES
 from simulator.vocabulary import METRICS
 
-PALETTE = ["#1f5fa8", "#d9822b", "#2a9d8f", "#b5179e", "#6a4c93", "#8d99ae", "#e63946", "#588157"]
+OPTION_PALETTE = [
+    "#1f5fa8",  # blue
+    "#d9822b",  # orange
+    "#2a9d8f",  # teal
+    "#b5179e",  # magenta
+    "#6a4c93",  # purple
+    "#588157",  # green
+    "#c9a227",  # gold
+    "#4cc9f0",  # sky
+]
+"""The options' colours, in the order of ``summary["scenario"]``: the first option is
+blue in every chart of a report. Saturated hues only; the greys, sands and reds below
+are kept for what is not an option, so a cost line or an urgency never reads as one."""
+
+COST_LINE_COLOURS = {
+    "cost_block": "#5b5f66",  # slate
+    "cost_flex_hours": "#9a8c73",  # taupe
+    "cost_spot_hours": "#c8b68e",  # sand
+    "cost_mileage": "#e3d9c2",  # pale sand
+    "cost_triage": "#7d8b91",  # blue-grey
+    "cost_fee": "#b3bcc0",  # pale grey
+    "cost_workshops": "#8a7f8d",  # dusk
+}
+"""One colour per cost line (``pricing.COST_LINES``): greys and sands, none an option's."""
+
+MARKET_COLOURS = {
+    "block": COST_LINE_COLOURS["cost_block"],
+    "flex": COST_LINE_COLOURS["cost_flex_hours"],
+    "spot": COST_LINE_COLOURS["cost_spot_hours"],
+}
+"""Each market in the colour of its cost line: block is slate wherever it is drawn."""
+
+URGENCY_COLOURS = {"all": "#343a40", "urgent": "#b3001b", "standard": "#de7b89"}
+"""All referrals, urgent and standard (the within-target bars and the wait chart's
+response targets): charcoal, deep red and rose, none an option's."""
+
+NEUTRAL = "#a5a5a5"
+"""Lines that join options without being one (a sweep's frontier)."""
+
+
+def option_colours(scenarios) -> dict[str, str]:
+    """Scenario -> colour from the scenarios in order (``summary["scenario"]``, repeats
+    ignored), cycling through ``OPTION_PALETTE`` after eight options. Pass the same
+    mapping to every chart of a report, so one option is one colour throughout."""
+    names = dict.fromkeys(str(name) for name in scenarios)
+    return {name: OPTION_PALETTE[i % len(OPTION_PALETTE)] for i, name in enumerate(names)}
+
+
+def _colours_for(colours: dict[str, str] | None, scenarios) -> dict[str, str]:
+    """The report's mapping when given, with any scenario it lacks added after its own
+    (a chart called alone colours its scenarios in their order)."""
+    found = dict(colours or {})
+    for name in dict.fromkeys(str(s) for s in scenarios):
+        if name not in found:
+            found[name] = OPTION_PALETTE[len(found) % len(OPTION_PALETTE)]
+    return found
+
+
 LAYOUT = dict(
     font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif", size=13),
     margin=dict(l=70, r=20, t=95, b=60),
@@ -68,7 +125,7 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
     """Cost per year by line, stacked, one bar per scenario."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     figure = new_figure()
-    for index, line in enumerate(COST_LINES):
+    for line in COST_LINES:
         rows = _rows(summary, line).reindex(scenarios)
         per_year = rows["mean"].fillna(0) * [365.0 / measured_days[s] for s in scenarios]
         if not per_year.any():
@@ -77,7 +134,7 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
             name=METRICS[line].label,
             x=scenarios,
             y=per_year.round(2).tolist(),
-            marker_color=PALETTE[index % len(PALETTE)],
+            marker_color=COST_LINE_COLOURS[line],
             hovertemplate=f"%{{x}}<br>{METRICS[line].label}: GBP %{{y:,.0f}} a year<extra></extra>",
         )
     figure.update_layout(
@@ -91,19 +148,26 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
     return figure
 
 
-def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.Figure:
+def wait_ecdf(
+    cases: pd.DataFrame,
+    targets: dict[str, int] | None = None,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
     """Distribution of the cohort's waits: share of referrals waiting at most x days.
 
     Everyone who arrived in the measured window counts; a referral never allocated
     counts its wait to the end of the follow-up or to leaving the list (a lower bound).
     The axis stops at the largest 99th percentile, so the tail does not squash the rest.
     ``targets`` (label -> working days) draws each response target where it falls in
-    calendar days without a bank holiday (5 working days: 7 days).
+    calendar days without a bank holiday (5 working days: 7 days), in its urgency's
+    colour. ``colours``: scenario -> colour (``option_colours``).
     """
     figure = new_figure()
     levels = np.linspace(0, 1, 201)
     longest = 0.0
-    for index, (scenario, frame) in enumerate(cases.groupby("scenario", sort=False, observed=True)):
+    groups = cases.groupby("scenario", sort=False, observed=True)
+    colours = _colours_for(colours, [scenario for scenario, _ in groups])
+    for scenario, frame in groups:
         waits = frame["wait_days"].dropna().to_numpy()
         if len(waits) == 0:
             continue
@@ -113,7 +177,7 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
             x=np.round(np.quantile(waits, levels), 4).tolist(),
             y=levels.round(3).tolist(),
             mode="lines",
-            line=dict(color=PALETTE[index % len(PALETTE)], width=2.5, shape="hv"),
+            line=dict(color=colours[str(scenario)], width=2.5, shape="hv"),
             hovertemplate=scenario + "<br>%{y:.0%} waited at most %{x:.1f} days<extra></extra>",
         )
     figure.update_layout(
@@ -134,7 +198,8 @@ def wait_ecdf(cases: pd.DataFrame, targets: dict[str, int] | None = None) -> go.
     for index, (label, working_days) in enumerate((targets or {}).items()):
         days = working_days_as_days(working_days)
         figure.add_vline(
-            x=days, line=dict(color=PALETTE[6], dash="dash" if index else "dot", width=1.5),
+            x=days, line=dict(color=URGENCY_COLOURS.get(label, URGENCY_COLOURS["all"]),
+                              dash="dash" if index else "dot", width=1.5),
             annotation_text=f"{label} target: {working_days} working "
             f"day{'s' if working_days != 1 else ''} (about {days:g} "
             f"day{'s' if days != 1 else ''})",
@@ -150,12 +215,19 @@ def working_days_as_days(working_days: int) -> float:
     return float(7 * weeks + rest)
 
 
-def waiting_list(daily: pd.DataFrame, start_dates: dict[str, str] | None = None) -> go.Figure:
+def waiting_list(
+    daily: pd.DataFrame,
+    start_dates: dict[str, str] | None = None,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
     """Waiting list over time: median across replications and a 10-90% band, on dates
-    (each scenario's ``start_date`` plus the day) when they are given."""
+    (each scenario's ``start_date`` plus the day) when they are given. ``colours``:
+    scenario -> colour (``option_colours``)."""
     figure = new_figure()
-    for index, (scenario, frame) in enumerate(daily.groupby("scenario", sort=False, observed=True)):
-        colour = PALETTE[index % len(PALETTE)]
+    groups = daily.groupby("scenario", sort=False, observed=True)
+    colours = _colours_for(colours, [scenario for scenario, _ in groups])
+    for scenario, frame in groups:
+        colour = colours[str(scenario)]
         days, (low, mid, high) = quantiles_by_day(frame, (0.1, 0.5, 0.9))
         if start_dates and scenario in start_dates:
             # Dates as datetime64, not strings: plotly writes the same dates, but copies
@@ -225,7 +297,8 @@ def _fade(colour: str, alpha: float = 0.18) -> str:
 
 
 def within_target(summary: pd.DataFrame) -> go.Figure:
-    """Share allocated within the response target, by urgency, with 95% intervals."""
+    """Share allocated within the response target, by urgency (each in its own colour,
+    ``URGENCY_COLOURS``), with 95% intervals."""
     figure = new_figure()
     groups = [
         ("all", "All referrals"),
@@ -233,7 +306,7 @@ def within_target(summary: pd.DataFrame) -> go.Figure:
         ("urgency=standard", "Standard"),
     ]
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    for index, (group, label) in enumerate(groups):
+    for group, label in groups:
         rows = _rows(summary, "within_target_share", group).reindex(scenarios)
         if rows["mean"].isna().all():
             continue
@@ -242,7 +315,7 @@ def within_target(summary: pd.DataFrame) -> go.Figure:
             x=scenarios,
             y=rows["mean"].round(4).tolist(),
             error_y=_error(rows),
-            marker_color=PALETTE[index],
+            marker_color=URGENCY_COLOURS[group.removeprefix("urgency=")],
             hovertemplate="%{x}<br>" + label + ": %{y:.1%} within target<extra></extra>",
         )
     figure.update_layout(
@@ -272,10 +345,11 @@ def served_by(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def markets(summary: pd.DataFrame) -> go.Figure:
-    """Which market served each referral: shares by route, with each route's mean wait."""
+    """Which market served each referral: shares by route, with each route's mean wait;
+    each market in its cost line's colour (``MARKET_COLOURS``)."""
     shares = served_by(summary)
     figure = new_figure()
-    for index, (route, label) in enumerate(MARKETS):
+    for route, label in MARKETS:
         if not shares[route].any():
             continue
         waits = _rows(summary, "wait_mean_days", f"route={route}").reindex(shares.index)["mean"]
@@ -291,7 +365,7 @@ def markets(summary: pd.DataFrame) -> go.Figure:
             text=labels,
             textposition="inside",
             customdata=waits.round(1).tolist(),
-            marker_color=PALETTE[index],
+            marker_color=MARKET_COLOURS[route],
             hovertemplate="%{y}<br>" + label
             + ": %{x:.1%} of referrals, mean wait %{customdata} days<extra></extra>",
         )  # fmt: skip
@@ -308,9 +382,15 @@ def markets(summary: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figure:
-    """Breaches a year: processes that went ahead without an advocate, with 95% intervals."""
+def breaches(
+    summary: pd.DataFrame,
+    measured_days: dict[str, float],
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """Breaches a year: processes that went ahead without an advocate, with 95% intervals;
+    each option's bar in its colour (``colours``: scenario -> colour)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
+    colours = _colours_for(colours, scenarios)
     rows = _rows(summary, "breaches").reindex(scenarios)
     scale = np.array([365.0 / measured_days[s] for s in scenarios])
     figure = new_figure()
@@ -319,7 +399,8 @@ def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figur
         x=scenarios,
         y=(rows["mean"] * scale).round(3).tolist(),
         error_y=_error(rows, scale),
-        marker_color=PALETTE[6],
+        marker_color=[colours[str(s)] for s in scenarios],
+        showlegend=False,
         hovertemplate="%{x}<br>%{y:.1f} processes a year went ahead without an advocate"
         "<extra></extra>",
     )
@@ -331,13 +412,31 @@ def breaches(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.Figur
     return figure
 
 
+COST_AXIS = {"cost_to_serve_per_year": "cost to serve", "cost_total_per_year": "cash cost"}
+
+
+def plotted_cost(summary: pd.DataFrame) -> str:
+    """The cost the charts plot: the cost to serve everyone referred a year (the
+    committee's figure), or the cash cost a year for saved results from before it."""
+    if _rows(summary, "cost_to_serve_per_year")["mean"].notna().any():
+        return "cost_to_serve_per_year"
+    return "cost_total_per_year"
+
+
 def cost_against_wait(
-    summary: pd.DataFrame, frontier: bool = False, chosen: str | None = None
+    summary: pd.DataFrame,
+    frontier: bool = False,
+    chosen: str | None = None,
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Cost per year against the p90 wait, with 95% intervals on both; a sweep joins the
-    points, and a recommendation's choice is a star."""
+    """The cost to serve a year (``plotted_cost``) against the p90 wait, with 95%
+    intervals on both; a sweep joins the points, and a recommendation's choice is a star.
+    ``colours``: scenario -> colour (``option_colours``)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    cost = _rows(summary, "cost_total_per_year").reindex(scenarios)
+    colours = _colours_for(colours, scenarios)
+    metric = plotted_cost(summary)
+    label = METRICS[metric].label
+    cost = _rows(summary, metric).reindex(scenarios)
     wait = _rows(summary, "wait_p90_days").reindex(scenarios)
     figure = new_figure()
     if frontier:
@@ -346,10 +445,10 @@ def cost_against_wait(
             x=wait["mean"].round(4).tolist(),
             y=cost["mean"].round(2).tolist(),
             mode="lines+markers",
-            line=dict(color=PALETTE[5], dash="dot"),
+            line=dict(color=NEUTRAL, dash="dot"),
             hoverinfo="skip",
         )
-    for index, scenario in enumerate(scenarios):
+    for scenario in scenarios:
         figure.add_scatter(
             name=f"{scenario} (recommended)" if scenario == chosen else scenario,
             x=[round(float(wait.loc[scenario, "mean"]), 4)],
@@ -360,15 +459,15 @@ def cost_against_wait(
             marker=dict(
                 size=20 if scenario == chosen else 13,
                 symbol="star" if scenario == chosen else "circle",
-                color=PALETTE[index % len(PALETTE)],
+                color=colours[str(scenario)],
             ),
-            hovertemplate=scenario
-            + "<br>p90 wait %{x:.1f} days<br>GBP %{y:,.0f} a year<extra></extra>",
+            hovertemplate=f"{scenario}<br>p90 wait %{{x:.1f}} days<br>{label}: "
+            "GBP %{y:,.0f}<extra></extra>",
         )
     figure.update_layout(
-        title="Cost per year against the 90th percentile wait (mean, 95% intervals)",
+        title=f"{label}, against the 90th percentile wait (mean, 95% intervals)",
         xaxis_title="90th percentile wait (days)",
-        yaxis_title="GBP per year",
+        yaxis_title=f"{COST_AXIS[metric]}, GBP per year",
         yaxis_tickprefix="£",
         yaxis_tickformat=",.0f",
         **LAYOUT,
@@ -376,8 +475,9 @@ def cost_against_wait(
     return figure
 
 
-def equality(summary: pd.DataFrame) -> go.Figure | None:
-    """Mean wait by specialist need and locality: who waits longer (the equality view)."""
+def equality(summary: pd.DataFrame, colours: dict[str, str] | None = None) -> go.Figure | None:
+    """Mean wait by specialist need and locality: who waits longer (the equality view).
+    ``colours``: scenario -> colour (``option_colours``)."""
     rows = summary[
         (summary["metric"] == "wait_mean_days")
         & summary["group"].str.match(r"^(need|locality)=")
@@ -386,13 +486,14 @@ def equality(summary: pd.DataFrame) -> go.Figure | None:
     if rows.empty:
         return None
     figure = new_figure()
-    for index, (scenario, frame) in enumerate(rows.groupby("scenario", sort=False)):
+    colours = _colours_for(colours, summary["scenario"])
+    for scenario, frame in rows.groupby("scenario", sort=False):
         figure.add_bar(
             name=scenario,
             x=[f"{g.split('=')[0]}: {readable(g.split('=', 1)[1])}" for g in frame["group"]],
             y=frame["mean"].round(4).tolist(),
             error_y=_error(frame),
-            marker_color=PALETTE[index % len(PALETTE)],
+            marker_color=colours[str(scenario)],
             hovertemplate=scenario + "<br>%{x}: mean wait %{y:.1f} days<extra></extra>",
         )
     figure.update_layout(

@@ -202,16 +202,19 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
     summary, days = results.summary, results.measured_days
     sweep = bool(results.manifest.get("sweep"))
     chosen = (results.recommendation or {}).get("choice")
+    colours = charts.option_colours(summary["scenario"])  # one colour per option throughout
     found = [
         ("chart-cost-lines", charts.cost_by_line(summary, days)),
-        ("chart-cost-vs-wait", charts.cost_against_wait(summary, frontier=sweep, chosen=chosen)),
-        ("chart-wait-distribution", charts.wait_ecdf(results.waits, response_targets(results))),
+        ("chart-cost-vs-wait",
+         charts.cost_against_wait(summary, frontier=sweep, chosen=chosen, colours=colours)),
+        ("chart-wait-distribution",
+         charts.wait_ecdf(results.waits, response_targets(results), colours)),
         ("chart-markets", charts.markets(summary)),
-        ("chart-waiting-list", charts.waiting_list(results.daily, start_dates(results))),
+        ("chart-waiting-list", charts.waiting_list(results.daily, start_dates(results), colours)),
         ("chart-within-target", charts.within_target(summary)),
-        ("chart-breaches", charts.breaches(summary, days)),
-    ]
-    equality = charts.equality(summary)
+        ("chart-breaches", charts.breaches(summary, days, colours)),
+    ]  # fmt: skip
+    equality = charts.equality(summary, colours)
     if equality is not None:
         found.append(("chart-equality", equality))
     return found
