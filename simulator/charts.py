@@ -39,6 +39,8 @@ COST_LINE_COLOURS = {
     "cost_triage": "#7d8b91",  # blue-grey
     "cost_fee": "#b3bcc0",  # pale grey
     "cost_workshops": "#8a7f8d",  # dusk
+    "cost_purchasing": "#a39e93",  # stone
+    "cost_contract_management": "#6f6a60",  # umber grey
 }
 """One colour per cost line (``pricing.COST_LINES``): greys and sands, none an option's."""
 

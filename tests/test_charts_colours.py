@@ -137,3 +137,12 @@ def test_cost_against_wait_plots_the_cost_to_serve_and_falls_back_to_cash():
     assert [(t.name, t.y[0]) for t in figure.data] == [("A", 100.0), ("B", 200.0)]
     assert figure.layout.title.text.startswith("Cash cost per year, ")
     assert figure.layout.yaxis.title.text == "cash cost, GBP per year"
+
+
+def test_every_cost_line_has_a_colour_of_its_own():
+    from simulator import pricing
+    from simulator.charts import COST_LINE_COLOURS, OPTION_PALETTE
+
+    assert set(COST_LINE_COLOURS) == set(pricing.COST_LINES)
+    assert len(set(COST_LINE_COLOURS.values())) == len(COST_LINE_COLOURS)
+    assert not set(COST_LINE_COLOURS.values()) & set(OPTION_PALETTE)
