@@ -222,7 +222,13 @@ GLOSSARY = {
     "Flex": "extra hours bought from the block provider itself at its flex rate when the "
     "block is full (core and flex).",
     "Spot": "a case bought by the hour from the open market, after days to arrange it.",
-    "Unserved": "referrals nobody in the scenario could serve, or withdrawn after a breach.",
+    "Unserved": "people referred who never had an advocate: nobody in the scenario could serve "
+    "them, they were withdrawn after a breach, or they were still waiting when the follow-up "
+    "ended.",
+    "Cost to serve": "what serving everyone referred costs a year: the cash cost, less what it "
+    "paid for people referred before the period, plus the cases of people referred in it that "
+    "were served only after it (block hours at the block rate), plus what the hours of those "
+    "never served would cost by the dearest route open to them.",
     "10th to 90th percentile": "the range of a figure across replications leaving out the "
     "best and the worst tenth: a good and a bad run (with few replications, close to the "
     "best and the worst).",

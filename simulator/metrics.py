@@ -793,18 +793,18 @@ def in_cohort(records: Records, scenario: Scenario) -> np.ndarray:
 
 
 def cohort_purchases(records: Records, scenario: Scenario) -> tuple[float, float]:
-    """GBP to the council for the cohort's cases bought by the hour (spot or flex): bought
-    in the measured window, and bought in the follow-up (people referred in the window who
-    had an advocate only after it: the window's cash misses them, so without them an
-    option that leaves people waiting would look cheaper the longer they wait)."""
-    hourly = pools_of(records, Route.SPOT) + pools_of(records, Route.FLEX)
-    chosen = in_cohort(records, scenario) & np.isin(records.pool, hourly)
-    chosen &= ~np.isnan(records.allocated_day)
-    if not chosen.any():
+    """GBP to the council for the cohort's cases: those bought by the hour (spot or flex) in
+    the measured window, and every case of theirs allocated only in the follow-up, by any
+    route (a block's at its hours x the block rate: capacity a later period pays for).
+    Without the follow-up's cases an option that leaves people waiting past the window
+    would look cheaper the longer they wait."""
+    allocated = in_cohort(records, scenario) & ~np.isnan(records.allocated_day)
+    if not allocated.any():
         return 0.0, 0.0
-    cost = case_cost(records, scenario)
+    hourly = np.isin(records.pool, pools_of(records, Route.SPOT) + pools_of(records, Route.FLEX))
     late = records.allocated_day >= scenario.horizon_days
-    return float(cost[chosen & ~late].sum()), float(cost[chosen & late].sum())
+    cost = case_cost(records, scenario)
+    return float(cost[allocated & hourly & ~late].sum()), float(cost[allocated & late].sum())
 
 
 def owed_costs(records: Records, scenario: Scenario) -> float:

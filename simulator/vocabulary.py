@@ -115,7 +115,7 @@ METRICS: dict[str, Metric] = _metrics(
      "{:,.0f}"),
     ("cost_carried_in_per_year", "Bought in the period for people referred before it, a year",
      "GBP", "per_year", "{:,.0f}"),
-    ("cost_follow_up_per_year", "Bought after the period for people referred in it, a year",
+    ("cost_follow_up_per_year", "Served after the period for people referred in it, a year",
      "GBP", "per_year", "{:,.0f}"),
     ("cost_owed_per_year", "Owed for people never served, a year", "GBP", "per_year",
      "{:,.0f}"),

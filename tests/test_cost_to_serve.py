@@ -82,3 +82,18 @@ def test_a_smaller_block_never_costs_less_to_serve_when_nobody_can_be_bought():
     assert small["unserved", "all"] > 0
     assert small["cost_owed_per_year", "all"] > 0
     assert small["cost_to_serve_per_year", "all"] > small["cost_total_per_year", "all"]
+
+
+def test_people_a_block_serves_only_after_the_window_cost_their_block_hours():
+    """A block that falls behind serves part of the window's referrals in the follow-up:
+    capacity a later period pays for. They count at their hours x the block rate, so a
+    block that fails people is not cheaper to serve than the cash it paid."""
+    data = county("single_provider", horizon_days=365.0, warm_up_days=0.0)
+    del data["commissioning"]["spot"]
+    scenario = build(data, commissioning__block_share=0.8)
+    table, records = figures(scenario, reps=1)
+    late = records[0].allocated_day >= 365.0
+    block_rate = scenario.commissioning.providers[0].block_rate_per_hour  # net, VAT recovered
+    expected = float(records[0].referrals.hours[late].sum()) * block_rate
+    assert late.sum() > 0
+    assert table["cost_follow_up_per_year", "all"] == pytest.approx(expected / pricing.years(365))
