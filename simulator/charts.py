@@ -40,7 +40,7 @@ COST_LINE_COLOURS = {
     "cost_fee": "#b3bcc0",  # pale grey
     "cost_workshops": "#8a7f8d",  # dusk
     "cost_purchasing": "#a39e93",  # stone
-    "cost_contract_management": "#6f6a60",  # umber grey
+    "cost_contract_management": "#7a5c3e",  # umber
 }
 """One colour per cost line (``pricing.COST_LINES``): greys and sands, none an option's."""
 

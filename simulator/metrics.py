@@ -989,7 +989,8 @@ def wait_notes(summary: pd.DataFrame) -> list[str]:
             }
             said = ", ".join(f"{value:,.1f} {why}" for why, value in parts.items() if value > 0)
             notes.append(
-                f"{scenario}: on average {unserved:,.1f} people referred never had an advocate "
+                f"{scenario}: on average {unserved:,.1f} people referred in the measured period "
+                "never had an advocate "
                 f"({said}); the cost to serve counts what their hours would cost. Wait figures "
                 "are lower bounds: each counts its days to the end of the follow-up or to "
                 "leaving the list, so a few very long waits can lift the mean above the 90th "

@@ -428,7 +428,8 @@ TAIL = (
 def test_one_referral_still_waiting_is_enough_for_the_note():
     # One slot, cases of 2 days on days 1 and 2: R2 is still waiting at the horizon (2.5).
     assert note(micro(horizon=2.5, hours=48.0)) == [
-        "S: on average 1.0 people referred never had an advocate (1.0 still waiting when the "
+        "S: on average 1.0 people referred in the measured period never had an advocate (1.0 "
+        "still waiting when the "
         "follow-up ended)" + TAIL
     ]
 
@@ -438,6 +439,7 @@ def test_one_referral_withdrawn_is_enough_for_the_note():
     # days after referral: R1 is allocated at 1, R2 at 3.25, and R3 (day 3) is withdrawn at
     # 5.25, in the follow-up. Nobody is still waiting, one left the list.
     assert note(withdrawing(horizon=3.5, follow_up_days=10.0)) == [
-        "S: on average 1.0 people referred never had an advocate (1.0 withdrawn after a "
+        "S: on average 1.0 people referred in the measured period never had an advocate (1.0 "
+        "withdrawn after a "
         "breach)" + TAIL
     ]
