@@ -20,10 +20,11 @@ reference column tells them apart.
 
 The window. The list's referrals run from its first referral to its end: ``end``
 (``calibrate --end``, the day the list was extracted) or, without one, the last
-referral date. Any date after the extraction date is a bad row: after ``end`` when
-given; without it, after today, since no list holds dates yet to come (a closed_date
-typed as 2062). A referral after it is out of the window and not counted; a closure
-after it loses the row's closure and hours but not its referral. Without ``end``, a
+referral date. With ``end``, a referral after it is outside the window: left out and
+counted in a note, not a bad row (``--end`` may cut a list short on purpose); a case
+closed after it is taken as open on that day, its closure and hours unused.
+Without ``end``, any date after today is a bad row, since no list holds dates yet to
+come (a closed_date typed as 2062). Without ``end``, a
 closure after the last referral but not after today is kept, with its hours: a list of
 referrals to a date "with outcomes to date" closes cases after its last referral. When more than
 :data:`BAD_SHARE_LIMIT` of the rows are bad the list is refused: a fit from what is
@@ -112,6 +113,8 @@ class CaseList:
     referral_dates: pd.Series  # every row's with a readable date in the window, bad rows too
     end: pd.Timestamp  # the window's last day: --end, or the last referral date
     duplicates: list[int]  # lines equal to an earlier line in every column: left out
+    after_end: int = 0  # referrals after --end: outside the window, left out
+    reopened: int = 0  # closed after --end: taken as open at the end, hours unknown
 
     @property
     def bad_share(self) -> float:
@@ -129,15 +132,24 @@ class CaseList:
 
     @property
     def warnings(self) -> list[str]:
-        """What is suspicious in the list itself: rows repeated in every column."""
+        """What is suspicious in the list itself: rows repeated in every column; and what
+        ``--end`` left out."""
+        notes = []
+        if self.after_end or self.reopened:
+            notes.append(
+                f"{self.path}: the list ends on {self.end.date()} (--end): {self.after_end} "
+                f"referrals after it are left out, and {self.reopened} cases closed after it "
+                "are taken as open then, with no hours yet"
+            )
         if not self.duplicates:
-            return []
+            return notes
         shown = ", ".join(map(str, self.duplicates[:5])) + (", ..." * (len(self.duplicates) > 5))
         return [
+            *notes,
             f"{self.path}: {len(self.duplicates)} rows repeat an earlier row in every column "
             f"(lines {shown}): left out, rate included (a list pasted twice would double it); "
             "if they are different referrals, add a column that tells them apart (a case "
-            "reference)"
+            "reference)",
         ]
 
 
@@ -163,6 +175,7 @@ def read_case_list(
         )
     problems: list[Problem] = []
     rows, dates, duplicates = [], [], []
+    after_end = reopened = 0
     records = raw.to_dict("records")
     seen: set[tuple[str, ...]] = set()
     for offset, record in enumerate(records):
@@ -174,6 +187,13 @@ def read_case_list(
             continue
         seen.add(tuple(record.values()))
         row, wrong = _check_row(record, raw.columns, dayfirst)
+        if end and not wrong and row["referral_date"] > bound:
+            after_end += 1  # --end cuts the list: a later referral is outside, not wrong
+            continue
+        if end and not wrong and row["closed_date"] is not None and row["closed_date"] > bound:
+            # open at the end of the list: what is known of it after that is not used
+            row.update(closed_date=None, hours=None, open=True)
+            reopened += 1
         wrong += _after(row, record, bound, after)
         problems += [Problem(path, line, *problem) for problem in wrong]
         row["line"] = line
@@ -184,13 +204,14 @@ def read_case_list(
     if not rows:
         raise CaseListError([f"{path}: no usable rows", *summarise(problems)[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
-    total = sum(1 for record in records if any(record.values())) - len(duplicates)
+    total = sum(1 for record in records if any(record.values())) - len(duplicates) - after_end
     bad = total - len(rows)
     dates = pd.Series(dates).sort_values()
     last = pd.Timestamp(end) if end else dates.max()
     listed = CaseList(
-        path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates
-    )
+        path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates,
+        after_end, reopened,
+    )  # fmt: skip
     if listed.bad_share > BAD_SHARE_LIMIT:
         raise CaseListError([
             f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "

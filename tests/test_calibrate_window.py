@@ -87,16 +87,26 @@ def test_end_beyond_the_last_referral_widens_the_window_and_warns(tmp_path, rows
     assert "# Warning: " in path.with_name("d.yaml").read_text("utf-8")
 
 
-def test_a_date_after_end_is_a_bad_row_and_a_late_referral_not_a_referral(tmp_path, rows):
+def test_end_cuts_the_list_short_without_calling_later_rows_bad(tmp_path, rows):
+    """--end may cut a list on purpose: later referrals are outside the window (not bad
+    rows), and cases closed after it are open on that day, their hours unknown."""
     path = save(rows, tmp_path)
-    listed = read_case_list(path, end=date(2026, 3, 30))
-    late = rows.index[rows["referral_date"] == "2026-03-31"]
-    assert listed.end == pd.Timestamp("2026-03-30")
-    assert listed.referral_dates.max() == pd.Timestamp("2026-03-30")
-    assert len(listed.referral_dates) == len(rows) - len(late)
-    assert listed.problems[0] == (
-        f"{path}:{late[0] + 2}: referral_date: '2026-03-31': after the end of the list (2026-03-30)"
-    )
+    cut = date(2025, 12, 31)
+    listed = read_case_list(path, end=cut)
+    after = (pd.to_datetime(rows["referral_date"]) > pd.Timestamp(cut)).sum()
+    closed_after = (
+        (pd.to_datetime(rows["referral_date"]) <= pd.Timestamp(cut))
+        & (pd.to_datetime(rows["closed_date"]) > pd.Timestamp(cut))
+    ).sum()
+    assert listed.end == pd.Timestamp(cut) and listed.bad_rows == 0
+    assert listed.referral_dates.max() <= pd.Timestamp(cut)
+    assert len(listed.referral_dates) == len(rows) - after
+    assert listed.after_end == after and listed.reopened == closed_after > 0
+    assert not (listed.cases["closed_date"].dropna() > pd.Timestamp(cut)).any()
+    assert "are taken as open then" in listed.warnings[0]
+    result = run(path, "--end", "31/03/2026")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'31/03/2026' does not match the format '%Y-%m-%d'" in result.output
     result = run(path, "--end", "31/03/2026")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "'31/03/2026' does not match the format '%Y-%m-%d'" in result.output
