@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _WHERE = {
     "METRICS": "simulator.vocabulary",
-    "paired_differences": "simulator.metrics",
+    "paired_differences": "simulator.stats",
     "per_replication": "simulator.metrics",
     "summarise": "simulator.metrics",
     "Records": "simulator.model",

@@ -19,17 +19,45 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from simulator import pricing
 from simulator.distributions import Distribution
 from simulator.schema import Overflow, Scenario
 from simulator.units import DAYS_PER_YEAR
 
-if TYPE_CHECKING:  # pools are only passed through here; providers imports this module
-    from simulator.providers import Pool
 
-Chooser = Callable[[Sequence[int], Sequence["Pool"], int, int], int | None]
+class Contracted(Protocol):
+    """What the rules read of a pool's plan: the hours a year its contract buys."""
+
+    @property
+    def contracted_hours_per_year(self) -> float: ...
+
+
+class Capacity(Protocol):
+    """What choosers and overflow rules may ask of a pool (or the hub's one queue).
+
+    ``providers.Pool`` and ``providers.SharedQueue`` answer it; naming the questions
+    here, not the pool, keeps commissioning below the live pools it chooses among.
+    """
+
+    @property
+    def plan(self) -> Contracted: ...
+
+    def fits(self, units: int) -> bool:
+        """A slot has room now for a case of this weight (hundredths of a slot)."""
+        ...
+
+    def waiting_ahead(self, priority_class: int) -> int:
+        """Referrals that would be allocated before one of this class joining now."""
+        ...
+
+    def expected_wait_days(self, priority_class: int, units: int) -> float:
+        """Days a referral of this class and weight joining now is expected to wait."""
+        ...
+
+
+Chooser = Callable[[Sequence[int], Sequence[Capacity], int, int], int | None]
 """``(block pools that can serve it, all pools, priority class, weight in hundredths)
 -> pool or None``."""
 
@@ -39,14 +67,14 @@ a model adds."""
 
 
 def first_with_skill(
-    candidates: Sequence[int], pools: Sequence[Pool], cls: int, units: int
+    candidates: Sequence[int], pools: Sequence[Capacity], cls: int, units: int
 ) -> int | None:
     """single_provider: the contract that covers the referral (the first, if several)."""
     return candidates[0] if candidates else None
 
 
 def shortest_expected_wait(
-    candidates: Sequence[int], pools: Sequence[Pool], cls: int, units: int
+    candidates: Sequence[int], pools: Sequence[Capacity], cls: int, units: int
 ) -> int | None:
     """hub: the partner with the skill and the shortest expected wait; ties by order."""
     best, best_wait = None, float("inf")
@@ -98,20 +126,29 @@ class CommissioningModel:
     """One way of buying advocacy."""
 
     buys_block: bool  # builds a pool for each provider in the scenario
-    choose: Chooser  # among the block pools that can serve a referral
+    chooser: Callable[[Scenario], Chooser]  # a fresh one each replication (it may keep state)
     triage_days: Callable[[Scenario], Distribution | None]
     cost_lines: CostLines
     shared_queue: Callable[[Scenario], bool]  # block pools take referrals from one queue
 
 
+def stateless(choose: Chooser) -> Callable[[Scenario], Chooser]:
+    """A chooser that keeps nothing between referrals: the same function every replication.
+    A chooser with state (say, turns taken in rotation) is a class whose instance is made
+    from the scenario, as an overflow rule is from its section."""
+    return lambda scenario: choose
+
+
 MODELS: dict[str, CommissioningModel] = {
     "single_provider": CommissioningModel(
-        True, first_with_skill, no_triage, no_costs, never_shared
+        True, stateless(first_with_skill), no_triage, no_costs, never_shared
     ),
     "hub": CommissioningModel(
-        True, shortest_expected_wait, hub_triage, hub_costs, hub_shares_a_queue
+        True, stateless(shortest_expected_wait), hub_triage, hub_costs, hub_shares_a_queue
     ),
-    "spot_only": CommissioningModel(False, first_with_skill, no_triage, no_costs, never_shared),
+    "spot_only": CommissioningModel(
+        False, stateless(first_with_skill), no_triage, no_costs, never_shared
+    ),
 }
 
 
@@ -123,8 +160,8 @@ def commissioning_model(scenario: Scenario) -> CommissioningModel:
 class Routing(NamedTuple):
     """What an overflow rule sees when a referral is routed to a block pool."""
 
-    pool: Pool  # the block pool (or hub queue) chosen for it
-    outside: Pool  # where it would go instead: its provider's flex, or the spot market
+    pool: Capacity  # the block pool (or hub queue) chosen for it
+    outside: Capacity  # where it would go instead: its provider's flex, or the spot market
     arranging: float  # mean days to arrange a case there
     now: float  # days
     hours: float  # slot-hours the case would hold there: its hours, or more if kept open longer
@@ -206,10 +243,10 @@ class BlockHours:
         self.periods = PERIODS_PER_YEAR[overflow.period]
         self.period_days = DAYS_PER_YEAR / self.periods
         self.rollover = overflow.rollover
-        self.since: dict[Pool, int] = {}  # the period commitments are counted from
-        self.committed: dict[Pool, float] = {}
+        self.since: dict[Capacity, int] = {}  # the period commitments are counted from
+        self.committed: dict[Capacity, float] = {}
 
-    def hours_left(self, pool: Pool, now: float) -> float:
+    def hours_left(self, pool: Capacity, now: float) -> float:
         """Hours released and not yet committed, now."""
         period = int(now // self.period_days)
         into_year = period % self.periods

@@ -8,22 +8,15 @@ deadline under every commissioning model; only the contract logic differs.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from simulator.commissioning import commissioning_model
-from simulator.distributions import Distribution
-from simulator.memo import by_scenario
-from simulator.schema import Demand, Scenario
+from simulator.plan import cumulative_rate, open_case_shares
+from simulator.schema import Scenario
 from simulator.streams import stream
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
-
-GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
-HELD_GRID = 64  # quantile points per distribution when a case may be kept open longer
 
 
 @dataclass(frozen=True)
@@ -53,44 +46,6 @@ class Referrals:
 
     def __len__(self) -> int:
         return len(self.arrival_day)
-
-
-def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
-    """Referral rate (per day) at each time: base x growth x seasonality x shocks."""
-    demand = scenario.demand
-    rate = demand.referrals_per_year_at(days) / DAYS_PER_YEAR
-    if scenario.workshops is not None:
-        rate *= 1 - scenario.workshops.assumed_referral_reduction
-    rate = rate * (1 + demand.growth_per_year) ** (days / DAYS_PER_YEAR)
-    if demand.seasonality is not None:
-        dates = np.datetime64(scenario.start_date, "D") + np.floor(days).astype("timedelta64[D]")
-        month = dates.astype("datetime64[M]").astype(np.int64) % 12
-        rate = rate * np.asarray(demand.seasonality)[month]
-    for shock in demand.shocks:
-        inside = (days >= shock.start_day) & (days < shock.end_day)
-        rate = np.where(inside, rate * shock.multiplier, rate)
-    return rate
-
-
-def cumulative_rate(scenario: Scenario, end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Grid of times to ``end`` (default the horizon) and the expected referrals up to each
-    (the integrated rate). Read-only arrays, shared by every replication that asks."""
-    return _cumulative_rate(scenario, scenario.horizon_days if end is None else end)
-
-
-@by_scenario
-def _cumulative_rate(scenario: Scenario, end: float) -> tuple[np.ndarray, np.ndarray]:
-    steps = max(1, int(np.ceil(end / GRID_STEP_DAYS)))
-    grid = np.linspace(0.0, end, steps + 1)
-    midpoints = (grid[:-1] + grid[1:]) / 2
-    expected = np.concatenate([[0.0], np.cumsum(rate_per_day(scenario, midpoints) * np.diff(grid))])
-    grid.flags.writeable = expected.flags.writeable = False
-    return grid, expected
-
-
-def expected_referrals(scenario: Scenario) -> float:
-    """Expected referrals over the horizon."""
-    return float(cumulative_rate(scenario)[1][-1])
 
 
 def arrival_days(
@@ -232,88 +187,6 @@ def _attributes(
         "open_days": open_days,
         "initial": np.full(n, initial, dtype=np.int8),
     }
-
-
-HeldWork = Callable[[Demand, str, float], float]
-"""``held_work_hours`` or a bound on it: (demand, type label, a slot's hours a week)."""
-
-
-def held_hours(
-    demand: Demand, label: str, case_hours_per_week: float, held: HeldWork | None = None
-) -> float:
-    """Mean slot-hours a case of this type holds, travel included (see ``held_work_hours``;
-    ``held``: a bound on it instead)."""
-    work = held_work_hours if held is None else held
-    return work(demand, label, case_hours_per_week) + demand.mean_travel_hours
-
-
-def least_held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
-    """The least ``held_work_hours`` can be: the type's mean hours, since what a case kept
-    open longer holds beyond them is never negative. No quantile grids (and no scipy):
-    the checks of a file (``validate``) try this bound before the exact figure."""
-    return demand.mix[label].hours.expected
-
-
-def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
-    """Mean slot-hours a case of this type holds where a whole slot gives
-    ``case_hours_per_week``: its hours (travel included), or, when it is kept open
-    longer, its weight x that pace x ``weeks_open``, whichever is more; travel's mean
-    is left out (added by ``held_hours``), so this is its mean work hours exactly when
-    the type is never kept open longer.
-
-    A case of weight w receives w of a slot's hours each week, so it holds
-    ``max(hours, w x pace x weeks_open)`` slot-hours. Without ``weeks_open`` that
-    is its mean hours exactly; with it, the expected excess over the hours comes
-    from quantile grids of the three independent parts (work, travel, weeks).
-    """
-    kind = demand.mix[label]
-    if kind.weeks_open is None:
-        return kind.hours.expected
-    places = tuple((loc.share, loc.miles_per_case.model_dump_json())
-                   for loc in demand.localities.values())  # fmt: skip
-    excess = _held_excess(
-        kind.hours.model_dump_json(), kind.weeks_open.model_dump_json(), places,
-        demand.travel_mph, kind.caseload_weight * case_hours_per_week,
-    )  # fmt: skip
-    return kind.hours.expected + excess
-
-
-@functools.lru_cache(maxsize=256)
-def _held_excess(
-    hours: str, weeks_open: str, places: tuple, travel_mph: float, pace: float
-) -> float:
-    """The expected excess of ``pace x weeks_open`` over a case's hours plus travel, by
-    quantile grids; cached by the distributions' JSON (every replication and every
-    pool plan asks for the same few figures, and each grid costs a few milliseconds)."""
-    read = TypeAdapter(Distribution).validate_json
-    u = (np.arange(HELD_GRID) + 0.5) / HELD_GRID
-    travel, chance = [np.zeros(1)], [np.ones(1)]
-    if places:
-        travel = [read(miles).quantile(u) / travel_mph for _, miles in places]
-        chance = [np.full(HELD_GRID, share / HELD_GRID) for share, _ in places]
-    need = (read(hours).quantile(u)[:, None] + np.concatenate(travel)[None, :]).ravel()
-    weight = (np.full(HELD_GRID, 1 / HELD_GRID)[:, None] * np.concatenate(chance)[None, :]).ravel()
-    floor = pace * read(weeks_open).quantile(u)
-    excess = np.maximum(floor[None, :] - need[:, None], 0.0).mean(axis=1)
-    return float(np.sum(weight * excess))
-
-
-def open_case_shares(scenario: Scenario, held: HeldWork | None = None) -> list[float]:
-    """Share of each type among cases open at a random moment: long cases are open for
-    longer, so types count by referrals x mean days open (Little's law); ``held``: a
-    bound on ``held_work_hours`` to count by instead.
-
-    The pace is the first block provider's, else the spot market's (day-0 cases
-    fill the block first); it matters only through ``weeks_open``.
-    """
-    demand, commissioning = scenario.demand, scenario.commissioning
-    providers = commissioning.providers if commissioning_model(scenario).buys_block else []
-    first = providers[0] if providers else commissioning.spot
-    pace = first.case_hours_per_week if first is not None else 1.0
-    return [
-        kind.share * held_hours(demand, label, pace, held) / kind.caseload_weight
-        for label, kind in demand.mix.items()
-    ]
 
 
 def draw_other_buyers(

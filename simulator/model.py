@@ -30,7 +30,8 @@ import simpy
 from simulator import uncertainty
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_other_buyers, draw_referrals
-from simulator.providers import Level, PoolPlan, SharedQueue, make_pool, plan_pools
+from simulator.plan import PoolPlan, plan_pools
+from simulator.providers import Level, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
 from simulator.units import DAYS_PER_WEEK
 from simulator.vocabulary import Route
@@ -135,7 +136,7 @@ class Replication:
         )
         self.plans = plan_pools(scenario)
         commissioning = scenario.commissioning
-        self.choose = commissioning_model(scenario).choose
+        self.choose = commissioning_model(scenario).chooser(scenario)
         self.shares_a_queue = commissioning_model(scenario).shared_queue(scenario)
         self.overflow = overflow_rule(commissioning.overflow)
         self.withdraw_at_deadline = scenario.demand.breach == "withdraw"

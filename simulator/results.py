@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 from ruamel.yaml import YAML
 
 from simulator.files import build_manifest, write_csv, write_results
-from simulator.metrics import paired_differences
 from simulator.runner import Backend, ScenarioResult
 from simulator.scenario import Scenario
+from simulator.stats import paired_differences
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from simulator import metrics
 from simulator.model import Records, simulate
-from simulator.providers import plan_pools
+from simulator.plan import plan_pools
 from simulator.scenario import Scenario
 
 

@@ -23,9 +23,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
-from simulator.demand import least_held_work_hours, open_case_shares
 from simulator.distributions import DIST_NAMES, _ByMean
-from simulator.providers import fewest_slots, plan_pools
+from simulator.plan import fewest_slots, least_held_work_hours, open_case_shares, plan_pools
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
     Commissioning,

@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.briefing import readable
-from simulator.metrics import confidence_interval
 from simulator.runner import ScenarioResult
 from simulator.scenario import Scenario
+from simulator.stats import confidence_interval
 from simulator.vocabulary import METRICS
 
 PROCEDURE = (

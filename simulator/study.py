@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator import selection, uncertainty
-from simulator.providers import planned_referrals_per_year
+from simulator import selection, stats, uncertainty
+from simulator.plan import planned_referrals_per_year
 from simulator.results import Results
 from simulator.runner import (
     Backend,
@@ -401,7 +401,9 @@ def _demand_doubt(
         shutil.rmtree(scratch, ignore_errors=True)
     by_name = {r.scenario.name: r for r in results}
     frames = [
-        uncertainty.spread_table(by_name[s.name].per_rep, known.per_rep).assign(scenario=s.name)
+        stats.spread_table(
+            by_name[s.name].per_rep, known.per_rep, uncertainty.SPREAD_METRICS
+        ).assign(scenario=s.name)
         for s, known in zip(doubtful, fixed, strict=True)
     ]
     table = pd.concat(frames, ignore_index=True)

@@ -50,7 +50,7 @@ def synthetic_case_list(scenario: Scenario) -> pd.DataFrame:
 def _hours_so_far(scenario: Scenario, cases: pd.DataFrame) -> pd.Series:
     """Each case's hours worked by the extract day: all of them once closed, else the days
     since allocation at the case's pace (its share of a slot's hours at its provider)."""
-    from simulator.providers import plan_pools
+    from simulator.plan import plan_pools
 
     pace = np.array([plan.case_hours_per_week / DAYS_PER_WEEK for plan in plan_pools(scenario)])
     weight = np.array([kind.caseload_weight for kind in scenario.demand.mix.values()])

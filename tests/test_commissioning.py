@@ -10,7 +10,7 @@ import pytest
 from simulator.demand import draw_referrals
 from simulator.metrics import cases_frame
 from simulator.model import simulate
-from simulator.providers import plan_pools
+from simulator.plan import plan_pools
 from tests.helpers import build, county, figures
 
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from simulator.demand import draw_referrals, expected_referrals
+from simulator.demand import draw_referrals
+from simulator.plan import expected_referrals
 from simulator.scenario import Population
 from tests.helpers import build, mmc_data
 

@@ -10,9 +10,10 @@ from scipy import stats
 
 import simulator
 from simulator import uncertainty
-from simulator.demand import arrival_days, draw_referrals, expected_referrals
-from simulator.providers import plan_pools
+from simulator.demand import arrival_days, draw_referrals
+from simulator.plan import expected_referrals, plan_pools
 from simulator.scenario import ScenarioError
+from simulator.stats import spread_table
 from simulator.streams import stream
 from tests.helpers import build, county
 
@@ -116,7 +117,9 @@ def test_the_share_of_the_spread_from_doubt_is_one_less_the_ratio_of_variances()
             "value": values,
         })  # fmt: skip
 
-    table = uncertainty.spread_table(per_rep([1.0, 3.0, 5.0, 7.0]), per_rep([3.0, 4.0, 4.0, 5.0]))
+    table = spread_table(
+        per_rep([1.0, 3.0, 5.0, 7.0]), per_rep([3.0, 4.0, 4.0, 5.0]), uncertainty.SPREAD_METRICS
+    )
     row = table.set_index("metric").loc["cost_total_per_year"]
     var_doubt, var_fixed = np.var([1, 3, 5, 7], ddof=1), np.var([3, 4, 4, 5], ddof=1)
     assert row["share_of_variance_from_doubt"] == pytest.approx(1 - var_fixed / var_doubt)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from simulator import pricing
 from simulator.metrics import STATUSES, cases_frame, close_days, per_replication
 from simulator.model import simulate
-from simulator.providers import SPOT, plan_pools
+from simulator.plan import SPOT, plan_pools
 from simulator.schema import WEIGHT_SCALE
 from simulator.vocabulary import Route
 from tests.helpers import build
@@ -279,7 +279,7 @@ def test_the_quick_day0_count_never_lets_through_what_the_exact_count_refuses(sc
     """Validation first counts day-0 cases against bounds that need no quantile grids:
     slots sized from the least hours a case holds, and the most the cases' mean weight
     can be. The most cases it lets through must fit by the exact count too."""
-    from simulator.providers import fewest_slots
+    from simulator.plan import fewest_slots
     from simulator.scenario import _open_cases_surely_fit, mean_open_weight
 
     slots = sum(plan.slots for plan in plan_pools(scenario) if plan.route != Route.FLEX)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.demand import rate_per_day
+from simulator.plan import rate_per_day
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.demand import draw_referrals, held_hours, open_case_shares
+from simulator.demand import draw_referrals
 from simulator.metrics import busy_slot_days, per_replication
 from simulator.model import simulate
-from simulator.providers import PoolPlan, WeightedPool, plan_pools
+from simulator.plan import PoolPlan, held_hours, open_case_shares, plan_pools
+from simulator.providers import WeightedPool
 from simulator.scenario import ScenarioError
 from simulator.schema import WEIGHT_SCALE
 from tests import theory

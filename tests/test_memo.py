@@ -4,8 +4,7 @@ scenario, a fresh one for any change, and never more than a few kept."""
 from __future__ import annotations
 
 from simulator import memo
-from simulator.demand import cumulative_rate
-from simulator.providers import plan_pools
+from simulator.plan import cumulative_rate, plan_pools
 from tests.helpers import build, mmc_data
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.metrics import cases_frame, confidence_interval, daily_frame
+from simulator.metrics import cases_frame, daily_frame
 from simulator.model import simulate
+from simulator.stats import confidence_interval
 from tests.micro import market, withdrawing
 
 CASE_COLUMNS = [

@@ -15,14 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.metrics import (
-    confidence_interval,
-    daily_frame,
-    paired_differences,
-    per_replication,
-    summarise,
-)
+from simulator.metrics import daily_frame, per_replication, summarise
 from simulator.model import simulate
+from simulator.stats import confidence_interval, paired_differences
 from tests.micro import market, withdrawing
 
 T_975_2 = 4.302652729749462  # Student's t, 97.5% point, 2 degrees of freedom
@@ -289,7 +284,7 @@ def test_paired_differences_are_taken_replication_by_replication():
 
 def _one_group_at_a_time(per_rep: pd.DataFrame) -> list[tuple]:
     """summarise's figures as a loop over groups would give them (the reference)."""
-    from simulator.metrics import confidence_interval, spread
+    from simulator.stats import confidence_interval, spread
 
     rows = []
     for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from simulator.providers import plan_pools
+from simulator.plan import plan_pools
 from tests.conftest import build
 
 

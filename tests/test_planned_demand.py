@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from simulator import study
-from simulator.providers import plan_pools
+from simulator.plan import plan_pools
 from tests.helpers import build, county, figures
 
 RATES = [450.0, 600.0, 750.0]

@@ -1,0 +1,347 @@
+"""Everything decided before a replication starts: expected demand and the pools a
+contract buys.
+
+The referral rate and its integral (how many referrals to expect), the hours a case
+holds a caseload slot (more than its hours when it is kept open longer), how a
+``block_share`` block is sized, and the plan of every pool: slots, pace, contracted
+hours and price. Nothing here draws a random number or changes during a run;
+``demand`` draws the referrals from these figures and ``providers`` holds the live
+pools each plan describes.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import TypeAdapter
+
+from simulator.commissioning import commissioning_model
+from simulator.distributions import Distribution
+from simulator.memo import by_scenario
+from simulator.schema import Demand, Flex, Provider, Scenario, Spot
+from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+from simulator.vocabulary import Route
+
+GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
+
+
+HELD_GRID = 64  # quantile points per distribution when a case may be kept open longer
+
+
+def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
+    """Referral rate (per day) at each time: base x growth x seasonality x shocks."""
+    demand = scenario.demand
+    rate = demand.referrals_per_year_at(days) / DAYS_PER_YEAR
+    if scenario.workshops is not None:
+        rate *= 1 - scenario.workshops.assumed_referral_reduction
+    rate = rate * (1 + demand.growth_per_year) ** (days / DAYS_PER_YEAR)
+    if demand.seasonality is not None:
+        dates = np.datetime64(scenario.start_date, "D") + np.floor(days).astype("timedelta64[D]")
+        month = dates.astype("datetime64[M]").astype(np.int64) % 12
+        rate = rate * np.asarray(demand.seasonality)[month]
+    for shock in demand.shocks:
+        inside = (days >= shock.start_day) & (days < shock.end_day)
+        rate = np.where(inside, rate * shock.multiplier, rate)
+    return rate
+
+
+def cumulative_rate(scenario: Scenario, end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Grid of times to ``end`` (default the horizon) and the expected referrals up to each
+    (the integrated rate). Read-only arrays, shared by every replication that asks."""
+    return _cumulative_rate(scenario, scenario.horizon_days if end is None else end)
+
+
+@by_scenario
+def _cumulative_rate(scenario: Scenario, end: float) -> tuple[np.ndarray, np.ndarray]:
+    steps = max(1, int(np.ceil(end / GRID_STEP_DAYS)))
+    grid = np.linspace(0.0, end, steps + 1)
+    midpoints = (grid[:-1] + grid[1:]) / 2
+    expected = np.concatenate([[0.0], np.cumsum(rate_per_day(scenario, midpoints) * np.diff(grid))])
+    grid.flags.writeable = expected.flags.writeable = False
+    return grid, expected
+
+
+def expected_referrals(scenario: Scenario) -> float:
+    """Expected referrals over the horizon."""
+    return float(cumulative_rate(scenario)[1][-1])
+
+
+HeldWork = Callable[[Demand, str, float], float]
+"""``held_work_hours`` or a bound on it: (demand, type label, a slot's hours a week)."""
+
+
+def held_hours(
+    demand: Demand, label: str, case_hours_per_week: float, held: HeldWork | None = None
+) -> float:
+    """Mean slot-hours a case of this type holds, travel included (see ``held_work_hours``;
+    ``held``: a bound on it instead)."""
+    work = held_work_hours if held is None else held
+    return work(demand, label, case_hours_per_week) + demand.mean_travel_hours
+
+
+def least_held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
+    """The least ``held_work_hours`` can be: the type's mean hours, since what a case kept
+    open longer holds beyond them is never negative. No quantile grids (and no scipy):
+    the checks of a file (``validate``) try this bound before the exact figure."""
+    return demand.mix[label].hours.expected
+
+
+def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> float:
+    """Mean slot-hours a case of this type holds where a whole slot gives
+    ``case_hours_per_week``: its hours (travel included), or, when it is kept open
+    longer, its weight x that pace x ``weeks_open``, whichever is more; travel's mean
+    is left out (added by ``held_hours``), so this is its mean work hours exactly when
+    the type is never kept open longer.
+
+    A case of weight w receives w of a slot's hours each week, so it holds
+    ``max(hours, w x pace x weeks_open)`` slot-hours. Without ``weeks_open`` that
+    is its mean hours exactly; with it, the expected excess over the hours comes
+    from quantile grids of the three independent parts (work, travel, weeks).
+    """
+    kind = demand.mix[label]
+    if kind.weeks_open is None:
+        return kind.hours.expected
+    places = tuple((loc.share, loc.miles_per_case.model_dump_json())
+                   for loc in demand.localities.values())  # fmt: skip
+    excess = _held_excess(
+        kind.hours.model_dump_json(), kind.weeks_open.model_dump_json(), places,
+        demand.travel_mph, kind.caseload_weight * case_hours_per_week,
+    )  # fmt: skip
+    return kind.hours.expected + excess
+
+
+@functools.lru_cache(maxsize=256)
+def _held_excess(
+    hours: str, weeks_open: str, places: tuple, travel_mph: float, pace: float
+) -> float:
+    """The expected excess of ``pace x weeks_open`` over a case's hours plus travel, by
+    quantile grids; cached by the distributions' JSON (every replication and every
+    pool plan asks for the same few figures, and each grid costs a few milliseconds)."""
+    read = TypeAdapter(Distribution).validate_json
+    u = (np.arange(HELD_GRID) + 0.5) / HELD_GRID
+    travel, chance = [np.zeros(1)], [np.ones(1)]
+    if places:
+        travel = [read(miles).quantile(u) / travel_mph for _, miles in places]
+        chance = [np.full(HELD_GRID, share / HELD_GRID) for share, _ in places]
+    need = (read(hours).quantile(u)[:, None] + np.concatenate(travel)[None, :]).ravel()
+    weight = (np.full(HELD_GRID, 1 / HELD_GRID)[:, None] * np.concatenate(chance)[None, :]).ravel()
+    floor = pace * read(weeks_open).quantile(u)
+    excess = np.maximum(floor[None, :] - need[:, None], 0.0).mean(axis=1)
+    return float(np.sum(weight * excess))
+
+
+def open_case_shares(scenario: Scenario, held: HeldWork | None = None) -> list[float]:
+    """Share of each type among cases open at a random moment: long cases are open for
+    longer, so types count by referrals x mean days open (Little's law); ``held``: a
+    bound on ``held_work_hours`` to count by instead.
+
+    The pace is the first block provider's, else the spot market's (day-0 cases
+    fill the block first); it matters only through ``weeks_open``.
+    """
+    demand, commissioning = scenario.demand, scenario.commissioning
+    providers = commissioning.providers if commissioning_model(scenario).buys_block else []
+    first = providers[0] if providers else commissioning.spot
+    pace = first.case_hours_per_week if first is not None else 1.0
+    return [
+        kind.share * held_hours(demand, label, pace, held) / kind.caseload_weight
+        for label, kind in demand.mix.items()
+    ]
+
+
+SPOT = "spot"
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """What a contract buys: slots, their work rate, contracted hours and price."""
+
+    name: str
+    slots: int
+    advocates: int
+    caseload_cap: int
+    case_hours_per_week: float  # hours a week one open case receives
+    contracted_hours_per_year: float  # 0 for spot: paid by the hour used
+    rate_per_hour: float  # as quoted
+    rate_includes_vat: bool  # the rate (and spot mileage) as quoted includes VAT
+    skills: frozenset[str] | None  # None: serves every type and need
+    mean_case_hours: float  # slot-hours a case it can serve holds (its hours, travel included)
+    route: Route = Route.BLOCK  # which market it is: a block, a provider's flex, or spot
+    arrangement_days: Distribution | None = None  # flex: days to agree a case
+    owner: int | None = None  # flex: the index of its provider's block pool
+
+    @property
+    def days_per_hour(self) -> float:
+        """Calendar days a case stays open per hour of work it needs."""
+        return DAYS_PER_WEEK / self.case_hours_per_week
+
+    @property
+    def slot_hours_per_year(self) -> float:
+        return self.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+
+    def serves(self, type_label: str, need_label: str | None) -> bool:
+        return self.slots > 0 and self.has_skills(type_label, need_label)
+
+    def has_skills(self, type_label: str, need_label: str | None) -> bool:
+        """The skills a referral needs, whether or not the pool has any room (a market of
+        no advocates still names the price its cases would be bought at)."""
+        if self.skills is None:
+            return True
+        return type_label in self.skills and (need_label is None or need_label in self.skills)
+
+
+def held_hours_per_year(
+    scenario: Scenario, case_hours_per_week: float, held: HeldWork = held_work_hours
+) -> dict[str, float]:
+    """Expected slot-hours a year by advocacy type at a pool of this pace (mean rate over
+    the horizon): the demand hours, plus what cases kept open longer hold beyond them
+    (``held``: or a bound on that)."""
+    demand = scenario.demand
+    per_year = planned_referrals_per_year(scenario)
+    return {
+        label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week, held)
+        for label, kind in demand.mix.items()
+    }
+
+
+def planned_referrals_per_year(scenario: Scenario) -> float:
+    """Referrals a year a block sized by ``block_share`` is bought for: the scenario's
+    ``planned_referrals_per_year``, else its own expected referrals a year (the mean rate
+    over the horizon)."""
+    planned = scenario.commissioning.planned_referrals_per_year
+    if planned is not None:
+        return planned
+    return expected_referrals(scenario) / scenario.horizon_days * DAYS_PER_YEAR
+
+
+def mean_held_hours(
+    demand: Demand, types: list[str], case_hours_per_week: float,
+    held: HeldWork = held_work_hours,
+) -> float:  # fmt: skip
+    """Mean slot-hours a case of these types (all when none) holds, by their shares.
+
+    Exactly ``demand.mean_hours_per_case(types)`` when no type is kept open longer.
+    """
+    chosen = types or list(demand.mix)
+    travel = demand.mean_travel_hours
+    total_share = sum(demand.mix[t].share for t in chosen)
+    if total_share == 0:
+        return mean_held_hours(demand, list(demand.mix), case_hours_per_week, held)
+    work = sum(demand.mix[t].share * held(demand, t, case_hours_per_week) for t in chosen)
+    return work / total_share + travel
+
+
+def block_size(
+    scenario: Scenario, provider: Provider, held: HeldWork = held_work_hours
+) -> tuple[int, float]:
+    """A block provider's caseload slots and contracted hours a year: as its file says
+    (``advocates``, or ``block_hours_per_year``), else sized by ``block_share`` to its
+    part of the hours held (shared equally among unsized providers with a type's skill).
+    Sizing only grows with the hours held, so ``held`` a lower bound gives fewer slots."""
+    slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+    if provider.advocates is not None:
+        weekly = provider.advocates * provider.hours_per_week * provider.productive_share
+        slots = round(provider.advocates * provider.caseload_cap)
+        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK)
+    if provider.block_hours_per_year is not None:
+        contracted = provider.block_hours_per_year
+        return max(1, round(contracted / slot_hours)), contracted
+    unsized = [
+        p for p in scenario.commissioning.providers
+        if p.advocates is None and p.block_hours_per_year is None
+    ]  # fmt: skip
+    held_by_type = held_hours_per_year(scenario, provider.case_hours_per_week, held)
+    share_of_demand = sum(
+        held_by_type[t] / sum(1 for q in unsized if t in q.skills)
+        for t in scenario.demand.mix
+        if t in provider.skills
+    )
+    slots = round(scenario.commissioning.block_share * share_of_demand / slot_hours)
+    return slots, slots * slot_hours
+
+
+def fewest_slots(scenario: Scenario) -> int:
+    """At least the caseload slots of ``plan_pools``'s block and spot pools, from the
+    least hours each case holds (``least_held_work_hours``): no quantile grids."""
+    providers = scenario.commissioning.providers
+    blocks = providers if commissioning_model(scenario).buys_block else []
+    spot = scenario.commissioning.spot
+    spot_slots = 0 if spot is None else round(spot.market_advocates * spot.caseload_cap)
+    return sum(block_size(scenario, p, least_held_work_hours)[0] for p in blocks) + spot_slots
+
+
+@by_scenario
+def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
+    """Block providers in scenario order, then their flex hours, then the spot market.
+    (Worked out once per scenario: every replication asks.)"""
+    commissioning = scenario.commissioning
+    demand = scenario.demand
+    buys_block = commissioning_model(scenario).buys_block
+    providers = list(commissioning.providers) if buys_block else []
+
+    plans = []
+    for provider in providers:
+        types = [t for t in demand.mix if t in provider.skills]
+        pace = provider.case_hours_per_week
+        slots, contracted = block_size(scenario, provider)
+        plans.append(
+            PoolPlan(
+                name=provider.name,
+                slots=slots,
+                advocates=math.ceil(slots / provider.caseload_cap),
+                caseload_cap=provider.caseload_cap,
+                case_hours_per_week=provider.case_hours_per_week,
+                contracted_hours_per_year=contracted,
+                rate_per_hour=provider.block_rate_per_hour,
+                rate_includes_vat=provider.rate_includes_vat,
+                skills=frozenset(provider.skills),
+                mean_case_hours=mean_held_hours(demand, types, pace),
+            )
+        )
+    for index, provider in enumerate(providers):
+        if provider.flex is not None:
+            types = [t for t in demand.mix if t in provider.skills]
+            plans.append(
+                hourly_plan(
+                    f"{provider.name} flex", provider.flex, provider.flex.advocates, demand,
+                    types, frozenset(provider.skills), Route.FLEX, owner=index,
+                )
+            )  # fmt: skip
+    spot = commissioning.spot
+    if spot is not None:
+        skills = None if spot.skills is None else frozenset(spot.skills)
+        plans.append(hourly_plan(SPOT, spot, spot.market_advocates, demand, [], skills, Route.SPOT))
+    return tuple(plans)
+
+
+def hourly_plan(
+    name: str,
+    terms: Flex | Spot,
+    advocates: float,
+    demand: Demand,
+    types: list[str],
+    skills: frozenset[str] | None,
+    route: Route,
+    owner: int | None = None,
+) -> PoolPlan:
+    """A pool bought by the hour (a provider's flex, or the spot market): its advocates'
+    slots, paid only for hours used, agreed in its ``arrangement_days``."""
+    slots = round(advocates * terms.caseload_cap)
+    return PoolPlan(
+        name=name,
+        slots=slots,
+        advocates=math.ceil(slots / terms.caseload_cap),
+        caseload_cap=terms.caseload_cap,
+        case_hours_per_week=terms.case_hours_per_week,
+        contracted_hours_per_year=0.0,
+        rate_per_hour=terms.rate_per_hour,
+        rate_includes_vat=terms.rate_includes_vat,
+        skills=skills,
+        mean_case_hours=mean_held_hours(demand, types, terms.case_hours_per_week),
+        route=route,
+        arrangement_days=terms.arrangement_days,
+        owner=owner,
+    )
