@@ -246,18 +246,19 @@ def test_hub_triage_takes_time_before_routing():
     assert (allocated["queued_day"] >= allocated["arrival_day"] + 1.0 - 1e-9).all()
 
 
-class TakeTurns:
-    """A chooser with state: the hub's partners take referrals in turn."""
+class LeadFirst:
+    """A chooser with state: the hub's lead takes the first 50 referrals it is offered in
+    a replication, the last partner the rest."""
 
     made = 0
 
     def __init__(self, scenario):
-        TakeTurns.made += 1
-        self.turn = 0
+        LeadFirst.made += 1
+        self.offered = 0
 
     def __call__(self, candidates, pools, cls, units):
-        self.turn += 1
-        return candidates[self.turn % len(candidates)] if candidates else None
+        self.offered += 1
+        return candidates[0 if self.offered <= 50 else -1] if candidates else None
 
 
 def test_a_chooser_keeps_its_state_within_one_replication_only(monkeypatch):
@@ -265,16 +266,16 @@ def test_a_chooser_keeps_its_state_within_one_replication_only(monkeypatch):
 
     from simulator import commissioning
 
-    hub = dataclasses.replace(commissioning.MODELS["hub"], chooser=TakeTurns)
+    hub = dataclasses.replace(commissioning.MODELS["hub"], chooser=LeadFirst)
     monkeypatch.setitem(commissioning.MODELS, "hub", hub)
     partners = [{"name": n, "skills": ["care_act", "imca", "bsl"]} for n in ("Lead", "Partner")]
     scenario = build(
         county("hub", commissioning__providers=partners), commissioning__hub__queue="routed"
     )
     alone = cases_frame([simulate(scenario, 1)], scenario)
-    TakeTurns.made = 0
+    LeadFirst.made = 0
     simulate(scenario, 0)
     after_another = cases_frame([simulate(scenario, 1)], scenario)
-    assert TakeTurns.made == 2  # one chooser a replication
+    assert LeadFirst.made == 2  # one chooser a replication
     assert after_another.equals(alone)  # replication 1 is the same whatever ran before it
     assert alone["provider"].nunique() > 1
