@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from simulator import metrics
-from simulator.model import Records, simulate
+from simulator.model import simulate
 from simulator.providers import plan_pools
 from simulator.scenario import Scenario
 
@@ -52,17 +52,6 @@ class ScenarioResult:
 
 
 Progress = Callable[[int], None]
-
-
-def run_replications(
-    scenario: Scenario,
-    backend: Backend | None = None,
-    progress: Progress | None = None,
-    reps: Sequence[int] | None = None,
-) -> list[Records]:
-    """Run replications ``reps`` (default ``0 .. scenario.replications - 1``); the records,
-    in replication order."""
-    return _map(simulate, scenario, backend, progress, reps)
 
 
 def _map(
@@ -195,11 +184,6 @@ def _run_dask(
             tick(1)
 
 
-def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
-    """Records -> cases, daily, per-replication figures and the summary."""
-    return assemble(scenario, [reduce_replication(scenario, r.rep, records=r) for r in records])
-
-
 @dataclass(frozen=True)
 class Reduced:
     """One replication reduced to what the outputs need: its figures, its days and, when
@@ -214,13 +198,11 @@ def reduce_replication(
     scenario: Scenario,
     rep: int,
     keep_cases: bool = True,
-    records: Records | None = None,
     columns_only: bool = False,
 ) -> Reduced:
-    """Simulate replication ``rep`` (unless its ``records`` are given) and reduce it; case
-    rows only with ``keep_cases`` (``columns_only``: none, but the columns, so a file of
-    no case rows still has them)."""
-    records = simulate(scenario, rep) if records is None else records
+    """Simulate replication ``rep`` and reduce it; case rows only with ``keep_cases``
+    (``columns_only``: none, but the columns, so a file of no case rows still has them)."""
+    records = simulate(scenario, rep)
     cases = None
     if keep_cases or columns_only:
         cases = metrics.cases_frame([records], scenario)
