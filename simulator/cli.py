@@ -158,8 +158,8 @@ def backend_options(command):
 
 def headline(summary) -> str:
     """The few numbers a commissioner asks for first, one scenario a row."""
+    from simulator.briefing import wait_notes
     from simulator.charts import MARKETS, served_by
-    from simulator.metrics import wait_notes
 
     rows = summary[summary["group"] == "all"]
     lines = []

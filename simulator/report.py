@@ -24,7 +24,6 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from simulator import briefing, charts
-from simulator.metrics import wait_notes
 from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -301,7 +300,7 @@ def _notes(results: SavedResults) -> list[str]:
     then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
     from simulator.scenario import saved_warnings
 
-    notes = wait_notes(results.summary)
+    notes = briefing.wait_notes(results.summary)
     demand = briefing.demand_note(results.scenarios)
     if demand and not results.manifest.get("sweep"):
         notes.append(demand)
