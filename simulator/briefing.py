@@ -9,7 +9,7 @@ import html
 
 import pandas as pd
 
-from simulator.vocabulary import METRICS
+from simulator.vocabulary import HEADLINE, METRICS
 
 KNOWN_LABELS = {
     "care_act": "Care Act",
@@ -366,3 +366,94 @@ def demand_doubt(table: pd.DataFrame | None) -> str:
         "<th>Share of the spread from doubt</th></tr>"
         "</thead><tbody>" + "".join(body) + "</tbody></table>"
     )
+
+
+# The lines the command line prints after a run, for the same readers as the report.
+
+HEADINGS = {
+    "cost_to_serve_per_year": "Cost to serve a year",
+    "cost_total_per_year": "Cash cost a year",
+    "wait_mean_days": "Mean wait (days)",
+    "wait_p90_days": "p90 wait (days)",
+    "within_target_share": "Within target",
+    "referrals_per_year": "Referrals a year",
+    "planned_referrals_per_year": "Block sized for (a year)",
+    "breaches_per_year": "Breaches a year",
+    "unserved_per_year": "Unserved a year",
+    "block_hours_unused_per_year": "Unused block h a year",
+    "budget_risk": "Years over budget",
+    "breach_risk": "Years at breach limit",
+}  # the terminal's short headings for vocabulary.HEADLINE
+
+
+def figure_line(metric: str, mean: float, low: float, high: float, difference: bool = False) -> str:
+    """One headline figure with its interval, formatted by the metric registry; no interval
+    where the figure is fixed by design (a block's cost), and differences signed."""
+    shown = METRICS[metric]
+    text = shown.difference if difference else shown.format
+    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
+    return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
+
+
+def headline(summary: pd.DataFrame) -> str:
+    """The few numbers a commissioner asks for first, one scenario a row."""
+    from simulator.charts import MARKETS, served_by
+
+    rows = summary[summary["group"] == "all"]
+    lines = []
+    for name, frame in rows.groupby("scenario", sort=False):
+        values = frame.set_index("metric")
+        lines.append(f"{name}")
+        shown = (*HEADLINE, "referrals_per_year", "planned_referrals_per_year")
+        for metric in (*shown, "budget_risk", "breach_risk"):
+            if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
+                row = values.loc[metric]
+                lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
+        shares = served_by(summary[summary["scenario"] == name]).iloc[0]
+        served = [
+            f"{label.lower()} {shares[route]:.0%}" for route, label in MARKETS if shares[route]
+        ]
+        lines.append(f"  {'Served by':<24} {', '.join(served)}")
+    lines.extend(f"note: {note}" for note in wait_notes(summary))
+    return "\n".join(lines)
+
+
+def difference_lines(differences: pd.DataFrame) -> str:
+    """Headline differences from the baseline, with their intervals."""
+    lines = []
+    wanted = differences[differences["group"] == "all"].set_index(["scenario", "metric"])
+    for scenario in dict.fromkeys(differences["scenario"]):
+        lines.append(f"{scenario} minus {differences['baseline'].iloc[0]}")
+        for metric in HEADLINE:
+            if (scenario, metric) not in wanted.index:
+                continue
+            row = wanted.loc[(scenario, metric)]
+            if row["mean_difference"] == row["mean_difference"]:
+                mean, low, high = row["mean_difference"], row["ci_low"], row["ci_high"]
+                lines.append(figure_line(metric, mean, low, high, difference=True))
+    return "\n".join(lines)
+
+
+def doubt_lines(table: pd.DataFrame | None) -> str:
+    """The terminal's lines on doubt about demand: the 10-90% range of cost and breaches a
+    year with it and with demand fixed, and the share of the variance it makes."""
+    if table is None or table.empty:
+        return ""
+    lines = [
+        "Doubt about demand (mean, 10-90% of replications; same seeds, demand fixed at its mean)"
+    ]
+    for row in table.itertuples(index=False):
+        show = METRICS[row.metric].format
+        lines.append(
+            f"  {row.scenario}: {METRICS[row.metric].label.lower()} "
+            f"{show(row.mean_with_doubt)}, {show(row.p10_with_doubt)} to "
+            f"{show(row.p90_with_doubt)} (fixed: {show(row.mean_demand_fixed)}, "
+            f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
+            + (
+                "fixed by the contract"
+                if row.sd_with_doubt == 0 and row.sd_demand_fixed == 0
+                else f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt "
+                f"({row.n_reps} replications)"
+            )
+        )
+    return "\n".join(lines)
