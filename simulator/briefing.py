@@ -146,6 +146,44 @@ def _trade_off(means: pd.DataFrame, cost: pd.Series, cheap: str, best: str) -> s
     return f"{text}{said} (means; the differences say which gaps are clear)."
 
 
+def in_short(summary: pd.DataFrame, recommendation: dict | None) -> str:
+    """The recommendation's answer, or a summary written from the figures."""
+    if recommendation is not None:
+        return recommendation["answer"]
+    return summary_paragraph(summary)
+
+
+def recommendation(advice: dict | None, candidates: pd.DataFrame | None) -> str:
+    """For recommend: the answer, and every option with its verdicts."""
+    if advice is None or candidates is None:
+        return ""
+    objective = advice["objective"]["metric"]
+    shown = METRICS[objective]
+    head = ["Option", "Replications", f"{shown.label} (interval)", "Meets every requirement",
+            "Outcome", "Why"]  # fmt: skip
+    rows = []
+    for _, row in candidates.iterrows():
+        value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
+            f"{shown.format(row['ci_high'])})"
+        )
+        if row["ci_low"] == row["ci_high"]:
+            value = shown.format(row[objective])  # fixed by design: no interval
+        why = row["why"] if isinstance(row["why"], str) else ""
+        cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    level = advice["interval_level"]
+    return (
+        "<h2>Recommendation</h2>"
+        f"<p class='answer'><strong>{html.escape(advice['answer'])}</strong></p>"
+        f"<p class='meta'>{html.escape(advice['procedure'])}. Intervals below are at "
+        f"{level:.2%} each, so that all of them hold together at "
+        f"{advice['confidence']:.0%}; {advice['replications_used']} replications were run, "
+        f"against {advice['replications_full_grid']} for every option at the limit.</p>"
+        "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )  # fmt: skip
+
+
 GLANCE = [
     ("cost_to_serve_per_year", "Cost to serve a year"),
     ("cost_total_per_year", "Cash cost a year"),
@@ -279,6 +317,18 @@ def demand_note(scenarios: list[dict]) -> str | None:
         f"{scenarios[0]['name']}): their differences include the demand, not only how it is "
         "bought, and they are not alternatives for the same referrals."
     )
+
+
+def notes(summary: pd.DataFrame, scenarios: list[dict], sweep: bool) -> list[str]:
+    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
+    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
+    from simulator.scenario import saved_warnings
+
+    said = wait_notes(summary)
+    demand = demand_note(scenarios)
+    if demand and not sweep:
+        said.append(demand)
+    return said + [f"Warning: {warning}" for warning in saved_warnings(scenarios)]
 
 
 def glossary() -> str:

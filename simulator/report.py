@@ -295,18 +295,6 @@ def _signed(metric: str, value: float) -> str:
     return METRICS[metric].difference(value, minus="−")
 
 
-def _notes(results: SavedResults) -> list[str]:
-    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
-    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
-    from simulator.scenario import saved_warnings
-
-    notes = briefing.wait_notes(results.summary)
-    demand = briefing.demand_note(results.scenarios)
-    if demand and not results.manifest.get("sweep"):
-        notes.append(demand)
-    return notes + [f"Warning: {warning}" for warning in saved_warnings(results.scenarios)]
-
-
 MODELS = {
     "single_provider": "one block provider",
     "hub": "a hub (a lead provider and partners)",
@@ -433,51 +421,15 @@ dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;
 """
 
 
-def _in_short(results: SavedResults) -> str:
-    """The recommendation's answer, or a summary written from the figures."""
-    if results.recommendation is not None:
-        return results.recommendation["answer"]
-    return briefing.summary_paragraph(results.summary)
-
-
-def _recommendation(results: SavedResults) -> str:
-    """For recommend: the answer, and every option with its verdicts."""
-    advice, candidates = results.recommendation, results.candidates
-    if advice is None or candidates is None:
-        return ""
-    objective = advice["objective"]["metric"]
-    shown = METRICS[objective]
-    head = ["Option", "Replications", f"{shown.label} (interval)", "Meets every requirement",
-            "Outcome", "Why"]  # fmt: skip
-    rows = []
-    for _, row in candidates.iterrows():
-        value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
-            f"{shown.format(row['ci_high'])})"
-        )
-        if row["ci_low"] == row["ci_high"]:
-            value = shown.format(row[objective])  # fixed by design: no interval
-        why = row["why"] if isinstance(row["why"], str) else ""
-        cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
-        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    level = advice["interval_level"]
-    return (
-        "<h2>Recommendation</h2>"
-        f"<p class='answer'><strong>{html.escape(advice['answer'])}</strong></p>"
-        f"<p class='meta'>{html.escape(advice['procedure'])}. Intervals below are at "
-        f"{level:.2%} each, so that all of them hold together at "
-        f"{advice['confidence']:.0%}; {advice['replications_used']} replications were run, "
-        f"against {advice['replications_full_grid']} for every option at the limit.</p>"
-        "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )  # fmt: skip
-
-
 def build_html(results: SavedResults) -> str:
     """The report as one HTML string (deterministic for the same results)."""
     manifest = results.manifest
     names = ", ".join(s["name"] for s in results.scenarios)
     seeds = sorted({str(s.get("seed")) for s in results.scenarios})
     reps = sorted({str(s.get("replications")) for s in results.scenarios})
+    answer = briefing.in_short(results.summary, results.recommendation)
+    sweep = bool(manifest.get("sweep"))
+    notes = briefing.notes(results.summary, results.scenarios, sweep)
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -493,14 +445,14 @@ def build_html(results: SavedResults) -> str:
         " with 95% confidence intervals. Costs are in GBP; counts, hours and costs not"
         " marked 'per year' are totals over the measured period (the horizon less the"
         " warm-up).</p>",
-        _recommendation(results),
+        briefing.recommendation(results.recommendation, results.candidates),
         "<h2>In short</h2>",
-        f"<p class='answer'>{html.escape(_in_short(results))}</p>",
+        f"<p class='answer'>{html.escape(answer)}</p>",
         briefing.at_a_glance(results.summary),
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),
-        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in _notes(results)),
+        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes),
         _differences_table(results.differences),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),
