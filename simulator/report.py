@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
 from simulator import briefing, charts
+from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -295,19 +296,25 @@ def _signed(metric: str, value: float) -> str:
     return METRICS[metric].difference(value, minus="−")
 
 
-MODELS = {
+MODEL_WORDS = {
     "single_provider": "one block provider",
     "hub": "a hub (a lead provider and partners)",
     "spot_only": "spot purchase only, no block",
 }
 
 
+def _buys_block(commissioning: dict) -> bool:
+    """Whether the scenario's commissioning model buys a block, as its registry entry says
+    (spot only buys none: every referral is bought spot)."""
+    return COMMISSIONING_MODELS[commissioning["model"]].buys_block
+
+
 def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     """The block as run: how it was sized, and the hours and slots that gave (from the
     summary, so the card states what ran, whatever the file's text says)."""
     commissioning = scenario["commissioning"]
-    if commissioning["model"] == "spot_only":
-        return MODELS["spot_only"]
+    if not _buys_block(commissioning):
+        return MODEL_WORDS[commissioning["model"]]
     sizes = []
     for provider in commissioning.get("providers", []):
         if provider.get("advocates") is not None:
@@ -325,14 +332,14 @@ def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     ran = ""
     if hours is not None and slots is not None and hours == hours:
         ran = f" (as run: {hours:,.0f} block hours a year, {slots:,.0f} caseload slots)"
-    return f"{MODELS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
+    return f"{MODEL_WORDS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
 
 
 def _overflow_words(commissioning: dict) -> str:
     """The overflow rule as run, in words."""
     overflow = commissioning.get("overflow") or {}
     rule = overflow.get("rule", "none")
-    if commissioning["model"] == "spot_only":
+    if not _buys_block(commissioning):
         return "every referral bought spot"
     if rule == "queue_length":
         waiting = overflow.get("threshold")
