@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, default_out
+from simulator.files import OutputError, check_out, default_out, write_aside
 
 if TYPE_CHECKING:
     from simulator.results import Results
@@ -556,18 +556,11 @@ def calibrate(cases: str, out: str | None, travel_mph: float, end: Any, dayfirst
         raise BadInput(str(error)) from None
     for warning in calibration.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _write_aside(target, demand_yaml(calibration))
-    _write_aside(page, fit_page(calibration))
+    write_aside(target, demand_yaml(calibration))
+    write_aside(page, fit_page(calibration))
     click.echo(summary_text(calibration))
     click.echo(f"demand block: {target}", err=True)
     click.echo(f"fit page: {page}", err=True)
-
-
-def _write_aside(path: Path, text: str) -> None:
-    """Write a file complete or not at all (aside, then renamed)."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def _leave(message: str, status: int) -> None:

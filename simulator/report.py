@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
+from simulator.files import write_aside
 from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -481,12 +482,7 @@ def build_html(results: SavedResults) -> str:
 
 def write_report(folder: Path) -> Path:
     """Write ``report.html`` into a results folder (aside, then renamed)."""
-    results = load(folder)
-    target = folder / "report.html"
-    partial = folder / ".report.html.partial"
-    partial.write_text(build_html(results), encoding="utf-8")
-    os.replace(partial, target)
-    return target
+    return write_aside(folder / "report.html", build_html(load(folder)))
 
 
 class ImageError(Exception):

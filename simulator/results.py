@@ -6,8 +6,6 @@ Built by :mod:`simulator.study`; the command line writes them with
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import weakref
@@ -20,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from ruamel.yaml import YAML
 
-from simulator.files import build_manifest, write_csv, write_results
+from simulator import files
 from simulator.metrics import paired_differences
 from simulator.runner import Backend, ScenarioResult
 from simulator.scenario import Scenario
@@ -149,7 +147,7 @@ class Results:
     @property
     def manifest(self) -> dict[str, Any]:
         """What ``manifest.json`` records: versions, seed, scenario hashes, timings."""
-        return build_manifest(
+        return files.build_manifest(
             self.results,
             {
                 "sweep": self._sweep_info(),
@@ -224,42 +222,19 @@ class Results:
         """
         from simulator.report import write_images, write_report
 
-        differences = self.differences
-
-        def extra(staging: Path) -> None:
-            if differences is not None:
-                write_csv(differences, staging / "differences.csv")
-            if self.demand_doubt is not None:
-                write_csv(self.demand_doubt, staging / "demand_doubt.csv")
-            if self.recommendation is not None and self.candidates is not None:
-                (staging / "recommendation.json").write_text(
-                    json.dumps(_plain(self.recommendation), indent=2, allow_nan=False) + "\n",
-                    encoding="utf-8",
-                )
-                write_csv(self.candidates, staging / "candidates.csv")
+        def report(staging: Path) -> None:
             write_report(staging)
             if png:
                 write_images(staging)
 
-        return write_results(Path(folder), self.results, self.manifest, extra, self.tables)
+        return files.write_results(
+            Path(folder), self.results, self.manifest, self.tables,
+            differences=self.differences, demand_doubt=self.demand_doubt,
+            recommendation=self.recommendation, candidates=self.candidates, report=report,
+        )  # fmt: skip
 
     def report(self, path: str | os.PathLike[str]) -> Path:
         """Write the HTML report alone to ``path`` (a file), and return its path."""
         from simulator.report import build_html
 
-        target = Path(path)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(build_html(self._saved()), encoding="utf-8")
-        os.replace(partial, target)
-        return target
-
-
-def _plain(value: Any) -> Any:
-    """For JSON: numpy numbers as plain numbers, NaN (no interval) as null, throughout."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
+        return files.write_aside(Path(path), build_html(self._saved()))

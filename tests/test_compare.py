@@ -225,7 +225,8 @@ def test_workers_lay_out_the_files_tables_as_pandas_would():
     and pandas metadata of pandas' own reindex, astype and assign."""
     import pyarrow as pa
 
-    from simulator.runner import Layout, reduce_replication
+    from simulator.files import Layout
+    from simulator.runner import reduce_replication
     from simulator.scenario import load_scenario
 
     root = Path(__file__).resolve().parent.parent / "scenarios"
