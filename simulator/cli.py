@@ -493,7 +493,8 @@ def recommend(
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 def report(folder: str, png: bool) -> None:
     """Rebuild the HTML report from a saved results FOLDER, without re-running."""
-    from simulator.report import ImageError, ReportError, write_images, write_report
+    from simulator.files import FolderError
+    from simulator.report import ImageError, write_images, write_report
 
     path = Path(folder)
     if png:
@@ -502,7 +503,7 @@ def report(folder: str, png: bool) -> None:
         target = write_report(path)
         if png:
             write_images(path)
-    except (ReportError, ImageError) as error:
+    except (FolderError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
 

@@ -9,23 +9,19 @@ from an upload. ``advocacy-sim report DIR`` rebuilds it without re-running.
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
-import pyarrow.parquet as pq
-from ruamel.yaml import YAML
 
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
-from simulator.files import write_aside
+from simulator.files import SavedResults, load, write_aside
 from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -35,150 +31,6 @@ PLOT_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-
-
-class ReportError(Exception):
-    """The folder is not a complete results folder."""
-
-
-@dataclass(frozen=True)
-class SavedResults:
-    """What a results folder holds, read back for the report."""
-
-    folder: Path
-    summary: pd.DataFrame
-    daily: pd.DataFrame
-    waits: pd.DataFrame  # scenario, wait_days of measured, allocated referrals
-    scenarios: list[dict]
-    manifest: dict
-    differences: pd.DataFrame | None
-    recommendation: dict | None = None  # recommend: recommendation.json
-    candidates: pd.DataFrame | None = None  # recommend: candidates.csv
-    demand_doubt: pd.DataFrame | None = None  # uncertain demand: demand_doubt.csv
-
-    @property
-    def measured_days(self) -> dict[str, float]:
-        return {
-            s["name"]: float(s["horizon_days"]) - float(s.get("warm_up_days", 0.0))
-            for s in self.scenarios
-        }
-
-
-REQUIRED = ("summary.csv", "daily.parquet", "cases.parquet", "scenario.resolved.yaml",
-            "manifest.json")  # fmt: skip
-
-
-def load(folder: Path) -> SavedResults:
-    """Read a results folder; a missing or broken file is a ReportError naming it."""
-    if not folder.is_dir():
-        raise ReportError(f"{folder}: not a results folder")
-    for name in REQUIRED:
-        if not (folder / name).is_file():
-            raise ReportError(f"{folder / name}: missing (is {folder} a results folder?)")
-    try:
-        summary = pd.read_csv(folder / "summary.csv", encoding="utf-8-sig")
-        scenarios = list(YAML(typ="safe", pure=True).load_all(
-            (folder / "scenario.resolved.yaml").read_text("utf-8")
-        ))  # fmt: skip
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        # Only the columns the charts use: a 50-replication cases file is tens of MB.
-        several = "scenario" in pq.read_schema(folder / "cases.parquet").names
-        tag = ["scenario"] if several else []
-        daily = pd.read_parquet(  # names as a category: not a string per row and day
-            folder / "daily.parquet", columns=[*tag, "day", "waiting"], read_dictionary=tag or None
-        )
-        waits = read_waits(folder / "cases.parquet", scenarios)
-        differences = (
-            pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
-            if (folder / "differences.csv").is_file()
-            else None
-        )
-        doubt_file = folder / "demand_doubt.csv"
-        doubt = pd.read_csv(doubt_file, encoding="utf-8-sig") if doubt_file.is_file() else None
-        advice, candidates = None, None
-        if (folder / "recommendation.json").is_file():
-            advice = json.loads((folder / "recommendation.json").read_text("utf-8"))
-            candidates = pd.read_csv(folder / "candidates.csv", encoding="utf-8-sig")
-    except Exception as error:  # a corrupt file: name it, no traceback
-        raise ReportError(f"{folder}: cannot read results ({error})") from None
-    names = [s["name"] for s in scenarios]
-    if not several:
-        daily = daily.assign(scenario=one_name(names[0], len(daily)))
-    return SavedResults(
-        folder,
-        summary,
-        daily,
-        waits,
-        scenarios,
-        manifest,
-        differences,
-        advice,
-        candidates,
-        doubt,
-    )
-
-
-def one_name(name: str, rows: int) -> pd.Categorical:
-    """A single run's scenario column as a category: a string per row and day of 400
-    replications was 12 MB of the report's peak memory."""
-    import numpy as np
-
-    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[name])
-
-
-ROW_GROUPS_AT_ONCE = 16
-"""Row groups (replications) ``read_waits`` reads in one call: a call per replication
-spent more time on the calls than on the data (0.41 s against 0.23 s for a five-year
-comparison's 800), and 16 five-year replications' four columns are about 1.5 MB."""
-
-
-def read_waits(path: Path, scenarios: list[dict]) -> pd.DataFrame:
-    """``measured_waits`` straight from ``cases.parquet``, a few row groups at a time:
-    only the kept waits are held, never the file's rows (a 5-year comparison of 4
-    scenarios x 200 replications has three million), and scenario names are read as
-    codes."""
-    import numpy as np
-
-    names = [s["name"] for s in scenarios]
-    warm_up = np.array([float(s.get("warm_up_days", 0.0)) for s in scenarios])
-    several = "scenario" in pq.read_schema(path).names
-    file = pq.ParquetFile(path, read_dictionary=["scenario"] if several else None)
-    columns = [*(["scenario"] if several else []), "arrival_day", "cohort_wait_days",
-               "carried_over"]  # fmt: skip
-    codes, waits = [np.empty(0, dtype=np.int16)], [np.empty(0)]
-    for first in range(0, file.num_row_groups, ROW_GROUPS_AT_ONCE):
-        groups = range(first, min(first + ROW_GROUPS_AT_ONCE, file.num_row_groups))
-        table = file.read_row_groups(groups, columns=columns)
-        which = _scenario_codes(table, names) if several else np.zeros(table.num_rows, np.int16)
-        arrival = table["arrival_day"].to_numpy(zero_copy_only=False)
-        fresh = table["carried_over"].is_null().to_numpy(zero_copy_only=False)
-        keep = fresh & (arrival >= warm_up[which])
-        waits.append(table["cohort_wait_days"].to_numpy(zero_copy_only=False)[keep])
-        codes.append(which[keep])
-    scenario = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
-    return pd.DataFrame({"scenario": scenario, "wait_days": np.concatenate(waits)})
-
-
-def _scenario_codes(table: Any, names: list[str]) -> Any:
-    """Each row's scenario as its position in ``names``, from the dictionary-encoded
-    column (no string per row); each row group read has its own dictionary."""
-    import numpy as np
-
-    parts = [np.empty(0, dtype=np.int16)]
-    for chunk in table["scenario"].chunks:
-        position = np.array([names.index(n) for n in chunk.dictionary.to_pylist()], np.int16)
-        parts.append(position[chunk.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(parts)
-
-
-def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
-    """``scenario, wait_days`` of the cohort: referrals that arrived after the warm-up,
-    each with the wait the figures count (a lower bound for those never allocated)."""
-    warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
-    starts = cases["scenario"].map(warm_up).astype(float)  # float even with no rows
-    measured = cases["carried_over"].isna() & (cases["arrival_day"] >= starts)
-    waits = cases.loc[measured, ["scenario", "cohort_wait_days"]]
-    return waits.rename(columns={"cohort_wait_days": "wait_days"})
 
 
 def response_targets(results: SavedResults) -> dict[str, int]:

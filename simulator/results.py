@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from ruamel.yaml import YAML
 
 from simulator import files
 from simulator.metrics import paired_differences
@@ -112,29 +111,14 @@ class Results:
         """A table with ``scenario`` first; ``categories`` reads names as a category
         (the report: a string per row would be most of its memory)."""
         if self.tables is not None:
-            return self._read(table, columns, categories)
+            names = [s.name for s in self.scenarios]
+            return files.read_table(self.tables, table, names, columns, categories=categories)
         frames = []
         for r in self.results:
             frame = getattr(r, table)
             frames.append(frame.assign(scenario=r.scenario.name)[["scenario", *frame.columns]])
         frame = pd.concat(frames, ignore_index=True)
         return frame if columns is None else frame[["scenario", *columns]]
-
-    def _read(self, table: str, columns: list[str] | None, categories: bool) -> pd.DataFrame:
-        """A table written during the run, ``scenario`` first (a single run's file has no
-        such column: it is added)."""
-        from simulator.report import one_name
-
-        assert self.tables is not None
-        path = self.tables / f"{table}.parquet"
-        several = len(self.results) > 1
-        wanted = None if columns is None else (["scenario", *columns] if several else columns)
-        names = ["scenario"] if several and categories else None
-        frame = pd.read_parquet(path, columns=wanted, read_dictionary=names)
-        if not several:
-            name = self.results[0].scenario.name
-            frame.insert(0, "scenario", one_name(name, len(frame)) if categories else name)
-        return frame
 
     @cached_property
     def differences(self) -> pd.DataFrame | None:
@@ -165,12 +149,10 @@ class Results:
             return None
         return {"keys": list(self.sweep_keys), "points": [s.name for s in self.scenarios]}
 
-    def _saved(self) -> Any:
+    def _saved(self) -> files.SavedResults:
         """The tables as the report reads them from a folder, without writing one."""
-        from simulator import report
-
-        scenarios = [YAML(typ="safe", pure=True).load(s.to_yaml()) for s in self.scenarios]
-        return report.SavedResults(
+        scenarios = files.scenario_dicts(files.resolved_yaml(self.scenarios))
+        return files.SavedResults(
             folder=Path("."),
             summary=self.summary,
             daily=self._tagged("daily", ["day", "waiting"], categories=True),
@@ -186,12 +168,10 @@ class Results:
     def _waits(self, scenarios: list[dict]) -> pd.DataFrame:
         """The measured referrals' waits the report draws, from the tables on disk when
         the run wrote them there."""
-        from simulator import report
-
         if self.tables is not None:
-            return report.read_waits(self.tables / "cases.parquet", scenarios)
+            return files.folder_waits(self.tables, scenarios)
         columns = ["arrival_day", "cohort_wait_days", "carried_over"]
-        return report.measured_waits(self._tagged("cases", columns), scenarios)
+        return files.measured_waits(self._tagged("cases", columns), scenarios)
 
     def figures(self) -> dict[str, go.Figure]:
         """The report's charts as plotly Figures, by name, in the report's order.
