@@ -70,7 +70,7 @@ def check_out(out: Path) -> None:
 
 
 def versions() -> dict[str, str]:
-    import importlib.metadata  # a few hundredths of a second: only runs that write a manifest
+    import importlib.metadata  # slow to import: only runs that write a manifest
 
     found = {"python": platform.python_version(), "advocacy-sim": __version__}
     for name in DEPENDENCIES:
@@ -281,7 +281,7 @@ class Layout:
 
         The columns are laid out by building one frame from them, not by pandas'
         reindex, astype and assign (each copies the frame): the same table and pandas
-        metadata, a county replication's two tables in 3 to 6 ms instead of 6 to 12.
+        metadata, without the copies.
         """
         import pandas as pd
         import pyarrow as pa
@@ -293,8 +293,8 @@ class Layout:
         if several:
             frame = frame.copy(deep=False)
             frame.insert(0, "scenario", scenario)
-        # One thread: with Arrow's own thread pool a five-year county replication's two
-        # tables took 15 ms instead of 8 (short columns); the workers are the parallelism.
+        # One thread: Arrow's own thread pool costs more than it saves on columns this
+        # short; the workers are the parallelism.
         return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
 
     def _day_column(self, days: pd.DataFrame, column: str) -> Any:
@@ -334,7 +334,7 @@ class TableWriter:
                 )  # fmt: skip
             schema = self.writers[name].schema
             # Cast only a table laid out otherwise (a label column with no rows in the first
-            # replication, say): the cast of an equal schema still costs 0.2 ms a table.
+            # replication, say): the cast of an equal schema still costs time.
             self.writers[name].write_table(table if table.schema == schema else table.cast(schema))
 
     def __exit__(self, *exc: object) -> None:
@@ -344,8 +344,8 @@ class TableWriter:
 
 def _labels(schema: Any) -> list[str]:
     """The columns worth dictionary-encoding in Parquet: the labels (scenario, type,
-    route...). Trying it on the numbers costs the main process time for nothing: a
-    county replication's case rows write in 1.3 ms instead of 2.9 ms, 14% smaller."""
+    route...). Trying it on the numbers costs the main process time for nothing, and
+    the labels alone make a smaller file."""
     import pyarrow as pa
 
     def label(kind: Any) -> bool:
@@ -459,8 +459,8 @@ def read_table(
 
 
 def one_name(name: str, rows: int) -> pd.Categorical:
-    """A single run's scenario column as a category: a string per row and day of 400
-    replications was 12 MB of the report's peak memory."""
+    """A single run's scenario column as a category: a string per row and day was a
+    large part of the report's peak memory."""
     import numpy as np
     import pandas as pd
 
@@ -474,8 +474,8 @@ def folder_waits(folder: Path, scenarios: list[dict]) -> pd.DataFrame:
 
 ROW_GROUPS_AT_ONCE = 16
 """Row groups (replications) ``read_waits`` reads in one call: a call per replication
-spent more time on the calls than on the data (0.41 s against 0.23 s for a five-year
-comparison's 800), and 16 five-year replications' four columns are about 1.5 MB."""
+spent more time on the calls than on the data, and sixteen five-year replications' four
+columns are still little memory."""
 
 
 def read_waits(path: Path, scenarios: list[dict]) -> pd.DataFrame:

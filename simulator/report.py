@@ -368,9 +368,9 @@ IMAGE_SIZE = {"format": "png", "width": 1100, "height": 520, "scale": 2}
 def write_images(folder: Path) -> list[Path]:
     """PNG of every chart, through kaleido and the system's Chromium, in one browser.
 
-    One browser renders them all (a browser each took 48 s for a report's 8 charts; one
-    takes 8 s). Any failure of the browser is an ImageError of one line, not kaleido's
-    DevTools message.
+    One browser renders them all, since starting a browser for each chart is most of the
+    time. Any failure of the browser is an ImageError of one line, not kaleido's DevTools
+    message.
     """
     import asyncio
 

@@ -97,9 +97,9 @@ def _map_tasks(
     try:
         # Each future says when it is done by putting itself in a queue: a constant cost a
         # result, where wait() on every pending future costs a waiter on each of them per
-        # call (2,000 tasks of a sweep cost the main process 1.6 s of processor time, and
-        # it grows with the square). as_completed() would keep every future, and so every
-        # result, until the last one is done; here each is dropped once handed on.
+        # call, which grows with the square of the tasks. as_completed() would keep every
+        # future, and so every result, until the last one is done; here each is dropped
+        # once handed on.
         finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         futures: dict[Future[Any], int] = {}
         for index, task in enumerate(tasks):
