@@ -1,6 +1,7 @@
-"""The top of the report, for a council committee: a plain-English summary written from
-the results, the figures a tender needs a year at a time, waits by advocacy type, and a
-glossary. HTML strings from the summary table; no SimPy, no plotly.
+"""Every sentence for people, written from the results: the report's answer (In short,
+the recommendation), its notes, the figures a tender needs a year at a time, waits by
+advocacy type and the glossary, and the lines the command line prints after a run.
+Text and HTML strings from the result tables; no SimPy, and no file read or written.
 """
 
 from __future__ import annotations

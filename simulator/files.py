@@ -1,8 +1,10 @@
-"""The output folder: written aside, then renamed, so it is complete or absent.
+"""The result folder, written and read: the one place that knows its file names, the
+Parquet layout of case rows and days (one scenario's tables have no ``scenario`` column,
+several scenarios' do) and how the report reads it back. It runs and renders nothing.
 
-Every folder describes itself: the resolved scenario(s), the seed, the
-versions of Python and every dependency, the command line, the scenario hash
-and the wall time.
+A folder is written aside, then renamed, so it is complete or absent. Every folder
+describes itself: the resolved scenario(s), the seed, the versions of Python and every
+dependency, the command line, the scenario hash and the wall time.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """The self-contained HTML report, built from a saved results folder.
 
+Report only renders: the page, its tables, its charts (through :mod:`simulator.charts`)
+and their PNG images. It reads a folder only through :func:`simulator.files.load`; the
+answer, the notes and the summary sections are written by :mod:`simulator.briefing`.
+
 One file, offline: plotly.js is embedded once, every chart has a fixed div id
 (so the same results give the same bytes), and the plotly logo and the cloud
 "share"/"edit" buttons are off, so a commissioner's data is never one click

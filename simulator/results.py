@@ -1,7 +1,9 @@
 """The :class:`Results` of a run, a comparison or a sweep: tables, figures and the folder.
 
 Built by :mod:`simulator.study`; the command line writes them with
-:meth:`Results.write`, an analyst reads the tables and charts in a notebook.
+:meth:`Results.write`, an analyst reads the tables and charts in a notebook. Results
+holds the tables; :mod:`simulator.files` writes and reads them, and
+:mod:`simulator.report` draws them.
 """
 
 from __future__ import annotations

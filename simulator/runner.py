@@ -1,8 +1,10 @@
 """Many replications: on this machine's cores or on a Dask cluster.
 
-Replication k of a scenario depends only on (scenario, seed, k), so the
-results are identical whatever the number of workers or the backend; they
-are always returned in replication order.
+Runner only runs replications and reduces them to result tables; it writes no file
+(a run's case rows and days go to :class:`simulator.files.TableWriter` as they come).
+Replication k of a scenario depends only on (scenario, seed, k), so the results are
+identical whatever the number of workers or the backend; they are always returned in
+replication order.
 """
 
 from __future__ import annotations
