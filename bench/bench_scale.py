@@ -189,7 +189,9 @@ def main() -> int:
             f"{dt.date.today().isoformat()}, {machine}. Whole processes, timed and their peak "
             "resident memory read by GNU time (`/usr/bin/time -v`).\n\n"
         )
-        (ROOT / "bench" / "RESULTS.md").write_text(header + table + "\n", encoding="utf-8")
+        results = ROOT / "bench" / "RESULTS.md"
+        kept = results.read_text(encoding="utf-8").partition("\n## ")[1:]  # later sections
+        results.write_text(header + table + "\n" + "".join(kept), encoding="utf-8")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""The top of the report, for a council committee: a plain-English summary written from
-the results, the figures a tender needs a year at a time, waits by advocacy type, and a
-glossary. HTML strings from the summary table; no SimPy, no plotly.
+"""Every sentence for people, written from the results: the report's answer (In short,
+the recommendation), its notes, the figures a tender needs a year at a time, waits by
+advocacy type and the glossary, and the lines the command line prints after a run.
+Text and HTML strings from the result tables; no SimPy, and no file read or written.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import html
 
 import pandas as pd
 
-from simulator.vocabulary import METRICS
+from simulator.vocabulary import HEADLINE, METRICS
 
 KNOWN_LABELS = {
     "care_act": "Care Act",
@@ -146,6 +147,44 @@ def _trade_off(means: pd.DataFrame, cost: pd.Series, cheap: str, best: str) -> s
     return f"{text}{said} (means; the differences say which gaps are clear)."
 
 
+def in_short(summary: pd.DataFrame, recommendation: dict | None) -> str:
+    """The recommendation's answer, or a summary written from the figures."""
+    if recommendation is not None:
+        return recommendation["answer"]
+    return summary_paragraph(summary)
+
+
+def recommendation(advice: dict | None, candidates: pd.DataFrame | None) -> str:
+    """For recommend: the answer, and every option with its verdicts."""
+    if advice is None or candidates is None:
+        return ""
+    objective = advice["objective"]["metric"]
+    shown = METRICS[objective]
+    head = ["Option", "Replications", f"{shown.label} (interval)", "Meets every requirement",
+            "Outcome", "Why"]  # fmt: skip
+    rows = []
+    for _, row in candidates.iterrows():
+        value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
+            f"{shown.format(row['ci_high'])})"
+        )
+        if row["ci_low"] == row["ci_high"]:
+            value = shown.format(row[objective])  # fixed by design: no interval
+        why = row["why"] if isinstance(row["why"], str) else ""
+        cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    level = advice["interval_level"]
+    return (
+        "<h2>Recommendation</h2>"
+        f"<p class='answer'><strong>{html.escape(advice['answer'])}</strong></p>"
+        f"<p class='meta'>{html.escape(advice['procedure'])}. Intervals below are at "
+        f"{level:.2%} each, so that all of them hold together at "
+        f"{advice['confidence']:.0%}; {advice['replications_used']} replications were run, "
+        f"against {advice['replications_full_grid']} for every option at the limit.</p>"
+        "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )  # fmt: skip
+
+
 GLANCE = [
     ("cost_to_serve_per_year", "Cost to serve a year"),
     ("cost_total_per_year", "Cash cost a year"),
@@ -239,6 +278,32 @@ GLOSSARY = {
 }
 
 
+def wait_notes(summary: pd.DataFrame) -> list[str]:
+    """One sentence per scenario whose waits are lower bounds (someone never allocated)."""
+    rows = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
+    notes = []
+    for scenario in dict.fromkeys(summary["scenario"]):
+        unserved = rows.get((scenario, "unserved"), 0.0)
+        if unserved > 0:
+            parts = {
+                "nobody could serve": rows.get((scenario, "cannot_be_served"), 0.0),
+                "withdrawn after a breach": rows.get((scenario, "withdrawn"), 0.0),
+                "still waiting when the follow-up ended": rows.get(
+                    (scenario, "still_waiting_after_follow_up"), 0.0
+                ),
+            }
+            said = ", ".join(f"{value:,.1f} {why}" for why, value in parts.items() if value > 0)
+            notes.append(
+                f"{scenario}: on average {unserved:,.1f} people referred in the measured period "
+                "never had an advocate "
+                f"({said}); the cost to serve counts what their hours would cost. Wait figures "
+                "are lower bounds: each counts its days to the end of the follow-up or to "
+                "leaving the list, so a few very long waits can lift the mean above the 90th "
+                "percentile."
+            )
+    return notes
+
+
 def demand_note(scenarios: list[dict]) -> str | None:
     """A comparison whose scenarios have different demand: say so, because their paired
     differences then include the demand, not only the way it is bought."""
@@ -253,6 +318,18 @@ def demand_note(scenarios: list[dict]) -> str | None:
         f"{scenarios[0]['name']}): their differences include the demand, not only how it is "
         "bought, and they are not alternatives for the same referrals."
     )
+
+
+def notes(summary: pd.DataFrame, scenarios: list[dict], sweep: bool) -> list[str]:
+    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
+    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
+    from simulator.scenario import saved_warnings
+
+    said = wait_notes(summary)
+    demand = demand_note(scenarios)
+    if demand and not sweep:
+        said.append(demand)
+    return said + [f"Warning: {warning}" for warning in saved_warnings(scenarios)]
 
 
 def glossary() -> str:
@@ -340,3 +417,94 @@ def demand_doubt(table: pd.DataFrame | None) -> str:
         "<th>Share of the spread from doubt</th></tr>"
         "</thead><tbody>" + "".join(body) + "</tbody></table>"
     )
+
+
+# The lines the command line prints after a run, for the same readers as the report.
+
+HEADINGS = {
+    "cost_to_serve_per_year": "Cost to serve a year",
+    "cost_total_per_year": "Cash cost a year",
+    "wait_mean_days": "Mean wait (days)",
+    "wait_p90_days": "p90 wait (days)",
+    "within_target_share": "Within target",
+    "referrals_per_year": "Referrals a year",
+    "planned_referrals_per_year": "Block sized for (a year)",
+    "breaches_per_year": "Breaches a year",
+    "unserved_per_year": "Unserved a year",
+    "block_hours_unused_per_year": "Unused block h a year",
+    "budget_risk": "Years over budget",
+    "breach_risk": "Years at breach limit",
+}  # the terminal's short headings for vocabulary.HEADLINE
+
+
+def figure_line(metric: str, mean: float, low: float, high: float, difference: bool = False) -> str:
+    """One headline figure with its interval, formatted by the metric registry; no interval
+    where the figure is fixed by design (a block's cost), and differences signed."""
+    shown = METRICS[metric]
+    text = shown.difference if difference else shown.format
+    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
+    return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
+
+
+def headline(summary: pd.DataFrame) -> str:
+    """The few numbers a commissioner asks for first, one scenario a row."""
+    from simulator.charts import MARKETS, served_by
+
+    rows = summary[summary["group"] == "all"]
+    lines = []
+    for name, frame in rows.groupby("scenario", sort=False):
+        values = frame.set_index("metric")
+        lines.append(f"{name}")
+        shown = (*HEADLINE, "referrals_per_year", "planned_referrals_per_year")
+        for metric in (*shown, "budget_risk", "breach_risk"):
+            if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
+                row = values.loc[metric]
+                lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
+        shares = served_by(summary[summary["scenario"] == name]).iloc[0]
+        served = [
+            f"{label.lower()} {shares[route]:.0%}" for route, label in MARKETS if shares[route]
+        ]
+        lines.append(f"  {'Served by':<24} {', '.join(served)}")
+    lines.extend(f"note: {note}" for note in wait_notes(summary))
+    return "\n".join(lines)
+
+
+def difference_lines(differences: pd.DataFrame) -> str:
+    """Headline differences from the baseline, with their intervals."""
+    lines = []
+    wanted = differences[differences["group"] == "all"].set_index(["scenario", "metric"])
+    for scenario in dict.fromkeys(differences["scenario"]):
+        lines.append(f"{scenario} minus {differences['baseline'].iloc[0]}")
+        for metric in HEADLINE:
+            if (scenario, metric) not in wanted.index:
+                continue
+            row = wanted.loc[(scenario, metric)]
+            if row["mean_difference"] == row["mean_difference"]:
+                mean, low, high = row["mean_difference"], row["ci_low"], row["ci_high"]
+                lines.append(figure_line(metric, mean, low, high, difference=True))
+    return "\n".join(lines)
+
+
+def doubt_lines(table: pd.DataFrame | None) -> str:
+    """The terminal's lines on doubt about demand: the 10-90% range of cost and breaches a
+    year with it and with demand fixed, and the share of the variance it makes."""
+    if table is None or table.empty:
+        return ""
+    lines = [
+        "Doubt about demand (mean, 10-90% of replications; same seeds, demand fixed at its mean)"
+    ]
+    for row in table.itertuples(index=False):
+        show = METRICS[row.metric].format
+        lines.append(
+            f"  {row.scenario}: {METRICS[row.metric].label.lower()} "
+            f"{show(row.mean_with_doubt)}, {show(row.p10_with_doubt)} to "
+            f"{show(row.p90_with_doubt)} (fixed: {show(row.mean_demand_fixed)}, "
+            f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
+            + (
+                "fixed by the contract"
+                if row.sd_with_doubt == 0 and row.sd_demand_fixed == 0
+                else f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt "
+                f"({row.n_reps} replications)"
+            )
+        )
+    return "\n".join(lines)

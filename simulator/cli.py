@@ -20,12 +20,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, default_out
-from simulator.vocabulary import HEADLINE, METRICS
+from simulator.files import OutputError, check_out, default_out, write_aside
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from simulator.results import Results
     from simulator.runner import Backend
     from simulator.scenario import Scenario
@@ -33,30 +30,6 @@ if TYPE_CHECKING:
 # Each command imports what it needs when it runs: the scenario (pydantic, numpy) for
 # validate and schema, the library (pandas, scipy, plotly) for the commands that run,
 # so --help loads none of them and validate only the scenario.
-
-HEADINGS = {
-    "cost_to_serve_per_year": "Cost to serve a year",
-    "cost_total_per_year": "Cash cost a year",
-    "wait_mean_days": "Mean wait (days)",
-    "wait_p90_days": "p90 wait (days)",
-    "within_target_share": "Within target",
-    "referrals_per_year": "Referrals a year",
-    "planned_referrals_per_year": "Block sized for (a year)",
-    "breaches_per_year": "Breaches a year",
-    "unserved_per_year": "Unserved a year",
-    "block_hours_unused_per_year": "Unused block h a year",
-    "budget_risk": "Years over budget",
-    "breach_risk": "Years at breach limit",
-}  # the terminal's short headings for vocabulary.HEADLINE
-
-
-def figure_line(metric: str, mean: float, low: float, high: float, difference: bool = False) -> str:
-    """One headline figure with its interval, formatted by the metric registry; no interval
-    where the figure is fixed by design (a block's cost), and differences signed."""
-    shown = METRICS[metric]
-    text = shown.difference if difference else shown.format
-    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
-    return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
 
 
 class BadInput(click.ClickException):
@@ -156,57 +129,6 @@ def backend_options(command):
     )(command)
 
 
-def headline(summary) -> str:
-    """The few numbers a commissioner asks for first, one scenario a row."""
-    from simulator.charts import MARKETS, served_by
-    from simulator.metrics import wait_notes
-
-    rows = summary[summary["group"] == "all"]
-    lines = []
-    for name, frame in rows.groupby("scenario", sort=False):
-        values = frame.set_index("metric")
-        lines.append(f"{name}")
-        shown = (*HEADLINE, "referrals_per_year", "planned_referrals_per_year")
-        for metric in (*shown, "budget_risk", "breach_risk"):
-            if metric in values.index and values.loc[metric, "mean"] == values.loc[metric, "mean"]:
-                row = values.loc[metric]
-                lines.append(figure_line(metric, row["mean"], row["ci_low"], row["ci_high"]))
-        shares = served_by(summary[summary["scenario"] == name]).iloc[0]
-        served = [
-            f"{label.lower()} {shares[route]:.0%}" for route, label in MARKETS if shares[route]
-        ]
-        lines.append(f"  {'Served by':<24} {', '.join(served)}")
-    lines.extend(f"note: {note}" for note in wait_notes(summary))
-    return "\n".join(lines)
-
-
-def doubt_lines(table: pd.DataFrame | None) -> str:
-    """The terminal's lines on doubt about demand: the 10-90% range of cost and breaches a
-    year with it and with demand fixed, and the share of the variance it makes."""
-    from simulator.vocabulary import METRICS
-
-    if table is None or table.empty:
-        return ""
-    lines = [
-        "Doubt about demand (mean, 10-90% of replications; same seeds, demand fixed at its mean)"
-    ]
-    for row in table.itertuples(index=False):
-        show = METRICS[row.metric].format
-        lines.append(
-            f"  {row.scenario}: {METRICS[row.metric].label.lower()} "
-            f"{show(row.mean_with_doubt)}, {show(row.p10_with_doubt)} to "
-            f"{show(row.p90_with_doubt)} (fixed: {show(row.mean_demand_fixed)}, "
-            f"{show(row.p10_demand_fixed)} to {show(row.p90_demand_fixed)}); "
-            + (
-                "fixed by the contract"
-                if row.sd_with_doubt == 0 and row.sd_demand_fixed == 0
-                else f"{row.share_of_variance_from_doubt:.0%} of its variance is the doubt "
-                f"({row.n_reps} replications)"
-            )
-        )
-    return "\n".join(lines)
-
-
 class Commands(click.Group):
     """The command group: how an error shows depends on ``--debug`` (read from the context)."""
 
@@ -292,6 +214,7 @@ def run(
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
     from simulator import study
+    from simulator.briefing import doubt_lines, headline
     from simulator.runner import progress_bar
 
     with bad_input():
@@ -352,6 +275,13 @@ def _run_many(
     them) and takes differences from ``baseline``, the file's own value when swept.
     """
     from simulator import study
+    from simulator.briefing import (
+        demand_note,
+        difference_lines,
+        doubt_lines,
+        headline,
+        summary_paragraph,
+    )
     from simulator.runner import progress_bar
 
     if not sweep_keys:
@@ -375,34 +305,14 @@ def _run_many(
     _write(results, target, png)
     click.echo(headline(results.summary))
     click.echo(difference_lines(results.differences))
-    from simulator.briefing import demand_note
-
     different = None if sweep_keys else demand_note([s.to_plain() for s in scenarios])
     if different:
         click.echo(f"note: {different}")
     if len(scenarios) > 1:
-        from simulator.briefing import summary_paragraph
-
         click.echo(f"In short: {summary_paragraph(results.summary)}")
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
-
-
-def difference_lines(differences) -> str:
-    """Headline differences from the baseline, with their intervals."""
-    lines = []
-    wanted = differences[differences["group"] == "all"].set_index(["scenario", "metric"])
-    for scenario in dict.fromkeys(differences["scenario"]):
-        lines.append(f"{scenario} minus {differences['baseline'].iloc[0]}")
-        for metric in HEADLINE:
-            if (scenario, metric) not in wanted.index:
-                continue
-            row = wanted.loc[(scenario, metric)]
-            if row["mean_difference"] == row["mean_difference"]:
-                mean, low, high = row["mean_difference"], row["ci_low"], row["ci_high"]
-                lines.append(figure_line(metric, mean, low, high, difference=True))
-    return "\n".join(lines)
 
 
 def _check_images() -> None:
@@ -583,7 +493,8 @@ def recommend(
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 def report(folder: str, png: bool) -> None:
     """Rebuild the HTML report from a saved results FOLDER, without re-running."""
-    from simulator.report import ImageError, ReportError, write_images, write_report
+    from simulator.files import FolderError
+    from simulator.report import ImageError, write_images, write_report
 
     path = Path(folder)
     if png:
@@ -592,7 +503,7 @@ def report(folder: str, png: bool) -> None:
         target = write_report(path)
         if png:
             write_images(path)
-    except (ReportError, ImageError) as error:
+    except (FolderError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
 
@@ -646,18 +557,11 @@ def calibrate(cases: str, out: str | None, travel_mph: float, end: Any, dayfirst
         raise BadInput(str(error)) from None
     for warning in calibration.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _write_aside(target, demand_yaml(calibration))
-    _write_aside(page, fit_page(calibration))
+    write_aside(target, demand_yaml(calibration))
+    write_aside(page, fit_page(calibration))
     click.echo(summary_text(calibration))
     click.echo(f"demand block: {target}", err=True)
     click.echo(f"fit page: {page}", err=True)
-
-
-def _write_aside(path: Path, text: str) -> None:
-    """Write a file complete or not at all (aside, then renamed)."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def _leave(message: str, status: int) -> None:

@@ -969,32 +969,6 @@ def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.Da
     return pd.DataFrame(rows, columns=["rep", "metric", "group", "value"])
 
 
-def wait_notes(summary: pd.DataFrame) -> list[str]:
-    """One sentence per scenario whose waits are lower bounds (someone never allocated)."""
-    rows = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
-    notes = []
-    for scenario in dict.fromkeys(summary["scenario"]):
-        unserved = rows.get((scenario, "unserved"), 0.0)
-        if unserved > 0:
-            parts = {
-                "nobody could serve": rows.get((scenario, "cannot_be_served"), 0.0),
-                "withdrawn after a breach": rows.get((scenario, "withdrawn"), 0.0),
-                "still waiting when the follow-up ended": rows.get(
-                    (scenario, "still_waiting_after_follow_up"), 0.0
-                ),
-            }
-            said = ", ".join(f"{value:,.1f} {why}" for why, value in parts.items() if value > 0)
-            notes.append(
-                f"{scenario}: on average {unserved:,.1f} people referred in the measured period "
-                "never had an advocate "
-                f"({said}); the cost to serve counts what their hours would cost. Wait figures "
-                "are lower bounds: each counts its days to the end of the follow-up or to "
-                "leaving the list, so a few very long waits can lift the mean above the 90th "
-                "percentile."
-            )
-    return notes
-
-
 SHARE_METRICS = frozenset(name for name, metric in METRICS.items() if metric.kind == "share")
 
 

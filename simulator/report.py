@@ -1,5 +1,9 @@
 """The self-contained HTML report, built from a saved results folder.
 
+Report only renders: the page, its tables, its charts (through :mod:`simulator.charts`)
+and their PNG images. It reads a folder only through :func:`simulator.files.load`; the
+answer, the notes and the summary sections are written by :mod:`simulator.briefing`.
+
 One file, offline: plotly.js is embedded once, every chart has a fixed div id
 (so the same results give the same bytes), and the plotly logo and the cloud
 "share"/"edit" buttons are off, so a commissioner's data is never one click
@@ -9,22 +13,19 @@ from an upload. ``advocacy-sim report DIR`` rebuilds it without re-running.
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
-import pyarrow.parquet as pq
-from ruamel.yaml import YAML
 
 from simulator import briefing, charts
-from simulator.metrics import wait_notes
+from simulator.commissioning import MODELS as COMMISSIONING_MODELS
+from simulator.files import SavedResults, load, write_aside
 from simulator.schema import Demand
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -34,150 +35,6 @@ PLOT_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-
-
-class ReportError(Exception):
-    """The folder is not a complete results folder."""
-
-
-@dataclass(frozen=True)
-class SavedResults:
-    """What a results folder holds, read back for the report."""
-
-    folder: Path
-    summary: pd.DataFrame
-    daily: pd.DataFrame
-    waits: pd.DataFrame  # scenario, wait_days of measured, allocated referrals
-    scenarios: list[dict]
-    manifest: dict
-    differences: pd.DataFrame | None
-    recommendation: dict | None = None  # recommend: recommendation.json
-    candidates: pd.DataFrame | None = None  # recommend: candidates.csv
-    demand_doubt: pd.DataFrame | None = None  # uncertain demand: demand_doubt.csv
-
-    @property
-    def measured_days(self) -> dict[str, float]:
-        return {
-            s["name"]: float(s["horizon_days"]) - float(s.get("warm_up_days", 0.0))
-            for s in self.scenarios
-        }
-
-
-REQUIRED = ("summary.csv", "daily.parquet", "cases.parquet", "scenario.resolved.yaml",
-            "manifest.json")  # fmt: skip
-
-
-def load(folder: Path) -> SavedResults:
-    """Read a results folder; a missing or broken file is a ReportError naming it."""
-    if not folder.is_dir():
-        raise ReportError(f"{folder}: not a results folder")
-    for name in REQUIRED:
-        if not (folder / name).is_file():
-            raise ReportError(f"{folder / name}: missing (is {folder} a results folder?)")
-    try:
-        summary = pd.read_csv(folder / "summary.csv", encoding="utf-8-sig")
-        scenarios = list(YAML(typ="safe", pure=True).load_all(
-            (folder / "scenario.resolved.yaml").read_text("utf-8")
-        ))  # fmt: skip
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        # Only the columns the charts use: a 50-replication cases file is tens of MB.
-        several = "scenario" in pq.read_schema(folder / "cases.parquet").names
-        tag = ["scenario"] if several else []
-        daily = pd.read_parquet(  # names as a category: not a string per row and day
-            folder / "daily.parquet", columns=[*tag, "day", "waiting"], read_dictionary=tag or None
-        )
-        waits = read_waits(folder / "cases.parquet", scenarios)
-        differences = (
-            pd.read_csv(folder / "differences.csv", encoding="utf-8-sig")
-            if (folder / "differences.csv").is_file()
-            else None
-        )
-        doubt_file = folder / "demand_doubt.csv"
-        doubt = pd.read_csv(doubt_file, encoding="utf-8-sig") if doubt_file.is_file() else None
-        advice, candidates = None, None
-        if (folder / "recommendation.json").is_file():
-            advice = json.loads((folder / "recommendation.json").read_text("utf-8"))
-            candidates = pd.read_csv(folder / "candidates.csv", encoding="utf-8-sig")
-    except Exception as error:  # a corrupt file: name it, no traceback
-        raise ReportError(f"{folder}: cannot read results ({error})") from None
-    names = [s["name"] for s in scenarios]
-    if not several:
-        daily = daily.assign(scenario=one_name(names[0], len(daily)))
-    return SavedResults(
-        folder,
-        summary,
-        daily,
-        waits,
-        scenarios,
-        manifest,
-        differences,
-        advice,
-        candidates,
-        doubt,
-    )
-
-
-def one_name(name: str, rows: int) -> pd.Categorical:
-    """A single run's scenario column as a category: a string per row and day of 400
-    replications was 12 MB of the report's peak memory."""
-    import numpy as np
-
-    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[name])
-
-
-ROW_GROUPS_AT_ONCE = 16
-"""Row groups (replications) ``read_waits`` reads in one call: a call per replication
-spent more time on the calls than on the data (0.41 s against 0.23 s for a five-year
-comparison's 800), and 16 five-year replications' four columns are about 1.5 MB."""
-
-
-def read_waits(path: Path, scenarios: list[dict]) -> pd.DataFrame:
-    """``measured_waits`` straight from ``cases.parquet``, a few row groups at a time:
-    only the kept waits are held, never the file's rows (a 5-year comparison of 4
-    scenarios x 200 replications has three million), and scenario names are read as
-    codes."""
-    import numpy as np
-
-    names = [s["name"] for s in scenarios]
-    warm_up = np.array([float(s.get("warm_up_days", 0.0)) for s in scenarios])
-    several = "scenario" in pq.read_schema(path).names
-    file = pq.ParquetFile(path, read_dictionary=["scenario"] if several else None)
-    columns = [*(["scenario"] if several else []), "arrival_day", "cohort_wait_days",
-               "carried_over"]  # fmt: skip
-    codes, waits = [np.empty(0, dtype=np.int16)], [np.empty(0)]
-    for first in range(0, file.num_row_groups, ROW_GROUPS_AT_ONCE):
-        groups = range(first, min(first + ROW_GROUPS_AT_ONCE, file.num_row_groups))
-        table = file.read_row_groups(groups, columns=columns)
-        which = _scenario_codes(table, names) if several else np.zeros(table.num_rows, np.int16)
-        arrival = table["arrival_day"].to_numpy(zero_copy_only=False)
-        fresh = table["carried_over"].is_null().to_numpy(zero_copy_only=False)
-        keep = fresh & (arrival >= warm_up[which])
-        waits.append(table["cohort_wait_days"].to_numpy(zero_copy_only=False)[keep])
-        codes.append(which[keep])
-    scenario = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
-    return pd.DataFrame({"scenario": scenario, "wait_days": np.concatenate(waits)})
-
-
-def _scenario_codes(table: Any, names: list[str]) -> Any:
-    """Each row's scenario as its position in ``names``, from the dictionary-encoded
-    column (no string per row); each row group read has its own dictionary."""
-    import numpy as np
-
-    parts = [np.empty(0, dtype=np.int16)]
-    for chunk in table["scenario"].chunks:
-        position = np.array([names.index(n) for n in chunk.dictionary.to_pylist()], np.int16)
-        parts.append(position[chunk.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(parts)
-
-
-def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
-    """``scenario, wait_days`` of the cohort: referrals that arrived after the warm-up,
-    each with the wait the figures count (a lower bound for those never allocated)."""
-    warm_up = {s["name"]: float(s.get("warm_up_days", 0.0)) for s in scenarios}
-    starts = cases["scenario"].map(warm_up).astype(float)  # float even with no rows
-    measured = cases["carried_over"].isna() & (cases["arrival_day"] >= starts)
-    waits = cases.loc[measured, ["scenario", "cohort_wait_days"]]
-    return waits.rename(columns={"cohort_wait_days": "wait_days"})
 
 
 def response_targets(results: SavedResults) -> dict[str, int]:
@@ -296,31 +153,25 @@ def _signed(metric: str, value: float) -> str:
     return METRICS[metric].difference(value, minus="−")
 
 
-def _notes(results: SavedResults) -> list[str]:
-    """The wait notes, and for a comparison (not a sweep) of different demand, that note;
-    then what ``validate`` warns of in the scenarios (legal, but the figures mislead)."""
-    from simulator.scenario import saved_warnings
-
-    notes = wait_notes(results.summary)
-    demand = briefing.demand_note(results.scenarios)
-    if demand and not results.manifest.get("sweep"):
-        notes.append(demand)
-    return notes + [f"Warning: {warning}" for warning in saved_warnings(results.scenarios)]
-
-
-MODELS = {
+MODEL_WORDS = {
     "single_provider": "one block provider",
     "hub": "a hub (a lead provider and partners)",
     "spot_only": "spot purchase only, no block",
 }
 
 
+def _buys_block(commissioning: dict) -> bool:
+    """Whether the scenario's commissioning model buys a block, as its registry entry says
+    (spot only buys none: every referral is bought spot)."""
+    return COMMISSIONING_MODELS[commissioning["model"]].buys_block
+
+
 def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     """The block as run: how it was sized, and the hours and slots that gave (from the
     summary, so the card states what ran, whatever the file's text says)."""
     commissioning = scenario["commissioning"]
-    if commissioning["model"] == "spot_only":
-        return MODELS["spot_only"]
+    if not _buys_block(commissioning):
+        return MODEL_WORDS[commissioning["model"]]
     sizes = []
     for provider in commissioning.get("providers", []):
         if provider.get("advocates") is not None:
@@ -338,14 +189,14 @@ def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     ran = ""
     if hours is not None and slots is not None and hours == hours:
         ran = f" (as run: {hours:,.0f} block hours a year, {slots:,.0f} caseload slots)"
-    return f"{MODELS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
+    return f"{MODEL_WORDS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
 
 
 def _overflow_words(commissioning: dict) -> str:
     """The overflow rule as run, in words."""
     overflow = commissioning.get("overflow") or {}
     rule = overflow.get("rule", "none")
-    if commissioning["model"] == "spot_only":
+    if not _buys_block(commissioning):
         return "every referral bought spot"
     if rule == "queue_length":
         waiting = overflow.get("threshold")
@@ -434,51 +285,15 @@ dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;
 """
 
 
-def _in_short(results: SavedResults) -> str:
-    """The recommendation's answer, or a summary written from the figures."""
-    if results.recommendation is not None:
-        return results.recommendation["answer"]
-    return briefing.summary_paragraph(results.summary)
-
-
-def _recommendation(results: SavedResults) -> str:
-    """For recommend: the answer, and every option with its verdicts."""
-    advice, candidates = results.recommendation, results.candidates
-    if advice is None or candidates is None:
-        return ""
-    objective = advice["objective"]["metric"]
-    shown = METRICS[objective]
-    head = ["Option", "Replications", f"{shown.label} (interval)", "Meets every requirement",
-            "Outcome", "Why"]  # fmt: skip
-    rows = []
-    for _, row in candidates.iterrows():
-        value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
-            f"{shown.format(row['ci_high'])})"
-        )
-        if row["ci_low"] == row["ci_high"]:
-            value = shown.format(row[objective])  # fixed by design: no interval
-        why = row["why"] if isinstance(row["why"], str) else ""
-        cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
-        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    level = advice["interval_level"]
-    return (
-        "<h2>Recommendation</h2>"
-        f"<p class='answer'><strong>{html.escape(advice['answer'])}</strong></p>"
-        f"<p class='meta'>{html.escape(advice['procedure'])}. Intervals below are at "
-        f"{level:.2%} each, so that all of them hold together at "
-        f"{advice['confidence']:.0%}; {advice['replications_used']} replications were run, "
-        f"against {advice['replications_full_grid']} for every option at the limit.</p>"
-        "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-        + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )  # fmt: skip
-
-
 def build_html(results: SavedResults) -> str:
     """The report as one HTML string (deterministic for the same results)."""
     manifest = results.manifest
     names = ", ".join(s["name"] for s in results.scenarios)
     seeds = sorted({str(s.get("seed")) for s in results.scenarios})
     reps = sorted({str(s.get("replications")) for s in results.scenarios})
+    answer = briefing.in_short(results.summary, results.recommendation)
+    sweep = bool(manifest.get("sweep"))
+    notes = briefing.notes(results.summary, results.scenarios, sweep)
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -494,14 +309,14 @@ def build_html(results: SavedResults) -> str:
         " with 95% confidence intervals. Costs are in GBP; counts, hours and costs not"
         " marked 'per year' are totals over the measured period (the horizon less the"
         " warm-up).</p>",
-        _recommendation(results),
+        briefing.recommendation(results.recommendation, results.candidates),
         "<h2>In short</h2>",
-        f"<p class='answer'>{html.escape(_in_short(results))}</p>",
+        f"<p class='answer'>{html.escape(answer)}</p>",
         briefing.at_a_glance(results.summary),
         f"<div class='cards'>{_scenario_cards(results)}</div>",
         "<h2>Headline figures</h2>",
         _headline_table(results.summary),
-        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in _notes(results)),
+        "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes),
         _differences_table(results.differences),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),
@@ -523,12 +338,7 @@ def build_html(results: SavedResults) -> str:
 
 def write_report(folder: Path) -> Path:
     """Write ``report.html`` into a results folder (aside, then renamed)."""
-    results = load(folder)
-    target = folder / "report.html"
-    partial = folder / ".report.html.partial"
-    partial.write_text(build_html(results), encoding="utf-8")
-    os.replace(partial, target)
-    return target
+    return write_aside(folder / "report.html", build_html(load(folder)))
 
 
 class ImageError(Exception):
@@ -562,9 +372,9 @@ IMAGE_SIZE = {"format": "png", "width": 1100, "height": 520, "scale": 2}
 def write_images(folder: Path) -> list[Path]:
     """PNG of every chart, through kaleido and the system's Chromium, in one browser.
 
-    One browser renders them all (a browser each took 48 s for a report's 8 charts; one
-    takes 8 s). Any failure of the browser is an ImageError of one line, not kaleido's
-    DevTools message.
+    One browser renders them all, since starting a browser for each chart is most of the
+    time. Any failure of the browser is an ImageError of one line, not kaleido's DevTools
+    message.
     """
     import asyncio
 

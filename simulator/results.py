@@ -1,13 +1,13 @@
 """The :class:`Results` of a run, a comparison or a sweep: tables, figures and the folder.
 
 Built by :mod:`simulator.study`; the command line writes them with
-:meth:`Results.write`, an analyst reads the tables and charts in a notebook.
+:meth:`Results.write`, an analyst reads the tables and charts in a notebook. Results
+holds the tables; :mod:`simulator.files` writes and reads them, and
+:mod:`simulator.report` draws them.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import weakref
@@ -18,9 +18,8 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from ruamel.yaml import YAML
 
-from simulator.files import build_manifest, write_csv, write_results
+from simulator import files
 from simulator.runner import Backend, ScenarioResult
 from simulator.scenario import Scenario
 from simulator.stats import paired_differences
@@ -114,29 +113,14 @@ class Results:
         """A table with ``scenario`` first; ``categories`` reads names as a category
         (the report: a string per row would be most of its memory)."""
         if self.tables is not None:
-            return self._read(table, columns, categories)
+            names = [s.name for s in self.scenarios]
+            return files.read_table(self.tables, table, names, columns, categories=categories)
         frames = []
         for r in self.results:
             frame = getattr(r, table)
             frames.append(frame.assign(scenario=r.scenario.name)[["scenario", *frame.columns]])
         frame = pd.concat(frames, ignore_index=True)
         return frame if columns is None else frame[["scenario", *columns]]
-
-    def _read(self, table: str, columns: list[str] | None, categories: bool) -> pd.DataFrame:
-        """A table written during the run, ``scenario`` first (a single run's file has no
-        such column: it is added)."""
-        from simulator.report import one_name
-
-        assert self.tables is not None
-        path = self.tables / f"{table}.parquet"
-        several = len(self.results) > 1
-        wanted = None if columns is None else (["scenario", *columns] if several else columns)
-        names = ["scenario"] if several and categories else None
-        frame = pd.read_parquet(path, columns=wanted, read_dictionary=names)
-        if not several:
-            name = self.results[0].scenario.name
-            frame.insert(0, "scenario", one_name(name, len(frame)) if categories else name)
-        return frame
 
     @cached_property
     def differences(self) -> pd.DataFrame | None:
@@ -149,7 +133,7 @@ class Results:
     @property
     def manifest(self) -> dict[str, Any]:
         """What ``manifest.json`` records: versions, seed, scenario hashes, timings."""
-        return build_manifest(
+        return files.build_manifest(
             self.results,
             {
                 "sweep": self._sweep_info(),
@@ -167,12 +151,10 @@ class Results:
             return None
         return {"keys": list(self.sweep_keys), "points": [s.name for s in self.scenarios]}
 
-    def _saved(self) -> Any:
+    def _saved(self) -> files.SavedResults:
         """The tables as the report reads them from a folder, without writing one."""
-        from simulator import report
-
-        scenarios = [YAML(typ="safe", pure=True).load(s.to_yaml()) for s in self.scenarios]
-        return report.SavedResults(
+        scenarios = files.scenario_dicts(files.resolved_yaml(self.scenarios))
+        return files.SavedResults(
             folder=Path("."),
             summary=self.summary,
             daily=self._tagged("daily", ["day", "waiting"], categories=True),
@@ -188,12 +170,10 @@ class Results:
     def _waits(self, scenarios: list[dict]) -> pd.DataFrame:
         """The measured referrals' waits the report draws, from the tables on disk when
         the run wrote them there."""
-        from simulator import report
-
         if self.tables is not None:
-            return report.read_waits(self.tables / "cases.parquet", scenarios)
+            return files.folder_waits(self.tables, scenarios)
         columns = ["arrival_day", "cohort_wait_days", "carried_over"]
-        return report.measured_waits(self._tagged("cases", columns), scenarios)
+        return files.measured_waits(self._tagged("cases", columns), scenarios)
 
     def figures(self) -> dict[str, go.Figure]:
         """The report's charts as plotly Figures, by name, in the report's order.
@@ -224,42 +204,19 @@ class Results:
         """
         from simulator.report import write_images, write_report
 
-        differences = self.differences
-
-        def extra(staging: Path) -> None:
-            if differences is not None:
-                write_csv(differences, staging / "differences.csv")
-            if self.demand_doubt is not None:
-                write_csv(self.demand_doubt, staging / "demand_doubt.csv")
-            if self.recommendation is not None and self.candidates is not None:
-                (staging / "recommendation.json").write_text(
-                    json.dumps(_plain(self.recommendation), indent=2, allow_nan=False) + "\n",
-                    encoding="utf-8",
-                )
-                write_csv(self.candidates, staging / "candidates.csv")
+        def report(staging: Path) -> None:
             write_report(staging)
             if png:
                 write_images(staging)
 
-        return write_results(Path(folder), self.results, self.manifest, extra, self.tables)
+        return files.write_results(
+            Path(folder), self.results, self.manifest, self.tables,
+            differences=self.differences, demand_doubt=self.demand_doubt,
+            recommendation=self.recommendation, candidates=self.candidates, report=report,
+        )  # fmt: skip
 
     def report(self, path: str | os.PathLike[str]) -> Path:
         """Write the HTML report alone to ``path`` (a file), and return its path."""
         from simulator.report import build_html
 
-        target = Path(path)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(build_html(self._saved()), encoding="utf-8")
-        os.replace(partial, target)
-        return target
-
-
-def _plain(value: Any) -> Any:
-    """For JSON: numpy numbers as plain numbers, NaN (no interval) as null, throughout."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
+        return files.write_aside(Path(path), build_html(self._saved()))

@@ -1,8 +1,10 @@
 """Many replications: on this machine's cores or on a Dask cluster.
 
-Replication k of a scenario depends only on (scenario, seed, k), so the
-results are identical whatever the number of workers or the backend; they
-are always returned in replication order.
+Runner only runs replications and reduces them to result tables; it writes no file
+(a run's case rows and days go to :class:`simulator.files.TableWriter` as they come).
+Replication k of a scenario depends only on (scenario, seed, k), so the results are
+identical whatever the number of workers or the backend; they are always returned in
+replication order.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from simulator import metrics
-from simulator.model import Records, simulate
-from simulator.plan import plan_pools
+from simulator.files import Layout, TableWriter
+from simulator.model import simulate
 from simulator.scenario import Scenario
 
 
@@ -52,17 +54,6 @@ class ScenarioResult:
 
 
 Progress = Callable[[int], None]
-
-
-def run_replications(
-    scenario: Scenario,
-    backend: Backend | None = None,
-    progress: Progress | None = None,
-    reps: Sequence[int] | None = None,
-) -> list[Records]:
-    """Run replications ``reps`` (default ``0 .. scenario.replications - 1``); the records,
-    in replication order."""
-    return _map(simulate, scenario, backend, progress, reps)
 
 
 def _map(
@@ -108,9 +99,9 @@ def _map_tasks(
     try:
         # Each future says when it is done by putting itself in a queue: a constant cost a
         # result, where wait() on every pending future costs a waiter on each of them per
-        # call (2,000 tasks of a sweep cost the main process 1.6 s of processor time, and
-        # it grows with the square). as_completed() would keep every future, and so every
-        # result, until the last one is done; here each is dropped once handed on.
+        # call, which grows with the square of the tasks. as_completed() would keep every
+        # future, and so every result, until the last one is done; here each is dropped
+        # once handed on.
         finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         futures: dict[Future[Any], int] = {}
         for index, task in enumerate(tasks):
@@ -195,11 +186,6 @@ def _run_dask(
             tick(1)
 
 
-def tables(scenario: Scenario, records: Sequence[Records]) -> ScenarioResult:
-    """Records -> cases, daily, per-replication figures and the summary."""
-    return assemble(scenario, [reduce_replication(scenario, r.rep, records=r) for r in records])
-
-
 @dataclass(frozen=True)
 class Reduced:
     """One replication reduced to what the outputs need: its figures, its days and, when
@@ -214,13 +200,11 @@ def reduce_replication(
     scenario: Scenario,
     rep: int,
     keep_cases: bool = True,
-    records: Records | None = None,
     columns_only: bool = False,
 ) -> Reduced:
-    """Simulate replication ``rep`` (unless its ``records`` are given) and reduce it; case
-    rows only with ``keep_cases`` (``columns_only``: none, but the columns, so a file of
-    no case rows still has them)."""
-    records = simulate(scenario, rep) if records is None else records
+    """Simulate replication ``rep`` and reduce it; case rows only with ``keep_cases``
+    (``columns_only``: none, but the columns, so a file of no case rows still has them)."""
+    records = simulate(scenario, rep)
     cases = None
     if keep_cases or columns_only:
         cases = metrics.cases_frame([records], scenario)
@@ -273,10 +257,10 @@ def run_together(
     """Every replication of every scenario on one pool, as each scenario's result tables
     (case rows for the first ``cases`` replications of each; None: all).
 
-    With ``tables`` (a folder), case rows and days are written there as Parquet
-    (``cases.parquet``, ``daily.parquet``, one row group per replication, in order) as
-    the replications finish, and not kept: the results then hold only the figures, so
-    memory does not grow with replications.
+    With ``tables`` (a folder), case rows and days are handed to a
+    :class:`~simulator.files.TableWriter` there as the replications finish, in order,
+    and not kept: the results then hold only the figures, so memory does not grow with
+    replications.
     """
     keep = sys.maxsize if cases is None else cases
     tasks = [(s, rep) for s in scenarios for rep in range(s.replications)]
@@ -296,7 +280,7 @@ def run_together(
 
         def consume(index: int, reduced: Reduced) -> None:
             per_rep[owner[index]].append(reduced.per_rep)
-            writer.add(reduced)
+            writer.add(reduced.cases, reduced.daily)
 
         _map_tasks(shaped, tasks, backend, progress, consume)
     return [
@@ -305,109 +289,11 @@ def run_together(
     ]
 
 
-@dataclass(frozen=True)
-class Layout:
-    """How a replication's case rows and days are laid out in the files of a run: with
-    several scenarios each row starts with its scenario's name, and days have every
-    scenario's provider columns, in order of appearance (empty, so float, where a
-    scenario has no such provider). Workers use it to shape and convert their own
-    tables, so the main process only writes them."""
-
-    names: tuple[str, ...]
-    daily: tuple[str, ...]
-    partial: frozenset[str]
-
-    @classmethod
-    def of(cls, scenarios: Sequence[Scenario]) -> Layout:
-        columns = [metrics.daily_columns(plan_pools(s)) for s in scenarios]
-        daily = tuple(dict.fromkeys(c for cs in columns for c in cs))
-        partial = frozenset(c for c in daily if not all(c in cs for cs in columns))
-        return cls(tuple(s.name for s in scenarios), daily, partial)
-
-    def arrow(self, frame: pd.DataFrame, scenario: str) -> Any:
-        """A frame of one scenario as the file's Arrow table.
-
-        The columns are laid out by building one frame from them, not by pandas'
-        reindex, astype and assign (each copies the frame): the same table and pandas
-        metadata, a county replication's two tables in 3 to 6 ms instead of 6 to 12.
-        """
-        import pyarrow as pa
-
-        several = len(self.names) > 1
-        if "day" in frame.columns and several:
-            columns = {column: self._day_column(frame, column) for column in self.daily}
-            frame = pd.DataFrame(columns, index=frame.index)
-        if several:
-            frame = frame.copy(deep=False)
-            frame.insert(0, "scenario", scenario)
-        # One thread: with Arrow's own thread pool a five-year county replication's two
-        # tables took 15 ms instead of 8 (short columns); the workers are the parallelism.
-        return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
-
-    def _day_column(self, days: pd.DataFrame, column: str) -> Any:
-        """A column of the file's days from one scenario's: empty (float) where the
-        scenario has no such provider, float where some other scenario has none."""
-        import numpy as np
-
-        if column not in days.columns:
-            return np.full(len(days), np.nan)
-        if column in self.partial:
-            return days[column].to_numpy(dtype="float64")
-        return days[column]
-
-
 def _reduce_for_files(scenario: Scenario, rep: int, keep_below: int, layout: Layout) -> Reduced:
     """A replication reduced, its case rows and days already Arrow tables for the files."""
     reduced = _reduce_keeping(scenario, rep, keep_below)
     cases = None if reduced.cases is None else layout.arrow(reduced.cases, scenario.name)
     return Reduced(reduced.per_rep, layout.arrow(reduced.daily, scenario.name), cases)
-
-
-class TableWriter:
-    """``cases.parquet`` and ``daily.parquet`` written a replication at a time, in order,
-    from Arrow tables laid out by ``Layout``."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.writers: dict[str, Any] = {}
-
-    def __enter__(self) -> TableWriter:
-        return self
-
-    def add(self, reduced: Reduced) -> None:
-        import pyarrow.parquet as pq
-
-        for name, table in (("cases", reduced.cases), ("daily", reduced.daily)):
-            if table is None or (table.num_rows == 0 and name in self.writers):
-                continue  # no rows, and the file has its columns already
-            if name not in self.writers:
-                self.writers[name] = pq.ParquetWriter(
-                    self.folder / f"{name}.parquet", table.schema,
-                    use_dictionary=_labels(table.schema),
-                )  # fmt: skip
-            schema = self.writers[name].schema
-            # Cast only a table laid out otherwise (a label column with no rows in the first
-            # replication, say): the cast of an equal schema still costs 0.2 ms a table.
-            self.writers[name].write_table(table if table.schema == schema else table.cast(schema))
-
-    def __exit__(self, *exc: object) -> None:
-        for writer in self.writers.values():
-            writer.close()
-
-
-def _labels(schema: Any) -> list[str]:
-    """The columns worth dictionary-encoding in Parquet: the labels (scenario, type,
-    route...). Trying it on the numbers costs the main process time for nothing: a
-    county replication's case rows write in 1.3 ms instead of 2.9 ms, 14% smaller."""
-    import pyarrow as pa
-
-    def label(kind: Any) -> bool:
-        return (
-            pa.types.is_dictionary(kind) or pa.types.is_string(kind)
-            or pa.types.is_large_string(kind)
-        )  # fmt: skip
-
-    return [field.name for field in schema if label(field.type)]
 
 
 def _reduce_keeping(scenario: Scenario, rep: int, keep_below: int) -> Reduced:

@@ -207,13 +207,13 @@ def test_the_reports_waits_read_a_few_row_groups_at_a_time_as_from_the_whole_fil
     """``read_waits`` takes the waits from ``cases.parquet`` in batches of row groups, each
     with its own dictionary of scenario names; the same waits, in the same order, as
     ``measured_waits`` of the whole file read at once (36 row groups: three batches)."""
-    from simulator import report
+    from simulator import files
 
-    saved = report.load(compared)
+    saved = files.load(compared)
     path = compared / "cases.parquet"
-    batched = report.read_waits(path, saved.scenarios)
-    whole = report.measured_waits(pd.read_parquet(path), saved.scenarios)
-    assert len(batched) > 100 and report.ROW_GROUPS_AT_ONCE < 36
+    batched = files.read_waits(path, saved.scenarios)
+    whole = files.measured_waits(pd.read_parquet(path), saved.scenarios)
+    assert len(batched) > 100 and files.ROW_GROUPS_AT_ONCE < 36
     assert list(batched["scenario"].astype(str)) == list(whole["scenario"].astype(str))
     np.testing.assert_array_equal(batched["wait_days"], whole["wait_days"].to_numpy())
 
@@ -225,7 +225,8 @@ def test_workers_lay_out_the_files_tables_as_pandas_would():
     and pandas metadata of pandas' own reindex, astype and assign."""
     import pyarrow as pa
 
-    from simulator.runner import Layout, reduce_replication
+    from simulator.files import Layout
+    from simulator.runner import reduce_replication
     from simulator.scenario import load_scenario
 
     root = Path(__file__).resolve().parent.parent / "scenarios"
@@ -268,7 +269,8 @@ def test_sweep_points_are_named_by_what_they_are():
 
 def test_a_sweep_points_card_is_written_from_the_values_run(tmp_path):
     from simulator import study
-    from simulator.report import _scenario_cards, load
+    from simulator.files import load
+    from simulator.report import _scenario_cards
 
     path = scenario(tmp_path, "County")
     swept = study.sweep(path, {"commissioning.block_share": [0.8, 1.0]}, reps=2, workers=1)

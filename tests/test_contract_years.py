@@ -89,7 +89,7 @@ def test_the_uplift_reaches_every_figure_that_prices_hours():
 
 
 def test_the_terminal_gives_the_risks_when_a_budget_and_tolerance_are_set():
-    from simulator.cli import headline
+    from simulator.briefing import headline
     from simulator.metrics import summarise
 
     flat = figures(two_years())

@@ -206,7 +206,8 @@ def test_hub_triage_days_are_taken_off_the_target_before_deciding_on_spot():
 
 
 def test_the_summary_says_when_waits_are_lower_bounds():
-    from simulator.metrics import summarise, wait_notes
+    from simulator.briefing import wait_notes
+    from simulator.metrics import summarise
 
     def notes(scenario):
         records = simulate(scenario, 0)

@@ -8,7 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from simulator.metrics import cases_frame, daily_frame, per_replication, summarise, wait_notes
+from simulator.briefing import wait_notes
+from simulator.metrics import cases_frame, daily_frame, per_replication, summarise
 from simulator.model import simulate
 from tests.micro import market, micro, withdrawing
 
