@@ -84,7 +84,6 @@ class RateFit:
     growth: Estimate | None  # a year, compound; None when the data are too short for one
     seasonality: list[float] | None  # 12 multipliers averaging 1, January first
     seasonality_p: float | None
-    seasonality_kept: bool
     months: pd.DataFrame  # month, days, observed, fitted, low, high
     start: pd.Timestamp
     end: pd.Timestamp  # the day after the last month
@@ -456,8 +455,7 @@ def fit_rate(dates: pd.Series, last: pd.Timestamp | None = None) -> RateFit:
         "high": band["mean_ci_upper"].to_numpy(),
     })  # fmt: skip
     return RateFit(
-        per_year, float(log_se), growth, multipliers, season_p, keep_season,
-        table, start, end, notes,
+        per_year, float(log_se), growth, multipliers, season_p, table, start, end, notes,
     )  # fmt: skip
 
 
