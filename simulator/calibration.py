@@ -557,7 +557,7 @@ def fit_distribution(values: np.ndarray, still_open: np.ndarray) -> Distribution
                         else math.exp(theta[0]))  # fmt: skip
         aic[family] = 2 * len(theta) - 2 * loglik
         spread[family] = (theta[0], se)
-    family = min(aic, key=aic.get)
+    family = min(aic, key=aic.__getitem__)
     centre, se = spread[family]
     mean = Estimate(
         math.exp(centre), math.exp(centre - Z * se), math.exp(centre + Z * se),
