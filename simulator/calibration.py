@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,9 @@ from scipy import optimize, stats
 
 from simulator.caselist import CaseList, Problem, summarise
 from simulator.units import DAYS_PER_YEAR  # the simulator's year: growth compounds per 365 days
+
+if TYPE_CHECKING:
+    from statsmodels.genmod.generalized_linear_model import GLMResults
 
 Z = float(stats.norm.ppf(0.975))
 MIN_MONTHS = 24
@@ -84,7 +88,6 @@ class RateFit:
     growth: Estimate | None  # a year, compound; None when the data are too short for one
     seasonality: list[float] | None  # 12 multipliers averaging 1, January first
     seasonality_p: float | None
-    seasonality_kept: bool
     months: pd.DataFrame  # month, days, observed, fitted, low, high
     start: pd.Timestamp
     end: pd.Timestamp  # the day after the last month
@@ -355,8 +358,59 @@ def fit_rate(dates: pd.Series, last: pd.Timestamp | None = None) -> RateFit:
     """Monthly referrals: level, trend and seasonality (see the module's docstring). The
     list covers its first referral's day to ``last`` (the list's end: its extraction
     date, default the last referral): a part month counts only its days."""
-    import statsmodels.api as sm
+    span = _referral_months(dates, last)
+    if len(span.months) < MIN_MONTHS:
+        model = _quasi_poisson(span, [np.ones(len(span.months))])
+        season = _Season(p=None, kept=False, multipliers=None, level_factor=1.0)
+        growth = None
+        notes = [
+            f"The data span {len(span.months)} months: at least {MIN_MONTHS} are needed to tell"
+            " a trend from the seasons, so neither is fitted (growth 0, no seasonality)."
+        ]
+    else:
+        model, season = _trend_and_season(span)
+        growth = _growth(model, int(span.counts.sum()))
+        notes = _trend_notes(growth, season)
+    return RateFit(
+        _level(model, season.level_factor, int(span.counts.sum())), float(model.bse[0]),
+        growth, season.multipliers, season.p, _monthly_table(model, span, season),
+        span.start, span.end, notes,
+    )  # fmt: skip
 
+
+@dataclass(frozen=True)
+class _Months:
+    """The list's window cut into calendar months: what the rate model is fitted to."""
+
+    start: pd.Timestamp  # the first referral's day
+    end: pd.Timestamp  # the day after the window
+    months: pd.PeriodIndex
+    days: np.ndarray  # each month's days inside the window: the exposure
+    years: np.ndarray  # each month's middle, in years before the end (negative)
+    counts: np.ndarray  # referrals in each month
+
+
+@dataclass(frozen=True)
+class _Season:
+    """What the month effects came to: the F test, whether kept, and the scale of the level."""
+
+    p: float | None  # None when no month effects were fitted (too few months)
+    kept: bool
+    multipliers: list[float] | None  # only when kept
+    level_factor: float  # the arithmetic mean month over the geometric (1 without effects)
+
+
+SEASON_COLUMNS = 11
+"""Month effects in the design: twelve months coded to sum to zero take eleven columns."""
+
+
+def _referral_months(dates: pd.Series, last: pd.Timestamp | None) -> _Months:
+    """Referrals counted by calendar month over the window, with each month's days in it.
+
+    The window runs from the first referral's day to ``last`` (or the last referral): a
+    part month at either end counts only its days, so a list starting on the 20th does
+    not read as a quiet month. Time is measured back from the end so that the model's
+    intercept is the level at the end of the data, the day the scenario starts."""
     dates = pd.Series(pd.to_datetime(dates)).reset_index(drop=True)
     start = dates.min().normalize()
     end = (dates.max() if last is None else max(last, dates.max())).normalize()
@@ -372,93 +426,114 @@ def fit_rate(dates: pd.Series, last: pd.Timestamp | None = None) -> RateFit:
     middle = ((first_days - np.datetime64(end)) / np.timedelta64(1, "D")) + days / 2
     years = middle / DAYS_PER_YEAR  # 0 at the end of the data: the intercept is that level
     counts = observed.to_numpy(dtype=float)
-    enough = len(months) >= MIN_MONTHS
-    columns = [np.ones(len(months))]
+    return _Months(start, end, months, days, years, counts)
+
+
+def _month_contrasts(months: pd.PeriodIndex) -> list[np.ndarray]:
+    """Eleven month-of-year columns coded to sum to zero (December is minus the rest), so
+    the intercept and the trend are those of the average month, not of January."""
+    month_of_year = np.array([m.month for m in months])
+    return [
+        np.where(month_of_year == k, 1.0, 0.0) - np.where(month_of_year == 12, 1.0, 0.0)
+        for k in range(1, SEASON_COLUMNS + 1)
+    ]
+
+
+def _quasi_poisson(span: _Months, design: list[np.ndarray]) -> GLMResults:
+    """A Poisson GLM of the monthly counts with the month's days as exposure, its scale
+    then widened to Pearson's when the counts are overdispersed: monthly referrals often
+    vary more than Poisson allows, and Poisson's intervals would then be too narrow."""
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # perfect fits of tiny lists warn; the fit stands
+        model = sm.GLM(span.counts, np.column_stack(design), family=sm.families.Poisson(),
+                       offset=np.log(span.days))  # fmt: skip
+        poisson = model.fit(scale=1.0)
+        # quasi-Poisson: Pearson's scale widens the intervals for overdispersed counts,
+        # but never narrows them below Poisson's
+        dispersion = poisson.pearson_chi2 / poisson.df_resid if poisson.df_resid > 0 else 1
+        return model.fit(scale=float(dispersion)) if dispersion > 1 else poisson
+
+
+def _trend_and_season(span: _Months) -> tuple[GLMResults, _Season]:
+    """The level, trend and month effects fitted together, and whether the season is kept.
+
+    The model returned always has the month effects: a season too weak to keep would
+    still tilt a trend fitted without it (three winters at the end of three years). The
+    F test (on the deviance, since the quasi-Poisson scale is estimated) only decides
+    whether the block is given the season."""
+    trend = [np.ones(len(span.months)), span.years]
+    trend_only = _quasi_poisson(span, trend)
+    full = _quasi_poisson(span, trend + _month_contrasts(span.months))
+    extra = (trend_only.deviance - full.deviance) / SEASON_COLUMNS
+    p = float(stats.f.sf(extra / full.scale, SEASON_COLUMNS, full.df_resid))
+    kept = p < KEEP_P
+    effects = full.params[-SEASON_COLUMNS:]
+    raw = np.exp(np.append(effects, -effects.sum()))
+    level_factor = float(raw.mean())  # the arithmetic mean month, not the geometric
+    multipliers = (raw / level_factor).tolist() if kept else None
+    return full, _Season(p, kept, multipliers, level_factor)
+
+
+def _growth(model: GLMResults, n: int) -> Estimate:
+    """Growth a year, compound, from the trend's slope on the log scale (its second
+    parameter), with the interval of the slope carried through ``expm1``."""
+    slope, slope_se = model.params[1], model.bse[1]
+    return Estimate(
+        math.expm1(slope), math.expm1(slope - Z * slope_se), math.expm1(slope + Z * slope_se),
+        n,
+    )  # fmt: skip
+
+
+def _trend_notes(growth: Estimate, season: _Season) -> list[str]:
+    """What the reader should know of the trend and season: growth that may be none is
+    still the best estimate, and a season left out still shaped the level and growth."""
     notes = []
-    if enough:
-        columns.append(years)
-        month_of_year = np.array([m.month for m in months])
-        seasons = [
-            np.where(month_of_year == k, 1.0, 0.0) - np.where(month_of_year == 12, 1.0, 0.0)
-            for k in range(1, 12)
-        ]
-    else:
+    if growth.low <= 0.0 <= growth.high:
         notes.append(
-            f"The data span {len(months)} months: at least {MIN_MONTHS} are needed to tell a "
-            "trend from the seasons, so neither is fitted (growth 0, no seasonality)."
+            f"Growth of {growth.value:+.1%} a year has a 95% interval ({growth.low:+.1%} "
+            f"to {growth.high:+.1%}) that includes no growth: kept as the best estimate."
         )
-        seasons = []
+    if not season.kept:
+        notes.append(
+            f"No seasonality the data can support (F test against none: p = {season.p:.2f}"
+            f", needs p < {KEEP_P}): left out of the block (the level and growth are still "
+            "estimated net of month effects)."
+        )
+    return notes
 
-    def fit(design: list[np.ndarray]):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # perfect fits of tiny lists warn; the fit stands
-            model = sm.GLM(counts, np.column_stack(design), family=sm.families.Poisson(),
-                           offset=np.log(days))  # fmt: skip
-            poisson = model.fit(scale=1.0)
-            # quasi-Poisson: Pearson's scale widens the intervals for overdispersed counts,
-            # but never narrows them below Poisson's
-            dispersion = poisson.pearson_chi2 / poisson.df_resid if poisson.df_resid > 0 else 1
-            return model.fit(scale=float(dispersion)) if dispersion > 1 else poisson
 
-    trend_only = fit(columns)
-    full = fit(columns + seasons) if seasons else trend_only
-    season_p = None
-    if seasons:  # F test on the deviance: the quasi-Poisson scale is estimated
-        extra = (trend_only.deviance - full.deviance) / 11
-        season_p = float(stats.f.sf(extra / full.scale, 11, full.df_resid))
-    keep_season = season_p is not None and season_p < KEEP_P
-    # The level and trend are always net of month effects: a season too weak to keep
-    # would still tilt a trend fitted without it (three winters at the end of three years).
-    chosen = full
-    growth = None
-    if enough:
-        slope, slope_se = chosen.params[1], chosen.bse[1]
-        growth = Estimate(
-            math.expm1(slope), math.expm1(slope - Z * slope_se), math.expm1(slope + Z * slope_se),
-            int(counts.sum()),
-        )  # fmt: skip
-        if growth.low <= 0.0 <= growth.high:
-            notes.append(
-                f"Growth of {growth.value:+.1%} a year has a 95% interval ({growth.low:+.1%} "
-                f"to {growth.high:+.1%}) that includes no growth: kept as the best estimate."
-            )
-        if not keep_season:
-            notes.append(
-                f"No seasonality the data can support (F test against none: p = {season_p:.2f}"
-                f", needs p < {KEEP_P}): left out of the block (the level and growth are still "
-                "estimated net of month effects)."
-            )
-    multipliers = None
-    level_factor = 1.0
-    if seasons:
-        effects = chosen.params[-11:]
-        raw = np.exp(np.append(effects, -effects.sum()))
-        level_factor = float(raw.mean())  # the arithmetic mean month, not the geometric
-        multipliers = (raw / level_factor).tolist() if keep_season else None
-    log_level, log_se = chosen.params[0], chosen.bse[0]
+def _level(model: GLMResults, level_factor: float, n: int) -> Estimate:
+    """Referrals a year at the end of the data (the intercept), in the average month:
+    the intercept is the geometric mean month, so it is scaled to the arithmetic mean
+    that a year of referrals adds up to."""
+    log_level, log_se = model.params[0], model.bse[0]
     per_day = math.exp(log_level) * level_factor
-    per_year = Estimate(
+    return Estimate(
         per_day * DAYS_PER_YEAR,
         math.exp(log_level - Z * log_se) * level_factor * DAYS_PER_YEAR,
         math.exp(log_level + Z * log_se) * level_factor * DAYS_PER_YEAR,
-        int(counts.sum()),
+        n,
     )
-    exog = chosen.model.exog.copy()
-    if seasons and not keep_season:  # what the block says: the trend without the season
-        exog[:, -11:] = 0.0
-    predicted = chosen.get_prediction(exog=exog, offset=np.log(days) + math.log(level_factor))
-    if keep_season:
-        predicted = chosen.get_prediction(exog=exog, offset=np.log(days))
-    band = predicted.summary_frame(alpha=0.05)
-    table = pd.DataFrame({
-        "month": months.to_timestamp(), "days": days, "observed": counts,
+
+
+def _monthly_table(model: GLMResults, span: _Months, season: _Season) -> pd.DataFrame:
+    """Each month's observed and fitted referrals with the fit's 95% band, for the fit
+    page. The fitted line is what the block says: with the season when it is kept, else
+    the trend alone (month effects set to zero, scaled to the average month)."""
+    exog = model.model.exog.copy()
+    offset = np.log(span.days)
+    if not season.kept:
+        if season.p is not None:  # month effects fitted but not kept: take them out
+            exog[:, -SEASON_COLUMNS:] = 0.0
+        offset = offset + math.log(season.level_factor)
+    band = model.get_prediction(exog=exog, offset=offset).summary_frame(alpha=0.05)
+    return pd.DataFrame({
+        "month": span.months.to_timestamp(), "days": span.days, "observed": span.counts,
         "fitted": band["mean"].to_numpy(), "low": band["mean_ci_lower"].to_numpy(),
         "high": band["mean_ci_upper"].to_numpy(),
     })  # fmt: skip
-    return RateFit(
-        per_year, float(log_se), growth, multipliers, season_p, keep_season,
-        table, start, end, notes,
-    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- hours and miles
@@ -482,7 +557,7 @@ def fit_distribution(values: np.ndarray, still_open: np.ndarray) -> Distribution
                         else math.exp(theta[0]))  # fmt: skip
         aic[family] = 2 * len(theta) - 2 * loglik
         spread[family] = (theta[0], se)
-    family = min(aic, key=aic.get)
+    family = min(aic, key=aic.__getitem__)
     centre, se = spread[family]
     mean = Estimate(
         math.exp(centre), math.exp(centre - Z * se), math.exp(centre + Z * se),

@@ -95,8 +95,8 @@ TRACE_TYPES = ("scatter", "bar")
 def chart_template() -> go.layout.Template:
     """Plotly's ``plotly_white`` as these charts use it: its layout, and its defaults for
     the trace types they draw (``TRACE_TYPES``) only. The full template sets defaults for
-    two dozen kinds of trace: checking and copying it made an empty figure take 12 ms
-    instead of 4, and its copy in every chart was 3.7 kB of the report."""
+    two dozen kinds of trace: checking and copying them made every figure slower to build,
+    and every chart carried a copy of them in the report."""
     white = pio.templates["plotly_white"]
     return go.layout.Template(
         layout=white.layout, data={kind: white.data[kind] for kind in TRACE_TYPES}
@@ -233,10 +233,10 @@ def waiting_list(
         days, (low, mid, high) = quantiles_by_day(frame, (0.1, 0.5, 0.9))
         if start_dates and scenario in start_dates:
             # Dates as datetime64, not strings: plotly writes the same dates, but copies
-            # an array of strings item by item (0.15 s for 137 years of days, not 2 ms).
+            # an array of strings item by item, which is slow for years of days.
             start = np.datetime64(str(start_dates[scenario]), "D")
             days = start + days.astype("timedelta64[D]")
-        # arrays, not lists: plotly takes a day a point for years of days ten times faster
+        # arrays, not lists: plotly takes a day a point for years of days much faster
         figure.add_scatter(
             x=np.concatenate([days, days[::-1]]),
             y=np.concatenate([high, low[::-1]]).round(2),

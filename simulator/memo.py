@@ -1,7 +1,7 @@
 """Figures that depend only on a scenario, worked out once per process and scenario.
 
 Every replication asks for the same pool plans and the same integrated referral
-rate; each costs a few milliseconds, a tenth of a county replication. A scenario
+rate; each is a noticeable share of a county replication's time. A scenario
 is an immutable value, so its JSON names it: two scenarios with the same JSON
 get the same answer. The cache is small (a sweep or a recommendation asks for a
 few scenarios at a time; one with doubt about demand draws a new one per

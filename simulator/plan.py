@@ -120,7 +120,8 @@ def _held_excess(
 ) -> float:
     """The expected excess of ``pace x weeks_open`` over a case's hours plus travel, by
     quantile grids; cached by the distributions' JSON (every replication and every
-    pool plan asks for the same few figures, and each grid costs a few milliseconds)."""
+    pool plan asks for the same few figures, and each takes quantile grids of three
+    distributions)."""
     read = TypeAdapter(Distribution).validate_json
     u = (np.arange(HELD_GRID) + 0.5) / HELD_GRID
     travel, chance = [np.zeros(1)], [np.ones(1)]

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
@@ -41,6 +41,9 @@ from simulator.schema import (  # noqa: F401  (re-exported: the scenario's publi
     Workshops,
 )
 from simulator.vocabulary import Route
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class ScenarioError(Exception):
@@ -209,7 +212,7 @@ def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
     return data, source
 
 
-def _resolved_with_replaced(path: str | Path) -> tuple[dict[str, Any], _Source]:
+def _resolved_with_replaced(path: str | os.PathLike[str]) -> tuple[dict[str, Any], _Source]:
     path = Path(path)
     return _resolve(path, (path.resolve(),))
 
@@ -221,7 +224,7 @@ def _noting_replaced(scenario: Scenario, replaced: list[str]) -> Scenario:
 
 
 def load_scenario(
-    path: str | Path, overrides: dict[str, Any] | None = None, option: str = "--set"
+    path: str | os.PathLike[str], overrides: dict[str, Any] | None = None, option: str = "--set"
 ) -> Scenario:
     """Load, resolve and validate one scenario file.
 
@@ -259,9 +262,9 @@ def set_dotted(
     def put(node: Any, rest: list[Any]) -> Any:
         key, tail = rest[0], rest[1:]
         if isinstance(node, list) and isinstance(key, int) and key < len(node):
-            copy = list(node)
-            copy[key] = put(node[key], tail) if tail else value
-            return copy
+            items = list(node)
+            items[key] = put(node[key], tail) if tail else value
+            return items
         if not isinstance(node, dict):
             raise ScenarioError([f"{option} {dotted}: {key!r} is not inside a mapping"])
         copy = dict(node)
@@ -293,7 +296,7 @@ def _demand_block(data: dict[str, Any], source: _Source, path: str | Path) -> De
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            inside = {**item, "loc": ("demand", *item["loc"])}
+            inside: ErrorDetails = {**item, "loc": ("demand", *item["loc"])}
             if not _other_branch(inside):
                 problems.append(_describe(inside, str(path), source, data))
         raise ScenarioError(list(dict.fromkeys(problems))) from None
@@ -374,7 +377,7 @@ def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
     labels = types + needs
     commissioning = _section(data, "commissioning")
     providers = commissioning.get("providers")
-    listed = [
+    listed: list[tuple[tuple[Any, ...], Any]] = [
         (("commissioning", "providers", p), provider.get("skills"))
         for p, provider in enumerate(providers if isinstance(providers, list) else [])
         if isinstance(provider, dict)
@@ -690,7 +693,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 NUMBER_ERRORS = ("float_parsing", "int_parsing", "float_type", "int_type")
 
 
-def _describe(item: dict[str, Any], label: str, source: _Source, data: Any) -> str:
+def _describe(item: ErrorDetails, label: str, source: _Source, data: Any) -> str:
     loc = _clean_loc(item["loc"], data)
     field = _field(loc)
     where, origin = _where(loc, label, source)
@@ -743,7 +746,7 @@ def _branch_label(part: Any) -> bool:
     )
 
 
-def _other_branch(item: dict[str, Any]) -> bool:
+def _other_branch(item: ErrorDetails) -> bool:
     """An error from the branch of a union the value was plainly not meant for: a number
     where a mapping was given, or a mapping where a number (or text) was."""
     loc = item["loc"]

@@ -409,7 +409,10 @@ class Flex(_Model):
         default=37.5, description="Hours a flex advocate works a week (at most 168)."
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
-    arrangement_days: Distribution = Field(
+    # A plain default, validated into a Distribution (validate_default): pydantic's Field
+    # types its default as the field's type, and a Fixed instance would reorder its keys in
+    # the JSON schema (mean before dist).
+    arrangement_days: Distribution = Field(  # type: ignore[assignment]
         default={"dist": "fixed", "mean": 1.0},
         description="Days to agree a flex case with the provider (usually a day or two).",
     )
@@ -497,7 +500,10 @@ class Spot(_Model):
         description="True: rate_per_hour and mileage_rate include VAT at costing.vat_rate; "
         "false: they are net and VAT is charged on top.",
     )
-    arrangement_days: Distribution = Field(
+    # A plain default, validated into a Distribution (validate_default): pydantic's Field
+    # types its default as the field's type, and a Fixed instance would reorder its keys in
+    # the JSON schema (mean before dist).
+    arrangement_days: Distribution = Field(  # type: ignore[assignment]
         default={"dist": "fixed", "mean": 5.0},
         description="Days to find a provider and agree funding, per purchase.",
     )
@@ -731,7 +737,8 @@ class Scenario(_Model):
         stream = io.StringIO()
         yaml = YAML(typ="safe", pure=True)
         yaml.default_flow_style = False
-        yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+        # ruamel.yaml leaves the flag unannotated and None (its "sort"), so typed as None
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         yaml.dump(self.to_plain(), stream)
         return stream.getvalue()
 

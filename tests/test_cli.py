@@ -197,7 +197,7 @@ def test_validate_does_not_load_the_heavy_libraries():
     """Checking a file starts quickly: pandas, plotly, pyarrow and scipy load only for
     commands that run (bench/ times the whole process). The county file keeps RPR cases
     open for months and opens 168 cases on day 0: they fit by the quick count, so the
-    quantile grids of the exact one (scipy.special, a fifth of a second) are not needed."""
+    quantile grids of the exact one (scipy.special, slow to load) are not needed."""
     heavy = ("pandas", "plotly", "pyarrow", "scipy", "simpy", "rich", "statsmodels")
     county = str(ROOT / "scenarios/county-block.yaml")
     assert _loaded_by(["validate", county], heavy) == []
