@@ -161,7 +161,7 @@ class Routing(NamedTuple):
     """What an overflow rule sees when a referral is routed to a block pool."""
 
     pool: Capacity  # the block pool (or hub queue) chosen for it
-    outside: Capacity  # where it would go instead: its provider's flex, or the spot market
+    outside: Capacity | None  # where it would go instead (its flex, or spot); None: nowhere
     arranging: float  # mean days to arrange a case there
     now: float  # days
     hours: float  # slot-hours the case would hold there: its hours, or more if kept open longer
@@ -195,6 +195,8 @@ class ExpectedWait:
     def overflows(self, routing: Routing) -> bool:
         wait = routing.pool.expected_wait_days(routing.priority, routing.units)
         if wait <= routing.target_days:
+            return False
+        if routing.outside is None:
             return False
         outside_wait = routing.outside.expected_wait_days(routing.priority, routing.units)
         return routing.arranging + outside_wait < wait

@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.commissioning import commissioning_model
 from simulator.plan import cumulative_rate, open_case_shares
-from simulator.schema import Scenario
+from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
@@ -74,7 +74,8 @@ def arrival_days(
             reached = chunk[-1]
         targets = np.concatenate(chunks)
         targets = targets[targets < total]
-    return np.interp(targets, expected, grid)
+    days: np.ndarray = np.interp(targets, expected, grid)
+    return days
 
 
 def draw_referrals(
@@ -208,7 +209,9 @@ def draw_other_buyers(
     return days, hours
 
 
-def _deadline_days(demand, type_index: np.ndarray, urgent: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _deadline_days(
+    demand: Demand, type_index: np.ndarray, urgent: np.ndarray, u: np.ndarray
+) -> np.ndarray:
     """Days from arrival to each referral's deadline (NaN: none), one uniform each.
 
     The type's own distribution wins over the global one, and for an urgent

@@ -620,7 +620,7 @@ def cost_charges(
     )  # fmt: skip
     purchase = purchase_costs(records, scenario)
     charges["cost_purchasing"] = pricing.officer_time(
-        sum(index.bought(window, [i])[2] * purchase[i] for i in np.flatnonzero(purchase))
+        sum(index.bought(window, [i])[2] * purchase[i] for i in np.flatnonzero(purchase).tolist())
     )
     charges["cost_contract_management"] = pricing.officer_time(
         pricing.per_year_cost(contract_management_per_year(scenario), days)
@@ -657,6 +657,12 @@ def contract_management_per_year(scenario: Scenario) -> float:
     return total + (hub.contract_management_per_year if hub is not None else 0.0)
 
 
+Carried = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""Cases open on day 0 and bought by the hour: start, close, hours and miles."""
+Picked = tuple[np.ndarray, np.ndarray, np.ndarray, Carried | None]
+"""Cases bought by the hour in the run (day, hours, miles), and those carried in."""
+
+
 class Windows:
     """One replication's referrals indexed for counting and costing many windows (contract
     years and quarters: a long run has hundreds), each without a pass over every referral.
@@ -671,7 +677,7 @@ class Windows:
         self.records = records
         self.new_days = np.sort(ref.arrival_day[ref.initial == 0])
         self.late_days = np.sort(ref.arrival_day[late & (ref.initial != 1)])
-        self._bought: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._bought: dict[tuple[int, ...], Picked] = {}
 
     @classmethod
     def of(cls, records: Records, scenario: Scenario) -> Windows:
@@ -699,7 +705,7 @@ class Windows:
         share = work_share(carried[0], carried[1], window)
         return total[0] + float(carried[2] @ share), total[1] + float(carried[3] @ share), total[2]
 
-    def _pick(self, pools: list[int]) -> tuple:
+    def _pick(self, pools: list[int]) -> Picked:
         """These pools' cases bought by the hour: day bought, hours and miles of those bought
         in the run; and apart (start, close, hours, miles), those open on day 0, bought
         before the run, whose cost falls where their work does."""

@@ -79,7 +79,9 @@ def priority_classes(referrals: Referrals, triage: str) -> np.ndarray:
     return 2 * (~referrals.urgent).astype(np.int64) + (~referrals.statutory).astype(np.int64)
 
 
-def candidates_by_referral(scenario: Scenario, plans: Sequence[PoolPlan], referrals: Referrals):
+def candidates_by_referral(
+    scenario: Scenario, plans: Sequence[PoolPlan], referrals: Referrals
+) -> tuple[list[tuple[tuple[int, ...], bool]], int | None]:
     """For each referral: block pools that can serve it, and whether spot can."""
     types = list(scenario.demand.mix)
     needs = list(scenario.demand.needs)
@@ -142,7 +144,9 @@ class Replication:
         self.withdraw_at_deadline = scenario.demand.breach == "withdraw"
         self.due = due_days(scenario, referrals)
         self.due_day = self.due.tolist()
-        self.candidates, self.spot_index = candidates_by_referral(scenario, self.plans, referrals)
+        self.candidates, spot = candidates_by_referral(scenario, self.plans, referrals)
+        # with no spot market no referral is sent there (spot_ok is false for every one)
+        self.spot_index = UNSERVED if spot is None else spot
         standard_statutory = 0 if commissioning.triage == "fifo" else 2
         self.priority = priority_classes(referrals, commissioning.triage).tolist()
         self.priority += [standard_statutory] * len(other_hours)
@@ -351,7 +355,7 @@ class Replication:
             now = self.env.now
             outside, arranging = self.outside(choice, i, spot_ok)
             routing = Routing(
-                self.hub_queue if choice == HUB_QUEUE else pools[choice],
+                self.hub_queue if self.hub_queue is not None else pools[choice],
                 pools[outside] if outside is not None else None,
                 arranging,
                 now,

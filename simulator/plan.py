@@ -35,7 +35,7 @@ HELD_GRID = 64  # quantile points per distribution when a case may be kept open 
 def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     """Referral rate (per day) at each time: base x growth x seasonality x shocks."""
     demand = scenario.demand
-    rate = demand.referrals_per_year_at(days) / DAYS_PER_YEAR
+    rate: np.ndarray = demand.referrals_per_year_at(days) / DAYS_PER_YEAR
     if scenario.workshops is not None:
         rate *= 1 - scenario.workshops.assumed_referral_reduction
     rate = rate * (1 + demand.growth_per_year) ** (days / DAYS_PER_YEAR)
@@ -116,7 +116,11 @@ def held_work_hours(demand: Demand, label: str, case_hours_per_week: float) -> f
 
 @functools.lru_cache(maxsize=256)
 def _held_excess(
-    hours: str, weeks_open: str, places: tuple, travel_mph: float, pace: float
+    hours: str,
+    weeks_open: str,
+    places: tuple[tuple[float, str], ...],
+    travel_mph: float,
+    pace: float,
 ) -> float:
     """The expected excess of ``pace x weeks_open`` over a case's hours plus travel, by
     quantile grids; cached by the distributions' JSON (every replication and every

@@ -33,12 +33,17 @@ VAT (``costing`` in a scenario; every price holder has ``rate_includes_vat``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+import numpy as np
 
 from simulator.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from simulator.schema import Costing
+
+Amount = TypeVar("Amount", float, np.ndarray)
+"""One figure, or one per case: the same arithmetic prices a case or a column of them."""
 
 COST_LINES = (
     "cost_block",
@@ -63,14 +68,16 @@ def block_cost(contracted_hours_per_year: float, rate_per_hour: float, days: flo
     return contracted_hours_per_year * rate_per_hour * years(days)
 
 
-def spot_hours_cost(hours: float, rate_per_hour: float) -> float:
+def spot_hours_cost(hours: Amount, rate_per_hour: Amount) -> Amount:
     """GBP for spot hours used (travel time included in the hours)."""
-    return hours * rate_per_hour
+    cost: Amount = hours * rate_per_hour
+    return cost
 
 
-def mileage_cost(miles: float, mileage_rate: float) -> float:
+def mileage_cost(miles: Amount, mileage_rate: Amount) -> Amount:
     """GBP for miles travelled on spot cases."""
-    return miles * mileage_rate
+    cost: Amount = miles * mileage_rate
+    return cost
 
 
 def triage_cost(referrals: float, triage_hours: float, rate_per_hour: float) -> float:

@@ -128,6 +128,7 @@ class Results:
         intervals (``differences.csv``); ``None`` for a single run."""
         if self.kind == "run":
             return None
+        assert self.baseline is not None  # more than one scenario
         return paired_differences(self.replications, self.baseline)
 
     @property

@@ -56,11 +56,12 @@ def summarise(
     """
     table = by_replication(per_rep)
     if table is None:
-        metrics, groups, rows = [], [], []
+        metrics, groups, listed = [], [], []
         for (metric, group), values in per_rep.groupby(["metric", "group"], sort=False)["value"]:
             metrics.append(metric)
             groups.append(group)
-            rows.append(values.to_numpy(dtype=float))
+            listed.append(values.to_numpy(dtype=float))
+        rows: Sequence[np.ndarray] | np.ndarray = listed
     else:
         metrics, groups, rows = table
     mean, low, high, n = intervals(rows)
@@ -109,7 +110,7 @@ def intervals(rows: Sequence[np.ndarray] | np.ndarray, level: float = 0.95) -> t
     n = np.zeros(count, dtype=np.int64)
     whole = _whole(rows)
     if len(whole):
-        matrix = rows[whole]
+        matrix = np.asarray(rows)[whole]  # whole rows exist only in a matrix (no copy)
         size = matrix.shape[1]
         mean[whole] = matrix.mean(axis=1)
         half = special.stdtrit(size - 1, 0.5 + level / 2) * matrix.std(axis=1, ddof=1)
@@ -126,7 +127,7 @@ def spreads(rows: Sequence[np.ndarray] | np.ndarray) -> tuple[np.ndarray, np.nda
     p10, p90 = np.full(count, np.nan), np.full(count, np.nan)
     whole = _whole(rows)
     if len(whole):
-        matrix = rows[whole]
+        matrix = np.asarray(rows)[whole]
         p10[whole], p90[whole] = np.percentile(matrix, [10, 90], axis=1)
     for i in sorted(set(range(count)) - set(whole.tolist())):
         p10[i], p90[i] = spread(rows[i])

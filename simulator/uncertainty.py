@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator.distributions import _ByMean
 from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 
@@ -49,7 +50,7 @@ def _with(scenario: Scenario, value: Any, rate_u: float, means_u: np.ndarray) ->
     mix = {}
     for (label, kind), u in zip(demand.mix.items(), means_u, strict=True):
         hours = kind.hours
-        if getattr(hours, "uncertain", False):
+        if isinstance(hours, _ByMean) and hours.uncertain:
             kind = kind.model_copy(update={"hours": hours.with_mean(value(hours.mean, u))})
         mix[label] = kind
     update["mix"] = mix
