@@ -448,7 +448,6 @@ def figure_line(metric: str, mean: float, low: float, high: float, difference: b
 
 def headline(summary: pd.DataFrame) -> str:
     """The few numbers a commissioner asks for first, one scenario a row."""
-    from simulator.charts import MARKETS, served_by
 
     rows = summary[summary["group"] == "all"]
     lines = []
@@ -508,3 +507,25 @@ def doubt_lines(table: pd.DataFrame | None) -> str:
             )
         )
     return "\n".join(lines)
+
+
+MARKETS = [("block", "Block"), ("flex", "Provider's flex"), ("spot", "Spot market")]
+
+
+def served_by(summary: pd.DataFrame) -> pd.DataFrame:
+    """Share of each scenario's referrals served by each market (block, flex, spot), from
+    the ``referrals`` rows of its route groups; rows are scenarios, columns markets."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    total = metric_rows(summary, "referrals").reindex(scenarios)["mean"]
+    shares = {
+        route: metric_rows(summary, "referrals", f"route={route}").reindex(scenarios)["mean"]
+        / total
+        for route, _ in MARKETS
+    }
+    return pd.DataFrame(shares).fillna(0.0)
+
+
+def metric_rows(summary: pd.DataFrame, metric: str, group: str = "all") -> pd.DataFrame:
+    """One metric's summary rows in one group, by scenario."""
+    rows = summary[(summary["metric"] == metric) & (summary["group"] == group)]
+    return rows.set_index("scenario")

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from simulator.briefing import readable
+from simulator.briefing import MARKETS, metric_rows, readable, served_by
 from simulator.pricing import COST_LINES
 from simulator.vocabulary import METRICS
 
@@ -108,11 +108,6 @@ def new_figure() -> go.Figure:
     return go.Figure(layout={"template": chart_template()})
 
 
-def _rows(summary: pd.DataFrame, metric: str, group: str = "all") -> pd.DataFrame:
-    rows = summary[(summary["metric"] == metric) & (summary["group"] == group)]
-    return rows.set_index("scenario")
-
-
 def _error(rows: pd.DataFrame, scale: float | np.ndarray = 1.0) -> dict:
     return dict(
         type="data",
@@ -128,7 +123,7 @@ def cost_by_line(summary: pd.DataFrame, measured_days: dict[str, float]) -> go.F
     scenarios = list(dict.fromkeys(summary["scenario"]))
     figure = new_figure()
     for line in COST_LINES:
-        rows = _rows(summary, line).reindex(scenarios)
+        rows = metric_rows(summary, line).reindex(scenarios)
         per_year = rows["mean"].fillna(0) * [365.0 / measured_days[s] for s in scenarios]
         if not per_year.any():
             continue
@@ -309,7 +304,7 @@ def within_target(summary: pd.DataFrame) -> go.Figure:
     ]
     scenarios = list(dict.fromkeys(summary["scenario"]))
     for group, label in groups:
-        rows = _rows(summary, "within_target_share", group).reindex(scenarios)
+        rows = metric_rows(summary, "within_target_share", group).reindex(scenarios)
         if rows["mean"].isna().all():
             continue
         figure.add_bar(
@@ -331,21 +326,6 @@ def within_target(summary: pd.DataFrame) -> go.Figure:
     return figure
 
 
-MARKETS = [("block", "Block"), ("flex", "Provider's flex"), ("spot", "Spot market")]
-
-
-def served_by(summary: pd.DataFrame) -> pd.DataFrame:
-    """Share of each scenario's referrals served by each market (block, flex, spot), from
-    the ``referrals`` rows of its route groups; rows are scenarios, columns markets."""
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    total = _rows(summary, "referrals").reindex(scenarios)["mean"]
-    shares = {
-        route: _rows(summary, "referrals", f"route={route}").reindex(scenarios)["mean"] / total
-        for route, _ in MARKETS
-    }
-    return pd.DataFrame(shares).fillna(0.0)
-
-
 def markets(summary: pd.DataFrame) -> go.Figure:
     """Which market served each referral: shares by route, with each route's mean wait;
     each market in its cost line's colour (``MARKET_COLOURS``)."""
@@ -354,7 +334,9 @@ def markets(summary: pd.DataFrame) -> go.Figure:
     for route, label in MARKETS:
         if not shares[route].any():
             continue
-        waits = _rows(summary, "wait_mean_days", f"route={route}").reindex(shares.index)["mean"]
+        waits = metric_rows(summary, "wait_mean_days", f"route={route}").reindex(shares.index)[
+            "mean"
+        ]
         labels = [
             f"{share:.0%}, {wait:.1f} d" if share >= 0.06 and wait == wait else ""
             for share, wait in zip(shares[route], waits, strict=True)
@@ -393,7 +375,7 @@ def breaches(
     each option's bar in its colour (``colours``: scenario -> colour)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
     colours = _colours_for(colours, scenarios)
-    rows = _rows(summary, "breaches").reindex(scenarios)
+    rows = metric_rows(summary, "breaches").reindex(scenarios)
     scale = np.array([365.0 / measured_days[s] for s in scenarios])
     figure = new_figure()
     figure.add_bar(
@@ -420,7 +402,7 @@ COST_AXIS = {"cost_to_serve_per_year": "cost to serve", "cost_total_per_year": "
 def plotted_cost(summary: pd.DataFrame) -> str:
     """The cost the charts plot: the cost to serve everyone referred a year (the
     committee's figure), or the cash cost a year for saved results from before it."""
-    if _rows(summary, "cost_to_serve_per_year")["mean"].notna().any():
+    if metric_rows(summary, "cost_to_serve_per_year")["mean"].notna().any():
         return "cost_to_serve_per_year"
     return "cost_total_per_year"
 
@@ -438,8 +420,8 @@ def cost_against_wait(
     colours = _colours_for(colours, scenarios)
     metric = plotted_cost(summary)
     label = METRICS[metric].label
-    cost = _rows(summary, metric).reindex(scenarios)
-    wait = _rows(summary, "wait_p90_days").reindex(scenarios)
+    cost = metric_rows(summary, metric).reindex(scenarios)
+    wait = metric_rows(summary, "wait_p90_days").reindex(scenarios)
     figure = new_figure()
     if frontier:
         figure.add_scatter(

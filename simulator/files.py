@@ -28,7 +28,6 @@ from simulator import __version__
 if TYPE_CHECKING:  # heavy: imported where a folder is written, not for checking one
     import pandas as pd
 
-    from simulator.runner import ScenarioResult
     from simulator.scenario import Scenario
 
 DEPENDENCIES = (
@@ -529,3 +528,14 @@ def measured_waits(cases: pd.DataFrame, scenarios: list[dict]) -> pd.DataFrame:
     measured = cases["carried_over"].isna() & (cases["arrival_day"] >= starts)
     waits = cases.loc[measured, ["scenario", "cohort_wait_days"]]
     return waits.rename(columns={"cohort_wait_days": "wait_days"})
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario's replications turned into result tables."""
+
+    scenario: Scenario
+    cases: pd.DataFrame
+    daily: pd.DataFrame
+    per_rep: pd.DataFrame
+    summary: pd.DataFrame

@@ -20,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from simulator import files
-from simulator.runner import Backend, ScenarioResult
+from simulator.files import ScenarioResult
+from simulator.runner import Backend
 from simulator.scenario import Scenario
 from simulator.stats import paired_differences
 

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from simulator import metrics
-from simulator.files import Layout, TableWriter
+from simulator.files import Layout, ScenarioResult, TableWriter
 from simulator.model import simulate
 from simulator.scenario import Scenario
 
@@ -40,17 +40,6 @@ class Backend:
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """One scenario's replications turned into result tables."""
-
-    scenario: Scenario
-    cases: pd.DataFrame
-    daily: pd.DataFrame
-    per_rep: pd.DataFrame
-    summary: pd.DataFrame
 
 
 Progress = Callable[[int], None]

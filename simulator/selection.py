@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.briefing import readable
-from simulator.runner import ScenarioResult
+from simulator.files import ScenarioResult
 from simulator.scenario import Scenario
 from simulator.stats import confidence_interval
 from simulator.vocabulary import METRICS

@@ -136,8 +136,7 @@ def test_a_shared_hub_queue_still_serves_its_partners_flex_queues():
 
 def test_the_terminal_and_report_say_which_market_served_each_referral():
     # Block, flex, block, flex, block (worked out above): 60% block, 40% flex, no spot.
-    from simulator.briefing import headline
-    from simulator.charts import served_by
+    from simulator.briefing import headline, served_by
     from simulator.metrics import summarise
 
     scenario = build(core_and_flex(3.0))
