@@ -130,6 +130,7 @@ class CommissioningModel:
     triage_days: Callable[[Scenario], Distribution | None]
     cost_lines: CostLines
     shared_queue: Callable[[Scenario], bool]  # block pools take referrals from one queue
+    words: str  # what it buys, for a report's scenario card
 
 
 def stateless(choose: Chooser) -> Callable[[Scenario], Chooser]:
@@ -141,13 +142,28 @@ def stateless(choose: Chooser) -> Callable[[Scenario], Chooser]:
 
 MODELS: dict[str, CommissioningModel] = {
     "single_provider": CommissioningModel(
-        True, stateless(first_with_skill), no_triage, no_costs, never_shared
+        True,
+        stateless(first_with_skill),
+        no_triage,
+        no_costs,
+        never_shared,
+        "one block provider",
     ),
     "hub": CommissioningModel(
-        True, stateless(shortest_expected_wait), hub_triage, hub_costs, hub_shares_a_queue
+        True,
+        stateless(shortest_expected_wait),
+        hub_triage,
+        hub_costs,
+        hub_shares_a_queue,
+        "a hub (a lead provider and partners)",
     ),
     "spot_only": CommissioningModel(
-        False, stateless(first_with_skill), no_triage, no_costs, never_shared
+        False,
+        stateless(first_with_skill),
+        no_triage,
+        no_costs,
+        never_shared,
+        "spot purchase only, no block",
     ),
 }
 
@@ -192,6 +208,13 @@ class ExpectedWait:
     def __init__(self, overflow: Overflow):
         pass
 
+    @staticmethod
+    def words(overflow: Overflow) -> str:
+        return (
+            "bought spot when the block would miss the response target and spot is expected "
+            "sooner (expected_wait)"
+        )
+
     def overflows(self, routing: Routing) -> bool:
         wait = routing.pool.expected_wait_days(routing.priority, routing.units)
         if wait <= routing.target_days:
@@ -216,6 +239,14 @@ class QueueLength:
     def __init__(self, overflow: Overflow):
         assert overflow.threshold is not None
         self.threshold = overflow.threshold
+
+    @staticmethod
+    def words(overflow: Overflow) -> str:
+        waiting = overflow.threshold
+        return (
+            f"bought spot when every block slot is full and {waiting} "
+            f"referral{'s' if waiting != 1 else ''} already wait ahead (queue_length {waiting})"
+        )
 
     def overflows(self, routing: Routing) -> bool:
         pool = routing.pool
@@ -248,6 +279,10 @@ class BlockHours:
         self.since: dict[Capacity, int] = {}  # the period commitments are counted from
         self.committed: dict[Capacity, float] = {}
 
+    @staticmethod
+    def words(overflow: Overflow) -> str:
+        return f"bought spot once the {overflow.period}'s block hours are spent (block_hours)"
+
     def hours_left(self, pool: Capacity, now: float) -> float:
         """Hours released and not yet committed, now."""
         period = int(now // self.period_days)
@@ -268,12 +303,29 @@ class BlockHours:
         self.committed[routing.pool] = self.committed.get(routing.pool, 0.0) + routing.hours
 
 
-OVERFLOW_RULES: dict[str, Callable[[Overflow], OverflowRule] | None] = {
+class RuleKind(Protocol):
+    """An overflow rule's class: makes a fresh rule for a replication, and says in words
+    what the rule does with a section's settings."""
+
+    def __call__(self, overflow: Overflow) -> OverflowRule: ...
+
+    def words(self, overflow: Overflow) -> str: ...
+
+
+OVERFLOW_RULES: dict[str, RuleKind | None] = {
     "none": None,
     "expected_wait": ExpectedWait,
     "queue_length": QueueLength,
     "block_hours": BlockHours,
 }
+
+
+def overflow_words(overflow: Overflow) -> str:
+    """The scenario's overflow rule as run, for a report's scenario card."""
+    make = OVERFLOW_RULES[overflow.rule]
+    return (
+        "no spot purchase: referrals wait for the block" if make is None else make.words(overflow)
+    )
 
 
 def overflow_rule(overflow: Overflow) -> OverflowRule | None:

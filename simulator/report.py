@@ -25,8 +25,9 @@ import plotly.offline
 
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
+from simulator.commissioning import overflow_words
 from simulator.files import SavedResults, load, write_aside
-from simulator.schema import Demand
+from simulator.schema import Demand, Overflow
 from simulator.vocabulary import HEADLINE, METRICS
 
 PLOT_CONFIG = {
@@ -153,13 +154,6 @@ def _signed(metric: str, value: float) -> str:
     return METRICS[metric].difference(value, minus="−")
 
 
-MODEL_WORDS = {
-    "single_provider": "one block provider",
-    "hub": "a hub (a lead provider and partners)",
-    "spot_only": "spot purchase only, no block",
-}
-
-
 def _buys_block(commissioning: dict) -> bool:
     """Whether the scenario's commissioning model buys a block, as its registry entry says
     (spot only buys none: every referral is bought spot)."""
@@ -171,7 +165,7 @@ def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     summary, so the card states what ran, whatever the file's text says)."""
     commissioning = scenario["commissioning"]
     if not _buys_block(commissioning):
-        return MODEL_WORDS[commissioning["model"]]
+        return COMMISSIONING_MODELS[commissioning["model"]].words
     sizes = []
     for provider in commissioning.get("providers", []):
         if provider.get("advocates") is not None:
@@ -189,28 +183,14 @@ def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     ran = ""
     if hours is not None and slots is not None and hours == hours:
         ran = f" (as run: {hours:,.0f} block hours a year, {slots:,.0f} caseload slots)"
-    return f"{MODEL_WORDS[commissioning['model']]}, {'; '.join(sizes)}{ran}"
+    return f"{COMMISSIONING_MODELS[commissioning['model']].words}, {'; '.join(sizes)}{ran}"
 
 
 def _overflow_words(commissioning: dict) -> str:
     """The overflow rule as run, in words."""
-    overflow = commissioning.get("overflow") or {}
-    rule = overflow.get("rule", "none")
     if not _buys_block(commissioning):
         return "every referral bought spot"
-    if rule == "queue_length":
-        waiting = overflow.get("threshold")
-        return (
-            f"bought spot when every block slot is full and {waiting} "
-            f"referral{'s' if waiting != 1 else ''} already wait ahead (queue_length {waiting})"
-        )
-    return {
-        "none": "no spot purchase: referrals wait for the block",
-        "expected_wait": "bought spot when the block would miss the response target and spot "
-        "is expected sooner (expected_wait)",
-        "block_hours": f"bought spot once the {overflow.get('period', 'month')}'s block hours "
-        "are spent (block_hours)",
-    }.get(rule, rule)
+    return overflow_words(Overflow.model_validate(commissioning.get("overflow") or {}))
 
 
 def _scenario_cards(results: SavedResults) -> str:
