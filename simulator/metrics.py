@@ -1,5 +1,8 @@
 """Records -> result tables -> per-replication figures -> summary with intervals.
 
+A new metric is its value here, in the rows function of its kind, and its entry in
+``vocabulary.METRICS`` (CONTRIBUTING.md, "A new metric").
+
 Pure numpy and pandas over the model's records, after the simulation. The
 warm-up is a filter: referrals arriving before ``warm_up_days`` and activity
 before it are left out of every figure. Referrals already waiting or open on

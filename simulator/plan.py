@@ -6,7 +6,9 @@ holds a caseload slot (more than its hours when it is kept open longer), how a
 ``block_share`` block is sized, and the plan of every pool: slots, pace, contracted
 hours and price. Nothing here draws a random number or changes during a run;
 ``demand`` draws the referrals from these figures and ``providers`` holds the live
-pools each plan describes.
+pools each plan describes. A capacity feature (leave, vacancies, a varied contract)
+puts here what the contract expects of it: hours at work, and a block sized to
+deliver its hours despite the leave its provider plans for (CONTRIBUTING.md).
 """
 
 from __future__ import annotations

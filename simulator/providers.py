@@ -4,6 +4,11 @@ A pool is plain state: free slots (one entry per free slot, naming its
 advocate), waiting queues by priority class, and area accumulators. It knows
 nothing about SimPy; the model moves referrals through it. What each pool is
 (its slots, pace, hours and price) is decided before the run, in ``plan``.
+
+Capacity that changes during a run (an advocate away, a post vacant, a contract
+varied) is what a live pool does when an advocate leaves, returns or joins: that
+belongs here, its fields in ``schema`` and what the contract expects of it in
+``plan`` (CONTRIBUTING.md, "Capacity that changes over time").
 """
 
 from __future__ import annotations

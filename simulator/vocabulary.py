@@ -3,7 +3,8 @@ codes of a case's status and route.
 
 One registry, used by ``summary.csv`` (which metrics exist, how an interval is
 clipped), the terminal table and the report (labels and formats), so a metric
-is described once. Nothing heavy is imported here.
+is described once. Nothing heavy is imported here. A new metric is an entry here and
+its value in ``metrics`` (CONTRIBUTING.md, "A new metric").
 """
 
 from __future__ import annotations
