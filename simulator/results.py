@@ -37,7 +37,7 @@ class Results:
     kind: str
     """``run``, ``compare``, ``sweep`` or ``recommend``."""
     results: tuple[ScenarioResult, ...]
-    """One :class:`~simulator.runner.ScenarioResult` per scenario, the baseline first."""
+    """One :class:`~simulator.files.ScenarioResult` per scenario, the baseline first."""
     backend: Backend = field(default_factory=Backend)
     wall_time_seconds: float = 0.0
     """Time to run the replications and build the tables, in seconds."""

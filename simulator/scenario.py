@@ -552,8 +552,8 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     with its skill.
 
     Why here and not in ``simulator.schema``: the block's slots come from sizing
-    (``simulator.providers.plan_pools``), which needs the expected referrals
-    over the horizon (``simulator.demand.expected_referrals``, the integrated
+    (``simulator.plan.plan_pools``), which needs the expected referrals
+    over the horizon (``simulator.plan.expected_referrals``, the integrated
     referral rate). That is the model's arithmetic, not a field's limit, so it
     runs on the validated scenario and the schema stays free of it. Neither
     module imports SimPy.

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import simulator
 from simulator import report
 from simulator.cli import cli
-from simulator.files import OutputError
+from simulator.files import OutputError, load
 from tests import helpers
 from tests.helpers import scenario_file as scenario
 
@@ -137,7 +137,7 @@ def test_every_frame_has_the_scenario_column(ran, compared):
 def test_figures_are_the_reports_charts(compared, tmp_path):
     figures = compared.figures()
     written = compared.write(tmp_path / "out")
-    charts = report.figures(report.load(written))
+    charts = report.figures(load(written))
     assert list(figures) == [div_id.removeprefix("chart-") for div_id, _ in charts]
     for (_, chart), figure in zip(charts, figures.values(), strict=True):
         assert isinstance(figure, go.Figure) and len(figure.data) > 0

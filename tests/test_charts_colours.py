@@ -58,9 +58,9 @@ def _colours(figure) -> set[str]:
 
 
 def test_each_option_has_one_colour_in_every_chart(results):
-    from simulator import charts, report
+    from simulator import charts, files, report
 
-    saved = report.load(results)
+    saved = files.load(results)
     assert list(dict.fromkeys(saved.summary["scenario"])) == NAMES
     drawn = dict(report.figures(saved))
     assert set(PER_OPTION) <= set(drawn)

@@ -57,10 +57,10 @@ def test_every_chart_is_plotly_white_with_the_defaults_of_the_traces_it_draws(re
     heatmap) would lose its styling silently, so every trace must be of a kept kind."""
     import plotly.io as pio
 
-    from simulator import charts, report
+    from simulator import charts, files, report
 
     white = pio.templates["plotly_white"]
-    drawn = report.figures(report.load(results))
+    drawn = report.figures(files.load(results))
     assert len(drawn) == 8
     for div_id, figure in drawn:
         template = figure.layout.template
@@ -264,9 +264,9 @@ def test_a_single_runs_days_name_their_scenario_as_a_category(tmp_path):
     """The report reads a run's days with the scenario as a category, not a string per
     row and day (at 400 replications that string was 12 MB of the peak)."""
     import simulator
-    from simulator import report
+    from simulator import files
 
     folder = simulator.run(scenario(tmp_path, "Alone"), reps=2, workers=1).write(tmp_path / "o")
-    daily = report.load(folder).daily
+    daily = files.load(folder).daily
     assert isinstance(daily["scenario"].dtype, pd.CategoricalDtype)
     assert list(daily["scenario"].cat.categories) == ["Alone"]
