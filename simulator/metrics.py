@@ -93,16 +93,12 @@ def cohort_waits(records: Records, scenario: Scenario) -> np.ndarray:
 
 
 def close_days(records: Records) -> np.ndarray:
-    """Day each allocated case closes, NaN if never allocated: its hours at its share of
-    its pool's pace, or after ``weeks_open``, whichever is later (as ``Replication.allocate``).
-
-    Known at allocation, since a case is never interrupted: this is how far the
-    follow-up would have to run to see it close.
+    """Day each allocated case closes, NaN if never allocated: when its hours are done at
+    its share of its pool's pace (on working days only where the pool works weekdays), or
+    after ``weeks_open``, whichever is later. The model sets it when the case starts (a
+    case is never interrupted): how far the follow-up would have to run to see it close.
     """
-    ref = records.referrals
-    pace = np.array([p.days_per_hour for p in records.plans] + [np.nan])
-    days = ref.hours * pace[records.pool] * (WEIGHT_SCALE / ref.weight_units)
-    return records.allocated_day + np.maximum(days, ref.open_days)
+    return records.close_day
 
 
 def council_rate(plan: PoolPlan, rate: float, costing: Costing) -> float:
@@ -242,16 +238,12 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
 def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
     """Block slot-hours in the measured window held by cases kept open after their work
     was done (``weeks_open``): capacity taken, not advocacy delivered."""
-    ref = records.referrals
     start, end = scenario.warm_up_days, scenario.horizon_days
     idle = 0.0
     for index in pools_of(records, Route.BLOCK):
         plan = records.plans[index]
         here = (records.pool == index) & ~np.isnan(records.allocated_day)
-        work_done = records.allocated_day[here] + ref.hours[here] * plan.days_per_hour * (
-            WEIGHT_SCALE / ref.weight_units[here]
-        )
-        begin = np.maximum(work_done, start)
+        begin = np.maximum(records.work_done_day[here], start)
         finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
         slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
         idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK

@@ -33,9 +33,9 @@ from simulator.demand import Referrals, draw_other_buyers, draw_referrals
 from simulator.plan import PoolPlan, plan_pools
 from simulator.providers import Level, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
-from simulator.units import DAYS_PER_WEEK
+from simulator.units import DAYS_PER_WEEK, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
-from simulator.workdays import closed_days, target_day
+from simulator.workdays import WorkCalendar, closed_days, target_day
 
 UNSERVED = -1
 HUB_QUEUE = -2  # waiting in a hub's shared queue: no partner has taken it yet
@@ -53,7 +53,9 @@ class Records:
     into ``plans`` of where it was sent (-1: not routed: nobody can serve it, or
     still in triage when the simulation stopped). Times are NaN where they did not
     happen by ``followed_to``; ``end_day`` is NaN for cases still open then.
-    ``withdrawn`` referrals left the list at their deadline.
+    ``withdrawn`` referrals left the list at their deadline. ``close_day`` is when
+    an allocated case closes, or would close after ``followed_to``, and
+    ``work_done_day`` when its hours are done (earlier when it is kept open longer).
     """
 
     rep: int
@@ -63,6 +65,8 @@ class Records:
     queued_day: np.ndarray
     allocated_day: np.ndarray
     end_day: np.ndarray
+    close_day: np.ndarray
+    work_done_day: np.ndarray
     withdrawn: np.ndarray
     listed: np.ndarray
     advocate: np.ndarray
@@ -189,6 +193,8 @@ class Replication:
         units = self.units if self.weighted else None
         self.pools = [make_pool(plan, classes, units) for plan in self.plans]
         self.case_days = self.days_open()
+        self.work_days = self.days_of_work()
+        self.calendar = self.work_calendar()
         self.held_hours = self.slot_hours_held()
         blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
@@ -197,6 +203,9 @@ class Replication:
         self.queued = [nan] * n
         self.allocated = [nan] * n
         self.ended = [nan] * n
+        self.closes = [nan] * n
+        self.work_done = [nan] * n
+        self.waking = [-1.0] * len(self.plans)  # when each pool is woken on a working day
         self.withdrawn = [False] * n
         self.listed = [False] * n
         self.advocate = [-1] * n
@@ -228,6 +237,27 @@ class Replication:
             days = hours * plan.days_per_hour * stretch
             by_pool.append(np.where(days >= kept_open, days, kept_open).tolist())
         return by_pool
+
+    def days_of_work(self) -> list[list[float]]:
+        """Per pool, the days of work each case needs there: calendar days at
+        ``every_day``, working days at ``weekdays`` (a week's hours spread over its five
+        working days), not counting ``weeks_open``."""
+        hours, stretch = np.asarray(self.hours), np.asarray(self.stretch)
+        return [
+            (hours * plan.days_per_hour * stretch * (WORKING_DAYS_A_WEEK / DAYS_PER_WEEK if
+                                                    plan.weekdays else 1.0)).tolist()
+            for plan in self.plans
+        ]  # fmt: skip
+
+    def work_calendar(self) -> WorkCalendar | None:
+        """The working days, when some pool works on them only: far enough ahead for the
+        longest case allocated at the end of the follow-up."""
+        if not any(plan.weekdays for plan in self.plans):
+            return None
+        scenario = self.scenario
+        longest = max((max(days, default=0.0) for days in self.work_days), default=0.0)
+        until = self.horizon + scenario.follow_up_days + 2 * longest
+        return WorkCalendar(scenario.start_date, until, scenario.targets.closure_days)
 
     def slot_hours_held(self) -> list[list[float]]:
         """Per pool, the slot-hours each case would hold there: its hours, or its share of
@@ -444,7 +474,9 @@ class Replication:
             return
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
-        if pool.takes_now(self.units[i], self.priority[i]):
+        if not self.at_work(pool_index, now):
+            pool.enqueue(i, self.priority[i])
+        elif pool.takes_now(self.units[i], self.priority[i]):
             if i < self.ours:  # another buyer's case is never on our waiting list
                 self.waiting_list.change(now, -1)
             self.allocate(pool_index, i)
@@ -457,6 +489,8 @@ class Replication:
         now = self.queued[i] = self.env.now
         units = self.units[i]
         for pool_index in self.candidates[i][0]:
+            if not self.at_work(pool_index, now):
+                continue
             if self.pools[pool_index].fits(units) and not self.waits_ahead(pool_index, i):
                 self.pool_of[i] = pool_index
                 self.waiting_list.change(now, -1)
@@ -485,10 +519,17 @@ class Replication:
         self.allocated[i] = now
         if self.following:
             self.resolved(i)
+        work = self.work_days[pool_index][i]
+        if self.calendar is not None and self.plans[pool_index].weekdays:
+            done = self.calendar.finish(now, work)
+            days = max(done - now, self.open_days[i])
+        else:
+            done, days = now + work, self.case_days[pool_index][i]
+        self.work_done[i], self.closes[i] = done, now + days
         # A case closing comes before anything else due at the same instant, so a slot
         # freed at t is free for a referral arriving at t. (SimPy would otherwise order
         # them by when each was scheduled, which depends on when the case began.)
-        Call(env, self.case_days[pool_index][i], self.complete, i, URGENT)
+        Call(env, days, self.complete, i, URGENT)
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
@@ -501,6 +542,8 @@ class Replication:
     def fill(self, pool_index: int, now: float) -> None:
         """Room freed at a pool: it takes waiting referrals, in order, while the first one
         fits (one whole slot takes one; a freed slot may take several quarter-slot cases)."""
+        if not self.at_work(pool_index, now):
+            return
         pool, units = self.pools[pool_index], self.units
         hub = self.hub_queue
         if hub is not None and pool_index not in hub.members:
@@ -523,6 +566,25 @@ class Replication:
             if following < self.ours:
                 self.waiting_list.change(now, -1)
             self.allocate(pool_index, following)
+
+    def at_work(self, pool_index: int, now: float) -> bool:
+        """The pool's advocates are at work now, so it may allocate. On a day that is not
+        one of its working days it may not; it is woken at the start of the next (one
+        event for the whole closed stretch, however many referrals wait for it)."""
+        calendar = self.calendar
+        if calendar is None or not self.plans[pool_index].weekdays:
+            return True
+        opens = calendar.opens(now)
+        if opens == now:
+            return True
+        if self.waking[pool_index] != opens:
+            self.waking[pool_index] = opens
+            Call(self.env, opens - now, self.wake, pool_index, NORMAL)
+        return False
+
+    def wake(self, pool_index: int) -> None:
+        """A working day starts: the pool takes the referrals that wait for it."""
+        self.fill(pool_index, self.env.now)
 
     def breach(self, i: int) -> None:
         """The deadline passed: without an advocate, the referral leaves the list."""
@@ -555,6 +617,8 @@ class Replication:
             queued_day=np.asarray(self.queued[kept], dtype=float),
             allocated_day=np.asarray(self.allocated[kept], dtype=float),
             end_day=np.asarray(self.ended[kept], dtype=float),
+            close_day=np.asarray(self.closes[kept], dtype=float),
+            work_done_day=np.asarray(self.work_done[kept], dtype=float),
             withdrawn=np.asarray(self.withdrawn[kept], dtype=bool),
             listed=np.asarray(self.listed[kept], dtype=bool),
             advocate=np.asarray(self.advocate[kept], dtype=np.int64),

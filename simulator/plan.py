@@ -179,6 +179,7 @@ class PoolPlan:
     route: Route = Route.BLOCK  # which market it is: a block, a provider's flex, or spot
     arrangement_days: Distribution | None = None  # flex: days to agree a case
     owner: int | None = None  # flex: the index of its provider's block pool
+    weekdays: bool = False  # works on working days only (``working_days: weekdays``)
 
     @property
     def days_per_hour(self) -> float:
@@ -304,6 +305,7 @@ def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
                 contracted_hours_per_year=contracted,
                 rate_per_hour=provider.block_rate_per_hour,
                 rate_includes_vat=provider.rate_includes_vat,
+                weekdays=provider.working_days == "weekdays",
                 skills=frozenset(provider.skills),
                 mean_case_hours=mean_held_hours(demand, types, pace),
             )
@@ -351,4 +353,5 @@ def hourly_plan(
         route=route,
         arrangement_days=terms.arrangement_days,
         owner=owner,
+        weekdays=terms.working_days == "weekdays",
     )

@@ -23,6 +23,12 @@ NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 HOURS_IN_A_WEEK = 168.0
 HoursPerWeek = Annotated[float, Field(gt=0, le=HOURS_IN_A_WEEK)]
+WorkingDays = Literal["weekdays", "every_day"]
+WORKING_DAYS_TEXT = (
+    "When advocates allocate and work cases. weekdays: Monday to Friday less bank holidays "
+    "and targets.closure_days, a case's weekly hours spread over them (a referral arriving "
+    "on a Saturday is allocated on Monday); every_day: every day of the year."
+)
 """Hours a week: above 0 and at most the 168 hours a week has (every ``hours_per_week``)."""
 SHARE_TOLERANCE = 1e-6
 WEIGHT_SCALE = 100
@@ -409,6 +415,7 @@ class Flex(_Model):
         default=37.5, description="Hours a flex advocate works a week (at most 168)."
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
     # A plain default, validated into a Distribution (validate_default): pydantic's Field
     # types its default as the field's type, and a Fixed instance would reorder its keys in
     # the JSON schema (mean before dist).
@@ -451,6 +458,7 @@ class Provider(_Model):
     productive_share: Share = Field(
         default=0.7, description="Share of those hours spent on casework (travel included)."
     )
+    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
     caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
     skills: list[str] = Field(
         min_length=1,
@@ -515,6 +523,7 @@ class Spot(_Model):
         default=37.5, description="Hours a spot advocate works a week (at most 168)."
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
     skills: list[str] | None = Field(
         default=None,
         description="Advocacy types and needs the market can serve (labels from demand.mix and "
