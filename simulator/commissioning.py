@@ -69,8 +69,22 @@ a model adds."""
 def first_with_skill(
     candidates: Sequence[int], pools: Sequence[Capacity], cls: int, units: int
 ) -> int | None:
-    """single_provider: the contract that covers the referral (the first, if several)."""
+    """spot_only: no block pool is ever a candidate; the first, if one were."""
     return candidates[0] if candidates else None
+
+
+def covering_contract(
+    candidates: Sequence[int], pools: Sequence[Capacity], cls: int, units: int
+) -> int | None:
+    """single_provider: the contract that covers the referral; where several do (each
+    sized for its share of the type's hours), the first with room now, else the one
+    expected soonest. Sending all to the first would leave the others' slots idle."""
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+    for index in candidates:
+        if pools[index].fits(units):
+            return index
+    return shortest_expected_wait(candidates, pools, cls, units)
 
 
 def shortest_expected_wait(
@@ -143,7 +157,7 @@ def stateless(choose: Chooser) -> Callable[[Scenario], Chooser]:
 MODELS: dict[str, CommissioningModel] = {
     "single_provider": CommissioningModel(
         True,
-        stateless(first_with_skill),
+        stateless(covering_contract),
         no_triage,
         no_costs,
         never_shared,

@@ -279,3 +279,18 @@ def test_a_chooser_keeps_its_state_within_one_replication_only(monkeypatch):
     assert LeadFirst.made == 2  # one chooser a replication
     assert after_another.equals(alone)  # replication 1 is the same whatever ran before it
     assert alone["provider"].nunique() > 1
+
+
+def test_a_block_split_between_two_contracts_uses_both():
+    """Each of two providers with the same skills is sized for half the hours; sending every
+    referral to the first left the second idle and half the county waiting."""
+    skills = ["care_act", "imca", "bsl"]
+    two = [{"name": "North", "skills": skills}, {"name": "South", "skills": skills}]
+    one, split = build(county()), build(county(commissioning__providers=two))
+    values_one, _ = figures(one, reps=2)
+    values_split, [records, _] = figures(split, reps=2)
+    cases = cases_frame([records], split).dropna(subset=["provider"])
+    shares = cases["provider"].value_counts(normalize=True)
+    assert shares["North"] > 0.35 and shares["South"] > 0.35
+    assert values_split["unserved", "all"] == 0
+    assert values_split["wait_mean_days", "all"] < values_one["wait_mean_days", "all"] + 1.0
