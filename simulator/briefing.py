@@ -104,7 +104,8 @@ def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
     if meets:
         best = cost[meets].idxmin()
         parts.append(
-            f"{len(meets)} of {len(means)} options allocate {target} or more of referrals "
+            f"{len(meets)} of {len(means)} options "
+            f"{'allocates' if len(meets) == 1 else 'allocate'} {target} or more of referrals "
             f"within the response target and leave nobody unserved: {', '.join(meets)}. "
             f"The cheapest of them to serve everyone referred is {best}, at "
             f"{money(cost[best])} a year ({_duty(means, best)})."

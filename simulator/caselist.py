@@ -163,7 +163,12 @@ def read_case_list(
     window, and no date may be after ``today``, the computer's date unless given);
     ``dayfirst`` reads DD/MM/YYYY dates (ISO dates still read)."""
     path = Path(path)
-    bound = pd.Timestamp(end or today or date.today())
+    now = today or date.today()
+    if end is not None and end > now:  # a list cannot be extracted after today
+        raise CaseListError(
+            [f"--end {end}: after today ({now}); give the day the list was extracted"]
+        )
+    bound = pd.Timestamp(end or now)
     after = f"after {'the end of the list' if end else 'today'} ({bound.date()})"
     raw, first_line = _read_raw(path)
     missing = [c for c in REQUIRED if c not in raw.columns]

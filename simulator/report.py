@@ -125,7 +125,8 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
         if row["ci_low"] != row["ci_low"]:
             interval, mark = "not applicable", "not applicable"
         elif row["ci_low"] == row["ci_high"]:
-            interval, mark = "fixed by design", "yes" if row["mean_difference"] else "no"
+            interval = "the same in every replication"
+            mark = "yes" if row["mean_difference"] else "no"
         else:
             interval = f"{_signed(metric, row['ci_low'])} to {_signed(metric, row['ci_high'])}"
             mark = "yes" if row["excludes_zero"] else "no"

@@ -198,3 +198,15 @@ def test_a_type_whose_hours_look_like_minutes_is_warned_about(tmp_path, rows):
         f"warning: {path}: type imca: median 546 hours over 331 closed cases (more than 100): "
         "the hours may be recorded in minutes; fitted as given (divide them by 60 if so)"
     ]
+
+
+def test_an_end_after_today_is_refused(tmp_path):
+    """--end 2036-03-31 for 2026: a demand block of 0.22 referrals a year, given exit 0."""
+    from datetime import date
+
+    from simulator.caselist import CaseListError, read_case_list
+
+    path = tmp_path / "cases.csv"
+    path.write_text("referral_date,type\n2026-01-05,care_act\n", encoding="utf-8")
+    with pytest.raises(CaseListError, match="after today"):
+        read_case_list(path, end=date(2036, 3, 31), today=date(2026, 12, 5))
