@@ -848,7 +848,9 @@ def serve_rows(records: Records, scenario: Scenario, lines: dict[str, float]) ->
 
     Every person referred in the window is then counted once, at the price they were
     bought at or, never served, at the dearest price open to them: the figure never
-    falls as capacity shrinks."""
+    falls as a market bought by the hour shrinks. A smaller block does cost less (it is
+    paid for whether used or not); what it leaves undone shows in the breaches and the
+    unserved, which the summary's duty test and a requirement judge, not in this figure."""
     years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
     in_window, follow_up = cohort_purchases(records, scenario)
     hourly = sum(lines[name] for name in HOURLY_LINES)
