@@ -166,9 +166,10 @@ def test_a_shared_hub_overflows_to_a_partners_flex_hours():
 
 
 def test_overflow_uses_the_flex_hours_of_the_provider_chosen_only():
-    # Single provider: A (one slot, no flex) is first with the skill, so it is chosen
-    # every time, even when busy; B's flex is B's, not A's. No spot market: nowhere else
-    # to go. Cases of 24 hours every 1/8 day from 0.125, due at once: R2 and R3 queue at A.
+    # Single provider, two contracts with the skill: R1 goes to A (room), R2 to B (A is
+    # full); R3 finds both full and goes to A (equal expected waits: the first). A has no
+    # flex, and B's flex is B's, not A's; no spot market: nowhere else to go, so R3 queues
+    # at A. Cases of 24 hours every 1/8 day from 0.125, due at once.
     scenario = micro(
         per_day=8.0,
         horizon=0.4,
@@ -178,8 +179,8 @@ def test_overflow_uses_the_flex_hours_of_the_provider_chosen_only():
     )
     frame = cases(scenario)
     assert column(frame, "route") == [B, B, B]
-    assert column(frame, "provider") == ["A", "A", "A"]
-    assert frame["allocated_day"].tolist() == pytest.approx([0.125, float("nan"), float("nan")],
+    assert column(frame, "provider") == ["A", "B", "A"]
+    assert frame["allocated_day"].tolist() == pytest.approx([0.125, 0.25, float("nan")],
                                                             nan_ok=True)  # fmt: skip
     # B's flex hours are still bought (a pool of one free slot), though A has none.
     daily = daily_frame([simulate(scenario, 0)], scenario)
