@@ -72,10 +72,10 @@ def test_cost_to_serve_is_cash_less_carried_in_plus_follow_up_and_owed(model):
     assert carried <= hourly + 1e-6  # with a warm-up, some of the window's purchases
 
 
-def test_a_smaller_block_never_costs_less_to_serve_when_nobody_can_be_bought():
-    """A block with no spot and no deadlines: shrinking it leaves people waiting past the
-    follow-up; its cash falls with its size, its cost to serve must not fall below a block
-    that serves everyone by more than the block it did not buy."""
+def test_a_block_too_small_owes_its_unserved_on_top_of_its_cash():
+    """A block with no spot and no deadlines: half a block leaves people waiting past the
+    follow-up, and their hours are owed on top of its cash. (A smaller block still costs
+    less to serve: it is paid for whether used or not; the duty test judges the rest.)"""
     data = county("single_provider", horizon_days=365.0, warm_up_days=0.0, follow_up_days=60)
     del data["commissioning"]["spot"]
     small = figures(build(data, commissioning__block_share=0.5), reps=2)[0]
