@@ -192,9 +192,12 @@ class Replication:
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         units = self.units if self.weighted else None
         self.pools = [make_pool(plan, classes, units) for plan in self.plans]
-        self.case_days = self.days_open()
-        self.work_days = self.days_of_work()
+        work = self.days_of_work()
+        self.case_days = self.days_open(work)
+        self.work_days = [days.tolist() for days in work]
         self.calendar = self.work_calendar()
+        weekdays = self.calendar is not None
+        self.weekdays = [weekdays and plan.weekdays for plan in self.plans]
         self.held_hours = self.slot_hours_held()
         blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
@@ -226,28 +229,24 @@ class Replication:
             env.run(until=self.followed)
         return self.records(busy, waiting_days)
 
-    def days_open(self) -> list[list[float]]:
-        """Per pool, the days each case would stay open there: its hours at its share of
-        the pool's pace, or ``weeks_open``, whichever is longer (worked out for every
-        referral at once: numpy does the same arithmetic as a case at a time)."""
+    def days_of_work(self) -> list[np.ndarray]:
+        """Per pool, the days of work each case needs there (its hours at its share of the
+        pool's pace): calendar days at ``every_day``, working days at ``weekdays`` (a
+        week's hours spread over its five working days), not counting ``weeks_open``.
+        Worked out for every referral at once: numpy does a case's arithmetic."""
         hours, stretch = np.asarray(self.hours), np.asarray(self.stretch)
-        kept_open = np.asarray(self.open_days)
-        by_pool = []
-        for plan in self.plans:
-            days = hours * plan.days_per_hour * stretch
-            by_pool.append(np.where(days >= kept_open, days, kept_open).tolist())
-        return by_pool
-
-    def days_of_work(self) -> list[list[float]]:
-        """Per pool, the days of work each case needs there: calendar days at
-        ``every_day``, working days at ``weekdays`` (a week's hours spread over its five
-        working days), not counting ``weeks_open``."""
-        hours, stretch = np.asarray(self.hours), np.asarray(self.stretch)
+        week = WORKING_DAYS_A_WEEK / DAYS_PER_WEEK
         return [
-            (hours * plan.days_per_hour * stretch * (WORKING_DAYS_A_WEEK / DAYS_PER_WEEK if
-                                                    plan.weekdays else 1.0)).tolist()
+            hours * plan.days_per_hour * stretch * (week if plan.weekdays else 1.0)
             for plan in self.plans
-        ]  # fmt: skip
+        ]
+
+    def days_open(self, work: list[np.ndarray]) -> list[list[float]]:
+        """Per pool, the calendar days a case would stay open at ``every_day``: its days of
+        work or ``weeks_open``, whichever is longer (a pool working weekdays finds its
+        cases' days when each starts, from the calendar)."""
+        kept_open = np.asarray(self.open_days)
+        return [np.where(days >= kept_open, days, kept_open).tolist() for days in work]
 
     def work_calendar(self) -> WorkCalendar | None:
         """The working days, when some pool works on them only: far enough ahead for the
@@ -520,7 +519,8 @@ class Replication:
         if self.following:
             self.resolved(i)
         work = self.work_days[pool_index][i]
-        if self.calendar is not None and self.plans[pool_index].weekdays:
+        if self.weekdays[pool_index]:
+            assert self.calendar is not None
             done = self.calendar.finish(now, work)
             days = max(done - now, self.open_days[i])
         else:
@@ -571,10 +571,10 @@ class Replication:
         """The pool's advocates are at work now, so it may allocate. On a day that is not
         one of its working days it may not; it is woken at the start of the next (one
         event for the whole closed stretch, however many referrals wait for it)."""
-        calendar = self.calendar
-        if calendar is None or not self.plans[pool_index].weekdays:
+        if not self.weekdays[pool_index]:
             return True
-        opens = calendar.opens(now)
+        assert self.calendar is not None
+        opens = self.calendar.opens(now)
         if opens == now:
             return True
         if self.waking[pool_index] != opens:

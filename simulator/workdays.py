@@ -79,11 +79,9 @@ class WorkCalendar:
     """Working time on the day clock, for advocates who work on working days only.
 
     A working day is worked whole: working time runs at one day a day through it and
-    stands still through a day that is not one, so a case needing ``w`` working days
-    started at ``t`` closes at ``at_work(work_at(t) + w)``, and a week of five working
-    days gives a case the same hours as a calendar week of seven at ``every_day``.
-    ``work_at`` and ``at_work`` take one time or an array of them (the model asks one
-    case at a time, the metrics every case at once), with the same arithmetic.
+    stands still through a day that is not one, so a week of five working days gives a
+    case the same hours as a calendar week of seven at ``every_day``. Plain lists: the
+    model asks one case at a time.
     """
 
     def __init__(
@@ -93,48 +91,26 @@ class WorkCalendar:
         origin = np.datetime64(start_date, "D")
         calendar = np.busdaycalendar(holidays=closed_days(start_date, days, closure_days))
         is_open = np.is_busday(origin + np.arange(days), busdaycal=calendar)
-        self.open_day = np.flatnonzero(is_open).astype(float)  # each working day, in order
-        self.before = np.concatenate([[0], np.cumsum(is_open)])  # working days before day d
-        self.is_open = is_open
         self.days = days
-        # plain lists for the model's one case at a time
-        self._open, self._before, self._open_day = (
-            is_open.tolist(),
-            self.before.tolist(),
-            self.open_day.tolist(),
-        )
+        self.is_open: list[bool] = is_open.tolist()
+        self.open_day: list[float] = np.flatnonzero(is_open).astype(float).tolist()
+        self.before: list[int] = [0, *np.cumsum(is_open).tolist()]  # working days before d
 
     def finish(self, start: float, work: float) -> float:
-        """When a case started at ``start`` that needs ``work`` working days is done (the
-        scalar ``at_work(work_at(start) + work)``: the same arithmetic)."""
+        """When a case started at ``start`` that needs ``work`` working days is done: the
+        first time by which its working days have elapsed (the end of a working day, not
+        the start of the next, when it ends on one)."""
         d = min(int(start), self.days - 1)
-        w = self._before[d] + (start - d if self._open[d] else 0.0) + work
-        whole = min(int(w), len(self._open_day) - 1)
+        w = self.before[d] + (start - d if self.is_open[d] else 0.0) + work
+        whole = min(int(w), len(self.open_day) - 1)
         part = w - whole
-        if part == 0 and whole > 0:
-            return float(self._open_day[whole - 1] + 1.0)
-        return float(self._open_day[whole] + part)
+        if part == 0 and whole > 0:  # never before it started (no work from a day off)
+            return max(self.open_day[whole - 1] + 1.0, start)
+        return self.open_day[whole] + part
 
     def opens(self, t: float) -> float:
         """``t`` on a working day, else the start of the next working day."""
         d = int(t)
         if d >= self.days or self.is_open[d]:
             return t
-        return float(self.open_day[self.before[d]])
-
-    def work_at(self, t: np.ndarray | float) -> np.ndarray:
-        """Working days elapsed by day ``t`` since day 0."""
-        t = np.asarray(t, dtype=float)
-        d = np.minimum(np.floor(t).astype(np.int64), self.days - 1)
-        worked: np.ndarray = self.before[d] + np.where(self.is_open[d], t - d, 0.0)
-        return worked
-
-    def at_work(self, w: np.ndarray | float) -> np.ndarray:
-        """The first time by which ``w`` working days have elapsed since day 0."""
-        w = np.asarray(w, dtype=float)
-        whole = np.minimum(np.floor(w).astype(np.int64), len(self.open_day) - 1)
-        part = w - whole
-        ends_a_day = (part == 0) & (whole > 0)  # w whole: the end of the w-th working day
-        start = np.where(ends_a_day, self.open_day[whole - 1] + 1.0, self.open_day[whole] + part)
-        at: np.ndarray = start
-        return at
+        return self.open_day[self.before[d]]

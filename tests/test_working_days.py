@@ -34,12 +34,12 @@ def test_bank_holidays_and_closure_days_are_not_worked():
     assert closed.finish(0.0, 2.0) == 3.0  # Monday, then Wednesday
 
 
-@given(st.floats(0, 300), st.floats(0, 60))
-def test_one_case_at_a_time_is_the_same_arithmetic_as_every_case_at_once(start, work):
+@given(st.floats(0, 300), st.floats(0.01, 60), st.floats(0, 60))
+def test_working_time_adds_up_and_never_ends_inside_a_day_off(start, first, then):
     calendar = WorkCalendar(dt.date(2026, 12, 1), 500)
-    at_once = calendar.at_work(calendar.work_at(np.array([start])) + work)[0]
-    assert calendar.finish(start, work) == at_once
-    assert calendar.work_at(at_once) == pytest.approx(calendar.work_at(start) + work)
+    done = calendar.finish(start, first + then)
+    assert calendar.finish(calendar.finish(start, first), then) == pytest.approx(done)
+    assert done >= start and (calendar.opens(done) == done or done == int(done))
 
 
 def test_a_weekend_referral_waits_for_monday_worked_by_hand():
