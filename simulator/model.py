@@ -33,13 +33,15 @@ from simulator.demand import Referrals, draw_other_buyers, draw_referrals
 from simulator.plan import PoolPlan, plan_pools
 from simulator.providers import Level, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
-from simulator.units import DAYS_PER_WEEK, WORKING_DAYS_A_WEEK
+from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
-from simulator.workdays import WorkCalendar, closed_days, target_day
+from simulator.workdays import EveryDay, WorkCalendar, closed_days, target_day
+from simulator.workforce import Absences, Clock, draw_absences
 
 UNSERVED = -1
 HUB_QUEUE = -2  # waiting in a hub's shared queue: no partner has taken it yet
 URGENT, NORMAL = simpy.core.URGENT, simpy.core.NORMAL  # SimPy's event priorities
+AWAY, BACK, GROW = range(3)  # changes of workforce: a post away, back, a new starter's slot
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Records:
     advocate: np.ndarray
     plans: tuple[PoolPlan, ...]
     busy_slot_days: np.ndarray  # per pool: integral of open cases over [0, horizon]
+    absences: tuple[Absences | None, ...]  # per pool with a workforce: posts away or empty
     waiting_days: float  # integral of the waiting list over [0, horizon]
     followed_to: float  # the day the simulation stopped: the horizon, or later in follow-up
 
@@ -199,6 +202,7 @@ class Replication:
         weekdays = self.calendar is not None
         self.weekdays = [weekdays and plan.weekdays for plan in self.plans]
         self.held_hours = self.slot_hours_held()
+        self.absences = self.draw_workforce()
         blocks = [p for p, plan in enumerate(self.plans) if plan.route == Route.BLOCK]
         self.hub_queue = SharedQueue(self.pools, blocks, classes) if self.shares_a_queue else None
         self.waiting_list = Level()
@@ -213,6 +217,8 @@ class Replication:
         self.listed = [False] * n
         self.advocate = [-1] * n
         self.following = False
+        self.left = [(0.0, 0.0)] * n  # a case handed back: its days open and of work left
+        self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
         Call(env, 0.0, self.arrivals_from, 0, URGENT)
         if len(self.other_arrival):
@@ -255,6 +261,8 @@ class Replication:
             return None
         scenario = self.scenario
         longest = max((max(days, default=0.0) for days in self.work_days), default=0.0)
+        if any(plan.workforce is not None for plan in self.plans):
+            longest += DAYS_PER_YEAR  # room for a case paused by a long absence
         until = self.horizon + scenario.follow_up_days + 2 * longest
         return WorkCalendar(scenario.start_date, until, scenario.targets.closure_days)
 
@@ -513,8 +521,13 @@ class Replication:
         done at its share of a slot's pace, or after ``weeks_open``, whichever is later."""
         env = self.env
         now = env.now
+        if self.allocated[i] == self.allocated[i]:  # handed back to the queue: its work goes on
+            self.resume(pool_index, i)
+            return
         pool = self.pools[pool_index]
-        self.advocate[i] = pool.start_case(now, self.units[i])
+        advocate = self.advocate[i] = pool.start_case(now, self.units[i])
+        if self.tracked[pool_index]:
+            self.cases_of[pool_index][advocate].add(i)
         self.allocated[i] = now
         if self.following:
             self.resolved(i)
@@ -534,8 +547,12 @@ class Replication:
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
         now = self.env.now
+        if self.closes[i] != now or self.ended[i] == self.ended[i]:
+            return  # paused or handed on since: a later close replaced this one
         self.ended[i] = now
         pool_index = self.pool_of[i]
+        if self.tracked[pool_index]:
+            self.cases_of[pool_index][self.advocate[i]].discard(i)
         self.pools[pool_index].end_case(now, self.advocate[i], self.units[i])
         self.fill(pool_index, now)
 
@@ -563,8 +580,8 @@ class Replication:
                     self.pool_of[following] = pool_index
             if following < 0:
                 return
-            if following < self.ours:
-                self.waiting_list.change(now, -1)
+            if following < self.ours and self.allocated[following] != self.allocated[following]:
+                self.waiting_list.change(now, -1)  # first allocation, not a case handed back
             self.allocate(pool_index, following)
 
     def at_work(self, pool_index: int, now: float) -> bool:
@@ -585,6 +602,165 @@ class Replication:
     def wake(self, pool_index: int) -> None:
         """A working day starts: the pool takes the referrals that wait for it."""
         self.fill(pool_index, self.env.now)
+
+    # ---------------------------------------------------------------- workforce
+
+    def draw_workforce(self) -> tuple[Absences | None, ...]:
+        """Per pool with a ``workforce``, when each post is away or empty (drawn now, from
+        the pool's own streams); None for a pool whose advocates are never away."""
+        until = self.horizon + self.scenario.follow_up_days
+        every_day = EveryDay()
+        calendar = self.calendar
+        self.clocks: list[Clock] = [
+            calendar if weekdays and calendar is not None else every_day
+            for weekdays in self.weekdays
+        ]
+        return tuple(
+            None if plan.workforce is None or not plan.workforce.away
+            else draw_absences(plan, plan.workforce, self.clocks[p], self.scenario.start_date,
+                               self.scenario.seed, self.rep, until)
+            for p, plan in enumerate(self.plans)
+        )  # fmt: skip
+
+    def schedule_workforce(self) -> None:
+        """Every spell away, return and new starter's slot, scheduled once at the start (a
+        return before a departure at the same instant, both before any case event then)."""
+        self.tracked = [absences is not None for absences in self.absences]
+        self.cases_of: list[list[set[int]]] = []
+        self.cap: list[list[int]] = []
+        self.gone: list[list[bool]] = []
+        changes: list[tuple[float, int, int, int, int]] = []  # when, order, pool, kind, index
+        for p, absences in enumerate(self.absences):
+            posts = max(self.plans[p].advocates, 1)
+            self.cases_of.append([set() for _ in range(posts)])
+            self.cap.append([len(range(a, self.plans[p].slots, posts)) for a in range(posts)])
+            self.gone.append([False] * posts)
+            if absences is None:
+                continue
+            for k in range(len(absences.start)):
+                changes.append((float(absences.start[k]), 2, p, AWAY, k))
+                changes.append((float(absences.end[k]), 0, p, BACK, k))
+            for k in range(len(absences.grow_day)):
+                changes.append((float(absences.grow_day[k]), 1, p, GROW, k))
+        self.changes = [(p, kind, k) for _, _, p, kind, k in sorted(changes)]
+        for c, (when, *_) in enumerate(sorted(changes)):
+            Call(self.env, when, self.change, c, URGENT)
+
+    def change(self, c: int) -> None:
+        """The c-th change of workforce: a post away, back, or a new starter's next slot."""
+        pool_index, kind, k = self.changes[c]
+        absences = self.absences[pool_index]
+        assert absences is not None
+        advocate = int(absences.grow_advocate[k] if kind == GROW else absences.advocate[k])
+        if kind == AWAY:
+            self.away(pool_index, advocate, absences, k)
+        elif kind == BACK:
+            self.back(pool_index, advocate, bool(absences.vacant[k]))
+        else:
+            self.cap[pool_index][advocate] += 1
+            if not self.gone[pool_index][advocate]:
+                self.pools[pool_index].grow(advocate)
+                self.fill(pool_index, self.env.now)
+
+    def away(self, pool_index: int, advocate: int, absences: Absences, k: int) -> None:
+        """A post is away (or empty): its free slots go; an absence up to ``cover_after_days``
+        pauses its cases to its return, a longer one or a leaver hands them on."""
+        workforce = self.plans[pool_index].workforce
+        assert workforce is not None
+        self.gone[pool_index][advocate] = True
+        self.pools[pool_index].step_out(advocate)
+        cases = sorted(self.cases_of[pool_index][advocate])
+        vacant = bool(absences.vacant[k])
+        if vacant:
+            self.cap[pool_index][advocate] = 0
+        if vacant or absences.days[k] > workforce.cover_after_days:
+            for i in cases:
+                self.hand_on(pool_index, advocate, i)
+            hub = self.hub_queue
+            sharing = hub is not None and pool_index in hub.members
+            for member in hub.members if sharing and hub is not None else [pool_index]:
+                self.fill(member, self.env.now)  # a case handed back may fit a colleague
+        else:
+            for i in cases:
+                self.pause(pool_index, i, float(absences.end[k]))
+
+    def back(self, pool_index: int, advocate: int, vacant: bool) -> None:
+        """A post is back at work (a new starter, after a vacancy, with no slots until the
+        ramp gives them, or all at once without one): its free room takes the queue."""
+        self.gone[pool_index][advocate] = False
+        plan = self.plans[pool_index]
+        workforce = plan.workforce
+        assert workforce is not None
+        if vacant and workforce.new_starter_ramp_days == 0:
+            self.cap[pool_index][advocate] = len(
+                range(advocate, plan.slots, max(plan.advocates, 1))
+            )
+        cases = self.cases_of[pool_index][advocate]
+        if self.weighted:
+            room = self.cap[pool_index][advocate] * WEIGHT_SCALE - sum(self.units[i] for i in cases)
+        else:
+            room = self.cap[pool_index][advocate] - len(cases)
+        self.pools[pool_index].step_in(advocate, room)
+        self.fill(pool_index, self.env.now)
+
+    def left_of(self, pool_index: int, i: int) -> tuple[float, float]:
+        """Case i's working time left now: until it closes, and until its work is done."""
+        clock, now = self.clocks[pool_index], self.env.now
+        at = clock.worked(now)
+        return clock.worked(self.closes[i]) - at, max(clock.worked(self.work_done[i]) - at, 0.0)
+
+    def pause(self, pool_index: int, i: int, until: float) -> None:
+        """Case i stands still while its advocate is away: it closes as much later."""
+        open_left, work_left = self.left_of(pool_index, i)
+        clock = self.clocks[pool_index]
+        self.work_done[i] = clock.finish(until, work_left)
+        self.close_at(i, clock.finish(until, open_left))
+
+    def hand_on(self, pool_index: int, advocate: int, i: int) -> None:
+        """An absent advocate's case goes to a colleague with room (best fit, as a new case
+        would), else back to the front of the queue in its class with its work left."""
+        pool, now = self.pools[pool_index], self.env.now
+        open_left, work_left = self.left_of(pool_index, i)
+        self.cases_of[pool_index][advocate].discard(i)
+        colleague = pool.hand_over(self.units[i])
+        if colleague >= 0:
+            self.advocate[i] = colleague
+            self.cases_of[pool_index][colleague].add(i)
+            clock = self.clocks[pool_index]
+            self.work_done[i] = clock.finish(now, work_left)
+            self.close_at(i, clock.finish(now, open_left))
+            return
+        pool.release(now, self.units[i])
+        self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
+        self.left[i] = (open_left, work_left)
+        hub = self.hub_queue
+        if hub is not None and pool_index in hub.members:
+            self.pool_of[i] = HUB_QUEUE
+            hub.requeue(i, self.priority[i])
+        else:
+            pool.requeue(i, self.priority[i])
+
+    def resume(self, pool_index: int, i: int) -> None:
+        """A case handed back is taken up again: its work left goes on from now (its wait
+        stays measured to its first allocation)."""
+        now = self.env.now
+        advocate = self.advocate[i] = self.pools[pool_index].start_case(now, self.units[i])
+        if self.tracked[pool_index]:
+            self.cases_of[pool_index][advocate].add(i)
+        open_left, work_left = self.left[i]
+        clock = self.clocks[pool_index]
+        self.work_done[i] = clock.finish(now, work_left)
+        self.close_at(i, clock.finish(now, open_left))
+
+    def close_at(self, i: int, day: float) -> None:
+        """Case i now closes on ``day``: an event then (its earlier one is void: ``complete``
+        acts only when the day is the case's ``closes``, kept as SimPy adds it up)."""
+        if day == self.closes[i]:
+            return  # handed to a colleague on the day clock: it closes when it would have
+        now = self.env.now
+        delay = day - now
+        self.closes[i] = now + delay
+        Call(self.env, delay, self.complete, i, URGENT)
 
     def breach(self, i: int) -> None:
         """The deadline passed: without an advocate, the referral leaves the list."""
@@ -624,6 +800,7 @@ class Replication:
             advocate=np.asarray(self.advocate[kept], dtype=np.int64),
             plans=tuple(self.plans),
             busy_slot_days=np.array(busy_slot_days),
+            absences=self.absences,
             waiting_days=waiting_days,
             followed_to=self.env.now,
         )

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter
 from simulator.commissioning import commissioning_model
 from simulator.distributions import Distribution
 from simulator.memo import by_scenario
-from simulator.schema import Demand, Flex, Provider, Scenario, Spot
+from simulator.schema import Demand, Flex, Provider, Scenario, Spot, Workforce
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import Route
 
@@ -180,6 +180,7 @@ class PoolPlan:
     arrangement_days: Distribution | None = None  # flex: days to agree a case
     owner: int | None = None  # flex: the index of its provider's block pool
     weekdays: bool = False  # works on working days only (``working_days: weekdays``)
+    workforce: Workforce | None = None  # its advocates' leave, sickness and turnover
 
     @property
     def days_per_hour(self) -> float:
@@ -306,6 +307,7 @@ def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
                 rate_per_hour=provider.block_rate_per_hour,
                 rate_includes_vat=provider.rate_includes_vat,
                 weekdays=provider.working_days == "weekdays",
+                workforce=provider.workforce,
                 skills=frozenset(provider.skills),
                 mean_case_hours=mean_held_hours(demand, types, pace),
             )
@@ -354,4 +356,5 @@ def hourly_plan(
         arrangement_days=terms.arrangement_days,
         owner=owner,
         weekdays=terms.working_days == "weekdays",
+        workforce=terms.workforce,
     )

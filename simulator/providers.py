@@ -109,6 +109,38 @@ class Pool:
         """Slot-days in use from day 0 to ``now``."""
         return self.busy.close(now)
 
+    # An advocate away, back or joining (see ``model.Replication.away``). Rare events: a
+    # scan of the free slots is fine here, where it would not be per referral.
+
+    def step_out(self, advocate: int) -> None:
+        """The advocate is away: their free slots take nobody until they are back."""
+        self.free = [a for a in self.free if a != advocate]
+
+    def step_in(self, advocate: int, room: int) -> None:
+        """The advocate is back with ``room`` free slots (hundredths in a weighted pool)."""
+        self.free.extend([advocate] * room)
+
+    def grow(self, advocate: int) -> None:
+        """A new starter at work takes on one more slot (their ramp)."""
+        self.free.append(advocate)
+
+    def hand_over(self, units: int) -> int:
+        """A colleague with room takes over an absent advocate's case (the slot stays busy);
+        returns who, or -1 when nobody has room."""
+        return self.free.pop() if self.fits(units) else -1
+
+    def release(self, now: float, units: int) -> None:
+        """An absent advocate's case goes back to the queue: its slot is no longer held."""
+        busy = self.busy
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level -= 1
+
+    def requeue(self, referral: int, priority_class: int) -> None:
+        """A case handed back goes to the front of the queue in its class."""
+        self.queues[priority_class].appendleft(referral)
+        self.waiting_by_class[priority_class] += 1
+
     def enqueue(self, referral: int, priority_class: int) -> None:
         self.queues[priority_class].append(referral)
         self.waiting_by_class[priority_class] += 1
@@ -177,7 +209,8 @@ class WeightedPool(Pool):
         self.by_room = sorted(room * count + a for a, room in enumerate(self.room))
 
     def fits(self, units: int) -> bool:
-        return self.by_room[-1] >= units * len(self.room)
+        by_room = self.by_room  # empty while every advocate is away
+        return bool(by_room) and by_room[-1] >= units * len(self.room)
 
     def takes_now(self, units: int, priority_class: int) -> bool:
         return self.waiting_ahead(priority_class) == 0 and self.fits(units)
@@ -210,6 +243,34 @@ class WeightedPool(Pool):
 
     def busy_slot_days(self, now: float) -> float:
         return self.busy.close(now) / WEIGHT_SCALE
+
+    def step_out(self, advocate: int) -> None:
+        count = len(self.room)
+        del self.by_room[bisect_left(self.by_room, self.room[advocate] * count + advocate)]
+
+    def step_in(self, advocate: int, room: int) -> None:
+        self.room[advocate] = room
+        insort(self.by_room, room * len(self.room) + advocate)
+
+    def grow(self, advocate: int) -> None:
+        self.step_out(advocate)
+        self.step_in(advocate, self.room[advocate] + WEIGHT_SCALE)
+
+    def release(self, now: float, units: int) -> None:
+        busy = self.busy
+        busy.area += busy.level * (now - busy.since)
+        busy.since = now
+        busy.level -= units
+
+    def hand_over(self, units: int) -> int:
+        if not self.fits(units):
+            return -1
+        count = len(self.room)
+        key = self.by_room.pop(bisect_left(self.by_room, units * count))
+        advocate = key % count
+        self.room[advocate] -= units
+        insort(self.by_room, key - units * count)
+        return advocate
 
     def next_waiting(self, withdrawn: list[bool]) -> int:
         """The first referral waiting (priority, then arrival) if it fits now, else -1."""
@@ -272,6 +333,11 @@ class SharedQueue:
 
     def enqueue(self, referral: int, priority_class: int) -> None:
         self.queues[priority_class].append(referral)
+        self.waiting_by_class[priority_class] += 1
+
+    def requeue(self, referral: int, priority_class: int) -> None:
+        """A partner's case handed back goes to the front of the hub queue in its class."""
+        self.queues[priority_class].appendleft(referral)
         self.waiting_by_class[priority_class] += 1
 
     def drop_waiting(self, priority_class: int) -> None:

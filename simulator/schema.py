@@ -403,6 +403,100 @@ class Overflow(_Model):
         return self
 
 
+MOST_DAYS_AWAY = 200.0
+"""Leave, sickness and training a year must stay under this: an advocate who is mostly
+away is a typing error (working days in a year are about 253)."""
+
+
+class Workforce(_Model):
+    """The advocates behind a pool as they really work: leave, sickness, training, turnover.
+
+    Days of leave, sickness, training and ``cover_after_days`` count the pool's own working
+    days (working days under ``working_days: weekdays``, calendar days under ``every_day``);
+    recruitment and a new starter's ramp are calendar days. Every field is optional: the
+    default is an advocate who is never away, as without the section.
+    """
+
+    leave_days_per_year: NonNegative = Field(
+        default=0.0, description="Annual leave days a year per advocate, bank holidays excluded."
+    )
+    leave_block_days: Positive = Field(
+        default=5.0, description="Days of leave taken at a time (a block of leave)."
+    )
+    leave_month_weights: list[NonNegative] | None = Field(
+        default=None,
+        description="Twelve weights, January first: how likely a block of leave starts in each "
+        "month (e.g. more in August and December). Default: every month alike.",
+    )
+    sickness_days_per_year: NonNegative = Field(
+        default=0.0,
+        description="Days lost to sickness a year per advocate in post, on average (episodes "
+        "start while at work).",
+    )
+    # A plain default, validated into a Distribution (see Flex.arrangement_days).
+    sickness_episode_days: Distribution = Field(  # type: ignore[assignment]
+        default={"dist": "lognormal", "mean": 4.0, "sd": 8.0},
+        description="Days one episode of sickness lasts (short ones common, long ones rare).",
+    )
+    training_days_per_year: NonNegative = Field(
+        default=0.0, description="Training days a year per advocate, one day at a time."
+    )
+    turnover_per_year: NonNegative = Field(
+        default=0.0, description="Leavers a year per advocate in post (0.2: one in five a year)."
+    )
+    recruitment_days: Distribution = Field(  # type: ignore[assignment]
+        default={"dist": "fixed", "mean": 90.0},
+        description="Calendar days a post stays vacant, from a leaver's last day to the new "
+        "starter's first.",
+    )
+    new_starter_ramp_days: NonNegative = Field(
+        default=0.0,
+        description="Calendar days over which a new starter's caseload grows from 0 to the cap.",
+    )
+    cover_after_days: NonNegative = Field(
+        default=10.0,
+        description="An absence of at most this many days pauses the advocate's cases; a longer "
+        "one hands them to colleagues with room, else back to the front of the queue.",
+    )
+    vacancy_credit: bool = Field(
+        default=False,
+        description="True: the council pays no block hours for a vacant post; false: it pays "
+        "the whole block whatever the provider's vacancies.",
+    )
+
+    @field_validator("leave_month_weights")
+    @classmethod
+    def _twelve_weights(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (len(value) != 12 or sum(value) <= 0):
+            raise ValueError("leave_month_weights needs 12 numbers, not all 0")
+        return value
+
+    @model_validator(mode="after")
+    def _time_at_work(self) -> Workforce:
+        if self.absent_days_per_year >= MOST_DAYS_AWAY:
+            raise ValueError(
+                f"leave, sickness and training add up to {self.absent_days_per_year:g} days a "
+                f"year; they must leave time at work (under {MOST_DAYS_AWAY:g})"
+            )
+        return self
+
+    @property
+    def absent_days_per_year(self) -> float:
+        """Planned and unplanned days away a year per advocate in post (not vacancies)."""
+        return self.leave_days_per_year + self.sickness_days_per_year + self.training_days_per_year
+
+    @property
+    def away(self) -> bool:
+        """Some advocate is ever away or some post ever vacant."""
+        return self.absent_days_per_year > 0 or self.turnover_per_year > 0
+
+
+WORKFORCE_TEXT = (
+    "Leave, sickness, training, turnover and recruitment of this pool's advocates "
+    "(none: never away)."
+)
+
+
 class Flex(_Model):
     """Sessional or extra hours the same provider supplies beyond its block (core and flex)."""
 
@@ -416,6 +510,7 @@ class Flex(_Model):
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
     working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     # A plain default, validated into a Distribution (validate_default): pydantic's Field
     # types its default as the field's type, and a Fixed instance would reorder its keys in
     # the JSON schema (mean before dist).
@@ -459,6 +554,7 @@ class Provider(_Model):
         default=0.7, description="Share of those hours spent on casework (travel included)."
     )
     working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
     skills: list[str] = Field(
         min_length=1,
@@ -524,6 +620,7 @@ class Spot(_Model):
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
     working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     skills: list[str] | None = Field(
         default=None,
         description="Advocacy types and needs the market can serve (labels from demand.mix and "

@@ -35,12 +35,27 @@ STREAMS: tuple[str, ...] = (
     "other.hours",
     "doubt.referrals_per_year",  # this replication's referral rate, when it is uncertain
     "doubt.hours_mean",  # this replication's mean hours per type, where uncertain
+    "workforce.turnover",  # per pool (see pool_stream): when posts empty
+    "workforce.recruitment",  # how long each stays vacant
+    "workforce.leave",  # when blocks of leave are taken
+    "workforce.training",  # training days
+    "workforce.sickness",  # when episodes of sickness start, and how long they last
 )
 
 
 def stream(seed: int, rep: int, name: str) -> np.random.Generator:
     """The generator for one named source of randomness in one replication."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(rep, _key(name))))
+
+
+def pool_stream(seed: int, rep: int, name: str, pool: str) -> np.random.Generator:
+    """One named source of randomness for one pool (a provider, its flex, the spot market),
+    keyed by the pool's name, so adding a provider never changes another's draws."""
+    spawn_key = (rep, _key(name), zlib.crc32(pool.encode("utf-8")))
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=spawn_key))
+
+
+def _key(name: str) -> int:
     if name not in STREAMS:
         raise KeyError(f"unknown random stream {name!r}; register it in STREAMS")
-    key = zlib.crc32(name.encode("utf-8"))
-    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(rep, key)))
+    return zlib.crc32(name.encode("utf-8"))

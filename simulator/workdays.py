@@ -108,9 +108,28 @@ class WorkCalendar:
             return max(self.open_day[whole - 1] + 1.0, start)
         return self.open_day[whole] + part
 
+    def worked(self, t: float) -> float:
+        """Working time from day 0 to ``t``: the inverse of ``finish(0, ...)``."""
+        d = min(int(t), self.days - 1)
+        return self.before[d] + (min(t - d, 1.0) if self.is_open[d] else 0.0)
+
     def opens(self, t: float) -> float:
         """``t`` on a working day, else the start of the next working day."""
         d = int(t)
         if d >= self.days or self.is_open[d]:
             return t
         return self.open_day[self.before[d]]
+
+
+class EveryDay:
+    """Working time for advocates who work every day: the day clock itself (the
+    ``WorkCalendar`` questions, answered for a calendar with no day off)."""
+
+    def finish(self, start: float, work: float) -> float:
+        return start + work
+
+    def worked(self, t: float) -> float:
+        return t
+
+    def opens(self, t: float) -> float:
+        return t

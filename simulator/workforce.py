@@ -1,0 +1,295 @@
+"""When each post of a pool is away or empty: drawn before a replication starts.
+
+Every pool with a ``workforce`` section gets, per replication and from its own named
+streams (keyed by the pool's name), the spells its advocates are away (leave,
+sickness, training) and the vacancies turnover leaves, as plain arrays. The model
+schedules each spell once, as two events (away, back), and a new starter's ramp as one
+event per slot; nothing is polled per day.
+
+Days of leave, sickness and training count the pool's working days: they are placed
+on working time (``WorkCalendar.worked``: working days only under ``weekdays``, the day
+clock under ``every_day``) and turned into calendar days with ``finish``. Turnover and
+recruitment run on calendar days.
+
+- **Turnover** is a renewal process per post: in post for an exponential time (mean
+  365 / ``turnover_per_year`` days), then vacant for a draw of ``recruitment_days``.
+  Each post starts the run in that process's long-run state (vacant with the long-run
+  chance, for a uniform share of a recruitment draw), as a service that has run for
+  years would, so the first year is not a flattering full house.
+- **Leave** is taken in blocks of ``leave_block_days``, ``leave_days_per_year /
+  leave_block_days`` of them in each contract year (the fraction by chance), each
+  starting on a day drawn by ``leave_month_weights``; **training** one day at a time.
+  A planned absence that would overlap an earlier one moves to just after it.
+- **Sickness** episodes start at a constant rate while the advocate is at work (not
+  away for any reason), chosen so the days lost a year match
+  ``sickness_days_per_year`` (renewal reward: sick share = rate x mean episode /
+  (1 + rate x mean episode)); an episode runs round planned leave inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from simulator.distributions import Distribution
+from simulator.plan import PoolPlan
+from simulator.schema import Workforce
+from simulator.streams import pool_stream
+from simulator.units import DAYS_PER_YEAR
+
+CAUSES = ("leave", "sickness", "training", "vacancy")
+LEAVE, SICKNESS, TRAINING, VACANCY = range(len(CAUSES))
+
+
+class Clock(Protocol):
+    """Working time on the day clock (``workdays.WorkCalendar`` or ``EveryDay``)."""
+
+    def finish(self, start: float, work: float) -> float: ...
+
+    def worked(self, t: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class Absences:
+    """One pool's posts away, in calendar days: the spells the model schedules, and each
+    cause's pieces of them (for hours lost). ``days`` counts working days under
+    ``weekdays``; a vacant spell is a post empty from a leaver to a new starter, whose
+    slots come back one by one at ``grow_day`` when the pool has a ramp."""
+
+    advocate: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    days: np.ndarray
+    vacant: np.ndarray
+    piece_advocate: np.ndarray
+    piece_start: np.ndarray
+    piece_end: np.ndarray
+    piece_days: np.ndarray
+    piece_cause: np.ndarray
+    grow_advocate: np.ndarray
+    grow_day: np.ndarray
+
+
+Piece = tuple[float, float, int]  # start, end (working time or calendar), cause
+
+
+def draw_absences(
+    plan: PoolPlan,
+    workforce: Workforce,
+    clock: Clock,
+    start_date: dt.date,
+    seed: int,
+    rep: int,
+    until: float,
+) -> Absences:
+    """Every post's spells away over ``[0, until)`` for replication ``rep``."""
+    rngs = {name: pool_stream(seed, rep, f"workforce.{name}", plan.name)
+            for name in ("turnover", "recruitment", "leave", "training", "sickness")}  # fmt: skip
+    months = _month_of_day(start_date, until)
+    working_year = clock.worked(until) / until * DAYS_PER_YEAR
+    spells: list[tuple[int, float, float, float, bool]] = []
+    pieces: list[tuple[int, float, float, float, int]] = []
+    grows: list[tuple[int, float]] = []
+    for post, slots in enumerate(_slots_per_post(plan)):
+        posts, vacancies = _tenures(workforce, until, rngs["turnover"], rngs["recruitment"])
+        for first, last in posts:
+            worked = _absences_in_post(
+                workforce, clock.worked(first), clock.worked(last), until, working_year,
+                months, clock, rngs,
+            )  # fmt: skip
+            for start, end, cause in worked:
+                begin, finish = clock.finish(0.0, start), clock.finish(0.0, end)
+                pieces.append((post, begin, finish, end - start, cause))
+            for start, end in _spells(worked):
+                spells.append((post, clock.finish(0.0, start), clock.finish(0.0, end),
+                               end - start, False))  # fmt: skip
+        starts = {first: last for first, last in posts}
+        for start, end in vacancies:
+            days = clock.worked(end) - clock.worked(start)
+            spells.append((post, start, end, days, True))
+            pieces.append((post, start, end, days, VACANCY))
+            in_post_to = starts.get(end, until)  # the ramp stops if the starter leaves
+            grows += _ramp(post, slots, end, workforce.new_starter_ramp_days, in_post_to)
+    return _as_arrays(spells, pieces, grows)
+
+
+def _slots_per_post(plan: PoolPlan) -> list[int]:
+    """Each post's caseload slots, as ``providers.Pool`` deals them out."""
+    posts = max(plan.advocates, 1)
+    return [len(range(post, plan.slots, posts)) for post in range(posts)]
+
+
+def _draw(distribution: Distribution, rng: np.random.Generator) -> float:
+    return float(distribution.quantile(rng.random(1))[0])
+
+
+def _tenures(
+    workforce: Workforce, until: float, turnover: np.random.Generator,
+    recruitment: np.random.Generator,
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:  # fmt: skip
+    """One post's spells in post and vacant, in calendar days, starting in the long-run state."""
+    if workforce.turnover_per_year == 0:
+        return [(0.0, until)], []
+    mean_in_post = DAYS_PER_YEAR / workforce.turnover_per_year
+    mean_vacant = workforce.recruitment_days.expected
+    posts, vacancies = [], []
+    t = 0.0
+    if turnover.random() * (mean_in_post + mean_vacant) < mean_vacant:
+        t = recruitment.random() * _draw(workforce.recruitment_days, recruitment)
+        vacancies.append((0.0, t))
+    while t < until:
+        leaves = t + turnover.exponential(mean_in_post)
+        posts.append((t, min(leaves, until)))
+        if leaves >= until:
+            break
+        t = leaves + _draw(workforce.recruitment_days, recruitment)
+        vacancies.append((leaves, t))
+    return posts, vacancies
+
+
+def _absences_in_post(
+    workforce: Workforce, first: float, last: float, until: float, working_year: float,
+    months: np.ndarray, clock: Clock, rngs: dict[str, np.random.Generator],
+) -> list[Piece]:  # fmt: skip
+    """Leave, training and sickness in working time over one spell in post, in order."""
+    planned = _planned(workforce, first, last, until, months, clock, rngs)
+    sick = _sickness(workforce, first, last, working_year, planned, rngs["sickness"])
+    return sorted(planned + sick)
+
+
+def _planned(
+    workforce: Workforce, first: float, last: float, until: float, months: np.ndarray,
+    clock: Clock, rngs: dict[str, np.random.Generator],
+) -> list[Piece]:  # fmt: skip
+    """Blocks of leave and training days inside ``[first, last)`` of working time, moved
+    past each other where they would overlap."""
+    weights = (
+        np.ones(12)
+        if workforce.leave_month_weights is None
+        else np.asarray(workforce.leave_month_weights, dtype=float)
+    )
+    uniform = np.ones(12)
+    wanted: list[Piece] = []
+    for year_start in np.arange(0.0, until, DAYS_PER_YEAR):
+        days = months[int(year_start) : int(min(year_start + DAYS_PER_YEAR, until))]
+        blocks = workforce.leave_days_per_year / workforce.leave_block_days
+        for day in _days(days, weights, blocks, rngs["leave"]):
+            start = float(np.floor(clock.worked(year_start + day)))
+            wanted.append((start, start + workforce.leave_block_days, LEAVE))
+        for day in _days(days, uniform, workforce.training_days_per_year, rngs["training"]):
+            start = float(np.floor(clock.worked(year_start + day)))
+            wanted.append((start, start + 1.0, TRAINING))
+    kept: list[Piece] = []
+    for start, end, cause in sorted(wanted):
+        if kept and start < kept[-1][1]:
+            start, end = kept[-1][1], kept[-1][1] + (end - start)
+        if first <= start < last:
+            kept.append((start, min(end, last), cause))
+    return kept
+
+
+def _days(months: np.ndarray, weights: np.ndarray, count: float,
+          rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+    """``count`` days of one contract year (the fraction by chance), each month as likely
+    as its weight and the days within a month alike."""
+    whole = int(count) + int(rng.random() < count - int(count))
+    if whole == 0 or len(months) == 0:
+        return np.empty(0)
+    per_month = np.bincount(months, minlength=12).astype(float)
+    chance = weights[months] / per_month[months]
+    if chance.sum() == 0:
+        return np.empty(0)
+    return rng.choice(len(months), size=whole, p=chance / chance.sum()).astype(float)
+
+
+def _sickness(
+    workforce: Workforce, first: float, last: float, working_year: float,
+    planned: list[Piece], rng: np.random.Generator,
+) -> list[Piece]:  # fmt: skip
+    """Episodes over ``[first, last)`` of working time: each starts after an exponential
+    time at work (planned absences skipped) and runs round planned ones inside it."""
+    sick = workforce.sickness_days_per_year
+    if sick == 0:
+        return []
+    mean_episode = workforce.sickness_episode_days.expected
+    at_work = working_year - workforce.leave_days_per_year - workforce.training_days_per_year
+    rate = sick / (mean_episode * (at_work - sick))
+    pieces: list[Piece] = []
+    t, k = first, 0
+    while True:
+        gap = rng.exponential(1.0 / rate)
+        while k < len(planned) and planned[k][0] - t <= gap:
+            gap -= max(planned[k][0] - t, 0.0)
+            t, k = max(t, planned[k][1]), k + 1
+        t += gap
+        if t >= last:
+            return pieces
+        left = _draw(workforce.sickness_episode_days, rng)
+        while t < last:
+            stop = planned[k][0] if k < len(planned) else np.inf
+            if t + left <= min(stop, last):  # the episode ends before anything else
+                pieces.append((t, t + left, SICKNESS))
+                t += left
+                break
+            end = min(stop, last)
+            if end > t:
+                pieces.append((t, end, SICKNESS))
+            left -= end - t
+            t = end
+            if end == stop:  # planned leave inside the episode: it goes on after it
+                t, k = planned[k][1], k + 1
+
+
+def _spells(pieces: list[Piece]) -> list[tuple[float, float]]:
+    """Pieces that touch joined into spells: the time a post is away without a break."""
+    spells: list[tuple[float, float]] = []
+    for start, end, _ in pieces:
+        if spells and start <= spells[-1][1]:
+            spells[-1] = (spells[-1][0], max(end, spells[-1][1]))
+        else:
+            spells.append((start, end))
+    return spells
+
+
+def _ramp(post: int, slots: int, first_day: float, ramp_days: float,
+          until: float) -> list[tuple[int, float]]:  # fmt: skip
+    """A new starter's slots, one at a time, over ``ramp_days`` from the first day (none
+    without a ramp: the starter then has every slot from the first day)."""
+    if ramp_days == 0:
+        return []
+    steps = [first_day + ramp_days * k / slots for k in range(1, slots + 1)]
+    return [(post, day) for day in steps if day < until]
+
+
+def _month_of_day(start_date: dt.date, until: float) -> np.ndarray:
+    """The calendar month (0 to 11) of each day from day 0."""
+    dates = np.datetime64(start_date, "D") + np.arange(int(np.ceil(until)) + 1)
+    return (dates.astype("datetime64[M]").astype(np.int64) % 12).astype(np.int64)
+
+
+def _as_arrays(
+    spells: list[tuple[int, float, float, float, bool]],
+    pieces: list[tuple[int, float, float, float, int]],
+    grows: list[tuple[int, float]],
+) -> Absences:
+    spells.sort(key=lambda spell: spell[1])
+    columns = list(zip(*spells, strict=True)) if spells else [()] * 5
+    parts = list(zip(*pieces, strict=True)) if pieces else [()] * 5
+    grown = list(zip(*grows, strict=True)) if grows else [()] * 2
+    return Absences(
+        advocate=np.asarray(columns[0], dtype=np.int64),
+        start=np.asarray(columns[1], dtype=float),
+        end=np.asarray(columns[2], dtype=float),
+        days=np.asarray(columns[3], dtype=float),
+        vacant=np.asarray(columns[4], dtype=bool),
+        piece_advocate=np.asarray(parts[0], dtype=np.int64),
+        piece_start=np.asarray(parts[1], dtype=float),
+        piece_end=np.asarray(parts[2], dtype=float),
+        piece_days=np.asarray(parts[3], dtype=float),
+        piece_cause=np.asarray(parts[4], dtype=np.int64),
+        grow_advocate=np.asarray(grown[0], dtype=np.int64),
+        grow_day=np.asarray(grown[1], dtype=float),
+    )
