@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator import pricing, stats
+from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.plan import PoolPlan, planned_referrals_per_year
@@ -287,7 +287,8 @@ def daily_columns(plans: Sequence[PoolPlan]) -> list[str]:
     """The columns of ``daily.parquet`` for these pools, in ``daily_frame``'s order."""
     named = [p.name for p in plans if p.route != Route.SPOT]
     per_provider = [c for name in named for c in (f"open_cases[{name}]", f"free_slots[{name}]")]
-    return ["rep", "day", "waiting", "open_cases", "spot_open", *per_provider]
+    staffed = [f"advocates_at_work[{p.name}]" for p in plans if p.workforce is not None]
+    return ["rep", "day", "waiting", "open_cases", "spot_open", *per_provider, *staffed]
 
 
 def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:
@@ -318,6 +319,9 @@ def daily_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
         row["open_cases"] = block_open
         row["spot_open"] = spot_open
         row.update(per_provider)
+        for index, plan in enumerate(records.plans):
+            if plan.workforce is not None:
+                row[f"advocates_at_work[{plan.name}]"] = staffing.at_work(records, index, days)
         parts.append(pd.DataFrame(row))
     if not parts:
         return pd.DataFrame(columns=["rep", "day", "waiting", "open_cases", "spot_open"])
@@ -443,6 +447,8 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     contracted_total = used_total = unused_cost_total = 0.0
     block = pools_of(records, Route.BLOCK)
     uplift = mean_uplift(scenario)
+    measured = Window(start, end, uplift)
+    vacant_cost_total = 0.0
     for index in block:
         plan = records.plans[index]
         contracted = plan.contracted_hours_per_year * pricing.years(days)
@@ -457,10 +463,15 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
             ("block_utilisation", group, used / contracted if contracted else np.nan),
-            ("cost_block", group, block_charge(plan, days, scenario.costing, uplift).cost),
+            ("cost_block", group, block_charge(plan, days, scenario.costing, uplift,
+                                               block_paid(records, index, measured)).cost),
             ("cost_block_unused", group, unused * uplift * council_rate(
                 plan, plan.rate_per_hour, scenario.costing)),
         ]  # fmt: skip
+        if records.absences[index] is not None:
+            vacant_cost = block_vacant_cost(records, scenario, index)
+            rows.append(("cost_block_vacant", group, vacant_cost))
+            vacant_cost_total += vacant_cost
         contracted_total += contracted
         used_total += used
         unused_cost_total += (
@@ -485,6 +496,8 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("block_utilisation", "all", utilisation),
             ("cost_block_unused", "all", unused_cost_total),
         ]
+        if any(records.absences[i] is not None for i in block):
+            rows.append(("cost_block_vacant", "all", vacant_cost_total))
     return rows
 
 
@@ -536,11 +549,31 @@ def year_uplift(scenario: Scenario, day: np.ndarray) -> np.ndarray:
 
 
 def block_charge(
-    plan: PoolPlan, days: float, costing: Costing, uplift: float = 1.0
+    plan: PoolPlan, days: float, costing: Costing, uplift: float = 1.0, paid: float = 1.0
 ) -> pricing.Charge:
-    """One block contract over ``days``, as it costs the council (rate x ``uplift``)."""
+    """One block contract over ``days``, as it costs the council (rate x ``uplift``);
+    ``paid``: the share of it paid (less than 1 when vacant posts are not paid for)."""
     amount = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
-    return pricing.council_charge(amount * uplift, plan.rate_includes_vat, costing)
+    return pricing.council_charge(amount * uplift * paid, plan.rate_includes_vat, costing)
+
+
+def block_paid(records: Records, index: int, window: Window) -> float:
+    """The share of a block the council pays over a window: all of it, unless its
+    provider's ``vacancy_credit`` takes off its vacant posts' share."""
+    if not staffing.credits_vacancies(records.plans[index]):
+        return 1.0
+    return 1.0 - staffing.vacant_share(records, index, window.start, window.end)
+
+
+def block_vacant_cost(records: Records, scenario: Scenario, index: int) -> float:
+    """What the council paid for a block provider's vacant posts over the measured window
+    (nothing with ``vacancy_credit``)."""
+    plan = records.plans[index]
+    if staffing.credits_vacancies(plan):
+        return 0.0
+    window = Window(scenario.warm_up_days, scenario.horizon_days, mean_uplift(scenario))
+    share = staffing.vacant_share(records, index, window.start, window.end)
+    return block_charge(plan, window.days, scenario.costing, window.uplift, share).cost
 
 
 @dataclass(frozen=True)
@@ -587,8 +620,9 @@ def cost_charges(
     block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
     charges["cost_block"] = pricing.add(
-        [block_charge(records.plans[i], days, costing, uplift) for i in block]
-    )
+        [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window))
+         for i in block]
+    )  # fmt: skip
     if spot:
         spot_hours, spot_miles, _ = index.bought(window, pools_of(records, Route.SPOT))
         hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
@@ -904,6 +938,10 @@ def year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]
             ("referrals", group, index.referrals(window)),
             ("breaches", group, breaches),
         ]
+        if any(absences is not None for absences in records.absences):
+            rows.append(
+                ("fte_at_work", group, staffing.fte_at_work_mean(records, window.start, window.end))
+            )
         whole = window.days >= DAYS_PER_YEAR - 1e-9
         cost_a_year.append((whole, cost / pricing.years(window.days)))
         breaches_a_year.append((whole, breaches / pricing.years(window.days)))
@@ -956,6 +994,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
         *waiting_list_rows(records, scenario, status),
         *block_rows(records, scenario),
         *spot_rows(records, scenario),
+        *staffing.workforce_rows(records, scenario.warm_up_days, scenario.horizon_days),
     ]
     index = Windows.of(records, scenario)  # once: every year and quarter is costed from it
     rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows}, index)

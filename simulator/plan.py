@@ -25,7 +25,7 @@ from simulator.commissioning import commissioning_model
 from simulator.distributions import Distribution
 from simulator.memo import by_scenario
 from simulator.schema import Demand, Flex, Provider, Scenario, Spot, Workforce
-from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+from simulator.units import BANK_HOLIDAYS_A_YEAR, DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
 
 GRID_STEP_DAYS = 1.0 / 24.0  # the rate is integrated hourly: exact for constant rates
@@ -250,11 +250,12 @@ def block_size(
     (``advocates``, or ``block_hours_per_year``), else sized by ``block_share`` to its
     part of the hours held (shared equally among unsized providers with a type's skill).
     Sizing only grows with the hours held, so ``held`` a lower bound gives fewer slots."""
-    slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+    at_work = at_work_share(provider.workforce, provider.working_days == "weekdays")
+    slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK * at_work
     if provider.advocates is not None:
         weekly = provider.advocates * provider.hours_per_week * provider.productive_share
         slots = round(provider.advocates * provider.caseload_cap)
-        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK)
+        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK) * at_work
     if provider.block_hours_per_year is not None:
         contracted = provider.block_hours_per_year
         return max(1, round(contracted / slot_hours)), contracted
@@ -270,6 +271,23 @@ def block_size(
     )
     slots = round(scenario.commissioning.block_share * share_of_demand / slot_hours)
     return slots, slots * slot_hours
+
+
+def at_work_share(workforce: Workforce | None, weekdays: bool) -> float:
+    """The share of an advocate's working days spent at work, not on the leave, sickness
+    and training their provider plans for (1 without a ``workforce``). Vacancies are not
+    counted: a provider staffs to deliver its hours, and an empty post is its shortfall."""
+    if workforce is None:
+        return 1.0
+    return 1.0 - workforce.absent_days_per_year / working_days_a_year(weekdays)
+
+
+def working_days_a_year(weekdays: bool) -> float:
+    """Days a year an advocate works: every day, or Monday to Friday less the eight England
+    and Wales bank holidays of a usual year."""
+    if not weekdays:
+        return DAYS_PER_YEAR
+    return DAYS_PER_YEAR * WORKING_DAYS_A_WEEK / DAYS_PER_WEEK - BANK_HOLIDAYS_A_YEAR
 
 
 def fewest_slots(scenario: Scenario) -> int:
