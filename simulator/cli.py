@@ -159,6 +159,7 @@ def cli(debug: bool) -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
+    from simulator.plan import expected_staffing
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
@@ -175,6 +176,13 @@ def validate(files: tuple[str, ...]) -> None:
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")
             if not isinstance(checked, Demand):
+                for staff in expected_staffing(checked):
+                    click.echo(
+                        f"  {staff.name}: {staff.fte:,.1f} FTE contracted "
+                        f"({staff.hours_never_away:,.0f} casework hours a year if never away); "
+                        f"{staff.fte_at_work:,.1f} FTE expected at work after planned leave, "
+                        f"sickness, training and vacancies ({staff.hours_at_work:,.0f} hours)"
+                    )
                 for warning in scenario_warnings(checked):
                     click.echo(f"warning: {path}: {warning}")
         except ScenarioError as error:

@@ -246,7 +246,7 @@ def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
         begin = np.maximum(records.work_done_day[here], start)
         finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
         slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
-        idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK
+        idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
     return idle
 
 
@@ -452,7 +452,10 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     for index in block:
         plan = records.plans[index]
         contracted = plan.contracted_hours_per_year * pricing.years(days)
-        used = busy_slot_days(records, index, start, end) * plan.case_hours_per_week / DAYS_PER_WEEK
+        used = (
+            busy_slot_days(records, index, start, end)
+            * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
+        )  # fmt: skip
         unused = max(contracted - used, 0.0)
         group = f"provider={plan.name}"
         rows += [

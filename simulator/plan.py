@@ -188,6 +188,12 @@ class PoolPlan:
         return DAYS_PER_WEEK / self.case_hours_per_week
 
     @property
+    def at_work(self) -> float:
+        """The share of its weeks a slot's advocate is at work, as planned (``at_work_share``):
+        a slot held a calendar day gives that share of a day's hours at its pace."""
+        return at_work_share(self.workforce, self.weekdays)
+
+    @property
     def slot_hours_per_year(self) -> float:
         return self.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
 
@@ -274,12 +280,13 @@ def block_size(
 
 
 def at_work_share(workforce: Workforce | None, weekdays: bool) -> float:
-    """The share of an advocate's working days spent at work, not on the leave, sickness
-    and training their provider plans for (1 without a ``workforce``). Vacancies are not
-    counted: a provider staffs to deliver its hours, and an empty post is its shortfall."""
-    if workforce is None:
-        return 1.0
-    return 1.0 - workforce.absent_days_per_year / working_days_a_year(weekdays)
+    """The share of an advocate's weeks spent at work: not on the bank holidays (under
+    ``weekdays``), leave, sickness and training their provider plans for. Vacancies are
+    not counted: a provider staffs to deliver its hours, and an empty post is its
+    shortfall."""
+    away = 0.0 if workforce is None else workforce.absent_days_per_year
+    week = WORKING_DAYS_A_WEEK if weekdays else DAYS_PER_WEEK
+    return (working_days_a_year(weekdays) - away) / (DAYS_PER_YEAR * week / DAYS_PER_WEEK)
 
 
 def working_days_a_year(weekdays: bool) -> float:
@@ -288,6 +295,41 @@ def working_days_a_year(weekdays: bool) -> float:
     if not weekdays:
         return DAYS_PER_YEAR
     return DAYS_PER_YEAR * WORKING_DAYS_A_WEEK / DAYS_PER_WEEK - BANK_HOLIDAYS_A_YEAR
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What a block provider with a workforce is expected to give: its contracted FTE and
+    the casework hours they would give never away, and the FTE expected at work (less the
+    leave, sickness and training planned, and the posts expected vacant) with their hours."""
+
+    name: str
+    fte: float
+    hours_never_away: float
+    fte_at_work: float
+    hours_at_work: float
+
+
+def expected_staffing(scenario: Scenario) -> list[Staffing]:
+    """Each block provider with a workforce: contracted and expected FTE at work. (From
+    ``block_size`` alone: a block of given size asks for no quantile grids.)"""
+    if not commissioning_model(scenario).buys_block:
+        return []
+    found = []
+    for provider in scenario.commissioning.providers:
+        workforce = provider.workforce
+        if workforce is None:
+            continue
+        slots, _ = block_size(scenario, provider)
+        fte = slots / provider.caseload_cap
+        never_away = slots * provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
+        filled = 1.0
+        if workforce.turnover_per_year > 0:
+            in_post = DAYS_PER_YEAR / workforce.turnover_per_year
+            filled = in_post / (in_post + workforce.recruitment_days.expected)
+        at_work = at_work_share(workforce, provider.working_days == "weekdays") * filled
+        found.append(Staffing(provider.name, fte, never_away, fte * at_work, never_away * at_work))
+    return found
 
 
 def fewest_slots(scenario: Scenario) -> int:

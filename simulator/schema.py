@@ -509,7 +509,7 @@ class Flex(_Model):
         default=37.5, description="Hours a flex advocate works a week (at most 168)."
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
-    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     # A plain default, validated into a Distribution (validate_default): pydantic's Field
     # types its default as the field's type, and a Fixed instance would reorder its keys in
@@ -553,7 +553,7 @@ class Provider(_Model):
     productive_share: Share = Field(
         default=0.7, description="Share of those hours spent on casework (travel included)."
     )
-    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     caseload_cap: int = Field(default=20, ge=1, description="Open cases an advocate holds at once.")
     skills: list[str] = Field(
@@ -619,7 +619,7 @@ class Spot(_Model):
         default=37.5, description="Hours a spot advocate works a week (at most 168)."
     )
     productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
-    working_days: WorkingDays = Field(default="every_day", description=WORKING_DAYS_TEXT)
+    working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     skills: list[str] | None = Field(
         default=None,

@@ -23,7 +23,7 @@ def mmc_data(
     horizon_days: float = 1000.0,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An M/M/c queue as a scenario: one slot per advocate working 24 hours a day.
+    """An M/M/c queue as a scenario: one slot per advocate working 24 hours a day, every day.
 
     ``caseload_cap: 1``, ``productive_share: 1`` and ``hours_per_week: 168`` make a
     case of H hours last H/24 days, so exponential hours of mean 24 x m give an
@@ -51,6 +51,7 @@ def mmc_data(
                     "caseload_cap": 1,
                     "productive_share": 1.0,
                     "hours_per_week": 168.0,
+                    "working_days": "every_day",
                     "skills": ["care_act"],
                 }
             ],
@@ -62,11 +63,26 @@ def mmc_data(
 
 
 def build(data: dict[str, Any], **changes: Any) -> Scenario:
-    """Validate a copy of ``data`` with dotted-path changes (``a__b=1`` sets a.b)."""
+    """Validate a copy of ``data`` with dotted-path changes (``a__b=1`` sets a.b).
+
+    Advocates who are not told their ``working_days`` work every day here: the queueing
+    theory and the hand-worked timelines these scenarios are checked against have no
+    weekends (a test of weekdays says ``working_days: weekdays``)."""
     data = copy.deepcopy(data)
     for dotted, value in changes.items():
         data = set_dotted(data, dotted.replace("__", "."), value)
-    return validate(data, "<test>")
+    return validate(every_day_unless_said(data), "<test>")
+
+
+def every_day_unless_said(data: dict[str, Any]) -> dict[str, Any]:
+    """``working_days: every_day`` on each provider, flex and spot market that gives none."""
+    commissioning = data.get("commissioning", {})
+    markets = [*commissioning.get("providers", []), commissioning.get("spot")]
+    markets += [p.get("flex") for p in commissioning.get("providers", [])]
+    for market in markets:
+        if isinstance(market, dict):
+            market.setdefault("working_days", "every_day")
+    return data
 
 
 SPOT = {
@@ -75,11 +91,13 @@ SPOT = {
     "arrangement_days": {"dist": "fixed", "mean": 5.0},
     "market_advocates": 50.0,
     "caseload_cap": 20,
+    "working_days": "every_day",
 }
 
 
 def county(model: str = "single_provider", **changes: Any) -> dict[str, Any]:
-    """A small county: two types, one specialist need, rural travel."""
+    """A small county: two types, one specialist need, rural travel; its advocates work
+    every day, as every scenario did before ``working_days`` (tests of weekdays say so)."""
     data: dict[str, Any] = {
         "name": model,
         "horizon_days": 730.0,
@@ -101,7 +119,9 @@ def county(model: str = "single_provider", **changes: Any) -> dict[str, Any]:
         "commissioning": {
             "model": model,
             "block_share": 1.0,
-            "providers": [{"name": "A", "skills": ["care_act", "imca", "bsl"]}],
+            "providers": [
+                {"name": "A", "skills": ["care_act", "imca", "bsl"], "working_days": "every_day"}
+            ],
             "spot": copy.deepcopy(SPOT),
         },
     }

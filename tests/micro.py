@@ -35,6 +35,7 @@ def market(slots: int, arrangement_days: float) -> dict[str, Any]:
         "caseload_cap": 1,
         "hours_per_week": 168.0,
         "productive_share": 1.0,
+        "working_days": "every_day",
         "arrangement_days": {"dist": "fixed", "mean": arrangement_days},
     }
 
