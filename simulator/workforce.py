@@ -100,12 +100,13 @@ def draw_absences(
                 workforce, clock.worked(first), clock.worked(last), until, working_year,
                 months, clock, rngs,
             )  # fmt: skip
+
             for start, end, cause in worked:
-                begin, finish = clock.finish(0.0, start), clock.finish(0.0, end)
+                begin, finish = _on_calendar(clock, start, end, first, last)
                 pieces.append((post, begin, finish, end - start, cause))
             for start, end in _spells(worked):
-                spells.append((post, clock.finish(0.0, start), clock.finish(0.0, end),
-                               end - start, False))  # fmt: skip
+                begin, finish = _on_calendar(clock, start, end, first, last)
+                spells.append((post, begin, finish, end - start, False))
         starts = {first: last for first, last in posts}
         for start, end in vacancies:
             days = clock.worked(end) - clock.worked(start)
@@ -114,6 +115,15 @@ def draw_absences(
             in_post_to = starts.get(end, until)  # the ramp stops if the starter leaves
             grows += _ramp(post, slots, end, workforce.new_starter_ramp_days, in_post_to)
     return _as_arrays(spells, pieces, grows)
+
+
+def _on_calendar(
+    clock: Clock, start: float, end: float, first: float, last: float
+) -> tuple[float, float]:
+    """Working time to calendar days, inside the spell in post ``[first, last)``: a spell
+    starting a working day begins at the end of the working day before, which may be
+    before a new starter's first day."""
+    return max(clock.finish(0.0, start), first), min(clock.finish(0.0, end), last)
 
 
 def _slots_per_post(plan: PoolPlan) -> list[int]:
