@@ -5,9 +5,9 @@
 leave, sickness and training leave (so every advocate gives the hours the provider
 planned for, spread evenly over every working day, and no post is ever vacant); "on"
 is the file as shipped. Both work weekdays, and demand, rates, rules and seeds are
-the same, so the rows differ only by absences coming in spells, and by vacancies. Prints a Markdown table and the ranking each
-way: the options meeting the duty (95% within target, nobody unserved) cheapest
-first by cost to serve, then the rest.
+the same, so the rows differ only by absences coming in spells, and by vacancies.
+Prints a Markdown table and the ranking each way: the options meeting the duty (95%
+within target, nobody unserved) cheapest first by cost to serve, then the rest.
 
     python scripts/workforce_on_off.py [--reps N]
 """

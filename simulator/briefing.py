@@ -106,9 +106,15 @@ def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
         parts.append(
             f"{len(meets)} of {len(means)} options "
             f"{'allocates' if len(meets) == 1 else 'allocate'} {target} or more of referrals "
-            f"within the response target and leave nobody unserved: {', '.join(meets)}. "
-            f"The cheapest of them to serve everyone referred is {best}, at "
-            f"{money(cost[best])} a year ({_duty(means, best)})."
+            f"within the response target and {'leaves' if len(meets) == 1 else 'leave'} "
+            f"nobody unserved: {', '.join(meets)}. "
+            + (
+                f"It costs {money(cost[best])} a year to serve everyone referred"
+                if len(meets) == 1
+                else f"The cheapest of them to serve everyone referred is {best}, at "
+                f"{money(cost[best])} a year"
+            )
+            + f" ({_duty(means, best)})."
         )
     else:
         best = None
