@@ -65,7 +65,8 @@ def group_of(plan: PoolPlan) -> str:
 
 def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
     """Per pool with a workforce: advocates in post on average, hours lost by cause and
-    vacancy days over ``[low, high)``; and those of the block providers together."""
+    vacancy days over ``[low, high)``; and, when a block provider has a workforce, those
+    of the block providers together (group ``all``)."""
     rows: list[Row] = []
     block_in_post = 0.0
     for index, plan in enumerate(records.plans):
@@ -83,7 +84,8 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
             for c, cause in enumerate(CAUSES)
         ]
         rows.append(("vacancy_days", group, vacant_post_days(absences, low, high)))
-    if any(a is not None for a in records.absences):
+    blocks = [i for i, plan in enumerate(records.plans) if plan.route == Route.BLOCK]
+    if any(records.absences[i] is not None for i in blocks):  # "all": the block providers
         rows.append(("advocates_in_post_mean", "all", block_in_post))
         for name in [f"hours_lost_{cause}" for cause in CAUSES] + ["vacancy_days"]:
             total = sum(v for m, g, v in rows if m == name and g.startswith("provider="))
