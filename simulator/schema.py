@@ -491,6 +491,10 @@ class Workforce(_Model):
         return self.absent_days_per_year > 0 or self.turnover_per_year > 0
 
 
+PRODUCTIVE_TEXT = (
+    "Share of hours on casework; with a workforce section, the share of time at work "
+    "(leave, sickness and training are counted there, not here)."
+)
 WORKFORCE_TEXT = (
     "Leave, sickness, training, turnover and recruitment of this pool's advocates "
     "(none: never away)."
@@ -508,7 +512,7 @@ class Flex(_Model):
     hours_per_week: HoursPerWeek = Field(
         default=37.5, description="Hours a flex advocate works a week (at most 168)."
     )
-    productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    productive_share: Share = Field(default=0.7, description=PRODUCTIVE_TEXT)
     working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     # A plain default, validated into a Distribution (validate_default): pydantic's Field
@@ -551,7 +555,10 @@ class Provider(_Model):
         default=37.5, description="Hours an advocate works a week (at most 168)."
     )
     productive_share: Share = Field(
-        default=0.7, description="Share of those hours spent on casework (travel included)."
+        default=0.7,
+        description="Share of those hours spent on casework (travel included); with a "
+        "workforce section, the share of time at work (leave, sickness and training are "
+        "counted there, not here).",
     )
     working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
@@ -618,7 +625,7 @@ class Spot(_Model):
     hours_per_week: HoursPerWeek = Field(
         default=37.5, description="Hours a spot advocate works a week (at most 168)."
     )
-    productive_share: Share = Field(default=0.7, description="Share of hours on casework.")
+    productive_share: Share = Field(default=0.7, description=PRODUCTIVE_TEXT)
     working_days: WorkingDays = Field(default="weekdays", description=WORKING_DAYS_TEXT)
     workforce: Workforce | None = Field(default=None, description=WORKFORCE_TEXT)
     skills: list[str] | None = Field(
