@@ -255,13 +255,18 @@ def block_size(
     """A block provider's caseload slots and contracted hours a year: as its file says
     (``advocates``, or ``block_hours_per_year``), else sized by ``block_share`` to its
     part of the hours held (shared equally among unsized providers with a type's skill).
-    Sizing only grows with the hours held, so ``held`` a lower bound gives fewer slots."""
+    Sizing only grows with the hours held, so ``held`` a lower bound gives fewer slots.
+
+    Bought as hours (``block_hours_per_year``, ``block_share``), the provider staffs to
+    deliver them through the absence it plans for (``at_work_share``): more slots, the
+    same hours. Bought as ``advocates``, the council pays for their time whether they are
+    at work or away (their hours if never away, as their salaries are)."""
     at_work = at_work_share(provider.workforce, provider.working_days == "weekdays")
     slot_hours = provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK * at_work
     if provider.advocates is not None:
         weekly = provider.advocates * provider.hours_per_week * provider.productive_share
         slots = round(provider.advocates * provider.caseload_cap)
-        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK) * at_work
+        return slots, weekly * (DAYS_PER_YEAR / DAYS_PER_WEEK)
     if provider.block_hours_per_year is not None:
         contracted = provider.block_hours_per_year
         return max(1, round(contracted / slot_hours)), contracted
