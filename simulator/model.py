@@ -21,6 +21,7 @@ I/O and no aggregation. Metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -538,6 +539,9 @@ class Replication:
             days = max(done - now, self.open_days[i])
         else:
             done, days = now + work, self.case_days[pool_index][i]
+        if self.tracked[pool_index]:
+            done, close = self.paused_through(pool_index, advocate, now, done, now + days)
+            days = close - now
         self.work_done[i], self.closes[i] = done, now + days
         # A case closing comes before anything else due at the same instant, so a slot
         # freed at t is free for a referral arriving at t. (SimPy would otherwise order
@@ -629,14 +633,28 @@ class Replication:
         self.cases_of: list[list[set[int]]] = []
         self.cap: list[list[int]] = []
         self.gone: list[list[bool]] = []
+        # per pool and post: its spells' calendar starts, and each spell's (start in working
+        # time, length in working time, hands its cases on)
+        self.spells_of: list[list[tuple[list[float], list[tuple[float, float, bool]]]]] = []
         changes: list[tuple[float, int, int, int, int]] = []  # when, order, pool, kind, index
         for p, absences in enumerate(self.absences):
             posts = max(self.plans[p].advocates, 1)
             self.cases_of.append([set() for _ in range(posts)])
             self.cap.append([len(range(a, self.plans[p].slots, posts)) for a in range(posts)])
             self.gone.append([False] * posts)
+            self.spells_of.append([([], []) for _ in range(posts)])
             if absences is None:
                 continue
+            workforce = self.plans[p].workforce
+            assert workforce is not None
+            clock = self.clocks[p]
+            for k in np.argsort(absences.start, kind="stable").tolist():
+                starts, spells = self.spells_of[p][int(absences.advocate[k])]
+                start, end = float(absences.start[k]), float(absences.end[k])
+                long = bool(absences.vacant[k]) or absences.days[k] > workforce.cover_after_days
+                begins = clock.worked(start)
+                starts.append(start)
+                spells.append((begins, clock.worked(end) - begins, long))
             for k in range(len(absences.start)):
                 changes.append((float(absences.start[k]), 2, p, AWAY, k))
                 changes.append((float(absences.end[k]), 0, p, BACK, k))
@@ -680,9 +698,8 @@ class Replication:
             sharing = hub is not None and pool_index in hub.members
             for member in hub.members if sharing and hub is not None else [pool_index]:
                 self.fill(member, self.env.now)  # a case handed back may fit a colleague
-        else:
-            for i in cases:
-                self.pause(pool_index, i, float(absences.end[k]))
+        # A shorter absence pauses the cases: each already closes that much later, as
+        # ``paused_through`` worked out when it was allocated.
 
     def back(self, pool_index: int, advocate: int, vacant: bool) -> None:
         """A post is back at work (a new starter, after a vacancy, with no slots until the
@@ -709,12 +726,30 @@ class Replication:
         at = clock.worked(now)
         return clock.worked(self.closes[i]) - at, max(clock.worked(self.work_done[i]) - at, 0.0)
 
-    def pause(self, pool_index: int, i: int, until: float) -> None:
-        """Case i stands still while its advocate is away: it closes as much later."""
-        open_left, work_left = self.left_of(pool_index, i)
+    def paused_through(
+        self, pool_index: int, advocate: int, now: float, done: float, close: float
+    ) -> tuple[float, float]:
+        """A case's work-done and close days, each moved later by the absences of its
+        advocate short enough to pause it (at most ``cover_after_days``) that start before
+        it would close: the spells are drawn before the run, so a case gets one close
+        event, not one per absence. A longer absence hands the case on when it starts,
+        and its days are worked out again then. In working time a pause just adds its
+        length."""
+        starts, spells = self.spells_of[pool_index][advocate]
+        # A spell starting now counts: its advocate is still here (nobody away takes a case),
+        # so it has not begun yet (a colleague handed a case at that instant, say).
+        k = bisect_left(starts, now)
+        if k == len(starts) or starts[k] > close:
+            return done, close  # no absence before it closes (most cases)
         clock = self.clocks[pool_index]
-        self.work_done[i] = clock.finish(until, work_left)
-        self.close_at(i, clock.finish(until, open_left))
+        done_at, close_at = clock.worked(done), clock.worked(close)
+        for begins, length, hands_on in spells[k:]:
+            if begins > close_at or hands_on:
+                break
+            if done_at > begins:
+                done_at += length
+            close_at += length
+        return clock.finish(0.0, done_at), clock.finish(0.0, close_at)
 
     def hand_on(self, pool_index: int, advocate: int, i: int) -> None:
         """An absent advocate's case goes to a colleague with room (best fit, as a new case
@@ -726,9 +761,7 @@ class Replication:
         if colleague >= 0:
             self.advocate[i] = colleague
             self.cases_of[pool_index][colleague].add(i)
-            clock = self.clocks[pool_index]
-            self.work_done[i] = clock.finish(now, work_left)
-            self.close_at(i, clock.finish(now, open_left))
+            self.carry_on(pool_index, colleague, i, open_left, work_left)
             return
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
@@ -748,9 +781,18 @@ class Replication:
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
         open_left, work_left = self.left[i]
-        clock = self.clocks[pool_index]
-        self.work_done[i] = clock.finish(now, work_left)
-        self.close_at(i, clock.finish(now, open_left))
+        self.carry_on(pool_index, advocate, i, open_left, work_left)
+
+    def carry_on(
+        self, pool_index: int, advocate: int, i: int, open_left: float, work_left: float
+    ) -> None:
+        """Case i goes on with ``advocate`` from now, with this working time left (through
+        the advocate's own absences to come)."""
+        now, clock = self.env.now, self.clocks[pool_index]
+        done, close = clock.finish(now, work_left), clock.finish(now, open_left)
+        done, close = self.paused_through(pool_index, advocate, now, done, close)
+        self.work_done[i] = done
+        self.close_at(i, close)
 
     def close_at(self, i: int, day: float) -> None:
         """Case i now closes on ``day``: an event then (its earlier one is void: ``complete``
