@@ -217,7 +217,8 @@ class Replication:
         self.listed = [False] * n
         self.advocate = [-1] * n
         self.following = False
-        self.left = [(0.0, 0.0)] * n  # a case handed back: its days open and of work left
+        # a case handed back: its days open and of work left, and the pool it left
+        self.left = [(0.0, 0.0, UNSERVED)] * n
         self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
         Call(env, 0.0, self.arrivals_from, 0, URGENT)
@@ -732,7 +733,7 @@ class Replication:
             return
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
-        self.left[i] = (open_left, work_left)
+        self.left[i] = (open_left, work_left, pool_index)
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
             self.pool_of[i] = HUB_QUEUE
@@ -742,12 +743,18 @@ class Replication:
 
     def resume(self, pool_index: int, i: int) -> None:
         """A case handed back is taken up again: its work left goes on from now (its wait
-        stays measured to its first allocation)."""
+        stays measured to its first allocation). Taken up by another hub partner, its hours
+        left take that partner's pace (days kept open past them stay as they were)."""
         now = self.env.now
         advocate = self.advocate[i] = self.pools[pool_index].start_case(now, self.units[i])
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
-        open_left, work_left = self.left[i]
+        open_left, work_left, left_pool = self.left[i]
+        if left_pool != pool_index:
+            was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]
+            kept_open = open_left > work_left
+            work_left = work_left * now_at / was if was > 0 else 0.0
+            open_left = max(open_left, work_left) if kept_open else work_left
         clock = self.clocks[pool_index]
         self.work_done[i] = clock.finish(now, work_left)
         self.close_at(i, clock.finish(now, open_left))
