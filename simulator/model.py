@@ -675,8 +675,9 @@ class Replication:
         if vacant:
             self.cap[pool_index][advocate] = 0
         if vacant or absences.days[k] > workforce.cover_after_days:
-            for i in cases:
-                self.hand_on(pool_index, advocate, i)
+            handed_back = [i for i in cases if not self.hand_on(pool_index, advocate, i)]
+            for i in reversed(handed_back):  # each to the front: they keep their order
+                self.hand_back(pool_index, i)
             hub = self.hub_queue
             sharing = hub is not None and pool_index in hub.members
             for member in hub.members if sharing and hub is not None else [pool_index]:
@@ -717,20 +718,27 @@ class Replication:
         self.work_done[i] = clock.finish(until, work_left)
         self.close_at(i, clock.finish(until, open_left))
 
-    def hand_on(self, pool_index: int, advocate: int, i: int) -> None:
+    def hand_on(self, pool_index: int, advocate: int, i: int) -> bool:
         """An absent advocate's case goes to a colleague with room (best fit, as a new case
-        would), else back to the front of the queue in its class with its work left."""
+        would); False when nobody has room (``hand_back`` then returns it to the queue)."""
         pool, now = self.pools[pool_index], self.env.now
-        open_left, work_left = self.left_of(pool_index, i)
         self.cases_of[pool_index][advocate].discard(i)
         colleague = pool.hand_over(self.units[i])
-        if colleague >= 0:
-            self.advocate[i] = colleague
-            self.cases_of[pool_index][colleague].add(i)
-            clock = self.clocks[pool_index]
-            self.work_done[i] = clock.finish(now, work_left)
-            self.close_at(i, clock.finish(now, open_left))
-            return
+        if colleague < 0:
+            return False
+        open_left, work_left = self.left_of(pool_index, i)
+        self.advocate[i] = colleague
+        self.cases_of[pool_index][colleague].add(i)
+        clock = self.clocks[pool_index]
+        self.work_done[i] = clock.finish(now, work_left)
+        self.close_at(i, clock.finish(now, open_left))
+        return True
+
+    def hand_back(self, pool_index: int, i: int) -> None:
+        """An absent advocate's case nobody had room for goes back to the front of the queue
+        in its class, with its work left."""
+        pool, now = self.pools[pool_index], self.env.now
+        open_left, work_left = self.left_of(pool_index, i)
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
         self.left[i] = (open_left, work_left, pool_index)
