@@ -100,12 +100,15 @@ def draw_absences(
                 workforce, clock.worked(first), clock.worked(last), until, working_year,
                 months, clock, rngs,
             )  # fmt: skip
+            # A spell from the tenure's first working time would start on the day clock at
+            # the end of the working day before it (``finish`` gives the earliest time): not
+            # before the starter is in post, who may arrive at a weekend.
             for start, end, cause in worked:
-                begin, finish = clock.finish(0.0, start), clock.finish(0.0, end)
-                pieces.append((post, begin, finish, end - start, cause))
+                begin = max(clock.finish(0.0, start), first)
+                pieces.append((post, begin, clock.finish(0.0, end), end - start, cause))
             for start, end in _spells(worked):
-                spells.append((post, clock.finish(0.0, start), clock.finish(0.0, end),
-                               end - start, False))  # fmt: skip
+                spells.append((post, max(clock.finish(0.0, start), first),
+                               clock.finish(0.0, end), end - start, False))  # fmt: skip
         starts = {first: last for first, last in posts}
         for start, end in vacancies:
             days = clock.worked(end) - clock.worked(start)
