@@ -760,7 +760,8 @@ class Replication:
         open_left, work_left, left_pool = self.left[i]
         if left_pool != pool_index:
             was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]
-            kept_open = open_left > work_left
+            # kept open past its work (weeks_open), beyond the rounding of a working-day close
+            kept_open = open_left - work_left > 1e-9
             work_left = work_left * now_at / was if was > 0 else 0.0
             open_left = max(open_left, work_left) if kept_open else work_left
         clock = self.clocks[pool_index]
