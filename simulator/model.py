@@ -744,7 +744,8 @@ class Replication:
         self.left[i] = (open_left, work_left, pool_index)
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
-            self.pool_of[i] = HUB_QUEUE
+            # it names the partner it was with until another takes it up: a case that has
+            # been allocated is never recorded as not routed
             hub.requeue(i, self.priority[i])
         else:
             pool.requeue(i, self.priority[i])
