@@ -243,7 +243,8 @@ def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
     for index in pools_of(records, Route.BLOCK):
         plan = records.plans[index]
         here = (records.pool == index) & ~np.isnan(records.allocated_day)
-        begin = np.maximum(records.work_done_day[here], start)
+        # a case handed back to the queue and still waiting at the end has no work-done day
+        begin = np.maximum(np.nan_to_num(records.work_done_day[here], nan=end), start)
         finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
         slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
         idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work

@@ -218,7 +218,8 @@ class Replication:
         self.listed = [False] * n
         self.advocate = [-1] * n
         self.following = False
-        self.left = [(0.0, 0.0)] * n  # a case handed back: its days open and of work left
+        # a case handed back: its days open and of work left, and the pool it left
+        self.left = [(0.0, 0.0, UNSERVED)] * n
         self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
         Call(env, 0.0, self.arrivals_from, 0, URGENT)
@@ -692,8 +693,9 @@ class Replication:
         if vacant:
             self.cap[pool_index][advocate] = 0
         if vacant or absences.days[k] > workforce.cover_after_days:
-            for i in cases:
-                self.hand_on(pool_index, advocate, i)
+            handed_back = [i for i in cases if not self.hand_on(pool_index, advocate, i)]
+            for i in reversed(handed_back):  # each to the front: they keep their order
+                self.hand_back(pool_index, i)
             hub = self.hub_queue
             sharing = hub is not None and pool_index in hub.members
             for member in hub.members if sharing and hub is not None else [pool_index]:
@@ -751,36 +753,51 @@ class Replication:
             close_at += length
         return clock.finish(0.0, done_at), clock.finish(0.0, close_at)
 
-    def hand_on(self, pool_index: int, advocate: int, i: int) -> None:
+    def hand_on(self, pool_index: int, advocate: int, i: int) -> bool:
         """An absent advocate's case goes to a colleague with room (best fit, as a new case
-        would), else back to the front of the queue in its class with its work left."""
-        pool, now = self.pools[pool_index], self.env.now
-        open_left, work_left = self.left_of(pool_index, i)
+        would); False when nobody has room (``hand_back`` then returns it to the queue)."""
+        pool = self.pools[pool_index]
         self.cases_of[pool_index][advocate].discard(i)
         colleague = pool.hand_over(self.units[i])
-        if colleague >= 0:
-            self.advocate[i] = colleague
-            self.cases_of[pool_index][colleague].add(i)
-            self.carry_on(pool_index, colleague, i, open_left, work_left)
-            return
+        if colleague < 0:
+            return False
+        open_left, work_left = self.left_of(pool_index, i)
+        self.advocate[i] = colleague
+        self.cases_of[pool_index][colleague].add(i)
+        self.carry_on(pool_index, colleague, i, open_left, work_left)
+        return True
+
+    def hand_back(self, pool_index: int, i: int) -> None:
+        """An absent advocate's case nobody had room for goes back to the front of the queue
+        in its class, with its work left."""
+        pool, now = self.pools[pool_index], self.env.now
+        open_left, work_left = self.left_of(pool_index, i)
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
-        self.left[i] = (open_left, work_left)
+        self.left[i] = (open_left, work_left, pool_index)
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
-            self.pool_of[i] = HUB_QUEUE
+            # it names the partner it was with until another takes it up: a case that has
+            # been allocated is never recorded as not routed
             hub.requeue(i, self.priority[i])
         else:
             pool.requeue(i, self.priority[i])
 
     def resume(self, pool_index: int, i: int) -> None:
         """A case handed back is taken up again: its work left goes on from now (its wait
-        stays measured to its first allocation)."""
+        stays measured to its first allocation). Taken up by another hub partner, its hours
+        left take that partner's pace (days kept open past them stay as they were)."""
         now = self.env.now
         advocate = self.advocate[i] = self.pools[pool_index].start_case(now, self.units[i])
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
-        open_left, work_left = self.left[i]
+        open_left, work_left, left_pool = self.left[i]
+        if left_pool != pool_index:
+            was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]
+            # kept open past its work (weeks_open), beyond the rounding of a working-day close
+            kept_open = open_left - work_left > 1e-9
+            work_left = work_left * now_at / was if was > 0 else 0.0
+            open_left = max(open_left, work_left) if kept_open else work_left
         self.carry_on(pool_index, advocate, i, open_left, work_left)
 
     def carry_on(
