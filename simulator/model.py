@@ -21,7 +21,7 @@ I/O and no aggregation. Metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -634,36 +634,50 @@ class Replication:
         self.cases_of: list[list[set[int]]] = []
         self.cap: list[list[int]] = []
         self.gone: list[list[bool]] = []
-        # per pool and post: its spells' calendar starts, and each spell's (start in working
-        # time, length in working time, hands its cases on)
-        self.spells_of: list[list[tuple[list[float], list[tuple[float, float, bool]]]]] = []
+        # per pool and post: its spells, as ``paused_through`` reads them (``spells_by_post``)
+        self.spells_of: list[list[tuple[list[float], list[float], list[float], list[int]]]] = []
         changes: list[tuple[float, int, int, int, int]] = []  # when, order, pool, kind, index
         for p, absences in enumerate(self.absences):
             posts = max(self.plans[p].advocates, 1)
             self.cases_of.append([set() for _ in range(posts)])
             self.cap.append([len(range(a, self.plans[p].slots, posts)) for a in range(posts)])
             self.gone.append([False] * posts)
-            self.spells_of.append([([], []) for _ in range(posts)])
+            self.spells_of.append([([], [], [0.0], []) for _ in range(posts)])
             if absences is None:
                 continue
-            workforce = self.plans[p].workforce
-            assert workforce is not None
-            clock = self.clocks[p]
-            for k in np.argsort(absences.start, kind="stable").tolist():
-                starts, spells = self.spells_of[p][int(absences.advocate[k])]
-                start, end = float(absences.start[k]), float(absences.end[k])
-                long = bool(absences.vacant[k]) or absences.days[k] > workforce.cover_after_days
-                begins = clock.worked(start)
-                starts.append(start)
-                spells.append((begins, clock.worked(end) - begins, long))
-            for k in range(len(absences.start)):
-                changes.append((float(absences.start[k]), 2, p, AWAY, k))
-                changes.append((float(absences.end[k]), 0, p, BACK, k))
-            for k in range(len(absences.grow_day)):
-                changes.append((float(absences.grow_day[k]), 1, p, GROW, k))
-        self.changes = [(p, kind, k) for _, _, p, kind, k in sorted(changes)]
-        for c, (when, *_) in enumerate(sorted(changes)):
+            self.spells_by_post(p, absences)
+            starts, ends = absences.start.tolist(), absences.end.tolist()
+            changes += [(when, 2, p, AWAY, k) for k, when in enumerate(starts)]
+            changes += [(when, 0, p, BACK, k) for k, when in enumerate(ends)]
+            changes += [(when, 1, p, GROW, k) for k, when in enumerate(absences.grow_day.tolist())]
+        changes.sort()
+        self.changes = [(p, kind, k) for _, _, p, kind, k in changes]
+        for c, (when, *_) in enumerate(changes):
             Call(self.env, when, self.change, c, URGENT)
+
+    def spells_by_post(self, pool_index: int, absences: Absences) -> None:
+        """Each post's spells in order, for ``paused_through``: their calendar starts; their
+        starts in the post's time at work (working time less the spells before); the
+        working time of the spells before each (one more: all of them); and the index of
+        the next spell, from each, that hands its cases on (or the count)."""
+        workforce = self.plans[pool_index].workforce
+        assert workforce is not None
+        worked = self.clocks[pool_index].worked
+        hands_on = (absences.vacant | (absences.days > workforce.cover_after_days)).tolist()
+        columns = zip(absences.advocate.tolist(), absences.start.tolist(),
+                      absences.end.tolist(), hands_on, strict=True)  # fmt: skip
+        for advocate, start, end, long in sorted(columns, key=lambda spell: spell[1]):
+            starts, at_work, before, next_long = self.spells_of[pool_index][advocate]
+            begins = worked(start)
+            starts.append(start)
+            at_work.append(begins - before[-1])
+            before.append(before[-1] + worked(end) - begins)
+            next_long.append(1 if long else 0)  # turned into indices below
+        for _, _, _, next_long in self.spells_of[pool_index]:
+            following = len(next_long)
+            for j in reversed(range(len(next_long))):
+                following = j if next_long[j] else following
+                next_long[j] = following
 
     def change(self, c: int) -> None:
         """The c-th change of workforce: a post away, back, or a new starter's next slot."""
@@ -735,22 +749,24 @@ class Replication:
         advocate short enough to pause it (at most ``cover_after_days``) that start before
         it would close: the spells are drawn before the run, so a case gets one close
         event, not one per absence. A longer absence hands the case on when it starts,
-        and its days are worked out again then. In working time a pause just adds its
-        length."""
-        starts, spells = self.spells_of[pool_index][advocate]
+        and its days are worked out again then.
+
+        In working time a pause adds its length, and a case needs so much of its
+        advocate's time at work: with each spell's start counted in time at work
+        (``at_work``) and the lengths before it summed (``before``), the spells it meets
+        are found by bisection, however long the case stays open."""
+        starts, at_work, before, next_long = self.spells_of[pool_index][advocate]
         # A spell starting now counts: its advocate is still here (nobody away takes a case),
         # so it has not begun yet (a colleague handed a case at that instant, say).
         k = bisect_left(starts, now)
         if k == len(starts) or starts[k] > close:
             return done, close  # no absence before it closes (most cases)
-        clock = self.clocks[pool_index]
-        done_at, close_at = clock.worked(done), clock.worked(close)
-        for begins, length, hands_on in spells[k:]:
-            if begins > close_at or hands_on:
-                break
-            if done_at > begins:
-                done_at += length
-            close_at += length
+        clock, last = self.clocks[pool_index], next_long[k]
+        close_at, done_at = clock.worked(close), clock.worked(done)
+        met = min(bisect_right(at_work, close_at - before[k]), last)
+        close_at += before[met] - before[k]
+        met = min(bisect_left(at_work, done_at - before[k]), last)  # work done as one starts
+        done_at += before[met] - before[k]
         return clock.finish(0.0, done_at), clock.finish(0.0, close_at)
 
     def hand_on(self, pool_index: int, advocate: int, i: int) -> bool:

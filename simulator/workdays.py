@@ -108,6 +108,16 @@ class WorkCalendar:
             return max(self.open_day[whole - 1] + 1.0, start)
         return self.open_day[whole] + part
 
+    def moments(self, work: np.ndarray) -> np.ndarray:
+        """``finish(0, w)`` for each of an array of working times, at once."""
+        open_day = np.asarray(self.open_day)
+        whole = np.minimum(np.floor(work).astype(np.int64), len(open_day) - 1)
+        part = work - whole
+        ends_a_day = (part == 0) & (whole > 0)
+        at = open_day[whole] + part
+        moments: np.ndarray = np.where(ends_a_day, open_day[np.maximum(whole - 1, 0)] + 1.0, at)
+        return moments
+
     def worked(self, t: float) -> float:
         """Working time from day 0 to ``t``: the inverse of ``finish(0, ...)``."""
         d = min(int(t), self.days - 1)
@@ -130,6 +140,9 @@ class EveryDay:
 
     def worked(self, t: float) -> float:
         return t
+
+    def moments(self, work: np.ndarray) -> np.ndarray:
+        return work
 
     def opens(self, t: float) -> float:
         return t

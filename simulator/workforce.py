@@ -51,6 +51,8 @@ class Clock(Protocol):
 
     def worked(self, t: float) -> float: ...
 
+    def moments(self, work: np.ndarray) -> np.ndarray: ...
+
 
 @dataclass(frozen=True)
 class Absences:
@@ -88,42 +90,57 @@ def draw_absences(
     """Every post's spells away over ``[0, until)`` for replication ``rep``."""
     rngs = {name: pool_stream(seed, rep, f"workforce.{name}", plan.name)
             for name in ("turnover", "recruitment", "leave", "training", "sickness")}  # fmt: skip
-    months = _month_of_day(start_date, until)
+    years = _years(workforce, start_date, until)
     working_year = clock.worked(until) / until * DAYS_PER_YEAR
-    spells: list[tuple[int, float, float, float, bool]] = []
-    pieces: list[tuple[int, float, float, float, int]] = []
+    at_work: list[tuple[int, float, float, float, float, int]] = []  # post, tenure, work time
+    vacant: list[tuple[int, float, float, float]] = []  # post, calendar days, working days
     grows: list[tuple[int, float]] = []
     for post, slots in enumerate(_slots_per_post(plan)):
         posts, vacancies = _tenures(workforce, until, rngs["turnover"], rngs["recruitment"])
         for first, last in posts:
-            worked = _absences_in_post(
-                workforce, clock.worked(first), clock.worked(last), until, working_year,
-                months, clock, rngs,
-            )  # fmt: skip
-
-            for start, end, cause in worked:
-                begin, finish = _on_calendar(clock, start, end, first, last)
-                pieces.append((post, begin, finish, end - start, cause))
-            for start, end in _spells(worked):
-                begin, finish = _on_calendar(clock, start, end, first, last)
-                spells.append((post, begin, finish, end - start, False))
+            worked = _absences_in_post(workforce, first, last, working_year, years, clock, rngs)
+            at_work += [(post, first, last, start, end, cause) for start, end, cause in worked]
+            at_work += [(post, first, last, start, end, -1) for start, end in _spells(worked)]
         starts = {first: last for first, last in posts}
         for start, end in vacancies:
-            days = clock.worked(end) - clock.worked(start)
-            spells.append((post, start, end, days, True))
-            pieces.append((post, start, end, days, VACANCY))
+            vacant.append((post, start, end, clock.worked(end) - clock.worked(start)))
             in_post_to = starts.get(end, until)  # the ramp stops if the starter leaves
             grows += _ramp(post, slots, end, workforce.new_starter_ramp_days, in_post_to)
-    return _as_arrays(spells, pieces, grows)
+    return _as_arrays(at_work, vacant, grows, clock)
 
 
-def _on_calendar(
-    clock: Clock, start: float, end: float, first: float, last: float
-) -> tuple[float, float]:
-    """Working time to calendar days, inside the spell in post ``[first, last)``: a spell
-    starting a working day begins at the end of the working day before, which may be
-    before a new starter's first day."""
-    return max(clock.finish(0.0, start), first), min(clock.finish(0.0, end), last)
+@dataclass(frozen=True)
+class Year:
+    """A contract year from ``start`` (calendar day): cumulative chances by its days."""
+
+    start: float
+    leave: np.ndarray
+    training: np.ndarray
+
+
+def _years(workforce: Workforce, start_date: dt.date, until: float) -> list[Year]:
+    """Each contract year's days, and the chances a block of leave or a training day falls
+    on each (the same for every post: worked out once per pool)."""
+    months = _month_of_day(start_date, until)
+    weights = np.ones(12) if workforce.leave_month_weights is None else np.asarray(
+        workforce.leave_month_weights, dtype=float
+    )  # fmt: skip
+    years = []
+    for year_start in np.arange(0.0, until, DAYS_PER_YEAR):
+        days = months[int(year_start) : int(min(year_start + DAYS_PER_YEAR, until))]
+        years.append(Year(float(year_start), _cumulative(days, weights), _cumulative(days, None)))
+    return years
+
+
+def _cumulative(months: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Cumulative chance of each day of a year, each month as likely as its weight (all
+    alike without weights) and the days within a month alike; empty if none can be."""
+    if len(months) == 0:
+        return np.empty(0)
+    per_month = np.bincount(months, minlength=12).astype(float)
+    chance = (np.ones(12) if weights is None else weights)[months] / per_month[months]
+    total = chance.sum()
+    return np.cumsum(chance) / total if total > 0 else np.empty(0)
 
 
 def _slots_per_post(plan: PoolPlan) -> list[int]:
@@ -161,58 +178,51 @@ def _tenures(
 
 
 def _absences_in_post(
-    workforce: Workforce, first: float, last: float, until: float, working_year: float,
-    months: np.ndarray, clock: Clock, rngs: dict[str, np.random.Generator],
+    workforce: Workforce, first: float, last: float, working_year: float, years: list[Year],
+    clock: Clock, rngs: dict[str, np.random.Generator],
 ) -> list[Piece]:  # fmt: skip
-    """Leave, training and sickness in working time over one spell in post, in order."""
-    planned = _planned(workforce, first, last, until, months, clock, rngs)
-    sick = _sickness(workforce, first, last, working_year, planned, rngs["sickness"])
+    """Leave, training and sickness in working time over one spell in post (calendar days
+    ``[first, last)``), in order."""
+    start, end = clock.worked(first), clock.worked(last)
+    planned = _planned(workforce, first, last, start, end, years, clock, rngs)
+    sick = _sickness(workforce, start, end, working_year, planned, rngs["sickness"])
     return sorted(planned + sick)
 
 
 def _planned(
-    workforce: Workforce, first: float, last: float, until: float, months: np.ndarray,
-    clock: Clock, rngs: dict[str, np.random.Generator],
+    workforce: Workforce, first: float, last: float, start: float, end: float,
+    years: list[Year], clock: Clock, rngs: dict[str, np.random.Generator],
 ) -> list[Piece]:  # fmt: skip
-    """Blocks of leave and training days inside ``[first, last)`` of working time, moved
-    past each other where they would overlap."""
-    weights = (
-        np.ones(12)
-        if workforce.leave_month_weights is None
-        else np.asarray(workforce.leave_month_weights, dtype=float)
-    )
-    uniform = np.ones(12)
+    """Blocks of leave and training days inside ``[start, end)`` of working time (in the
+    contract years the spell in post ``[first, last)`` touches), moved past each other
+    where they would overlap."""
     wanted: list[Piece] = []
-    for year_start in np.arange(0.0, until, DAYS_PER_YEAR):
-        days = months[int(year_start) : int(min(year_start + DAYS_PER_YEAR, until))]
-        blocks = workforce.leave_days_per_year / workforce.leave_block_days
-        for day in _days(days, weights, blocks, rngs["leave"]):
-            start = float(np.floor(clock.worked(year_start + day)))
-            wanted.append((start, start + workforce.leave_block_days, LEAVE))
-        for day in _days(days, uniform, workforce.training_days_per_year, rngs["training"]):
-            start = float(np.floor(clock.worked(year_start + day)))
-            wanted.append((start, start + 1.0, TRAINING))
+    block = workforce.leave_block_days
+    for year in years:
+        if year.start + DAYS_PER_YEAR <= first or year.start >= last:
+            continue
+        for day in _days(year.leave, workforce.leave_days_per_year / block, rngs["leave"]):
+            begins = float(np.floor(clock.worked(year.start + day)))
+            wanted.append((begins, begins + block, LEAVE))
+        for day in _days(year.training, workforce.training_days_per_year, rngs["training"]):
+            begins = float(np.floor(clock.worked(year.start + day)))
+            wanted.append((begins, begins + 1.0, TRAINING))
     kept: list[Piece] = []
-    for start, end, cause in sorted(wanted):
-        if kept and start < kept[-1][1]:
-            start, end = kept[-1][1], kept[-1][1] + (end - start)
-        if first <= start < last:
-            kept.append((start, min(end, last), cause))
+    for begins, ends, cause in sorted(wanted):
+        if kept and begins < kept[-1][1]:
+            begins, ends = kept[-1][1], kept[-1][1] + (ends - begins)
+        if start <= begins < end:
+            kept.append((begins, min(ends, end), cause))
     return kept
 
 
-def _days(months: np.ndarray, weights: np.ndarray, count: float,
-          rng: np.random.Generator) -> np.ndarray:  # fmt: skip
-    """``count`` days of one contract year (the fraction by chance), each month as likely
-    as its weight and the days within a month alike."""
+def _days(cumulative: np.ndarray, count: float, rng: np.random.Generator) -> list[float]:
+    """``count`` days of one contract year (the fraction by chance), by their chances."""
     whole = int(count) + int(rng.random() < count - int(count))
-    if whole == 0 or len(months) == 0:
-        return np.empty(0)
-    per_month = np.bincount(months, minlength=12).astype(float)
-    chance = weights[months] / per_month[months]
-    if chance.sum() == 0:
-        return np.empty(0)
-    return rng.choice(len(months), size=whole, p=chance / chance.sum()).astype(float)
+    if whole == 0 or len(cumulative) == 0:
+        return []
+    drawn = np.searchsorted(cumulative, rng.random(whole), side="right")
+    return np.minimum(drawn, len(cumulative) - 1).astype(float).tolist()
 
 
 def _sickness(
@@ -281,25 +291,36 @@ def _month_of_day(start_date: dt.date, until: float) -> np.ndarray:
 
 
 def _as_arrays(
-    spells: list[tuple[int, float, float, float, bool]],
-    pieces: list[tuple[int, float, float, float, int]],
+    at_work: list[tuple[int, float, float, float, float, int]],
+    vacant: list[tuple[int, float, float, float]],
     grows: list[tuple[int, float]],
+    clock: Clock,
 ) -> Absences:
-    spells.sort(key=lambda spell: spell[1])
-    columns = list(zip(*spells, strict=True)) if spells else [()] * 5
-    parts = list(zip(*pieces, strict=True)) if pieces else [()] * 5
-    grown = list(zip(*grows, strict=True)) if grows else [()] * 2
+    """Spells and pieces as arrays, working time turned into calendar days at once, each
+    inside its spell in post (a spell starting a working day would begin at the end of
+    the working day before, which may be before a new starter's first day)."""
+    table = np.asarray(at_work, dtype=float).reshape(-1, 6)
+    post, first, last, begins, ends, cause = table.T
+    start = np.maximum(clock.moments(begins), first)
+    end = np.minimum(clock.moments(ends), last)
+    gone = np.asarray(vacant, dtype=float).reshape(-1, 4)
+    whole = cause < 0  # the spells; the rest are the pieces, by cause
+    pieces = ~whole
+    spell_start = np.concatenate([start[whole], gone[:, 1]])
+    order = np.argsort(spell_start, kind="stable")
+    grown = np.asarray(grows, dtype=float).reshape(-1, 2)
+    vacancy = np.full(len(gone), VACANCY)
     return Absences(
-        advocate=np.asarray(columns[0], dtype=np.int64),
-        start=np.asarray(columns[1], dtype=float),
-        end=np.asarray(columns[2], dtype=float),
-        days=np.asarray(columns[3], dtype=float),
-        vacant=np.asarray(columns[4], dtype=bool),
-        piece_advocate=np.asarray(parts[0], dtype=np.int64),
-        piece_start=np.asarray(parts[1], dtype=float),
-        piece_end=np.asarray(parts[2], dtype=float),
-        piece_days=np.asarray(parts[3], dtype=float),
-        piece_cause=np.asarray(parts[4], dtype=np.int64),
-        grow_advocate=np.asarray(grown[0], dtype=np.int64),
-        grow_day=np.asarray(grown[1], dtype=float),
+        advocate=np.concatenate([post[whole], gone[:, 0]]).astype(np.int64)[order],
+        start=spell_start[order],
+        end=np.concatenate([end[whole], gone[:, 2]])[order],
+        days=np.concatenate([(ends - begins)[whole], gone[:, 3]])[order],
+        vacant=np.concatenate([np.zeros(int(whole.sum()), bool), np.ones(len(gone), bool)])[order],
+        piece_advocate=np.concatenate([post[pieces], gone[:, 0]]).astype(np.int64),
+        piece_start=np.concatenate([start[pieces], gone[:, 1]]),
+        piece_end=np.concatenate([end[pieces], gone[:, 2]]),
+        piece_days=np.concatenate([(ends - begins)[pieces], gone[:, 3]]),
+        piece_cause=np.concatenate([cause[pieces], vacancy]).astype(np.int64),
+        grow_advocate=grown[:, 0].astype(np.int64),
+        grow_day=grown[:, 1],
     )
