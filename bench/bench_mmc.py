@@ -89,6 +89,7 @@ commissioning:
       caseload_cap: 1
       productive_share: 1
       hours_per_week: 168
+      working_days: every_day
       skills: [care_act]
 """
 
