@@ -177,7 +177,7 @@ class Replication:
         }
         self.deadline = referrals.deadline_day.tolist()
         self.triage_days = referrals.triage_days.tolist()
-        self.initial = referrals.initial.tolist()
+        self.initial = referrals.initial.tolist() + [0] * len(other_hours)
 
     # --------------------------------------------------------------- scheduling
 
@@ -483,7 +483,8 @@ class Replication:
             return
         pool = self.pools[pool_index]
         now = self.queued[i] = self.env.now
-        if not self.at_work(pool_index, now):
+        if not self.at_work(pool_index, now) and self.initial[i] != 1:
+            # (a case open on day 0 is already on a caseload, even on a bank holiday)
             pool.enqueue(i, self.priority[i])
         elif pool.takes_now(self.units[i], self.priority[i]):
             if i < self.ours:  # another buyer's case is never on our waiting list

@@ -5,6 +5,7 @@ tests hold it byte-identical)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,8 @@ from simulator.model import simulate
 from simulator.workdays import WorkCalendar, closed_days
 from tests.helpers import build, county
 from tests.micro import micro
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MONDAY = dt.date(2026, 6, 1)
 
@@ -94,3 +97,16 @@ def test_with_room_to_spare_a_referral_is_allocated_as_soon_as_work_starts(queue
     assert (allocated >= opens).all()  # none before work starts
     if queue == "shared":  # one queue, room to spare: each taken the moment work starts
         assert np.array_equal(allocated, opens)
+
+
+def test_cases_open_on_a_bank_holiday_day_0_are_on_caseloads_in_a_hub():
+    """Day 0 of the county files is Easter Monday: the cases already open are on the
+    partners' caseloads, not waiting for a working day in a queue no partner reads (a
+    hub fills from its shared queue), which had left 168 people 'waiting' for ever."""
+    from simulator.scenario import load_scenario
+
+    hub = load_scenario(ROOT / "scenarios" / "county-hub.yaml", {"horizon_days": 120.0})
+    records = simulate(hub, 0)
+    open_on_day_0 = records.referrals.initial == 1
+    assert open_on_day_0.sum() > 100
+    assert np.all(records.allocated_day[open_on_day_0] == 0.0)
