@@ -373,14 +373,48 @@ def by_contract_year(summary: pd.DataFrame) -> str:
         ]
         risk = f"<br><small>{html.escape('; '.join(risks))}</small>" if risks else ""
         body.append(f"<tr><th scope='row'>{html.escape(str(name))}{risk}</th>{''.join(cells)}</tr>")
+        staffed = _fte_at_work_row(mine, years)
+        if staffed:
+            body.append(staffed)
+    fte = (
+        " FTE at work: the block's advocates at work on average in the year (its posts less "
+        "leave, sickness, training and vacancies, by the calendar), in full-time equivalents."
+        if any(row.startswith("<tr class='fte'>") for row in body)
+        else ""
+    )
     return (
         "<h2>By contract year</h2><p class='meta'>Contract years from day 0, each at its own "
         "rates (with any uplift). A year cut by the warm-up or the horizon counts only its "
         "measured days: its cost is given a year's worth, its breaches as counted. 'Runs' is "
-        "the 10th to 90th percentile across replications: a good and a bad year.</p>"
+        f"the 10th to 90th percentile across replications: a good and a bad year.{fte}</p>"
         "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+def _fte_at_work_row(mine: pd.DataFrame, years: list[str]) -> str:
+    """An option's row of block advocates at work in each contract year (``fte_at_work``),
+    under its own row; none when its block providers have no workforce (a spot-only
+    option's figure is a block of nobody: no row)."""
+    if ("advocates_in_post_mean", "all") not in mine.index:
+        return ""
+    if not any(("fte_at_work", group) in mine.index for group in years):
+        return ""
+    shown = METRICS["fte_at_work"].format
+    cells = []
+    for group in years:
+        if ("fte_at_work", group) not in mine.index:
+            cells.append("<td>–</td>")
+            continue
+        row = mine.loc[("fte_at_work", group)]
+        cells.append(
+            f"<td>{shown(row['mean'])} FTE<br><small>runs {shown(row['p10'])} to "
+            f"{shown(row['p90'])}</small></td>"
+        )
+    return (
+        "<tr class='fte'><th scope='row' style='font-weight:normal;padding-left:1.2rem'>"
+        f"FTE at work</th>{''.join(cells)}</tr>"
+    )
 
 
 def _share(row) -> str:  # type: ignore[no-untyped-def]

@@ -226,11 +226,7 @@ def waiting_list(
     for scenario, frame in groups:
         colour = colours[str(scenario)]
         days, (low, mid, high) = quantiles_by_day(frame, (0.1, 0.5, 0.9))
-        if start_dates and scenario in start_dates:
-            # Dates as datetime64, not strings: plotly writes the same dates, but copies
-            # an array of strings item by item, which is slow for years of days.
-            start = np.datetime64(str(start_dates[scenario]), "D")
-            days = start + days.astype("timedelta64[D]")
+        days = on_dates(days, start_dates, scenario)
         # arrays, not lists: plotly takes a day a point for years of days much faster
         figure.add_scatter(
             x=np.concatenate([days, days[::-1]]),
@@ -255,6 +251,70 @@ def waiting_list(
         xaxis_title="date" if start_dates else "day",
         yaxis_title="referrals waiting",
         **LAYOUT,
+    )
+    return figure
+
+
+def on_dates(days: np.ndarray, start_dates: dict[str, str] | None, scenario) -> np.ndarray:
+    """Day numbers as dates, from the scenario's ``start_date`` when one is given.
+
+    Dates as datetime64, not strings: plotly writes the same dates, but copies an array
+    of strings item by item, which is slow for years of days."""
+    if not start_dates or scenario not in start_dates:
+        return days
+    start = np.datetime64(str(start_dates[scenario]), "D")
+    return start + days.astype("timedelta64[D]")
+
+
+def at_work_and_waiting(
+    daily: pd.DataFrame,
+    start_dates: dict[str, str] | None = None,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """Block advocates at work (above) and the waiting list (below) over time, on one
+    time axis: each the mean across replications of each day. ``daily``: ``scenario,
+    day, waiting, at_work`` (the block providers' posts at work at the day's start, not
+    away and not vacant, summed: advocates, not full-time equivalents). Dates as in
+    ``waiting_list``; ``colours``: scenario -> colour (``option_colours``), one option
+    one colour in both panels."""
+    figure = new_figure()
+    groups = daily.groupby("scenario", sort=False, observed=True)
+    colours = _colours_for(colours, [scenario for scenario, _ in groups])
+    for scenario, frame in groups:
+        colour = colours[str(scenario)]
+        means = frame.groupby("day", sort=True)[["at_work", "waiting"]].mean()
+        days = on_dates(means.index.to_numpy(), start_dates, scenario)
+        # arrays, not lists: plotly takes a day a point for years of days much faster
+        figure.add_scatter(
+            name=scenario,
+            legendgroup=str(scenario),
+            x=days,
+            y=means["at_work"].to_numpy().round(2),
+            mode="lines",
+            line=dict(color=colour, width=2),
+            xaxis="x",
+            yaxis="y",
+            hovertemplate=scenario + "<br>%{x}: %{y:.1f} block posts at work (mean)<extra></extra>",
+        )
+        figure.add_scatter(
+            name=scenario,
+            legendgroup=str(scenario),
+            showlegend=False,
+            x=days,
+            y=means["waiting"].to_numpy().round(2),
+            mode="lines",
+            line=dict(color=colour, width=2),
+            xaxis="x2",
+            yaxis="y2",
+            hovertemplate=scenario + "<br>%{x}: %{y:.1f} waiting (mean)<extra></extra>",
+        )
+    figure.update_layout(
+        title="Advocates at work and the waiting list (mean across replications, each day)",
+        xaxis=dict(domain=[0, 1], anchor="y", matches="x2", showticklabels=False),
+        yaxis=dict(domain=[0.54, 1], title="block advocates at work (posts)", rangemode="tozero"),
+        xaxis2=dict(domain=[0, 1], anchor="y2", title="date" if start_dates else "day"),
+        yaxis2=dict(domain=[0, 0.46], title="referrals waiting", rangemode="tozero"),
+        **{**LAYOUT, "height": 560},
     )
     return figure
 

@@ -26,7 +26,7 @@ import plotly.offline
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.commissioning import overflow_words
-from simulator.files import SavedResults, load, write_aside
+from simulator.files import SavedResults, load, read_table, write_aside
 from simulator.schema import Demand, Overflow
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -72,10 +72,81 @@ def figures(results: SavedResults) -> list[tuple[str, go.Figure]]:
         ("chart-within-target", charts.within_target(summary)),
         ("chart-breaches", charts.breaches(summary, days, colours)),
     ]  # fmt: skip
+    staffed = at_work_days(results)
+    if staffed is not None:
+        at_work = charts.at_work_and_waiting(staffed, start_dates(results), colours)
+        after = [div_id for div_id, _ in found].index("chart-waiting-list") + 1
+        found.insert(after, ("chart-advocates-at-work", at_work))
     equality = charts.equality(summary, colours)
     if equality is not None:
         found.append(("chart-equality", equality))
     return found
+
+
+def block_at_work_columns(summary: pd.DataFrame) -> dict[str, list[str]]:
+    """Scenario -> the ``daily.parquet`` columns of its block providers' advocates at work
+    (``advocates_at_work[NAME]``): those block providers with a workforce, as the summary
+    reports them (``advocates_in_post_mean`` under ``provider=NAME``; the flex and spot
+    pools are under ``pool=NAME``). Scenarios with no such provider are left out."""
+    rows = summary[
+        (summary["metric"] == "advocates_in_post_mean")
+        & summary["group"].astype(str).str.startswith("provider=")
+    ]
+    found: dict[str, list[str]] = {}
+    for scenario, group in zip(rows["scenario"], rows["group"], strict=True):
+        column = f"advocates_at_work[{group.removeprefix('provider=')}]"
+        found.setdefault(str(scenario), []).append(column)
+    return found
+
+
+def at_work_days(results: SavedResults) -> pd.DataFrame | None:
+    """``scenario, day, waiting, at_work`` for the scenarios whose block providers have a
+    workforce: ``at_work`` the block's posts at work at each day's start (its providers'
+    columns summed); None when no scenario has one.
+
+    The columns come from ``results.daily`` when it holds them, or else from the
+    folder's ``daily.parquet`` (the report's own read keeps only the day and the
+    waiting list), when that file is the one ``results.daily`` was read from."""
+    wanted = block_at_work_columns(results.summary)
+    if not wanted:
+        return None
+    columns = list(dict.fromkeys(c for cs in wanted.values() for c in cs))
+    daily = results.daily
+    if not set(columns) <= set(daily.columns):
+        daily = _read_at_work(results, columns)
+        if daily is None:
+            return None
+    parts = []
+    for scenario, own in wanted.items():
+        frame = daily[daily["scenario"] == scenario]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "scenario": frame["scenario"],
+                    "day": frame["day"],
+                    "waiting": frame["waiting"],
+                    "at_work": frame[own].sum(axis=1, min_count=len(own)),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _read_at_work(results: SavedResults, columns: list[str]) -> pd.DataFrame | None:
+    """The day, the waiting list and ``columns`` from the folder's ``daily.parquet``;
+    None when it has no such file, or one of other days (results built in memory)."""
+    import pyarrow.parquet as pq
+
+    path = results.folder / "daily.parquet"
+    if not path.is_file():
+        return None
+    schema = pq.read_schema(path)
+    if not set(columns) <= set(schema.names):
+        return None
+    if pq.read_metadata(path).num_rows != len(results.daily):
+        return None
+    names = [s["name"] for s in results.scenarios]
+    return read_table(results.folder, "daily", names, ["day", "waiting", *columns], categories=True)
 
 
 def _headline_table(summary: pd.DataFrame) -> str:

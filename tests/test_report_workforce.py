@@ -1,0 +1,190 @@
+"""The report with a workforce: block advocates at work against the waiting list over
+time, and FTE at work in each contract year; neither for scenarios without one."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulator
+from simulator import charts, files, report
+from simulator.scenario import load_scenario
+from tests.helpers import main
+from tests.helpers import scenario_file as scenario
+from tests.test_report import CHROMIUM, CHROMIUM_FLAGS
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNTY = ["county-block", "county-hub", "county-spot-only"]
+"""One block provider, three block providers (summed), and no block (a workforce in the
+spot market only: no block advocates to draw)."""
+CHART = "chart-advocates-at-work"
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    """The county scenarios over 455 days (a quarter's warm-up, then a contract year and a
+    quarter of the next), two replications."""
+    tmp = tmp_path_factory.mktemp("workforce")
+    scenarios = [
+        load_scenario(ROOT / "scenarios" / f"{name}.yaml", {"horizon_days": 455}) for name in COUNTY
+    ]
+    return simulator.compare(scenarios, reps=2, workers=1).write(tmp / "out")
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory) -> Path:
+    """A scenario without a workforce."""
+    tmp = tmp_path_factory.mktemp("no-workforce")
+    path = scenario(tmp, "Block", **{"caseload_cap: 10": "caseload_cap: 10, advocates: 3"})
+    out = tmp / "out"
+    result = main("run", str(path), "--reps", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _by_year_section(page: str) -> str:
+    start = page.index("<h2>By contract year</h2>")
+    return page[start : page.index("</table>", start)]
+
+
+def test_a_county_report_draws_block_advocates_at_work_against_the_waiting_list(county):
+    saved = files.load(county)
+    drawn = report.figures(saved)
+    ids = [div_id for div_id, _ in drawn]
+    assert ids.index(CHART) == ids.index("chart-waiting-list") + 1
+    figure = dict(drawn)[CHART]
+    assert figure.layout.title.text.startswith("Advocates at work and the waiting list")
+    page = (county / "report.html").read_text("utf-8")
+    assert page.count("Plotly.newPlot") == len(drawn) and f'"{CHART}"' in page
+
+    # Two panels on one time axis: advocates at work above, the waiting list below.
+    assert figure.layout.xaxis.matches == "x2"
+    assert figure.layout.yaxis.domain[0] > figure.layout.yaxis2.domain[1]
+    upper = [t for t in figure.data if t.yaxis == "y"]
+    lower = [t for t in figure.data if t.yaxis == "y2"]
+    # Spot only has a workforce (its market's advocates) but no block: not drawn.
+    assert [t.name for t in upper] == [t.name for t in lower] == ["County block", "County hub"]
+    colours = charts.option_colours(saved.summary["scenario"])
+    assert all(t.line.color == colours[t.name] for t in figure.data)
+
+    # Each day's mean over replications, worked from daily.parquet: the block providers'
+    # posts at work summed (the hub's three), and the waiting list.
+    daily = pd.read_parquet(county / "daily.parquet")
+    providers = {
+        "County block": ["County Advocacy Service"],
+        "County hub": [
+            "County Advocacy Hub", "Deaf and Disability Advocacy", "Community Advocacy Partnership"
+        ],
+    }  # fmt: skip
+    start = np.datetime64(saved.scenarios[0]["start_date"], "D")
+    for top, bottom in zip(upper, lower, strict=True):
+        own = daily[daily["scenario"] == top.name]
+        columns = [f"advocates_at_work[{name}]" for name in providers[top.name]]
+        by_day = own.assign(at_work=own[columns].sum(axis=1)).groupby("day")
+        at_work, waiting = by_day["at_work"].mean(), by_day["waiting"].mean()
+        dates = start + at_work.index.to_numpy().astype("timedelta64[D]")
+        assert np.array_equal(np.asarray(top.x, dtype="datetime64[D]"), dates)
+        assert np.allclose(top.y, at_work.round(2).to_numpy())
+        assert np.allclose(bottom.y, waiting.round(2).to_numpy())
+        # Someone is away on some day, and never more posts at work than the block has.
+        assert 0 < min(top.y) < max(top.y) <= own[columns].max().sum()
+
+
+def test_a_county_report_gives_fte_at_work_by_contract_year(county):
+    summary = files.load(county).summary
+    section = _by_year_section((county / "report.html").read_text("utf-8"))
+    assert "FTE at work:" in section  # the note saying what it counts
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", section.split("<tbody>")[1])
+    names = [re.search(r"<th scope='row'[^>]*>([^<]*)", row)[1] for row in rows]
+    # A row under each option whose block has a workforce; none under spot only.
+    assert names == [
+        "County block", "FTE at work", "County hub", "FTE at work", "County spot only"
+    ]  # fmt: skip
+    for option, row in ((names[0], rows[1]), (names[2], rows[3])):
+        fte = summary[(summary["scenario"] == option) & (summary["metric"] == "fte_at_work")]
+        years = sorted(fte["group"], key=lambda g: int(g.removeprefix("year=")))
+        assert years == ["year=1", "year=2"]
+        expected = [f"{fte.set_index('group').loc[g, 'mean']:,.1f} FTE" for g in years]
+        assert re.findall(r"<td>([\d.,]+ FTE)<br>", row) == expected
+
+
+def test_a_report_without_a_workforce_has_neither(plain):
+    saved = files.load(plain)
+    assert not any(c.startswith("advocates_at_work[") for c in pd.read_parquet(
+        plain / "daily.parquet").columns)  # fmt: skip
+    assert report.at_work_days(saved) is None
+    assert CHART not in dict(report.figures(saved))
+    page = (plain / "report.html").read_text("utf-8")
+    assert "<h2>By contract year</h2>" in page
+    assert CHART not in page and "FTE at work" not in page and "at work" not in page
+    assert page.count("Plotly.newPlot") == 8
+
+
+def test_the_chart_takes_the_columns_from_the_days_given_or_else_the_folder(county, tmp_path):
+    """Given days holding the at-work columns, the chart draws them, folder or none; the
+    report's own read of the days (day and waiting list) takes them from the folder's
+    file, and not from a file of other days."""
+    saved = files.load(county)
+    from_folder = report.at_work_days(saved)
+    assert from_folder is not None
+    names = [s["name"] for s in saved.scenarios]
+    full = files.read_table(county, "daily", names, categories=True)
+    given = dataclasses.replace(saved, folder=tmp_path, daily=full)
+    pd.testing.assert_frame_equal(report.at_work_days(given), from_folder, check_dtype=False)
+    elsewhere = dataclasses.replace(saved, folder=tmp_path)  # no daily.parquet there
+    assert report.at_work_days(elsewhere) is None
+    other_days = dataclasses.replace(saved, daily=saved.daily.iloc[:10])
+    assert report.at_work_days(other_days) is None
+
+
+@pytest.mark.browser
+def test_the_workforce_chart_in_a_real_browser_offline(county):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is needed: apt-get install chromium"
+    outside, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+
+        def only_files(route):
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_files)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((county / "report.html").as_uri())
+        page.wait_for_function(f"document.querySelector('#{CHART} .main-svg')")
+        traces = page.evaluate(
+            # the arrays as plotly.js decoded them (the page carries them base64-encoded)
+            f"document.getElementById('{CHART}')._fullData.map(t => [t.name, t.yaxis, t.y.length])"
+        )
+        lines = page.evaluate(f"document.querySelectorAll('#{CHART} .scatterlayer path.js-line')"
+                              ".length")  # fmt: skip
+        axes = page.evaluate(
+            f"[...document.querySelectorAll('#{CHART} .g-ytitle, #{CHART} .g-y2title')]"
+            ".map(e => e.textContent)"
+        )
+        fte = page.evaluate(
+            "[...document.querySelectorAll('tr.fte th')].map(th => th.innerText.trim())"
+        )
+        browser.close()
+
+    assert errors == [] and outside == []
+    days = 455 - 90
+    assert traces == [
+        ["County block", "y", days], ["County block", "y2", days],
+        ["County hub", "y", days], ["County hub", "y2", days],
+    ]  # fmt: skip
+    assert lines == 4
+    assert axes == ["block advocates at work (posts)", "referrals waiting"]
+    assert fte == ["FTE at work", "FTE at work"]
