@@ -405,7 +405,9 @@ def load(folder: Path) -> SavedResults:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
         # Only the columns the charts use: a 50-replication cases file is tens of MB.
         names = [s["name"] for s in scenarios]
-        daily = read_table(folder, "daily", names, ["day", "waiting"], categories=True)
+        daily = read_table(
+            folder, "daily", names, report_daily(parquet_columns(folder, "daily")), categories=True
+        )
         waits = folder_waits(folder, scenarios)
         differences = read_csv(folder / "differences.csv", missing_ok=True)
         doubt = read_csv(folder / "demand_doubt.csv", missing_ok=True)
@@ -434,6 +436,23 @@ def scenario_dicts(text: str) -> list[dict]:
     from ruamel.yaml import YAML
 
     return list(YAML(typ="safe", pure=True).load_all(text))
+
+
+AT_WORK = "advocates_at_work["
+"""Daily columns of advocates at work: ``advocates_at_work[NAME]``, per pool with a workforce."""
+
+
+def report_daily(columns: Sequence[str]) -> list[str]:
+    """The daily columns the report draws, of those a table has: the day, the waiting list
+    and the advocates at work of each pool with a workforce."""
+    return ["day", "waiting", *[c for c in columns if c.startswith(AT_WORK)]]
+
+
+def parquet_columns(folder: Path, table: str) -> list[str]:
+    """The columns of a folder's ``cases`` or ``daily`` file, from its schema alone."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(folder / f"{table}.parquet").names)
 
 
 def read_table(

@@ -26,7 +26,7 @@ import plotly.offline
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.commissioning import overflow_words
-from simulator.files import SavedResults, load, read_table, write_aside
+from simulator.files import SavedResults, load, write_aside
 from simulator.schema import Demand, Overflow
 from simulator.vocabulary import HEADLINE, METRICS
 
@@ -102,20 +102,11 @@ def block_at_work_columns(summary: pd.DataFrame) -> dict[str, list[str]]:
 def at_work_days(results: SavedResults) -> pd.DataFrame | None:
     """``scenario, day, waiting, at_work`` for the scenarios whose block providers have a
     workforce: ``at_work`` the block's posts at work at each day's start (its providers'
-    columns summed); None when no scenario has one.
-
-    The columns come from ``results.daily`` when it holds them, or else from the
-    folder's ``daily.parquet`` (the report's own read keeps only the day and the
-    waiting list), when that file is the one ``results.daily`` was read from."""
+    columns summed, from ``results.daily``); None when no scenario has one."""
     wanted = block_at_work_columns(results.summary)
     if not wanted:
         return None
-    columns = list(dict.fromkeys(c for cs in wanted.values() for c in cs))
     daily = results.daily
-    if not set(columns) <= set(daily.columns):
-        daily = _read_at_work(results, columns)
-        if daily is None:
-            return None
     parts = []
     for scenario, own in wanted.items():
         frame = daily[daily["scenario"] == scenario]
@@ -130,23 +121,6 @@ def at_work_days(results: SavedResults) -> pd.DataFrame | None:
             )
         )
     return pd.concat(parts, ignore_index=True)
-
-
-def _read_at_work(results: SavedResults, columns: list[str]) -> pd.DataFrame | None:
-    """The day, the waiting list and ``columns`` from the folder's ``daily.parquet``;
-    None when it has no such file, or one of other days (results built in memory)."""
-    import pyarrow.parquet as pq
-
-    path = results.folder / "daily.parquet"
-    if not path.is_file():
-        return None
-    schema = pq.read_schema(path)
-    if not set(columns) <= set(schema.names):
-        return None
-    if pq.read_metadata(path).num_rows != len(results.daily):
-        return None
-    names = [s["name"] for s in results.scenarios]
-    return read_table(results.folder, "daily", names, ["day", "waiting", *columns], categories=True)
 
 
 def _headline_table(summary: pd.DataFrame) -> str:

@@ -148,6 +148,12 @@ class Results:
             self.command,
         )
 
+    def _daily_columns(self) -> list[str]:
+        """The columns of the daily table: its file's, or every scenario's in memory."""
+        if self.tables is not None:
+            return files.parquet_columns(self.tables, "daily")
+        return list(dict.fromkeys(c for r in self.results for c in r.daily.columns))
+
     def _sweep_info(self) -> dict[str, Any] | None:
         if self.kind not in ("sweep", "recommend"):
             return None
@@ -159,7 +165,7 @@ class Results:
         return files.SavedResults(
             folder=Path("."),
             summary=self.summary,
-            daily=self._tagged("daily", ["day", "waiting"], categories=True),
+            daily=self._tagged("daily", files.report_daily(self._daily_columns()), categories=True),
             waits=self._waits(scenarios),
             scenarios=scenarios,
             manifest=self.manifest,

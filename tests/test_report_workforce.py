@@ -3,7 +3,6 @@ time, and FTE at work in each contract year; neither for scenarios without one."
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -125,21 +124,18 @@ def test_a_report_without_a_workforce_has_neither(plain):
     assert page.count("Plotly.newPlot") == 8
 
 
-def test_the_chart_takes_the_columns_from_the_days_given_or_else_the_folder(county, tmp_path):
-    """Given days holding the at-work columns, the chart draws them, folder or none; the
-    report's own read of the days (day and waiting list) takes them from the folder's
-    file, and not from a file of other days."""
+def test_the_report_reads_the_advocates_at_work_with_the_days(county):
+    """A results folder's days come back with each workforce pool's advocates at work
+    (and the chart is drawn from them); a scenario without a workforce has no such column."""
     saved = files.load(county)
-    from_folder = report.at_work_days(saved)
-    assert from_folder is not None
-    names = [s["name"] for s in saved.scenarios]
-    full = files.read_table(county, "daily", names, categories=True)
-    given = dataclasses.replace(saved, folder=tmp_path, daily=full)
-    pd.testing.assert_frame_equal(report.at_work_days(given), from_folder, check_dtype=False)
-    elsewhere = dataclasses.replace(saved, folder=tmp_path)  # no daily.parquet there
-    assert report.at_work_days(elsewhere) is None
-    other_days = dataclasses.replace(saved, daily=saved.daily.iloc[:10])
-    assert report.at_work_days(other_days) is None
+    at_work = [c for c in saved.daily.columns if c.startswith(files.AT_WORK)]
+    assert at_work, "the days read back carry the advocates at work"
+    assert set(files.report_daily(files.parquet_columns(county, "daily"))) == {
+        "day", "waiting", *at_work,
+    }  # fmt: skip
+    drawn = report.at_work_days(saved)
+    assert drawn is not None and drawn["at_work"].notna().any()
+    assert files.report_daily(["day", "waiting", "open_cases"]) == ["day", "waiting"]
 
 
 @pytest.mark.browser
