@@ -558,7 +558,12 @@ class Replication:
         self.ended[i] = now
         pool_index = self.pool_of[i]
         if self.tracked[pool_index]:
-            self.cases_of[pool_index][self.advocate[i]].discard(i)
+            advocate = self.advocate[i]
+            self.cases_of[pool_index][advocate].discard(i)
+            if self.gone[pool_index][advocate]:
+                # it closed as its advocate's absence began: the slot is theirs on return
+                self.pools[pool_index].release(now, self.units[i])
+                return
         self.pools[pool_index].end_case(now, self.advocate[i], self.units[i])
         self.fill(pool_index, now)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -608,3 +609,16 @@ def test_the_random_scenarios_do_pause_and_hand_on():
 
     count()
     assert moves > 20 and hours > 200, (moves, hours)
+
+
+def test_a_case_closing_as_its_advocates_absence_begins_frees_its_slot_on_return():
+    """A kept-open case can close at the instant its advocate goes away: its slot stays
+    theirs (no other advocate's room is touched). Replication 16 of the shipped spot-only
+    file met it and failed in WeightedPool.end_case; the pool's room must still match."""
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios" / "county-spot-only.yaml", {"seed": 42}
+    )
+    records = simulate(scenario, 16)
+    assert np.isfinite(records.allocated_day).sum() > 1000
