@@ -285,29 +285,20 @@ def at_work_and_waiting(
         means = frame.groupby("day", sort=True)[["at_work", "waiting"]].mean()
         days = on_dates(means.index.to_numpy(), start_dates, scenario)
         # arrays, not lists: plotly takes a day a point for years of days much faster
-        figure.add_scatter(
-            name=scenario,
-            legendgroup=str(scenario),
-            x=days,
-            y=means["at_work"].to_numpy().round(2),
-            mode="lines",
-            line=dict(color=colour, width=2),
-            xaxis="x",
-            yaxis="y",
-            hovertemplate=scenario + "<br>%{x}: %{y:.1f} block posts at work (mean)<extra></extra>",
-        )
-        figure.add_scatter(
-            name=scenario,
-            legendgroup=str(scenario),
-            showlegend=False,
-            x=days,
-            y=means["waiting"].to_numpy().round(2),
-            mode="lines",
-            line=dict(color=colour, width=2),
-            xaxis="x2",
-            yaxis="y2",
-            hovertemplate=scenario + "<br>%{x}: %{y:.1f} waiting (mean)<extra></extra>",
-        )
+        panels = (("at_work", "", "block posts at work"), ("waiting", "2", "waiting"))
+        for column, axis, what in panels:
+            figure.add_scatter(
+                name=scenario,
+                legendgroup=str(scenario),
+                showlegend=column == "at_work",
+                x=days,
+                y=means[column].to_numpy().round(2),
+                mode="lines",
+                line=dict(color=colour, width=2),
+                xaxis="x" + axis,
+                yaxis="y" + axis,
+                hovertemplate=scenario + f"<br>%{{x}}: %{{y:.1f}} {what} (mean)<extra></extra>",
+            )
     figure.update_layout(
         title="Advocates at work and the waiting list (mean across replications, each day)",
         xaxis=dict(domain=[0, 1], anchor="y", matches="x2", showticklabels=False),

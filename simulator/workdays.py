@@ -143,6 +143,3 @@ class EveryDay:
 
     def moments(self, work: np.ndarray) -> np.ndarray:
         return work
-
-    def opens(self, t: float) -> float:
-        return t
