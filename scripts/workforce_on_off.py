@@ -60,7 +60,16 @@ def figures(scenario, reps: int) -> dict[str, float]:
         "breaches": values["breaches_per_year", "all"],
         "unserved": values["unserved_per_year", "all"],
         "spot": spot,
+        "handed_back": values["handed_back", "all"] / values["referrals", "all"],
+        "again": values.get(("wait_again_mean_days", "all"), float("nan")),
     }
+
+
+def handed(f: dict[str, float]) -> str:
+    """The share of referrals handed back to the queue, and their mean wait again."""
+    if not f["handed_back"]:
+        return "none"
+    return f"{f['handed_back']:.1%} ({f['again']:.1f} days)"
 
 
 def ranking(results: dict[str, dict[str, float]]) -> str:
@@ -80,8 +89,9 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=None, help="default: each file's")
     reps_given = parser.parse_args().reps
     print("| scenario | workforce | cost to serve a year | mean wait | p90 wait | within target "
-          "| breaches a year | unserved a year | bought spot |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| breaches a year | unserved a year | bought spot "
+          "| handed back (wait again) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     both: dict[str, dict[str, dict[str, float]]] = {"off": {}, "on": {}}
     for name in FILES:
         shipped = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
@@ -92,7 +102,7 @@ def main() -> int:
             print(
                 f"| {shipped.name} | {label} | £{f['serve']:,.0f} | {f['wait']:.1f} "
                 f"| {f['p90']:.1f} | {f['within']:.0%} | {f['breaches']:.1f} "
-                f"| {f['unserved']:.1f} | {f['spot']:.0%} |"
+                f"| {f['unserved']:.1f} | {f['spot']:.0%} | {handed(f)} |"
             )
     for label, results in both.items():
         print(f"\nWorkforce {label}: {ranking(results)}")

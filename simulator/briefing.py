@@ -286,10 +286,22 @@ GLOSSARY = {
 
 
 def wait_notes(summary: pd.DataFrame) -> list[str]:
-    """One sentence per scenario whose waits are lower bounds (someone never allocated)."""
+    """One sentence per scenario whose waits are lower bounds (someone never allocated), and
+    one per scenario where people waited again after their advocate went: the waits are
+    to first allocation, so without it their second wait would go unsaid."""
     rows = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
     notes = []
     for scenario in dict.fromkeys(summary["scenario"]):
+        handed_back = rows.get((scenario, "handed_back"), 0.0)
+        if handed_back >= NOBODY:
+            again = rows.get((scenario, "wait_again_mean_days"), float("nan"))
+            notes.append(
+                f"{scenario}: on average {handed_back:,.1f} people referred in the measured "
+                "period had their case handed back to the queue (their advocate away for long "
+                f"or gone, and no colleague with room) and waited {again:,.1f} days again, on "
+                "average, for another advocate. The waits above are to the first allocation; "
+                "these people are on the waiting list while they wait again."
+            )
         unserved = rows.get((scenario, "unserved"), 0.0)
         if unserved > 0:
             parts = {

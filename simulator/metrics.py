@@ -41,13 +41,19 @@ def status_codes(records: Records, horizon: float) -> np.ndarray:
     """A ``Status`` for every referral at the horizon: exactly one end state each.
 
     Events at the horizon itself belong to the follow-up, as in the simulation.
+    A case handed back to the queue (its advocate gone, nobody free to take it on) and
+    not yet taken up again is waiting.
     """
     allocated = records.allocated_day < horizon
     completed = records.end_day < horizon
     withdrawn = records.withdrawn & (records.referrals.deadline_day < horizon)
     unserved = ~records.listed | (withdrawn & ~allocated)
+    waiting_again = np.zeros(len(allocated), dtype=bool)
+    back = records.handed_back
+    again = (back.day < horizon) & ~(back.taken_up_day < horizon)
+    waiting_again[back.referral[again]] = True
     return np.select(
-        [completed, allocated, unserved],
+        [completed, allocated & ~waiting_again, unserved],
         [Status.COMPLETED, Status.OPEN, Status.UNSERVED],
         default=Status.WAITING,
     ).astype(np.int8)
@@ -71,11 +77,18 @@ def follow_up_end(scenario: Scenario) -> float:
 
 def breached(records: Records, scenario: Scenario) -> np.ndarray:
     """The process went ahead without an advocate: allocated after the deadline, or never
-    allocated and the deadline passed before the end of the follow-up."""
+    allocated and the deadline passed before the end of the follow-up; or the deadline
+    passed while the person waited again, their case handed back to the queue (their
+    advocate gone before the process, nobody taking it up until after it)."""
     deadline = records.referrals.deadline_day
     cap = follow_up_end(scenario)
     allocated_or_cap = np.where(np.isnan(records.allocated_day), cap, records.allocated_day)
-    return ~np.isnan(deadline) & (deadline < allocated_or_cap)
+    late = ~np.isnan(deadline) & (deadline < allocated_or_cap)
+    back = records.handed_back
+    due = deadline[back.referral]
+    taken_up = np.where(np.isnan(back.taken_up_day), cap, back.taken_up_day)
+    late[back.referral[(back.day < due) & (due < taken_up)]] = True
+    return late
 
 
 def cohort_waits(records: Records, scenario: Scenario) -> np.ndarray:
@@ -90,6 +103,49 @@ def cohort_waits(records: Records, scenario: Scenario) -> np.ndarray:
     left = np.where(records.withdrawn, ref.deadline_day, follow_up_end(scenario))
     until = np.where(np.isnan(records.allocated_day), left, records.allocated_day)
     return until - ref.arrival_day
+
+
+def waits_again(records: Records, scenario: Scenario) -> np.ndarray:
+    """Days each referral waited again after being handed back to the queue (its advocate
+    away for long or gone, no colleague with room), summed over its hand-backs; one still
+    waiting at the end of the follow-up counts to then (a lower bound). 0 for most."""
+    back = records.handed_back
+    until = np.where(np.isnan(back.taken_up_day), follow_up_end(scenario), back.taken_up_day)
+    waited = np.zeros(len(records.allocated_day))
+    np.add.at(waited, back.referral, until - back.day)
+    return waited
+
+
+def stints(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every spell a case spent on a caseload: referral, pool, start, end (NaN: still
+    open). A case is on one caseload from allocation to close, except that each
+    hand-back ends a spell and taking it up again (maybe at another hub partner)
+    starts the next."""
+    allocated = ~np.isnan(records.allocated_day)
+    referral = np.flatnonzero(allocated)
+    start, end = records.allocated_day[referral], records.end_day[referral]
+    pool = records.pool[referral]
+    back = records.handed_back
+    if len(back.referral) == 0:
+        return referral, pool, start, end
+    # A referral's spells, in order: from allocation to its first hand-back, from each
+    # taking up to the next hand-back, and from the last taking up to its close.
+    first = np.ones(len(back.referral), dtype=bool)
+    order = np.lexsort((back.day, back.referral))
+    who, day = back.referral[order], back.day[order]
+    first[1:] = who[1:] != who[:-1]
+    taken, taken_pool = back.taken_up_day[order], back.taken_up_pool[order]
+    begins = np.where(first, records.allocated_day[who], np.roll(taken, 1))
+    last = np.ones(len(who), dtype=bool)
+    last[:-1] = who[1:] != who[:-1]
+    resumed = last & ~np.isnan(taken)
+    handed = np.isin(referral, who)
+    return (
+        np.concatenate([referral[~handed], who, who[resumed]]),
+        np.concatenate([pool[~handed], back.pool[order], taken_pool[resumed]]),
+        np.concatenate([start[~handed], begins, taken[resumed]]),
+        np.concatenate([end[~handed], day, records.end_day[who[resumed]]]),
+    )
 
 
 def close_days(records: Records) -> np.ndarray:
@@ -151,6 +207,7 @@ def _case_columns(records: Records, scenario: Scenario) -> dict[str, np.ndarray]
         "end_day": records.end_day,
         "wait_days": allocated - ref.arrival_day,
         "cohort_wait_days": cohort_waits(records, scenario),
+        "wait_again_days": waits_again(records, scenario),
         "hours": ref.hours,
         "miles": ref.miles,
         "cost": case_cost(records, scenario),
@@ -224,7 +281,8 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
     """The waiting list as a step function: referrals someone can serve, not yet allocated.
 
     A referral is on the list from its arrival (through triage and spot arrangement)
-    until it is allocated or, withdrawn after a breach, until its deadline.
+    until it is allocated or, withdrawn after a breach, until its deadline; and again
+    from each hand-back to the queue until it is taken up again.
     """
     ref = records.referrals
     routed = records.listed
@@ -232,7 +290,10 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
     leave = records.allocated_day[routed]
     withdrawn = records.withdrawn[routed] & np.isnan(leave)
     leave = np.where(withdrawn, ref.deadline_day[routed], leave)
-    return _step_levels(arrival, leave)
+    back = records.handed_back
+    return _step_levels(
+        np.concatenate([arrival, back.day]), np.concatenate([leave, back.taken_up_day])
+    )
 
 
 def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
@@ -240,12 +301,14 @@ def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
     was done (``weeks_open``): capacity taken, not advocacy delivered."""
     start, end = scenario.warm_up_days, scenario.horizon_days
     idle = 0.0
+    referral, pool, begins, ends = stints(records)
     for index in pools_of(records, Route.BLOCK):
         plan = records.plans[index]
-        here = (records.pool == index) & ~np.isnan(records.allocated_day)
+        here = referral[pool == index]
         # a case handed back to the queue and still waiting at the end has no work-done day
-        begin = np.maximum(np.nan_to_num(records.work_done_day[here], nan=end), start)
-        finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
+        done = np.nan_to_num(records.work_done_day[here], nan=end)
+        begin = np.maximum(np.maximum(done, begins[pool == index]), start)
+        finish = np.minimum(np.nan_to_num(ends[pool == index], nan=end), end)
         slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
         idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
     return idle
@@ -260,18 +323,20 @@ def open_cases(
     records: Records, pool: int, weighted: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Open cases at one pool as a step function; ``weighted``: slots they take."""
-    here = (records.pool == pool) & ~np.isnan(records.allocated_day)
-    size = slot_share(records)[here] if weighted else None
-    return _step_levels(records.allocated_day[here], records.end_day[here], size)
+    referral, at, start, end = stints(records)
+    here = at == pool
+    size = slot_share(records)[referral[here]] if weighted else None
+    return _step_levels(start[here], end[here], size)
 
 
 def busy_slot_days(records: Records, pool: int, start: float, end: float) -> float:
     """Integral of the slots open cases take at a pool over [start, end], from the case
     records (a case of weight w counts w)."""
-    here = (records.pool == pool) & ~np.isnan(records.allocated_day)
-    begin = np.maximum(records.allocated_day[here], start)
-    finish = np.minimum(np.nan_to_num(records.end_day[here], nan=end), end)
-    return float(np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here]))
+    referral, at, begins, ends = stints(records)
+    here = at == pool
+    begin = np.maximum(begins[here], start)
+    finish = np.minimum(np.nan_to_num(ends[here], nan=end), end)
+    return float(np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[referral[here]]))
 
 
 def free_slots(records: Records, pool: int, days: np.ndarray, weighted: bool) -> np.ndarray:
@@ -351,6 +416,8 @@ class _Cases:
     still_waiting: np.ndarray  # on the list when the follow-up ended
     waiting_at_horizon: np.ndarray
     time_to_close: np.ndarray
+    again: np.ndarray  # days waited again after hand-backs to the queue (0 for most)
+    handed_back: np.ndarray  # handed back to the queue at least once
 
     @classmethod
     def of(cls, records: Records, scenario: Scenario, status: np.ndarray) -> _Cases:
@@ -371,6 +438,8 @@ class _Cases:
             still_waiting=~allocated & ~off_list,
             waiting_at_horizon=status == Status.WAITING,
             time_to_close=close_days(records) - ref.arrival_day,
+            again=waits_again(records, scenario),
+            handed_back=np.isin(np.arange(len(ref)), records.handed_back.referral),
         )
 
     def rows(self, group: str, mask: np.ndarray) -> list[Row]:
@@ -381,6 +450,7 @@ class _Cases:
         quantiles = np.percentile(waits, [50, 90, 95]) if len(waits) else [np.nan] * 3
         within = (decided & self.in_time).sum() / decided.sum() if decided.any() else np.nan
         closing = self.time_to_close[m & self.allocated]
+        again = self.again[m & self.handed_back]
         return [
             ("referrals", group, float((self.new & mask).sum())),
             ("wait_mean_days", group, float(waits.mean()) if len(waits) else np.nan),
@@ -395,6 +465,8 @@ class _Cases:
             ("still_waiting_end", group, float((m & self.waiting_at_horizon).sum())),
             ("still_waiting_after_follow_up", group, float((m & self.still_waiting).sum())),
             ("time_to_close_mean_days", group, float(closing.mean()) if len(closing) else np.nan),
+            ("handed_back", group, float(len(again))),
+            ("wait_again_mean_days", group, float(again.mean()) if len(again) else np.nan),
         ]
 
 

@@ -46,6 +46,27 @@ AWAY, BACK, GROW = range(3)  # changes of workforce: a post away, back, a new st
 
 
 @dataclass(frozen=True)
+class HandedBack:
+    """Each time a case went back to the queue because its advocate was away for long or
+    left and no colleague had room: the referral, the pool it left, the day, and when and
+    where it was taken up again (NaN and -1: still waiting when the run stopped). In the
+    order they happened; a case may go back more than once. The person waits again
+    meanwhile: on the waiting list, and in ``wait_again_mean_days``."""
+
+    referral: np.ndarray
+    pool: np.ndarray
+    day: np.ndarray
+    taken_up_day: np.ndarray
+    taken_up_pool: np.ndarray
+
+    @classmethod
+    def none(cls) -> HandedBack:
+        empty = np.zeros(0)
+        return cls(empty.astype(np.int64), empty.astype(np.int64), empty, empty,
+                   empty.astype(np.int64))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Records:
     """What happened to every referral in one replication, and pool accumulators.
 
@@ -76,6 +97,7 @@ class Records:
     plans: tuple[PoolPlan, ...]
     busy_slot_days: np.ndarray  # per pool: integral of open cases over [0, horizon]
     absences: tuple[Absences | None, ...]  # per pool with a workforce: posts away or empty
+    handed_back: HandedBack  # cases whose advocate went with nobody free to take them on
     waiting_days: float  # integral of the waiting list over [0, horizon]
     followed_to: float  # the day the simulation stopped: the horizon, or later in follow-up
 
@@ -220,6 +242,9 @@ class Replication:
         self.following = False
         # a case handed back: its days open and of work left, and the pool it left
         self.left = [(0.0, 0.0, UNSERVED)] * n
+        # each hand-back: referral, pool left, day; when and where taken up again
+        self.handed_back: list[list[float]] = []
+        self.waiting_again = [-1] * n  # the hand-back a case waits in, if it waits again
         self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
         Call(env, 0.0, self.arrivals_from, 0, URGENT)
@@ -591,8 +616,8 @@ class Replication:
                     self.pool_of[following] = pool_index
             if following < 0:
                 return
-            if following < self.ours and self.allocated[following] != self.allocated[following]:
-                self.waiting_list.change(now, -1)  # first allocation, not a case handed back
+            if following < self.ours:  # allocated, or taken up again after a hand-back
+                self.waiting_list.change(now, -1)
             self.allocate(pool_index, following)
 
     def at_work(self, pool_index: int, now: float) -> bool:
@@ -797,6 +822,10 @@ class Replication:
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
         self.left[i] = (open_left, work_left, pool_index)
+        if i < self.ours:  # the person waits for an advocate again, on the waiting list
+            self.waiting_list.change(now, +1)
+            self.waiting_again[i] = len(self.handed_back)
+            self.handed_back.append([i, pool_index, now, float("nan"), UNSERVED])
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
             # it names the partner it was with until another takes it up: a case that has
@@ -813,6 +842,8 @@ class Replication:
         advocate = self.advocate[i] = self.pools[pool_index].start_case(now, self.units[i])
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
+        if i < self.ours:
+            self.handed_back[self.waiting_again[i]][3:] = [now, pool_index]
         open_left, work_left, left_pool = self.left[i]
         if left_pool != pool_index:
             was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]
@@ -882,9 +913,19 @@ class Replication:
             plans=tuple(self.plans),
             busy_slot_days=np.array(busy_slot_days),
             absences=self.absences,
+            handed_back=self.handed_back_records(),
             waiting_days=waiting_days,
             followed_to=self.env.now,
         )
+
+    def handed_back_records(self) -> HandedBack:
+        """The hand-backs of the referrals recorded (those arriving before the horizon)."""
+        kept = [row for row in self.handed_back if row[0] < self.before_horizon]
+        if not kept:
+            return HandedBack.none()
+        referral, pool, day, taken_up_day, taken_up_pool = np.array(kept).T
+        return HandedBack(referral.astype(np.int64), pool.astype(np.int64), day,
+                          taken_up_day, taken_up_pool.astype(np.int64))  # fmt: skip
 
 
 class Call(simpy.events.Timeout):

@@ -30,6 +30,7 @@ CASE_COLUMNS = [
     "end_day",
     "wait_days",
     "cohort_wait_days",
+    "wait_again_days",
     "hours",
     "miles",
     "cost",

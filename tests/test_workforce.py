@@ -19,9 +19,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simulator.model
+from simulator.briefing import wait_notes
+from simulator.metrics import breached as breached_of
+from simulator.metrics import (
+    busy_slot_days,
+    level_at,
+    per_replication,
+    status_codes,
+    step_area,
+    summarise,
+    waiting_list,
+)
 from simulator.model import Replication, simulate
 from simulator.schema import WEIGHT_SCALE
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
+from simulator.vocabulary import Route, Status
 from simulator.workdays import closed_days
 from simulator.workforce import CAUSES, SICKNESS, VACANCY, Absences
 from tests import theory
@@ -160,6 +172,59 @@ def test_a_vacancy_hands_the_case_back_to_the_front_of_the_queue_worked_by_hand(
     assert (simulate(micro(servers=2, hours=36.0), 0).allocated_day == arrival).all()
 
 
+def test_a_person_handed_back_waits_again_on_the_waiting_list_worked_by_hand(monkeypatch):
+    # The timeline of the test above: case 3 goes back to the queue at 3.25 and post 1 takes
+    # it up at 3.5, so its person waits again a quarter day, on the waiting list meanwhile.
+    # The waiting list (arrivals to allocation, worked above) holds case 4 from 4 to 4.75,
+    # case 5 from 5 to 6.25, case 6 from 6 to 6.25, case 7 from 7 to 7.75 and case 9 from
+    # 9 to 9.25: 3.25 person-days; with the quarter day again, 3.5 over the 9.5 days.
+    scenario = micro(
+        servers=2,
+        hours=36.0,
+        commissioning__providers__0__workforce={
+            "turnover_per_year": 0.1,
+            "cover_after_days": 10.0,
+            "new_starter_ramp_days": 0.0,
+        },
+    )
+    monkeypatch.setattr(
+        simulator.model, "draw_absences", lambda *args: hand_built([(0, 3.25, 6.25, True)])
+    )
+    records = simulate(scenario, 0)
+    back = records.handed_back
+    assert back.referral.tolist() == [2] and back.pool.tolist() == [0]
+    assert back.day.tolist() == [3.25] and back.taken_up_day.tolist() == [3.5]
+    assert step_area(*waiting_list(records), 0.0, 9.5) == pytest.approx(3.5)
+    assert records.waiting_days == pytest.approx(3.5)  # the model's own count agrees
+    assert level_at(*waiting_list(records), np.array([3.3]))[0] == 1
+    figures = per_replication([records], scenario).set_index(["metric", "group"])["value"]
+    assert figures["handed_back", "all"] == 1
+    assert figures["wait_again_mean_days", "all"] == pytest.approx(0.25)
+    assert figures["wait_mean_days", "all"] == pytest.approx(3.25 / 9)  # to first allocation
+    [note] = wait_notes(summarise(per_replication([records], scenario), "S"))
+    assert note.startswith("S: on average 1.0 people") and "handed back to the queue" in note
+    # On a caseload: post 0 held case 3 from 3 to 3.25, post 1 from 3.5 to 4.75.
+    assert busy_slot_days(records, 0, 3.0, 3.5) == pytest.approx(0.5 + 0.25)
+
+
+@pytest.mark.parametrize(("deadline", "breached"), [(0.3, True), (0.2, False), (0.6, False)])
+def test_a_deadline_passing_while_a_person_waits_again_is_a_breach(monkeypatch, deadline, breached):
+    # The timeline above, every process due ``deadline`` days after referral: case 3 (day 3)
+    # is allocated at once, handed back at 3.25 and taken up again at 3.5. Due at 3.3 its
+    # process goes ahead while it waits again: a breach. Due at 3.2, before its advocate
+    # left, or at 3.6, after it was taken up again, it is not.
+    scenario = micro(
+        servers=2, hours=36.0, demand__deadline_days={"dist": "fixed", "mean": deadline},
+        commissioning__providers__0__workforce={"turnover_per_year": 0.1},
+    )  # fmt: skip
+    monkeypatch.setattr(
+        simulator.model, "draw_absences", lambda *args: hand_built([(0, 3.25, 6.25, True)])
+    )
+    records = simulate(scenario, 0)
+    assert records.allocated_day[2] == 3.0
+    assert bool(breached_of(records, scenario)[2]) is breached
+
+
 def test_cases_a_vacancy_hands_back_keep_their_order_worked_by_hand(monkeypatch):
     # One post with two slots (84 hours a week a case: cases of 18 hours last 1.5 days), one
     # referral a day from day 1: case 1 from 1 to 2.5, case 2 from 2 to 3.5, case 3 from 3
@@ -214,6 +279,9 @@ def test_a_case_handed_back_to_a_hub_queue_still_names_its_partner(monkeypatch):
     assert np.isnan(records.allocated_day[2:]).all() and np.isnan(records.close_day[1])
     assert records.pool[:2].tolist() == [0, 0]
     assert (records.pool[2:] == -1).all()  # never allocated: still in the hub's queue
+    # Its person is waiting again when the run stops, and counted so.
+    assert status_codes(records, 9.5)[1] == Status.WAITING
+    assert np.isnan(records.handed_back.taken_up_day).all()
 
 
 # ------------------------------------------------------------------ working days
@@ -540,6 +608,16 @@ def test_caps_room_and_hours_hold_through_absences_and_hand_ons(scenario):
     assert (records.pool[allocated] >= 0).all()  # a case handed back still names a pool
     ended = ~np.isnan(records.end_day)
     assert (records.end_day[ended] >= records.allocated_day[ended]).all()
+    # People handed back are on the waiting list until taken up again, and off caseloads:
+    # the figures from the records agree with the model's own running counts.
+    horizon = scenario.horizon_days
+    assert np.isclose(step_area(*waiting_list(records), 0.0, horizon), records.waiting_days)
+    others = scenario.commissioning.spot is not None
+    others = others and scenario.commissioning.spot.other_referrals_per_year > 0
+    for index, plan in enumerate(records.plans):
+        ours = busy_slot_days(records, index, 0.0, horizon)
+        if not (others and plan.route == Route.SPOT):
+            assert np.isclose(ours, records.busy_slot_days[index])
     for absences in records.absences:
         if absences is not None:
             check_spells(absences)
