@@ -793,12 +793,15 @@ class Replication:
         if k == len(starts) or starts[k] > close:
             return done, close  # no absence before it closes (most cases)
         clock, last = self.clocks[pool_index], next_long[k]
-        close_at, done_at = clock.worked(close), clock.worked(done)
-        met = min(bisect_right(at_work, close_at - before[k]), last)
-        close_at += before[met] - before[k]
+        close_at = clock.worked(close)
+        reach = close_at - before[k]
+        met = min(bisect_right(at_work, reach), last)
+        moved_close = clock.finish(0.0, close_at + (before[met] - before[k]))
+        if done == close and (met == 0 or at_work[met - 1] < reach):
+            return moved_close, moved_close  # (most cases) no spell starts as the work ends
+        done_at = clock.worked(done)
         met = min(bisect_left(at_work, done_at - before[k]), last)  # work done as one starts
-        done_at += before[met] - before[k]
-        return clock.finish(0.0, done_at), clock.finish(0.0, close_at)
+        return clock.finish(0.0, done_at + (before[met] - before[k])), moved_close
 
     def hand_on(self, pool_index: int, advocate: int, i: int) -> bool:
         """An absent advocate's case goes to a colleague with room (best fit, as a new case

@@ -95,14 +95,19 @@ class WorkCalendar:
         self.is_open: list[bool] = is_open.tolist()
         self.open_day: list[float] = np.flatnonzero(is_open).astype(float).tolist()
         self.before: list[int] = [0, *np.cumsum(is_open).tolist()]  # working days before d
+        self.last_open = len(self.open_day) - 1
 
     def finish(self, start: float, work: float) -> float:
         """When a case started at ``start`` that needs ``work`` working days is done: the
         first time by which its working days have elapsed (the end of a working day, not
         the start of the next, when it ends on one)."""
-        d = min(int(start), self.days - 1)
+        d = int(start)
+        if d >= self.days:  # (a plain test: this runs for every case)
+            d = self.days - 1
         w = self.before[d] + (start - d if self.is_open[d] else 0.0) + work
-        whole = min(int(w), len(self.open_day) - 1)
+        whole = int(w)
+        if whole >= self.last_open:
+            whole = self.last_open
         part = w - whole
         if part == 0 and whole > 0:  # never before it started (no work from a day off)
             return max(self.open_day[whole - 1] + 1.0, start)
@@ -120,8 +125,13 @@ class WorkCalendar:
 
     def worked(self, t: float) -> float:
         """Working time from day 0 to ``t``: the inverse of ``finish(0, ...)``."""
-        d = min(int(t), self.days - 1)
-        return self.before[d] + (min(t - d, 1.0) if self.is_open[d] else 0.0)
+        d = int(t)
+        if d >= self.days:
+            d = self.days - 1
+        if not self.is_open[d]:
+            return self.before[d]
+        part = t - d
+        return self.before[d] + (part if part < 1.0 else 1.0)
 
     def opens(self, t: float) -> float:
         """``t`` on a working day, else the start of the next working day."""
