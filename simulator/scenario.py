@@ -451,7 +451,37 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     and a scenario where no referral has a deadline (breaches can never be counted, so
     every option looks breach-free). ``validate``, the commands that run and the report
     show them; they do not stop a run."""
-    return [*_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario)]
+    return [
+        *_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario),
+        *_casework_share_without_workforce(scenario),
+    ]  # fmt: skip
+
+
+AWAY_IN_SHARE = 0.8  # above this share of paid hours on casework, leave and sickness are missing
+
+
+def _casework_share_without_workforce(scenario: Scenario) -> list[str]:
+    """A pool with no ``workforce`` whose ``productive_share`` is above 0.8: its advocates
+    are never away, so that share must count their leave, sickness and training too, and
+    casework beyond 80% of paid hours leaves them almost none (the county files' 0.84 is
+    a share of time at work, for pools with a workforce: copied to a pool without one, it
+    quietly gives it a sixth more hours)."""
+    commissioning = scenario.commissioning
+    pools: list[tuple[str, Any]] = [
+        (f"commissioning.providers.{i}", p) for i, p in enumerate(commissioning.providers)
+    ]
+    pools += [(f"commissioning.providers.{i}.flex", p.flex)
+              for i, p in enumerate(commissioning.providers) if p.flex is not None]  # fmt: skip
+    if commissioning.spot is not None:
+        pools.append(("commissioning.spot", commissioning.spot))
+    return [
+        f"{path}.productive_share: {pool.productive_share:g} with no workforce section: its "
+        "advocates are never away, so this share of paid hours must also leave room for "
+        "leave, sickness and training (0.7 is usual); with a workforce section it is the "
+        "share of time at work"
+        for path, pool in pools
+        if pool.workforce is None and pool.productive_share > AWAY_IN_SHARE
+    ]
 
 
 def _backlog_in_warm_up(scenario: Scenario) -> list[str]:

@@ -14,6 +14,8 @@ from simulator.model import simulate
 from simulator.scenario import ScenarioError, load_scenario, scenario_warnings
 from tests.helpers import SPOT, build, invoke, mmc_data
 
+ROOT = Path(__file__).resolve().parents[1]
+
 SCENARIO = """\
 name: checks
 horizon_days: 30
@@ -302,3 +304,19 @@ def test_run_prints_warnings_on_stderr_and_the_report_keeps_them(tmp_path):
     assert sum(line.startswith(warning) for line in result.stderr.splitlines()) == 1
     page = (out / "report.html").read_text("utf-8")
     assert "Warning: demand.deadline_days: no referral has a deadline" in page
+
+
+def test_a_casework_share_for_time_at_work_warns_on_a_pool_that_is_never_away():
+    """The county files' productive_share 0.84 is a share of time at work: right beside a
+    workforce section, a sixth too many hours on a pool whose advocates are never away."""
+    county = load_scenario(ROOT / "scenarios" / "county-block.yaml")
+    assert not any("productive_share" in w for w in scenario_warnings(county))
+    provider = county.commissioning.providers[0].model_copy(update={"workforce": None})
+    commissioning = county.commissioning.model_copy(update={"providers": [provider]})
+    found = scenario_warnings(county.model_copy(update={"commissioning": commissioning}))
+    assert [w for w in found if "productive_share" in w] == [
+        "commissioning.providers.0.productive_share: 0.84 with no workforce section: its "
+        "advocates are never away, so this share of paid hours must also leave room for "
+        "leave, sickness and training (0.7 is usual); with a workforce section it is the "
+        "share of time at work"
+    ]
