@@ -7,7 +7,9 @@ planned for, spread evenly over every working day, and no post is ever vacant); 
 is the file as shipped. Both work weekdays, and demand, rates, rules and seeds are
 the same, so the rows differ only by absences coming in spells, and by vacancies.
 Prints a Markdown table and the ranking each way: the options meeting the duty (95%
-within target, nobody unserved) cheapest first by cost to serve, then the rest.
+within target, nobody unserved) cheapest first by cost to serve, then the rest; then
+the README's worked-example table (the "on" runs, with their 95% intervals), which
+``tests/test_docs.py`` checks against the main job.
 
     python scripts/workforce_on_off.py [--reps N]
 """
@@ -50,7 +52,8 @@ def figures(scenario, reps: int) -> dict[str, float]:
 
     records = [simulate(scenario, rep) for rep in range(reps)]
     summary = summarise(per_replication(records, scenario), scenario.name)
-    values = summary.set_index(["metric", "group"])["mean"]
+    table = summary.set_index(["metric", "group"])
+    values = table["mean"]
     spot = values.get(("referrals", "route=spot"), 0.0) / values["referrals", "all"]
     return {
         "serve": values["cost_to_serve_per_year", "all"],
@@ -62,7 +65,38 @@ def figures(scenario, reps: int) -> dict[str, float]:
         "spot": spot,
         "handed_back": values["handed_back", "all"] / values["referrals", "all"],
         "again": values.get(("wait_again_mean_days", "all"), float("nan")),
+        "row": worked_example_row(scenario.name, table),
     }
+
+
+def worked_example_row(name: str, table) -> str:
+    """The scenario's row of the README's worked-example table: means, with the 95%
+    interval over replications where the table gives one."""
+
+    def mean(metric: str, form: str) -> str:
+        return form.format(table.loc[(metric, "all"), "mean"])
+
+    def interval(metric: str, form: str) -> str:
+        low, high = table.loc[(metric, "all"), ["ci_low", "ci_high"]]
+        return f"{mean(metric, form)} ({form.format(low)} to {form.format(high)})"
+
+    unused = (
+        mean("block_hours_unused_per_year", "{:,.0f}")
+        if ("block_hours_unused_per_year", "all") in table.index
+        else "–"
+    )
+    cells = [
+        name,
+        "£" + interval("cost_to_serve_per_year", "{:,.0f}"),
+        "£" + mean("cost_total_per_year", "{:,.0f}"),
+        interval("wait_mean_days", "{:.1f}"),
+        interval("wait_p90_days", "{:.1f}"),
+        mean("within_target_share", "{:.0%}"),
+        interval("breaches_per_year", "{:.1f}"),
+        mean("unserved_per_year", "{:.1f}"),
+        unused,
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def handed(f: dict[str, float]) -> str:
@@ -106,6 +140,9 @@ def main() -> int:
             )
     for label, results in both.items():
         print(f"\nWorkforce {label}: {ranking(results)}")
+    print("\nThe worked example (workforce on, 95% intervals):\n")
+    for f in both["on"].values():
+        print(f["row"])
     return 0
 
 
