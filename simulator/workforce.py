@@ -15,7 +15,11 @@ recruitment run on calendar days.
   365 / ``turnover_per_year`` days), then vacant for a draw of ``recruitment_days``.
   Each post starts the run in that process's long-run state (vacant with the long-run
   chance, for a uniform share of a recruitment draw), as a service that has run for
-  years would, so the first year is not a flattering full house.
+  years would, so the first year is not a flattering full house. A leaver replaced at
+  once (a recruitment draw of 0) with no ramp is no vacancy at all: the new starter
+  takes over the post and its cases, as if nobody had left. With a ramp the post
+  empties and fills at the same instant (the leaver's cases handed on, the starter's
+  slots growing from 0), in that order.
 - **Leave** is taken in blocks of ``leave_block_days``, ``leave_days_per_year /
   leave_block_days`` of them in each contract year (the fraction by chance), each
   starting on a day drawn by ``leave_month_weights``; **training** one day at a time.
@@ -103,6 +107,8 @@ def draw_absences(
             at_work += [(post, first, last, start, end, -1) for start, end in _spells(worked)]
         starts = {first: last for first, last in posts}
         for start, end in vacancies:
+            if end <= start and workforce.new_starter_ramp_days == 0:
+                continue  # replaced at once with every slot: the post never empties
             vacant.append((post, start, end, clock.worked(end) - clock.worked(start)))
             in_post_to = starts.get(end, until)  # the ramp stops if the starter leaves
             grows += _ramp(post, slots, end, workforce.new_starter_ramp_days, in_post_to)
@@ -307,13 +313,14 @@ def _as_arrays(
     whole = cause < 0  # the spells; the rest are the pieces, by cause
     pieces = ~whole
     spell_start = np.concatenate([start[whole], gone[:, 1]])
-    order = np.argsort(spell_start, kind="stable")
+    spell_end = np.concatenate([end[whole], gone[:, 2]])
+    order = np.lexsort((spell_end > spell_start, spell_start))  # no length first at a tie
     grown = np.asarray(grows, dtype=float).reshape(-1, 2)
     vacancy = np.full(len(gone), VACANCY)
     return Absences(
         advocate=np.concatenate([post[whole], gone[:, 0]]).astype(np.int64)[order],
         start=spell_start[order],
-        end=np.concatenate([end[whole], gone[:, 2]])[order],
+        end=spell_end[order],
         days=np.concatenate([(ends - begins)[whole], gone[:, 3]])[order],
         vacant=np.concatenate([np.zeros(int(whole.sum()), bool), np.ones(len(gone), bool)])[order],
         piece_advocate=np.concatenate([post[pieces], gone[:, 0]]).astype(np.int64),

@@ -486,7 +486,11 @@ WORKFORCES = st.fixed_dictionaries(
         "training_days_per_year": st.sampled_from([0.0, 6.0]),
         "turnover_per_year": st.sampled_from([1.0, 0.0, 3.0]),
         "recruitment_days": st.sampled_from(
-            [{"dist": "fixed", "mean": 20.0}, {"dist": "uniform", "low": 5.0, "high": 40.0}]
+            [
+                {"dist": "fixed", "mean": 20.0},
+                {"dist": "uniform", "low": 5.0, "high": 40.0},
+                {"dist": "fixed", "mean": 0.0},
+            ]
         ),
         "new_starter_ramp_days": st.sampled_from([15.0, 0.0]),
         "cover_after_days": st.sampled_from([1.0, 0.0, 4.0, 30.0]),
@@ -626,8 +630,11 @@ def test_caps_room_and_hours_hold_through_absences_and_hand_ons(scenario):
 def check_spells(absences: Absences) -> None:
     """Each post's spells away, and the pieces of them, never overlap in time (one spell
     ends before the next begins, as the model schedules them: away, then back)."""
-    assert (absences.end > absences.start).all()
-    assert (absences.piece_end > absences.piece_start).all()
+    # Only a vacancy may have no length: a leaver replaced at once by a starter on a ramp.
+    assert (absences.end > absences.start)[~absences.vacant].all()
+    assert (absences.end >= absences.start).all()
+    assert (absences.piece_end > absences.piece_start)[absences.piece_cause != VACANCY].all()
+    assert (absences.piece_end >= absences.piece_start).all()
     assert set(absences.piece_cause.tolist()) <= set(range(len(CAUSES)))
     for who, start, end in (
         (absences.advocate, absences.start, absences.end),
@@ -700,3 +707,74 @@ def test_a_case_closing_as_its_advocates_absence_begins_frees_its_slot_on_return
     )
     records = simulate(scenario, 16)
     assert np.isfinite(records.allocated_day).sum() > 1000
+
+
+# ------------------------------------------------------- a leaver replaced at once
+
+
+def replaced_at_once(turnover: float, ramp: float = 0.0, **workforce):
+    """Eight one-case posts, busy (0.8 of their time), whose leavers' posts are filled the
+    instant they go (``recruitment_days`` fixed 0)."""
+    data = mmc_data(servers=8, arrivals_per_day=6.4, horizon_days=400.0)
+    data["commissioning"]["providers"][0]["workforce"] = {
+        "turnover_per_year": turnover,
+        "recruitment_days": {"dist": "fixed", "mean": 0.0},
+        "new_starter_ramp_days": ramp,
+        **workforce,
+    }
+    return build(data, seed=77)
+
+
+def test_a_leaver_replaced_at_once_without_a_ramp_changes_nothing():
+    """With no vacancy and no ramp the new starter takes over the post and its cases: the
+    run is the run without turnover, case by case (a post emptied and never filled, or
+    filled before it was emptied, would change every wait after the first leaver)."""
+    for rep in range(3):
+        plain = simulate(replaced_at_once(0.0), rep)
+        leaving = simulate(replaced_at_once(4.0), rep)
+        for name in ("allocated_day", "end_day", "advocate"):
+            np.testing.assert_array_equal(getattr(leaving, name), getattr(plain, name))
+        absences = leaving.absences[0]
+        assert absences is not None and len(absences.start) == 0  # no vacancy, no ramp
+
+
+class Logged(Checked):
+    """``Checked``, logging each change of workforce as ``(kind, spell, now)``."""
+
+    def run(self):
+        self.log: list[tuple[int, int, float]] = []
+        return super().run()
+
+    def change(self, c: int) -> None:
+        _, kind, k = self.changes[c]
+        self.log.append((kind, k, self.env.now))
+        super().change(c)
+
+
+def test_a_leaver_replaced_at_once_with_a_ramp_leaves_before_the_starter_starts():
+    """With a ramp, a post its leaver empties and a new starter fills at the same instant
+    goes away (its cases handed on, its cap 0) and then comes back (the starter's slot
+    growing over the ramp), never the reverse: back first would give the post its room
+    twice, then take the starter away for good."""
+    from simulator.model import AWAY, BACK
+
+    for rep in range(3):
+        replication = Logged(replaced_at_once(4.0, ramp=10.0), rep)
+        records = replication.run()
+        absences = records.absences[0]
+        assert absences is not None
+        horizon = replication.env.now
+        instant = absences.vacant & (absences.end == absences.start)
+        instant = np.flatnonzero(instant & (absences.start < horizon))
+        assert len(instant) > 10
+        check_spells(absences)
+        order = {(kind, k): n for n, (kind, k, _) in enumerate(replication.log)}
+        for k in instant:
+            assert order[(AWAY, k)] + 1 == order[(BACK, k)], k  # out, then in, at once
+        # Every post not away at the end is at work with its whole cap (the ramp is over).
+        for post in range(8):
+            mine = absences.advocate == post
+            last_left = absences.end[mine & (absences.start <= horizon)].max(initial=0.0)
+            if last_left < horizon - 10.0:
+                assert not replication.gone[0][post]
+                assert replication.cap[0][post] == 1
