@@ -23,7 +23,10 @@ recruitment run on calendar days.
 - **Leave** is taken in blocks of ``leave_block_days``, ``leave_days_per_year /
   leave_block_days`` of them in each contract year (the fraction by chance), each
   starting on a day drawn by ``leave_month_weights``; **training** one day at a time.
-  A planned absence that would overlap an earlier one moves to just after it.
+  A post held for part of a contract year (a new starter, a leaver, a last year cut
+  short by the end of the run) gets that part of the year's allowance, prorated to its
+  days in post, on days in post. A planned absence that would overlap an earlier one
+  moves to just after it; any pushed past the post's last day move back before it.
 - **Sickness** episodes start at a constant rate while the advocate is at work (not
   away for any reason), chosen so the days lost a year match
   ``sickness_days_per_year`` (renewal reward: sick share = rate x mean episode /
@@ -199,36 +202,61 @@ def _planned(
     workforce: Workforce, first: float, last: float, start: float, end: float,
     years: list[Year], clock: Clock, rngs: dict[str, np.random.Generator],
 ) -> list[Piece]:  # fmt: skip
-    """Blocks of leave and training days inside ``[start, end)`` of working time (in the
-    contract years the spell in post ``[first, last)`` touches), moved past each other
-    where they would overlap."""
+    """Blocks of leave and training days inside ``[start, end)`` of working time, the spell
+    in post ``[first, last)`` in calendar days: in each contract year it touches, the
+    year's allowance prorated to the days of it in post, on days of that part of the
+    year. They are moved past each other where they would overlap and, where that takes
+    the last past the post's last day, moved back before it, so none is lost."""
     wanted: list[Piece] = []
     block = workforce.leave_block_days
     for year in years:
-        if year.start + DAYS_PER_YEAR <= first or year.start >= last:
+        low = max(first, year.start)
+        high = min(last, year.start + DAYS_PER_YEAR)
+        if high <= low:
             continue
-        for day in _days(year.leave, workforce.leave_days_per_year / block, rngs["leave"]):
+        share = (high - low) / DAYS_PER_YEAR
+        days = (int(np.floor(low - year.start)), int(np.ceil(high - year.start)))
+        leave = workforce.leave_days_per_year * share / block
+        for day in _days(year.leave, leave, rngs["leave"], *days):
             begins = float(np.floor(clock.worked(year.start + day)))
             wanted.append((begins, begins + block, LEAVE))
-        for day in _days(year.training, workforce.training_days_per_year, rngs["training"]):
+        training = workforce.training_days_per_year * share
+        for day in _days(year.training, training, rngs["training"], *days):
             begins = float(np.floor(clock.worked(year.start + day)))
             wanted.append((begins, begins + 1.0, TRAINING))
     kept: list[Piece] = []
     for begins, ends, cause in sorted(wanted):
-        if kept and begins < kept[-1][1]:
-            begins, ends = kept[-1][1], kept[-1][1] + (ends - begins)
-        if start <= begins < end:
-            kept.append((begins, min(ends, end), cause))
-    return kept
+        moved = max(begins, start, kept[-1][1] if kept else start)
+        kept.append((moved, moved + (ends - begins), cause))
+    limit = end
+    for k in reversed(range(len(kept))):
+        begins, ends, cause = kept[k]
+        if ends <= limit:
+            break
+        moved = max(limit - (ends - begins), start)
+        kept[k] = (moved, limit, cause)
+        limit = moved
+    return [piece for piece in kept if piece[0] < piece[1]]
 
 
-def _days(cumulative: np.ndarray, count: float, rng: np.random.Generator) -> list[float]:
-    """``count`` days of one contract year (the fraction by chance), by their chances."""
+def _days(
+    cumulative: np.ndarray, count: float, rng: np.random.Generator, first_day: int, last_day: int
+) -> list[float]:
+    """``count`` days (the fraction by chance) of days ``[first_day, last_day)`` of one
+    contract year, by their chances."""
     whole = int(count) + int(rng.random() < count - int(count))
-    if whole == 0 or len(cumulative) == 0:
+    last_day = min(last_day, len(cumulative))
+    if whole == 0 or last_day <= first_day:
         return []
-    drawn = np.searchsorted(cumulative, rng.random(whole), side="right")
-    return np.minimum(drawn, len(cumulative) - 1).astype(float).tolist()
+    drawn = rng.random(whole)
+    if first_day > 0 or last_day < len(cumulative):  # part of the year: its chances only
+        low = cumulative[first_day - 1] if first_day > 0 else 0.0
+        high = cumulative[last_day - 1]
+        if high <= low:
+            return []
+        drawn = low + (high - low) * drawn
+    chosen = np.searchsorted(cumulative, drawn, side="right")
+    return np.clip(chosen, first_day, last_day - 1).astype(float).tolist()
 
 
 def _sickness(

@@ -76,6 +76,71 @@ def test_posts_filled_on_average_match_the_renewal_reward_theorem():
     assert filled.mean() < posts - 1.0  # the vacancies cost well over a post on average
 
 
+# ------------------------------------------------------- leave prorated to time in post
+
+
+def part_year(working_days: str, horizon: float, **workforce):
+    """Ten one-case posts, few referrals, a run of ``horizon`` days that is no whole
+    number of years (no follow-up) and, unless said, turnover of two a year."""
+    data = mmc_data(servers=10, arrivals_per_day=0.5, horizon_days=horizon)
+    data["follow_up_days"] = 0.0
+    data["commissioning"]["providers"][0]["working_days"] = working_days
+    data["commissioning"]["providers"][0]["workforce"] = {
+        "leave_days_per_year": 25.0,
+        "leave_block_days": 5.0,
+        "leave_month_weights": [1, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1, 3],
+        "training_days_per_year": 6.0,
+        "turnover_per_year": 2.0,
+        "recruitment_days": {"dist": "uniform", "low": 10.0, "high": 60.0},
+        **workforce,
+    }
+    return build(data, seed=2718)
+
+
+@pytest.mark.parametrize("working_days", ["every_day", "weekdays"])
+def test_half_a_year_in_post_gets_half_a_years_leave_and_training_exactly(working_days):
+    """Posts held for the whole of a half-year run (182.5 days): 20 days of leave a year in
+    blocks of one day is exactly 10 blocks, and 6 training days exactly 3, whatever the
+    seed and however the months are weighted (a whole year's allowance used to be put in
+    the half year: 20 and 6)."""
+    from simulator.staffing import days_lost
+    from simulator.workforce import LEAVE, TRAINING
+
+    scenario = part_year(working_days, 182.5, leave_days_per_year=20.0, leave_block_days=1.0,
+                         turnover_per_year=0.0)  # fmt: skip
+    for rep in range(5):
+        absences = simulate(scenario, rep).absences[0]
+        assert absences is not None
+        assert days_lost(absences, LEAVE, 0.0, 182.5) == pytest.approx(10 * 10.0)
+        assert days_lost(absences, TRAINING, 0.0, 182.5) == pytest.approx(10 * 3.0)
+
+
+@pytest.mark.parametrize("working_days", ["every_day", "weekdays"])
+def test_leave_and_training_are_prorated_to_time_in_post(working_days):
+    """With turnover (new starters, leavers) and a run of 500 days (one year and a part),
+    leave and training days lost equal each year's allowance x the years in post, over
+    many posts and replications (|z| < 3, the fractions of a block drawn by chance); a
+    whole year's allowance in the last 135 days would put them far above, and blocks cut
+    at a leaver's last day below."""
+    from simulator.staffing import days_lost, vacant_post_days
+    from simulator.workforce import LEAVE, TRAINING
+
+    horizon, reps = 500.0, 400
+    scenario = part_year(working_days, horizon)
+    gaps = {LEAVE: [], TRAINING: []}
+    for rep in range(reps):
+        absences = simulate(scenario, rep).absences[0]
+        assert absences is not None
+        years_in_post = (10 * horizon - vacant_post_days(absences, 0.0, horizon)) / DAYS_PER_YEAR
+        for cause, per_year in ((LEAVE, 25.0), (TRAINING, 6.0)):
+            gaps[cause].append(days_lost(absences, cause, 0.0, horizon) - per_year * years_in_post)
+    for cause, name in ((LEAVE, "leave"), (TRAINING, "training")):
+        z = z_score(np.array(gaps[cause]), 0.0)
+        print(f"{working_days}: {name} days lost less allowance x years in post: "
+              f"{np.mean(gaps[cause]):+.3f} a replication, z={z:+.2f}")  # fmt: skip
+        assert abs(z) < Z_LIMIT, f"{name}: z = {z:.2f}"
+
+
 # -------------------------------------------------------------------- Markov chain
 
 
