@@ -673,7 +673,7 @@ class Replication:
         for p, absences in enumerate(self.absences):
             posts = max(self.plans[p].advocates, 1)
             self.cases_of.append([set() for _ in range(posts)])
-            self.cap.append([len(range(a, self.plans[p].slots, posts)) for a in range(posts)])
+            self.cap.append(self.plans[p].post_slots())
             self.gone.append([False] * posts)
             self.spells_of.append([([], [], [0.0], []) for _ in range(posts)])
             if absences is None:
@@ -759,9 +759,7 @@ class Replication:
         workforce = plan.workforce
         assert workforce is not None
         if vacant and workforce.new_starter_ramp_days == 0:
-            self.cap[pool_index][advocate] = len(
-                range(advocate, plan.slots, max(plan.advocates, 1))
-            )
+            self.cap[pool_index][advocate] = plan.post_slots()[advocate]
         cases = self.cases_of[pool_index][advocate]
         if self.weighted:
             room = self.cap[pool_index][advocate] * WEIGHT_SCALE - sum(self.units[i] for i in cases)

@@ -102,7 +102,7 @@ def draw_absences(
     at_work: list[tuple[int, float, float, float, float, int]] = []  # post, tenure, work time
     vacant: list[tuple[int, float, float, float]] = []  # post, calendar days, working days
     grows: list[tuple[int, float]] = []
-    for post, slots in enumerate(_slots_per_post(plan)):
+    for post, slots in enumerate(plan.post_slots()):
         posts, vacancies = _tenures(workforce, until, rngs["turnover"], rngs["recruitment"])
         for first, last in posts:
             worked = _absences_in_post(workforce, first, last, working_year, years, clock, rngs)
@@ -150,12 +150,6 @@ def _cumulative(months: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     chance = (np.ones(12) if weights is None else weights)[months] / per_month[months]
     total = chance.sum()
     return np.cumsum(chance) / total if total > 0 else np.empty(0)
-
-
-def _slots_per_post(plan: PoolPlan) -> list[int]:
-    """Each post's caseload slots, as ``providers.Pool`` deals them out."""
-    posts = max(plan.advocates, 1)
-    return [len(range(post, plan.slots, posts)) for post in range(posts)]
 
 
 def _draw(distribution: Distribution, rng: np.random.Generator) -> float:
