@@ -273,8 +273,8 @@ def at_work_and_waiting(
 ) -> go.Figure:
     """Block advocates at work (above) and the waiting list (below) over time, on one
     time axis: each the mean across replications of each day. ``daily``: ``scenario,
-    day, waiting, at_work`` (the block providers' posts at work at the day's start, not
-    away and not vacant, summed: advocates, not full-time equivalents). Dates as in
+    day, waiting, at_work`` (the block providers' advocates at work at the day's start,
+    not away and not vacant, summed in full-time equivalents). Dates as in
     ``waiting_list``; ``colours``: scenario -> colour (``option_colours``), one option
     one colour in both panels."""
     figure = new_figure()
@@ -285,7 +285,7 @@ def at_work_and_waiting(
         means = frame.groupby("day", sort=True)[["at_work", "waiting"]].mean()
         days = on_dates(means.index.to_numpy(), start_dates, scenario)
         # arrays, not lists: plotly takes a day a point for years of days much faster
-        panels = (("at_work", "", "block posts at work"), ("waiting", "2", "waiting"))
+        panels = (("at_work", "", "block FTE at work"), ("waiting", "2", "waiting"))
         for column, axis, what in panels:
             figure.add_scatter(
                 name=scenario,
@@ -302,7 +302,7 @@ def at_work_and_waiting(
     figure.update_layout(
         title="Advocates at work and the waiting list (mean across replications, each day)",
         xaxis=dict(domain=[0, 1], anchor="y", matches="x2", showticklabels=False),
-        yaxis=dict(domain=[0.54, 1], title="block advocates at work (posts)", rangemode="tozero"),
+        yaxis=dict(domain=[0.54, 1], title="block advocates at work (FTE)", rangemode="tozero"),
         xaxis2=dict(domain=[0, 1], anchor="y2", title="date" if start_dates else "day"),
         yaxis2=dict(domain=[0, 0.46], title="referrals waiting", rangemode="tozero"),
         **{**LAYOUT, "height": 560},

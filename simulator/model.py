@@ -660,7 +660,9 @@ class Replication:
 
     def schedule_workforce(self) -> None:
         """Every spell away, return and new starter's slot, scheduled once at the start (a
-        return before a departure at the same instant, both before any case event then)."""
+        return before a departure at the same instant, both before any case event then;
+        a spell of no length, a post a leaver empties and a new starter fills at once,
+        goes away and comes back between the two: the leaver out, then the starter in)."""
         self.tracked = [absences is not None for absences in self.absences]
         self.cases_of: list[list[set[int]]] = []
         self.cap: list[list[int]] = []
@@ -671,15 +673,16 @@ class Replication:
         for p, absences in enumerate(self.absences):
             posts = max(self.plans[p].advocates, 1)
             self.cases_of.append([set() for _ in range(posts)])
-            self.cap.append([len(range(a, self.plans[p].slots, posts)) for a in range(posts)])
+            self.cap.append(self.plans[p].post_slots())
             self.gone.append([False] * posts)
             self.spells_of.append([([], [], [0.0], []) for _ in range(posts)])
             if absences is None:
                 continue
             self.spells_by_post(p, absences)
             starts, ends = absences.start.tolist(), absences.end.tolist()
-            changes += [(when, 2, p, AWAY, k) for k, when in enumerate(starts)]
-            changes += [(when, 0, p, BACK, k) for k, when in enumerate(ends)]
+            instant = (absences.end <= absences.start).tolist()
+            changes += [(when, 2 if instant[k] else 4, p, AWAY, k) for k, when in enumerate(starts)]
+            changes += [(when, 3 if instant[k] else 0, p, BACK, k) for k, when in enumerate(ends)]
             changes += [(when, 1, p, GROW, k) for k, when in enumerate(absences.grow_day.tolist())]
         changes.sort()
         self.changes = [(p, kind, k) for _, _, p, kind, k in changes]
@@ -756,9 +759,7 @@ class Replication:
         workforce = plan.workforce
         assert workforce is not None
         if vacant and workforce.new_starter_ramp_days == 0:
-            self.cap[pool_index][advocate] = len(
-                range(advocate, plan.slots, max(plan.advocates, 1))
-            )
+            self.cap[pool_index][advocate] = plan.post_slots()[advocate]
         cases = self.cases_of[pool_index][advocate]
         if self.weighted:
             room = self.cap[pool_index][advocate] * WEIGHT_SCALE - sum(self.units[i] for i in cases)

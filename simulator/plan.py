@@ -193,6 +193,19 @@ class PoolPlan:
         a slot held a calendar day gives that share of a day's hours at its pace."""
         return at_work_share(self.workforce, self.weekdays)
 
+    def post_slots(self) -> list[int]:
+        """Each post's caseload slots, as ``providers.Pool`` deals them out (slot s to post
+        s mod the posts, ``advocates`` of them, at least one): the one source of what each
+        post holds. A post's FTE is its slots / ``caseload_cap``: 8.4 FTE at a cap of 10
+        is 84 slots in 9 posts, three of 1.0 FTE and six of 0.9."""
+        posts = max(self.advocates, 1)
+        return [len(range(post, self.slots, posts)) for post in range(posts)]
+
+    def post_fte(self) -> np.ndarray:
+        """Each post's full-time equivalent (its slots / ``caseload_cap``); they add up to
+        the pool's ``slots / caseload_cap``."""
+        return np.asarray(self.post_slots(), dtype=float) / self.caseload_cap
+
     @property
     def slot_hours_per_year(self) -> float:
         return self.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK

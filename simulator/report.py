@@ -101,7 +101,7 @@ def block_at_work_columns(summary: pd.DataFrame) -> dict[str, list[str]]:
 
 def at_work_days(results: SavedResults) -> pd.DataFrame | None:
     """``scenario, day, waiting, at_work`` for the scenarios whose block providers have a
-    workforce: ``at_work`` the block's posts at work at each day's start (its providers'
+    workforce: ``at_work`` the block's FTE at work at each day's start (its providers'
     columns summed, from ``results.daily``); None when no scenario has one."""
     wanted = block_at_work_columns(results.summary)
     if not wanted:

@@ -8,6 +8,12 @@ logged per event.
 Hours lost are the casework hours a post would have given on the days it was away:
 its advocates' weekly hours x ``productive_share``, over five working days a week under
 ``weekdays`` (the days counted are working days) or seven under ``every_day``.
+
+Posts need not be whole-time: a block of 8.4 FTE has 9 posts (``PoolPlan.post_slots``
+deals out the slots, and a post's FTE is its slots / ``caseload_cap``). Advocates in
+post, at work, hours lost and the block paid for vacant posts weigh each post by its
+FTE, so a 0.4 FTE post away loses 0.4 of a whole-time post's hours; ``vacancy_days``
+counts the days each post stood vacant, whole or part-time.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from simulator.workforce import CAUSES, Absences
 Row = tuple[str, str, float]
 
 
-def posts(plan: PoolPlan) -> int:
-    """The pool's posts (advocates), as its live pool deals out slots."""
-    return max(plan.advocates, 1)
+def fte(plan: PoolPlan) -> float:
+    """The pool's posts in full-time equivalents: each post's slots / ``caseload_cap``
+    (``PoolPlan.post_fte``), added up."""
+    return float(plan.post_fte().sum())
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -34,27 +41,49 @@ def _overlap(start: np.ndarray, end: np.ndarray, low: float, high: float) -> np.
 
 
 def vacant_post_days(absences: Absences | None, low: float, high: float) -> float:
-    """Post-days vacant inside ``[low, high)``."""
+    """Post-days vacant inside ``[low, high)`` (each post counted whole)."""
     if absences is None:
         return 0.0
     vacant = absences.vacant
     return float(_overlap(absences.start[vacant], absences.end[vacant], low, high).sum())
 
 
+def vacant_fte_days(plan: PoolPlan, absences: Absences | None, low: float, high: float) -> float:
+    """FTE-days vacant inside ``[low, high)``: each vacant post's days x its FTE."""
+    if absences is None:
+        return 0.0
+    vacant = absences.vacant
+    days = _overlap(absences.start[vacant], absences.end[vacant], low, high)
+    return float((days * plan.post_fte()[absences.advocate[vacant]]).sum())
+
+
 def days_lost(absences: Absences, cause: int, low: float, high: float) -> float:
     """Days a cause took inside ``[low, high)``, counted as the pool counts them (working
     days under ``weekdays``): each piece's days x the share of it inside the window."""
+    return float(days_lost_by_post(absences, cause, low, high).sum())
+
+
+def days_lost_by_post(absences: Absences, cause: int, low: float, high: float) -> np.ndarray:
+    """``days_lost`` post by post (an array as long as the posts it names)."""
     chosen = absences.piece_cause == cause
     start, end = absences.piece_start[chosen], absences.piece_end[chosen]
     length = end - start
     inside = _overlap(start, end, low, high)
     share = np.divide(inside, length, out=np.zeros_like(inside), where=length > 0)
-    return float((absences.piece_days[chosen] * share).sum())
+    return np.bincount(absences.piece_advocate[chosen], absences.piece_days[chosen] * share)
+
+
+def hours_lost(plan: PoolPlan, absences: Absences, cause: int, low: float, high: float) -> float:
+    """Casework hours a cause took inside ``[low, high)``: each post's days lost x the
+    hours it gives a working day (a 0.4 FTE post's day away loses 0.4 of a whole-time
+    post's day)."""
+    days = days_lost_by_post(absences, cause, low, high)
+    return float((days * plan.post_fte()[: len(days)]).sum()) * casework_hours_per_day(plan)
 
 
 def casework_hours_per_day(plan: PoolPlan) -> float:
-    """Casework hours one post gives on one of its working days."""
-    per_week = plan.case_hours_per_week * plan.slots / posts(plan)
+    """Casework hours one whole-time post (1 FTE) gives on one of its working days."""
+    per_week = plan.case_hours_per_week * plan.caseload_cap
     return per_week / (WORKING_DAYS_A_WEEK if plan.weekdays else DAYS_PER_WEEK)
 
 
@@ -71,16 +100,15 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
     block_in_post = 0.0
     for index, plan in enumerate(records.plans):
         absences = records.absences[index]
-        in_post = posts(plan) - vacant_post_days(absences, low, high) / (high - low)
+        in_post = fte(plan) - vacant_fte_days(plan, absences, low, high) / (high - low)
         if plan.route == Route.BLOCK:
             block_in_post += in_post
         if absences is None:
             continue
         group = group_of(plan)
-        hours = casework_hours_per_day(plan)
         rows.append(("advocates_in_post_mean", group, in_post))
         rows += [
-            (f"hours_lost_{cause}", group, days_lost(absences, c, low, high) * hours)
+            (f"hours_lost_{cause}", group, hours_lost(plan, absences, c, low, high))
             for c, cause in enumerate(CAUSES)
         ]
         rows.append(("vacancy_days", group, vacant_post_days(absences, low, high)))
@@ -94,9 +122,11 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
 
 
 def vacant_share(records: Records, index: int, low: float, high: float) -> float:
-    """The share of a block's post-days in ``[low, high)`` its posts stood vacant."""
+    """The share of a block's FTE-days in ``[low, high)`` its posts stood vacant (a 0.4 FTE
+    post vacant is 0.4 of a whole-time one)."""
     plan = records.plans[index]
-    return vacant_post_days(records.absences[index], low, high) / (posts(plan) * (high - low))
+    whole = fte(plan) * (high - low)
+    return vacant_fte_days(plan, records.absences[index], low, high) / whole if whole else 0.0
 
 
 def credits_vacancies(plan: PoolPlan) -> bool:
@@ -105,28 +135,28 @@ def credits_vacancies(plan: PoolPlan) -> bool:
 
 
 def at_work(records: Records, index: int, days: np.ndarray) -> np.ndarray:
-    """Posts of one pool at work at the start of each of ``days`` (not away, not vacant)."""
+    """FTE of one pool at work at the start of each of ``days`` (not away, not vacant):
+    its posts' FTE less that of each post away."""
     plan = records.plans[index]
     absences = records.absences[index]
-    count = np.full(len(days), posts(plan), dtype=np.int32)
+    count = np.full(len(days), fte(plan))
     if absences is None:
         return count
     away = (absences.start[:, None] <= days[None, :]) & (days[None, :] < absences.end[:, None])
-    return count - away.sum(axis=0).astype(np.int32)
+    return np.round(count - plan.post_fte()[absences.advocate] @ away, 9)
 
 
 def fte_at_work_mean(records: Records, low: float, high: float) -> float:
     """Block advocates at work on average over ``[low, high)`` (full-time equivalents):
-    posts less every day away or vacant, by the calendar."""
+    their FTE less every day a post is away or vacant x its FTE, by the calendar."""
     total = 0.0
     for index, plan in enumerate(records.plans):
         if plan.route != Route.BLOCK:
             continue
         absences = records.absences[index]
-        away = (
-            0.0
-            if absences is None
-            else float(_overlap(absences.start, absences.end, low, high).sum())
-        )
-        total += plan.slots / plan.caseload_cap - away / (high - low)
+        away = 0.0
+        if absences is not None:
+            days = _overlap(absences.start, absences.end, low, high)
+            away = float((days * plan.post_fte()[absences.advocate]).sum())
+        total += fte(plan) - away / (high - low)
     return total

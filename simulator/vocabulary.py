@@ -95,7 +95,7 @@ METRICS: dict[str, Metric] = _metrics(
     ("block_hours_used", "Block hours taken by open cases", "hours", "total", "{:,.0f}"),
     ("block_hours_unused", "Block hours paid for and unused", "hours", "total", "{:,.0f}"),
     ("cost_block_unused", "Cost of unused block hours", "GBP", "total", "{:,.0f}"),
-    ("advocates_in_post_mean", "Advocates in post, time average", "advocates", "average",
+    ("advocates_in_post_mean", "Advocates in post, time average (FTE)", "FTE", "average",
      "{:,.1f}"),
     ("fte_at_work", "Advocates at work, time average (FTE)", "FTE", "average", "{:,.1f}"),
     ("hours_lost_leave", "Casework hours lost to annual leave", "hours", "total", "{:,.0f}"),

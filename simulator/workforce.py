@@ -15,11 +15,18 @@ recruitment run on calendar days.
   365 / ``turnover_per_year`` days), then vacant for a draw of ``recruitment_days``.
   Each post starts the run in that process's long-run state (vacant with the long-run
   chance, for a uniform share of a recruitment draw), as a service that has run for
-  years would, so the first year is not a flattering full house.
+  years would, so the first year is not a flattering full house. A leaver replaced at
+  once (a recruitment draw of 0) with no ramp is no vacancy at all: the new starter
+  takes over the post and its cases, as if nobody had left. With a ramp the post
+  empties and fills at the same instant (the leaver's cases handed on, the starter's
+  slots growing from 0), in that order.
 - **Leave** is taken in blocks of ``leave_block_days``, ``leave_days_per_year /
   leave_block_days`` of them in each contract year (the fraction by chance), each
   starting on a day drawn by ``leave_month_weights``; **training** one day at a time.
-  A planned absence that would overlap an earlier one moves to just after it.
+  A post held for part of a contract year (a new starter, a leaver, a last year cut
+  short by the end of the run) gets that part of the year's allowance, prorated to its
+  days in post, on days in post. A planned absence that would overlap an earlier one
+  moves to just after it; any pushed past the post's last day move back before it.
 - **Sickness** episodes start at a constant rate while the advocate is at work (not
   away for any reason), chosen so the days lost a year match
   ``sickness_days_per_year`` (renewal reward: sick share = rate x mean episode /
@@ -95,7 +102,7 @@ def draw_absences(
     at_work: list[tuple[int, float, float, float, float, int]] = []  # post, tenure, work time
     vacant: list[tuple[int, float, float, float]] = []  # post, calendar days, working days
     grows: list[tuple[int, float]] = []
-    for post, slots in enumerate(_slots_per_post(plan)):
+    for post, slots in enumerate(plan.post_slots()):
         posts, vacancies = _tenures(workforce, until, rngs["turnover"], rngs["recruitment"])
         for first, last in posts:
             worked = _absences_in_post(workforce, first, last, working_year, years, clock, rngs)
@@ -103,6 +110,8 @@ def draw_absences(
             at_work += [(post, first, last, start, end, -1) for start, end in _spells(worked)]
         starts = {first: last for first, last in posts}
         for start, end in vacancies:
+            if end <= start and workforce.new_starter_ramp_days == 0:
+                continue  # replaced at once with every slot: the post never empties
             vacant.append((post, start, end, clock.worked(end) - clock.worked(start)))
             in_post_to = starts.get(end, until)  # the ramp stops if the starter leaves
             grows += _ramp(post, slots, end, workforce.new_starter_ramp_days, in_post_to)
@@ -141,12 +150,6 @@ def _cumulative(months: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     chance = (np.ones(12) if weights is None else weights)[months] / per_month[months]
     total = chance.sum()
     return np.cumsum(chance) / total if total > 0 else np.empty(0)
-
-
-def _slots_per_post(plan: PoolPlan) -> list[int]:
-    """Each post's caseload slots, as ``providers.Pool`` deals them out."""
-    posts = max(plan.advocates, 1)
-    return [len(range(post, plan.slots, posts)) for post in range(posts)]
 
 
 def _draw(distribution: Distribution, rng: np.random.Generator) -> float:
@@ -193,36 +196,61 @@ def _planned(
     workforce: Workforce, first: float, last: float, start: float, end: float,
     years: list[Year], clock: Clock, rngs: dict[str, np.random.Generator],
 ) -> list[Piece]:  # fmt: skip
-    """Blocks of leave and training days inside ``[start, end)`` of working time (in the
-    contract years the spell in post ``[first, last)`` touches), moved past each other
-    where they would overlap."""
+    """Blocks of leave and training days inside ``[start, end)`` of working time, the spell
+    in post ``[first, last)`` in calendar days: in each contract year it touches, the
+    year's allowance prorated to the days of it in post, on days of that part of the
+    year. They are moved past each other where they would overlap and, where that takes
+    the last past the post's last day, moved back before it, so none is lost."""
     wanted: list[Piece] = []
     block = workforce.leave_block_days
     for year in years:
-        if year.start + DAYS_PER_YEAR <= first or year.start >= last:
+        low = max(first, year.start)
+        high = min(last, year.start + DAYS_PER_YEAR)
+        if high <= low:
             continue
-        for day in _days(year.leave, workforce.leave_days_per_year / block, rngs["leave"]):
+        share = (high - low) / DAYS_PER_YEAR
+        days = (int(np.floor(low - year.start)), int(np.ceil(high - year.start)))
+        leave = workforce.leave_days_per_year * share / block
+        for day in _days(year.leave, leave, rngs["leave"], *days):
             begins = float(np.floor(clock.worked(year.start + day)))
             wanted.append((begins, begins + block, LEAVE))
-        for day in _days(year.training, workforce.training_days_per_year, rngs["training"]):
+        training = workforce.training_days_per_year * share
+        for day in _days(year.training, training, rngs["training"], *days):
             begins = float(np.floor(clock.worked(year.start + day)))
             wanted.append((begins, begins + 1.0, TRAINING))
     kept: list[Piece] = []
     for begins, ends, cause in sorted(wanted):
-        if kept and begins < kept[-1][1]:
-            begins, ends = kept[-1][1], kept[-1][1] + (ends - begins)
-        if start <= begins < end:
-            kept.append((begins, min(ends, end), cause))
-    return kept
+        moved = max(begins, start, kept[-1][1] if kept else start)
+        kept.append((moved, moved + (ends - begins), cause))
+    limit = end
+    for k in reversed(range(len(kept))):
+        begins, ends, cause = kept[k]
+        if ends <= limit:
+            break
+        moved = max(limit - (ends - begins), start)
+        kept[k] = (moved, limit, cause)
+        limit = moved
+    return [piece for piece in kept if piece[0] < piece[1]]
 
 
-def _days(cumulative: np.ndarray, count: float, rng: np.random.Generator) -> list[float]:
-    """``count`` days of one contract year (the fraction by chance), by their chances."""
+def _days(
+    cumulative: np.ndarray, count: float, rng: np.random.Generator, first_day: int, last_day: int
+) -> list[float]:
+    """``count`` days (the fraction by chance) of days ``[first_day, last_day)`` of one
+    contract year, by their chances."""
     whole = int(count) + int(rng.random() < count - int(count))
-    if whole == 0 or len(cumulative) == 0:
+    last_day = min(last_day, len(cumulative))
+    if whole == 0 or last_day <= first_day:
         return []
-    drawn = np.searchsorted(cumulative, rng.random(whole), side="right")
-    return np.minimum(drawn, len(cumulative) - 1).astype(float).tolist()
+    drawn = rng.random(whole)
+    if first_day > 0 or last_day < len(cumulative):  # part of the year: its chances only
+        low = cumulative[first_day - 1] if first_day > 0 else 0.0
+        high = cumulative[last_day - 1]
+        if high <= low:
+            return []
+        drawn = low + (high - low) * drawn
+    chosen = np.searchsorted(cumulative, drawn, side="right")
+    return np.clip(chosen, first_day, last_day - 1).astype(float).tolist()
 
 
 def _sickness(
@@ -307,13 +335,14 @@ def _as_arrays(
     whole = cause < 0  # the spells; the rest are the pieces, by cause
     pieces = ~whole
     spell_start = np.concatenate([start[whole], gone[:, 1]])
-    order = np.argsort(spell_start, kind="stable")
+    spell_end = np.concatenate([end[whole], gone[:, 2]])
+    order = np.lexsort((spell_end > spell_start, spell_start))  # no length first at a tie
     grown = np.asarray(grows, dtype=float).reshape(-1, 2)
     vacancy = np.full(len(gone), VACANCY)
     return Absences(
         advocate=np.concatenate([post[whole], gone[:, 0]]).astype(np.int64)[order],
         start=spell_start[order],
-        end=np.concatenate([end[whole], gone[:, 2]])[order],
+        end=spell_end[order],
         days=np.concatenate([(ends - begins)[whole], gone[:, 3]])[order],
         vacant=np.concatenate([np.zeros(int(whole.sum()), bool), np.ones(len(gone), bool)])[order],
         piece_advocate=np.concatenate([post[pieces], gone[:, 0]]).astype(np.int64),

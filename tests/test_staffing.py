@@ -161,3 +161,76 @@ def test_a_workforce_day_counts_a_posts_casework_hours_at_its_working_days():
     assert casework_hours_per_day(plan_pools(weekdays)[0]) == pytest.approx(week / 5)
     assert casework_hours_per_day(plan_pools(every_day)[0]) == pytest.approx(week / 7)
     assert DAYS_PER_YEAR == 365.0
+
+
+# ----------------------------------------------------------------- part-time posts
+
+
+def part_time_posts(credit: bool = False):
+    """A block of 1.4 FTE at a caseload of 5: 7 slots dealt out to two posts, 4 and 3, so
+    post 0 is 0.8 FTE and post 1 is 0.6 (the spells of ``fixed_spells``: post 0 on leave
+    5 days and sick 2, post 1 vacant 60 days)."""
+    return build(
+        county(),
+        horizon_days=425.0,
+        commissioning__providers__0__advocates=1.4,
+        commissioning__providers__0__caseload_cap=5,
+        commissioning__providers__0__workforce={
+            "turnover_per_year": 0.1,
+            "vacancy_credit": credit,
+        },
+    )
+
+
+def test_posts_are_dealt_their_slots_and_fte_from_one_source():
+    """``PoolPlan.post_slots`` deals the slots as the live pool does (slot s to post s mod
+    the posts); a post's FTE is its slots over the cap, and they add up to the block's."""
+    plan = plan_pools(part_time_posts())[0]
+    assert plan.slots == 7 and plan.advocates == 2
+    assert plan.post_slots() == [4, 3]
+    assert plan.post_fte().tolist() == pytest.approx([0.8, 0.6])
+    big = plan_pools(build(county(), commissioning__providers__0__advocates=8.4,
+                           commissioning__providers__0__caseload_cap=10))[0]  # fmt: skip
+    assert big.post_fte().tolist() == pytest.approx([1.0] * 3 + [0.9] * 6)
+    assert big.post_fte().sum() == pytest.approx(8.4)
+    from simulator.providers import Pool
+
+    assert sorted(Pool(plan, 2).free) == [0, 0, 0, 0, 1, 1, 1]  # the live pool: 4 and 3
+
+
+def test_part_time_posts_count_by_their_fte_worked_by_hand(monkeypatch):
+    """Each post weighs its FTE: the 0.8 post's 5 days' leave lose 5 x 0.8 of a whole-time
+    post's casework hours a day, the 0.6 post's 60 days vacant 60 x 0.6; in post and at
+    work are 1.4 FTE less the FTE-days away; the council pays for 60 x 0.6 FTE-days of
+    1.4 x 365 vacant (counting each post whole gave 2 in post, and 60 days of 2 x 365)."""
+    values = values_with_fixed_spells(monkeypatch, part_time_posts())
+    measured = 425.0 - 60.0
+    assert values["hours_lost_leave", "all"] == pytest.approx(5 * 0.8 * HOURS_PER_DAY)
+    assert values["hours_lost_sickness", "all"] == pytest.approx(2 * 0.8 * HOURS_PER_DAY)
+    assert values["hours_lost_vacancy", "all"] == pytest.approx(60 * 0.6 * HOURS_PER_DAY)
+    assert values["vacancy_days", "all"] == pytest.approx(60.0)  # post-days
+    assert values["advocates_in_post_mean", "all"] == pytest.approx(1.4 - 60 * 0.6 / measured)
+    assert values["block_advocates_fte", "all"] == pytest.approx(1.4)
+    # FTE at work in contract year 1 (days 60 to 365)
+    away = 5 * 0.8 + 2 * 0.8 + 60 * 0.6
+    assert values["fte_at_work", "year=1"] == pytest.approx(1.4 - away / 305)
+    paid = values_with_fixed_spells(monkeypatch, part_time_posts(credit=False))
+    credited = values_with_fixed_spells(monkeypatch, part_time_posts(credit=True))
+    share = 60 * 0.6 / (1.4 * measured)  # FTE-days vacant over FTE-days contracted
+    assert paid["cost_block_vacant", "all"] == pytest.approx(paid["cost_block", "all"] * share)
+    assert credited["cost_block", "all"] == pytest.approx(paid["cost_block", "all"] * (1 - share))
+
+
+def test_part_time_posts_at_work_day_by_day_worked_by_hand(monkeypatch):
+    """The daily ``advocates_at_work`` is FTE: 1.4 with nobody away, 0.6 while the 0.8
+    post is on leave or sick, 0.8 while the 0.6 post is vacant."""
+    from simulator.metrics import daily_frame
+
+    scenario = part_time_posts()
+    monkeypatch.setattr(model, "draw_absences", lambda *args, **kwargs: fixed_spells())
+    daily = daily_frame([model.simulate(scenario, 0)], scenario).set_index("day")
+    at_work = daily["advocates_at_work[A]"]
+    expected = {60: 1.4, 99: 1.4, 100: 0.6, 104: 0.6, 105: 1.4, 201: 0.6, 299: 1.4,
+                300: 0.8, 359: 0.8, 360: 1.4, 424: 1.4}  # fmt: skip
+    for day, fte in expected.items():
+        assert at_work[day] == pytest.approx(fte, abs=1e-12), day

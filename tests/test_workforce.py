@@ -76,6 +76,71 @@ def test_posts_filled_on_average_match_the_renewal_reward_theorem():
     assert filled.mean() < posts - 1.0  # the vacancies cost well over a post on average
 
 
+# ------------------------------------------------------- leave prorated to time in post
+
+
+def part_year(working_days: str, horizon: float, **workforce):
+    """Ten one-case posts, few referrals, a run of ``horizon`` days that is no whole
+    number of years (no follow-up) and, unless said, turnover of two a year."""
+    data = mmc_data(servers=10, arrivals_per_day=0.5, horizon_days=horizon)
+    data["follow_up_days"] = 0.0
+    data["commissioning"]["providers"][0]["working_days"] = working_days
+    data["commissioning"]["providers"][0]["workforce"] = {
+        "leave_days_per_year": 25.0,
+        "leave_block_days": 5.0,
+        "leave_month_weights": [1, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1, 3],
+        "training_days_per_year": 6.0,
+        "turnover_per_year": 2.0,
+        "recruitment_days": {"dist": "uniform", "low": 10.0, "high": 60.0},
+        **workforce,
+    }
+    return build(data, seed=2718)
+
+
+@pytest.mark.parametrize("working_days", ["every_day", "weekdays"])
+def test_half_a_year_in_post_gets_half_a_years_leave_and_training_exactly(working_days):
+    """Posts held for the whole of a half-year run (182.5 days): 20 days of leave a year in
+    blocks of one day is exactly 10 blocks, and 6 training days exactly 3, whatever the
+    seed and however the months are weighted (a whole year's allowance used to be put in
+    the half year: 20 and 6)."""
+    from simulator.staffing import days_lost
+    from simulator.workforce import LEAVE, TRAINING
+
+    scenario = part_year(working_days, 182.5, leave_days_per_year=20.0, leave_block_days=1.0,
+                         turnover_per_year=0.0)  # fmt: skip
+    for rep in range(5):
+        absences = simulate(scenario, rep).absences[0]
+        assert absences is not None
+        assert days_lost(absences, LEAVE, 0.0, 182.5) == pytest.approx(10 * 10.0)
+        assert days_lost(absences, TRAINING, 0.0, 182.5) == pytest.approx(10 * 3.0)
+
+
+@pytest.mark.parametrize("working_days", ["every_day", "weekdays"])
+def test_leave_and_training_are_prorated_to_time_in_post(working_days):
+    """With turnover (new starters, leavers) and a run of 500 days (one year and a part),
+    leave and training days lost equal each year's allowance x the years in post, over
+    many posts and replications (|z| < 3, the fractions of a block drawn by chance); a
+    whole year's allowance in the last 135 days would put them far above, and blocks cut
+    at a leaver's last day below."""
+    from simulator.staffing import days_lost, vacant_post_days
+    from simulator.workforce import LEAVE, TRAINING
+
+    horizon, reps = 500.0, 400
+    scenario = part_year(working_days, horizon)
+    gaps = {LEAVE: [], TRAINING: []}
+    for rep in range(reps):
+        absences = simulate(scenario, rep).absences[0]
+        assert absences is not None
+        years_in_post = (10 * horizon - vacant_post_days(absences, 0.0, horizon)) / DAYS_PER_YEAR
+        for cause, per_year in ((LEAVE, 25.0), (TRAINING, 6.0)):
+            gaps[cause].append(days_lost(absences, cause, 0.0, horizon) - per_year * years_in_post)
+    for cause, name in ((LEAVE, "leave"), (TRAINING, "training")):
+        z = z_score(np.array(gaps[cause]), 0.0)
+        print(f"{working_days}: {name} days lost less allowance x years in post: "
+              f"{np.mean(gaps[cause]):+.3f} a replication, z={z:+.2f}")  # fmt: skip
+        assert abs(z) < Z_LIMIT, f"{name}: z = {z:.2f}"
+
+
 # -------------------------------------------------------------------- Markov chain
 
 
@@ -486,7 +551,11 @@ WORKFORCES = st.fixed_dictionaries(
         "training_days_per_year": st.sampled_from([0.0, 6.0]),
         "turnover_per_year": st.sampled_from([1.0, 0.0, 3.0]),
         "recruitment_days": st.sampled_from(
-            [{"dist": "fixed", "mean": 20.0}, {"dist": "uniform", "low": 5.0, "high": 40.0}]
+            [
+                {"dist": "fixed", "mean": 20.0},
+                {"dist": "uniform", "low": 5.0, "high": 40.0},
+                {"dist": "fixed", "mean": 0.0},
+            ]
         ),
         "new_starter_ramp_days": st.sampled_from([15.0, 0.0]),
         "cover_after_days": st.sampled_from([1.0, 0.0, 4.0, 30.0]),
@@ -626,8 +695,11 @@ def test_caps_room_and_hours_hold_through_absences_and_hand_ons(scenario):
 def check_spells(absences: Absences) -> None:
     """Each post's spells away, and the pieces of them, never overlap in time (one spell
     ends before the next begins, as the model schedules them: away, then back)."""
-    assert (absences.end > absences.start).all()
-    assert (absences.piece_end > absences.piece_start).all()
+    # Only a vacancy may have no length: a leaver replaced at once by a starter on a ramp.
+    assert (absences.end > absences.start)[~absences.vacant].all()
+    assert (absences.end >= absences.start).all()
+    assert (absences.piece_end > absences.piece_start)[absences.piece_cause != VACANCY].all()
+    assert (absences.piece_end >= absences.piece_start).all()
     assert set(absences.piece_cause.tolist()) <= set(range(len(CAUSES)))
     for who, start, end in (
         (absences.advocate, absences.start, absences.end),
@@ -700,3 +772,74 @@ def test_a_case_closing_as_its_advocates_absence_begins_frees_its_slot_on_return
     )
     records = simulate(scenario, 16)
     assert np.isfinite(records.allocated_day).sum() > 1000
+
+
+# ------------------------------------------------------- a leaver replaced at once
+
+
+def replaced_at_once(turnover: float, ramp: float = 0.0, **workforce):
+    """Eight one-case posts, busy (0.8 of their time), whose leavers' posts are filled the
+    instant they go (``recruitment_days`` fixed 0)."""
+    data = mmc_data(servers=8, arrivals_per_day=6.4, horizon_days=400.0)
+    data["commissioning"]["providers"][0]["workforce"] = {
+        "turnover_per_year": turnover,
+        "recruitment_days": {"dist": "fixed", "mean": 0.0},
+        "new_starter_ramp_days": ramp,
+        **workforce,
+    }
+    return build(data, seed=77)
+
+
+def test_a_leaver_replaced_at_once_without_a_ramp_changes_nothing():
+    """With no vacancy and no ramp the new starter takes over the post and its cases: the
+    run is the run without turnover, case by case (a post emptied and never filled, or
+    filled before it was emptied, would change every wait after the first leaver)."""
+    for rep in range(3):
+        plain = simulate(replaced_at_once(0.0), rep)
+        leaving = simulate(replaced_at_once(4.0), rep)
+        for name in ("allocated_day", "end_day", "advocate"):
+            np.testing.assert_array_equal(getattr(leaving, name), getattr(plain, name))
+        absences = leaving.absences[0]
+        assert absences is not None and len(absences.start) == 0  # no vacancy, no ramp
+
+
+class Logged(Checked):
+    """``Checked``, logging each change of workforce as ``(kind, spell, now)``."""
+
+    def run(self):
+        self.log: list[tuple[int, int, float]] = []
+        return super().run()
+
+    def change(self, c: int) -> None:
+        _, kind, k = self.changes[c]
+        self.log.append((kind, k, self.env.now))
+        super().change(c)
+
+
+def test_a_leaver_replaced_at_once_with_a_ramp_leaves_before_the_starter_starts():
+    """With a ramp, a post its leaver empties and a new starter fills at the same instant
+    goes away (its cases handed on, its cap 0) and then comes back (the starter's slot
+    growing over the ramp), never the reverse: back first would give the post its room
+    twice, then take the starter away for good."""
+    from simulator.model import AWAY, BACK
+
+    for rep in range(3):
+        replication = Logged(replaced_at_once(4.0, ramp=10.0), rep)
+        records = replication.run()
+        absences = records.absences[0]
+        assert absences is not None
+        horizon = replication.env.now
+        instant = absences.vacant & (absences.end == absences.start)
+        instant = np.flatnonzero(instant & (absences.start < horizon))
+        assert len(instant) > 10
+        check_spells(absences)
+        order = {(kind, k): n for n, (kind, k, _) in enumerate(replication.log)}
+        for k in instant:
+            assert order[(AWAY, k)] + 1 == order[(BACK, k)], k  # out, then in, at once
+        # Every post not away at the end is at work with its whole cap (the ramp is over).
+        for post in range(8):
+            mine = absences.advocate == post
+            last_left = absences.end[mine & (absences.start <= horizon)].max(initial=0.0)
+            if last_left < horizon - 10.0:
+                assert not replication.gone[0][post]
+                assert replication.cap[0][post] == 1
