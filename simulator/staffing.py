@@ -28,6 +28,17 @@ def posts(plan: PoolPlan) -> int:
     return max(plan.advocates, 1)
 
 
+def posts_in_contract(plan: PoolPlan, low: float, high: float) -> float:
+    """Posts the contract gives slots to, on average over ``[low, high)`` (``posts``
+    without planned changes)."""
+    if not plan.changes:
+        return float(posts(plan))
+    return sum(
+        days * sum(1 for held in plan.post_slots(slots) if held)
+        for days, slots, _ in plan.over(low, high)
+    ) / (high - low)
+
+
 def _overlap(start: np.ndarray, end: np.ndarray, low: float, high: float) -> np.ndarray:
     """Days of each ``[start, end)`` inside ``[low, high)``."""
     return np.clip(np.minimum(end, high) - np.maximum(start, low), 0.0, None)
@@ -71,7 +82,9 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
     block_in_post = 0.0
     for index, plan in enumerate(records.plans):
         absences = records.absences[index]
-        in_post = posts(plan) - vacant_post_days(absences, low, high) / (high - low)
+        in_post = posts_in_contract(plan, low, high) - vacant_post_days(absences, low, high) / (
+            high - low
+        )
         if plan.route == Route.BLOCK:
             block_in_post += in_post
         if absences is None:
@@ -96,7 +109,8 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
 def vacant_share(records: Records, index: int, low: float, high: float) -> float:
     """The share of a block's post-days in ``[low, high)`` its posts stood vacant."""
     plan = records.plans[index]
-    return vacant_post_days(records.absences[index], low, high) / (posts(plan) * (high - low))
+    vacant = vacant_post_days(records.absences[index], low, high)
+    return vacant / (posts_in_contract(plan, low, high) * (high - low))
 
 
 def credits_vacancies(plan: PoolPlan) -> bool:
@@ -109,6 +123,8 @@ def at_work(records: Records, index: int, days: np.ndarray) -> np.ndarray:
     plan = records.plans[index]
     absences = records.absences[index]
     count = np.full(len(days), posts(plan), dtype=np.int32)
+    for start, slots, _ in plan.changes:  # posts the contract gives slots to from each change
+        count[days >= start] = sum(1 for held in plan.post_slots(slots) if held)
     if absences is None:
         return count
     away = (absences.start[:, None] <= days[None, :]) & (days[None, :] < absences.end[:, None])
@@ -128,5 +144,5 @@ def fte_at_work_mean(records: Records, low: float, high: float) -> float:
             if absences is None
             else float(_overlap(absences.start, absences.end, low, high).sum())
         )
-        total += plan.slots / plan.caseload_cap - away / (high - low)
+        total += plan.mean_slots(low, high) / plan.caseload_cap - away / (high - low)
     return total
