@@ -786,31 +786,33 @@ class Replication:
 
     def vary(self, pool_index: int, k: int) -> None:
         """The k-th planned change of the pool's contract: its slots are dealt out again as
-        on day 0 (``PoolPlan.post_slots``); a post that loses slots sheds them (``cut``), a
-        post that gains them takes them on (``add``)."""
+        on day 0 (``PoolPlan.post_slots``). Posts that gain slots take them on first
+        (``add``); then every post that loses some gives up its free room at once, before
+        any sheds its cases (``shed``), so no case goes to a post about to lose it."""
         plan = self.plans[pool_index]
-        contracted = self.contracted[pool_index]
-        for advocate, target in enumerate(plan.post_slots(plan.changes[k][1])):
-            was = contracted[advocate]
-            contracted[advocate] = target
-            if target < was:
-                self.cut(pool_index, advocate, target)
-            elif target > was:
-                self.add(pool_index, advocate, was, target)
+        was = self.contracted[pool_index]
+        targets = self.contracted[pool_index] = plan.post_slots(plan.changes[k][1])
+        for advocate, (before, target) in enumerate(zip(was, targets, strict=True)):
+            if target > before:
+                self.add(pool_index, advocate, before, target)
+        # (a post vacant, or still ramping up, may hold no more than its target already)
+        cut = [
+            advocate for advocate, target in enumerate(targets)
+            if target < was[advocate] and self.cap[pool_index][advocate] > target
+        ]  # fmt: skip
+        for advocate in cut:
+            self.cap[pool_index][advocate] = targets[advocate]
+            if not self.gone[pool_index][advocate]:
+                self.pools[pool_index].step_out(advocate)
+        for advocate in cut:
+            self.shed(pool_index, advocate, targets[advocate])
         self.fill_sharing(pool_index)
 
-    def cut(self, pool_index: int, advocate: int, target: int) -> None:
-        """A post keeps ``target`` slots: its free room beyond them goes, and the cases it
-        holds beyond them (the latest referrals first, a lighter one that still fits staying;
-        all of them when the post goes) are handed on as a leaver's are. A post still
-        ramping up, or vacant, holds no more."""
-        cap = self.cap[pool_index][advocate]
-        if cap <= target:
-            return
-        self.cap[pool_index][advocate] = target
+    def shed(self, pool_index: int, advocate: int, target: int) -> None:
+        """A post cut to ``target`` slots (its free room already gone) hands on the cases it
+        holds beyond them, as a leaver's are: the latest referrals first, a lighter one that
+        still fits staying; all of them when the post goes. Its room left comes back."""
         pool, gone = self.pools[pool_index], self.gone[pool_index][advocate]
-        if not gone:
-            pool.step_out(advocate)
         cases = sorted(self.cases_of[pool_index][advocate])
         scale = WEIGHT_SCALE if self.weighted else 1
         weight = self.units if self.weighted else [1] * len(self.units)
