@@ -375,3 +375,34 @@ def test_validate_prints_each_change_with_its_fte_and_hours(tmp_path):
     assert result.exit_code == 0, result.output
     assert "  A: from day 300: 2.0 FTE contracted (2,738 contracted hours a year)" in result.output
     assert "  A: from day 500: 4.5 FTE contracted (6,159 contracted hours a year)" in result.output
+
+
+def test_cases_cut_from_a_post_with_absences_ahead_keep_their_hours(monkeypatch):
+    """Posts cut in part (3 advocates to 2.5: 17, 17 and 16 slots), grown and cut again,
+    with leave, sickness and turnover: a case handed on by a cut while its advocate is away,
+    or with short absences of theirs still ahead, carries its working time left without
+    the pauses those absences would have added (``CheckedChanges`` checks each case's time
+    and hours at its close), on working days and every day alike."""
+    found = []
+    pauses_ahead = simulator.model.Replication.pauses_ahead
+
+    def counted(self, *args):
+        found.append(pauses_ahead(self, *args))
+        return found[-1]
+
+    monkeypatch.setattr(simulator.model.Replication, "pauses_ahead", counted)
+    workforce = {
+        "leave_days_per_year": 25.0, "sickness_days_per_year": 12.0, "turnover_per_year": 0.5,
+        "recruitment_days": {"dist": "fixed", "mean": 40.0}, "new_starter_ramp_days": 30.0,
+        "cover_after_days": 10.0,
+    }  # fmt: skip
+    for working_days in ("every_day", "weekdays"):
+        for seed in range(3):
+            scenario = varied_county(
+                (200, 2.5), (400, 3.5), (550, 1.5), seed=seed,
+                **{f"{PROVIDER}workforce": workforce, f"{PROVIDER}working_days": working_days},
+            )  # fmt: skip
+            replication = CheckedChanges(scenario, 0)
+            replication.run()
+            assert replication.checked_hours > 0
+    assert sum(paused > 0 for paused in found) > 10  # the pauses were there to take off
