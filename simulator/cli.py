@@ -159,7 +159,7 @@ def cli(debug: bool) -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
-    from simulator.plan import expected_staffing
+    from simulator.plan import contract_changes, expected_staffing
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
@@ -182,6 +182,17 @@ def validate(files: tuple[str, ...]) -> None:
                         f"({staff.hours_never_away:,.0f} casework hours a year if never away); "
                         f"{staff.fte_at_work:,.1f} FTE expected at work after planned leave, "
                         f"sickness, training and vacancies ({staff.hours_at_work:,.0f} hours)"
+                    )
+                for change in contract_changes(checked):
+                    at_work = (
+                        ""
+                        if change.fte_at_work is None
+                        else f"; {change.fte_at_work:,.1f} FTE expected at work"
+                    )
+                    click.echo(
+                        f"  {change.name}: from day {change.from_day}: {change.fte:,.1f} FTE "
+                        f"contracted ({change.hours_per_year:,.0f} contracted hours a year"
+                        f"{at_work})"
                     )
                 for warning in scenario_warnings(checked):
                     click.echo(f"warning: {path}: {warning}")

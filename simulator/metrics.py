@@ -524,7 +524,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     vacant_cost_total = 0.0
     for index in block:
         plan = records.plans[index]
-        contracted = plan.contracted_hours_per_year * pricing.years(days)
+        contracted = plan.contracted_hours(start, end)
         used = (
             busy_slot_days(records, index, start, end)
             * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
@@ -532,15 +532,15 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         unused = max(contracted - used, 0.0)
         group = f"provider={plan.name}"
         rows += [
-            ("block_slots", group, float(plan.slots)),
-            ("block_advocates_fte", group, plan.slots / plan.caseload_cap),
-            ("block_hours_contracted_per_year", group, plan.contracted_hours_per_year),
+            ("block_slots", group, plan.mean_slots(start, end)),
+            ("block_advocates_fte", group, plan.mean_slots(start, end) / plan.caseload_cap),
+            ("block_hours_contracted_per_year", group, hours_per_year(plan, start, end)),
             ("block_hours_contracted", group, contracted),
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
             ("block_utilisation", group, used / contracted if contracted else np.nan),
             ("cost_block", group, block_charge(plan, days, scenario.costing, uplift,
-                                               block_paid(records, index, measured)).cost),
+                                               block_paid(records, index, measured), start).cost),
             ("cost_block_unused", group, unused * uplift * council_rate(
                 plan, plan.rate_per_hour, scenario.costing)),
         ]  # fmt: skip
@@ -559,12 +559,16 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         utilisation = used_total / contracted_total if contracted_total else np.nan
         plans = [records.plans[i] for i in block]
         rows += [
-            ("block_slots", "all", float(sum(p.slots for p in plans))),
-            ("block_advocates_fte", "all", sum(p.slots / p.caseload_cap for p in plans)),
+            ("block_slots", "all", float(sum(p.mean_slots(start, end) for p in plans))),
+            (
+                "block_advocates_fte",
+                "all",
+                sum(p.mean_slots(start, end) / p.caseload_cap for p in plans),
+            ),
             (
                 "block_hours_contracted_per_year",
                 "all",
-                sum(p.contracted_hours_per_year for p in plans),
+                sum(hours_per_year(p, start, end) for p in plans),
             ),
             ("block_hours_contracted", "all", contracted_total),
             ("block_hours_used", "all", used_total),
@@ -624,12 +628,23 @@ def year_uplift(scenario: Scenario, day: np.ndarray) -> np.ndarray:
     return (1 + scenario.commissioning.uplift_per_year) ** year
 
 
+def hours_per_year(plan: PoolPlan, start: float, end: float) -> float:
+    """A block's contracted hours a year over days ``[start, end)``: as planned, or, when
+    its contract changes, the hours of each part for its days, as a rate a year."""
+    if not plan.changes:
+        return plan.contracted_hours_per_year
+    return plan.contracted_hours(start, end) / pricing.years(end - start)
+
+
 def block_charge(
-    plan: PoolPlan, days: float, costing: Costing, uplift: float = 1.0, paid: float = 1.0
-) -> pricing.Charge:
-    """One block contract over ``days``, as it costs the council (rate x ``uplift``);
-    ``paid``: the share of it paid (less than 1 when vacant posts are not paid for)."""
-    amount = pricing.block_cost(plan.contracted_hours_per_year, plan.rate_per_hour, days)
+    plan: PoolPlan, days: float, costing: Costing, uplift: float = 1.0, paid: float = 1.0,
+    start: float = 0.0,
+) -> pricing.Charge:  # fmt: skip
+    """One block contract over ``days`` from day ``start``, as it costs the council (rate x
+    ``uplift``); ``paid``: the share of it paid (less than 1 when vacant posts are not
+    paid for). A contract with planned changes is paid each part's hours for its days."""
+    rate = hours_per_year(plan, start, start + days)
+    amount = pricing.block_cost(rate, plan.rate_per_hour, days)
     return pricing.council_charge(amount * uplift * paid, plan.rate_includes_vat, costing)
 
 
@@ -649,7 +664,8 @@ def block_vacant_cost(records: Records, scenario: Scenario, index: int) -> float
         return 0.0
     window = Window(scenario.warm_up_days, scenario.horizon_days, mean_uplift(scenario))
     share = staffing.vacant_share(records, index, window.start, window.end)
-    return block_charge(plan, window.days, scenario.costing, window.uplift, share).cost
+    return block_charge(plan, window.days, scenario.costing, window.uplift, share,
+                        window.start).cost  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -696,7 +712,8 @@ def cost_charges(
     block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
     charges["cost_block"] = pricing.add(
-        [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window))
+        [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window),
+                      window.start)
          for i in block]
     )  # fmt: skip
     if spot:

@@ -37,12 +37,13 @@ from simulator.schema import WEIGHT_SCALE, Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
 from simulator.workdays import EveryDay, WorkCalendar, closed_days, target_day
-from simulator.workforce import Absences, Clock, draw_absences
+from simulator.workforce import Absences, Clock, draw_absences, in_contract
 
 UNSERVED = -1
 HUB_QUEUE = -2  # waiting in a hub's shared queue: no partner has taken it yet
 URGENT, NORMAL = simpy.core.URGENT, simpy.core.NORMAL  # SimPy's event priorities
-AWAY, BACK, GROW = range(3)  # changes of workforce: a post away, back, a new starter's slot
+# changes of capacity: a post away, back, a new starter's slot, a planned change of contract
+AWAY, BACK, GROW, VARY = range(4)
 
 
 @dataclass(frozen=True)
@@ -653,29 +654,39 @@ class Replication:
         ]
         return tuple(
             None if plan.workforce is None or not plan.workforce.away
-            else draw_absences(plan, plan.workforce, self.clocks[p], self.scenario.start_date,
-                               self.scenario.seed, self.rep, until)
+            else in_contract(draw_absences(plan, plan.workforce, self.clocks[p],
+                                           self.scenario.start_date, self.scenario.seed,
+                                           self.rep, until), plan)
             for p, plan in enumerate(self.plans)
         )  # fmt: skip
 
     def schedule_workforce(self) -> None:
-        """Every spell away, return and new starter's slot, scheduled once at the start (a
-        return before a departure at the same instant, both before any case event then;
-        a spell of no length, a post a leaver empties and a new starter fills at once,
-        goes away and comes back between the two: the leaver out, then the starter in)."""
-        self.tracked = [absences is not None for absences in self.absences]
+        """Every spell away, return and new starter's slot, and every planned change of
+        contract, scheduled once at the start (a change of contract first, then a return
+        before a departure at the same instant, all before any case event then; a spell of
+        no length, a post a leaver empties and a new starter fills at once, goes away and
+        comes back between the two: the leaver out, then the starter in)."""
+        self.tracked = [
+            absences is not None or bool(plan.changes)
+            for absences, plan in zip(self.absences, self.plans, strict=True)
+        ]
         self.cases_of: list[list[set[int]]] = []
-        self.cap: list[list[int]] = []
+        self.cap: list[list[int]] = []  # each post's slots now (fewer while a starter ramps up)
+        self.contracted: list[list[int]] = []  # each post's slots under the contract now
         self.gone: list[list[bool]] = []
+        self.ramps: list[tuple[int, int]] = []  # a new post's slots to come: pool, post
         # per pool and post: its spells, as ``paused_through`` reads them (``spells_by_post``)
         self.spells_of: list[list[tuple[list[float], list[float], list[float], list[int]]]] = []
         changes: list[tuple[float, int, int, int, int]] = []  # when, order, pool, kind, index
         for p, absences in enumerate(self.absences):
-            posts = max(self.plans[p].advocates, 1)
+            plan = self.plans[p]
+            posts = plan.posts
             self.cases_of.append([set() for _ in range(posts)])
-            self.cap.append(self.plans[p].post_slots())
+            self.cap.append(plan.post_slots(plan.slots))
+            self.contracted.append(list(self.cap[p]))
             self.gone.append([False] * posts)
             self.spells_of.append([([], [], [0.0], []) for _ in range(posts)])
+            changes += [(when, -1, p, VARY, k) for k, (when, _, _) in enumerate(plan.changes)]
             if absences is None:
                 continue
             self.spells_by_post(p, absences)
@@ -714,8 +725,12 @@ class Replication:
                 next_long[j] = following
 
     def change(self, c: int) -> None:
-        """The c-th change of workforce: a post away, back, or a new starter's next slot."""
+        """The c-th change of capacity: a post away, back, a new starter's next slot, or the
+        k-th planned change of the pool's contract."""
         pool_index, kind, k = self.changes[c]
+        if kind == VARY:
+            self.vary(pool_index, k)
+            return
         absences = self.absences[pool_index]
         assert absences is not None
         advocate = int(absences.grow_advocate[k] if kind == GROW else absences.advocate[k])
@@ -724,10 +739,21 @@ class Replication:
         elif kind == BACK:
             self.back(pool_index, advocate, bool(absences.vacant[k]))
         else:
-            self.cap[pool_index][advocate] += 1
-            if not self.gone[pool_index][advocate]:
-                self.pools[pool_index].grow(advocate)
-                self.fill(pool_index, self.env.now)
+            self.grow_slot(pool_index, advocate)
+
+    def grow_slot(self, pool_index: int, advocate: int) -> None:
+        """A new starter takes on one more slot (none beyond the post's under the contract:
+        a post cut while its starter ramps up)."""
+        if self.cap[pool_index][advocate] >= self.contracted[pool_index][advocate]:
+            return
+        self.cap[pool_index][advocate] += 1
+        if not self.gone[pool_index][advocate]:
+            self.pools[pool_index].grow(advocate)
+            self.fill(pool_index, self.env.now)
+
+    def ramp_step(self, r: int) -> None:
+        """The r-th slot of a new post's starter (a contract grown with a ramp)."""
+        self.grow_slot(*self.ramps[r])
 
     def away(self, pool_index: int, advocate: int, absences: Absences, k: int) -> None:
         """A post is away (or empty): its free slots go; an absence up to ``cover_after_days``
@@ -741,15 +767,103 @@ class Replication:
         if vacant:
             self.cap[pool_index][advocate] = 0
         if vacant or absences.days[k] > workforce.cover_after_days:
-            handed_back = [i for i in cases if not self.hand_on(pool_index, advocate, i)]
-            for i in reversed(handed_back):  # each to the front: they keep their order
-                self.hand_back(pool_index, i)
-            hub = self.hub_queue
-            sharing = hub is not None and pool_index in hub.members
-            for member in hub.members if sharing and hub is not None else [pool_index]:
-                self.fill(member, self.env.now)  # a case handed back may fit a colleague
+            self.hand_on_all(pool_index, [(advocate, i) for i in cases])
         # A shorter absence pauses the cases: each already closes that much later, as
         # ``paused_through`` worked out when it was allocated.
+
+    def hand_on_all(self, pool_index: int, cases: list[tuple[int, int]]) -> None:
+        """Cases (advocate, referral), in this order, go to colleagues with room, best fit,
+        else back to the front of the queue in their class; then the pool (or the hub) takes
+        what fits. Each advocate's own free room must be gone first (``Pool.step_out``)."""
+        handed_back = [i for advocate, i in cases if not self.hand_on(pool_index, advocate, i)]
+        for i in reversed(handed_back):  # each to the front: they keep their order
+            self.hand_back(pool_index, i)
+        self.fill_sharing(pool_index)
+
+    def fill_sharing(self, pool_index: int) -> None:
+        """The pool takes what fits, and in a hub every partner sharing its queue does."""
+        hub = self.hub_queue
+        sharing = hub is not None and pool_index in hub.members
+        for member in hub.members if sharing and hub is not None else [pool_index]:
+            self.fill(member, self.env.now)  # a case handed back may fit a colleague
+
+    def vary(self, pool_index: int, k: int) -> None:
+        """The k-th planned change of the pool's contract: its slots are dealt out again as
+        on day 0 (``PoolPlan.post_slots``). Posts that gain slots take them on first
+        (``add``); then every post that loses some gives up its free room at once, and takes
+        back what is left of it after the cases it must shed (``shed``), before any case
+        goes on: no case goes to a post about to lose it, and each goes on, in referral
+        order, to whatever room the new contract leaves."""
+        plan = self.plans[pool_index]
+        was = self.contracted[pool_index]
+        targets = self.contracted[pool_index] = plan.post_slots(plan.changes[k][1])
+        for advocate, (before, target) in enumerate(zip(was, targets, strict=True)):
+            if target > before:
+                self.add(pool_index, advocate, before, target)
+        # (a post vacant, or still ramping up, may hold no more than its target already)
+        cut = [
+            advocate for advocate, target in enumerate(targets)
+            if target < was[advocate] and self.cap[pool_index][advocate] > target
+        ]  # fmt: skip
+        for advocate in cut:
+            self.cap[pool_index][advocate] = targets[advocate]
+            if not self.gone[pool_index][advocate]:
+                self.pools[pool_index].step_out(advocate)
+        moved = [
+            (i, advocate)
+            for advocate in cut
+            for i in self.shed(pool_index, advocate, targets[advocate])
+        ]
+        self.hand_on_all(pool_index, [(advocate, i) for i, advocate in sorted(moved)])
+
+    def shed(self, pool_index: int, advocate: int, target: int) -> list[int]:
+        """The cases a post cut to ``target`` slots (its free room already gone) must hand
+        on, as a leaver's are: the latest referrals first, a lighter one that still fits
+        staying; all of them when the post goes. Its room left comes back at once, so the
+        cases of every post cut go on (``vary``) only when each post's room is its own."""
+        pool, gone = self.pools[pool_index], self.gone[pool_index][advocate]
+        cases = sorted(self.cases_of[pool_index][advocate])
+        scale = WEIGHT_SCALE if self.weighted else 1
+        weight = self.units if self.weighted else [1] * len(self.units)
+        held, moved = sum(weight[i] for i in cases), []
+        while held > target * scale:
+            moved.append(cases.pop())
+            held -= weight[moved[-1]]
+        for i in sorted(moved):  # a lighter case may still fit the room left: it stays
+            if weight[i] <= target * scale - held:
+                moved.remove(i)
+                held += weight[i]
+        if not gone:  # nothing moved fits what is left, so nobody hands a case to themselves
+            pool.step_in(advocate, target * scale - held)
+        return moved
+
+    def add(self, pool_index: int, advocate: int, was: int, target: int) -> None:
+        """A post gains slots: a post that had none is a new starter (their slots one by one
+        over ``new_starter_ramp_days`` when the pool has a ramp), any other takes them on at
+        once. A post vacant now gets them with its new starter (``back``); a post away now
+        gets them on its return."""
+        if self.vacant_now(pool_index, advocate):
+            return
+        workforce = self.plans[pool_index].workforce
+        if was == 0 and workforce is not None and workforce.new_starter_ramp_days > 0:
+            ramp = workforce.new_starter_ramp_days
+            for step in range(1, target + 1):
+                self.ramps.append((pool_index, advocate))
+                Call(self.env, ramp * step / target, self.ramp_step, len(self.ramps) - 1, URGENT)
+            return
+        self.cap[pool_index][advocate] += target - was
+        if not self.gone[pool_index][advocate]:
+            for _ in range(target - was):
+                self.pools[pool_index].grow(advocate)
+
+    def vacant_now(self, pool_index: int, advocate: int) -> bool:
+        """The post is in a vacancy now (one starting now counts). Planned changes are rare:
+        a scan of the spells is fine here."""
+        absences, now = self.absences[pool_index], self.env.now
+        if absences is None:
+            return False
+        inside = (absences.advocate == advocate) & (absences.start <= now) & (now < absences.end)
+        return bool((inside & absences.vacant).any())
 
     def back(self, pool_index: int, advocate: int, vacant: bool) -> None:
         """A post is back at work (a new starter, after a vacancy, with no slots until the
@@ -759,7 +873,7 @@ class Replication:
         workforce = plan.workforce
         assert workforce is not None
         if vacant and workforce.new_starter_ramp_days == 0:
-            self.cap[pool_index][advocate] = plan.post_slots()[advocate]
+            self.cap[pool_index][advocate] = self.contracted[pool_index][advocate]
         cases = self.cases_of[pool_index][advocate]
         if self.weighted:
             room = self.cap[pool_index][advocate] * WEIGHT_SCALE - sum(self.units[i] for i in cases)
@@ -769,10 +883,30 @@ class Replication:
         self.fill(pool_index, self.env.now)
 
     def left_of(self, pool_index: int, i: int) -> tuple[float, float]:
-        """Case i's working time left now: until it closes, and until its work is done."""
+        """Case i's working time left now: until it closes, and until its work is done (less
+        the pauses its advocate's short absences ahead would have added: only a planned
+        change of contract hands cases on with some still ahead, or during one)."""
         clock, now = self.clocks[pool_index], self.env.now
         at = clock.worked(now)
-        return clock.worked(self.closes[i]) - at, max(clock.worked(self.work_done[i]) - at, 0.0)
+        close_at, done_at = clock.worked(self.closes[i]), clock.worked(self.work_done[i])
+        if self.plans[pool_index].changes:
+            advocate = self.advocate[i]
+            close_at -= self.pauses_ahead(pool_index, advocate, at, close_at)
+            done_at -= self.pauses_ahead(pool_index, advocate, at, done_at)
+        return close_at - at, max(done_at - at, 0.0)
+
+    def pauses_ahead(self, pool_index: int, advocate: int, at: float, until: float) -> float:
+        """Working time in ``[at, until)`` the advocate's short absences take (those that
+        pause a case: up to their next long one, which would hand it on)."""
+        starts, at_work, before, next_long = self.spells_of[pool_index][advocate]
+        paused = 0.0
+        for j in range(max(bisect_right(starts, self.env.now) - 1, 0), len(starts)):
+            begins = at_work[j] + before[j]  # the spell's start in working time
+            if begins >= until or (next_long[j] == j and begins >= at):
+                break
+            if next_long[j] != j:
+                paused += max(min(begins + before[j + 1] - before[j], until) - max(begins, at), 0.0)
+        return paused
 
     def paused_through(
         self, pool_index: int, advocate: int, now: float, done: float, close: float

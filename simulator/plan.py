@@ -181,6 +181,55 @@ class PoolPlan:
     owner: int | None = None  # flex: the index of its provider's block pool
     weekdays: bool = False  # works on working days only (``working_days: weekdays``)
     workforce: Workforce | None = None  # its advocates' leave, sickness and turnover
+    # planned changes of the contract: (from_day, slots, contracted hours a year) from then
+    changes: tuple[tuple[float, int, float], ...] = ()
+
+    @property
+    def posts(self) -> int:
+        """Posts the live pool keeps: the most any part of the contract deals slots to (a
+        post with no slots in some part of it holds none then)."""
+        return max(len(dealt(slots, self.caseload_cap)) for _, slots, _ in self.phases)
+
+    @property
+    def phases(self) -> tuple[tuple[float, int, float], ...]:
+        """The contract's parts in order: (first day, slots, contracted hours a year)."""
+        return ((0.0, self.slots, self.contracted_hours_per_year), *self.changes)
+
+    def post_slots(self, slots: int | None = None) -> list[int]:
+        """Each post's caseload slots, as ``providers.Pool`` deals them out (``dealt``):
+        the one source of what each post holds, on day 0 or, given a part of a varied
+        contract's ``slots``, then (the posts beyond those it needs holding none). A
+        post's FTE is its slots / ``caseload_cap``: 8.4 FTE at a cap of 10 is 84 slots
+        in 9 posts, three of 1.0 FTE and six of 0.9."""
+        each = dealt(self.slots if slots is None else slots, self.caseload_cap)
+        return each + [0] * (self.posts - len(each))
+
+    def post_fte(self, slots: int | None = None) -> np.ndarray:
+        """Each post's full-time equivalent (its slots / ``caseload_cap``); they add up to
+        the pool's ``slots / caseload_cap``."""
+        return np.asarray(self.post_slots(slots), dtype=float) / self.caseload_cap
+
+    def over(self, low: float, high: float) -> list[tuple[float, int, float]]:
+        """Days of ``[low, high)`` under each part of the contract, with its slots and hours
+        a year (parts outside the window give 0 days)."""
+        parts = self.phases
+        ends = [start for start, _, _ in parts[1:]] + [math.inf]
+        return [
+            (max(min(end, high) - max(start, low), 0.0), slots, hours)
+            for (start, slots, hours), end in zip(parts, ends, strict=True)
+        ]
+
+    def contracted_hours(self, low: float, high: float) -> float:
+        """Contracted hours over days ``[low, high)``: each part's hours a year for its days."""
+        if not self.changes:
+            return self.contracted_hours_per_year * ((high - low) / DAYS_PER_YEAR)
+        return sum(days * hours / DAYS_PER_YEAR for days, _, hours in self.over(low, high))
+
+    def mean_slots(self, low: float, high: float) -> float:
+        """Caseload slots contracted on average over ``[low, high)``."""
+        if not self.changes:
+            return float(self.slots)
+        return sum(days * slots for days, slots, _ in self.over(low, high)) / (high - low)
 
     @property
     def days_per_hour(self) -> float:
@@ -192,19 +241,6 @@ class PoolPlan:
         """The share of its weeks a slot's advocate is at work, as planned (``at_work_share``):
         a slot held a calendar day gives that share of a day's hours at its pace."""
         return at_work_share(self.workforce, self.weekdays)
-
-    def post_slots(self) -> list[int]:
-        """Each post's caseload slots, as ``providers.Pool`` deals them out (slot s to post
-        s mod the posts, ``advocates`` of them, at least one): the one source of what each
-        post holds. A post's FTE is its slots / ``caseload_cap``: 8.4 FTE at a cap of 10
-        is 84 slots in 9 posts, three of 1.0 FTE and six of 0.9."""
-        posts = max(self.advocates, 1)
-        return [len(range(post, self.slots, posts)) for post in range(posts)]
-
-    def post_fte(self) -> np.ndarray:
-        """Each post's full-time equivalent (its slots / ``caseload_cap``); they add up to
-        the pool's ``slots / caseload_cap``."""
-        return np.asarray(self.post_slots(), dtype=float) / self.caseload_cap
 
     @property
     def slot_hours_per_year(self) -> float:
@@ -297,6 +333,29 @@ def block_size(
     return slots, slots * slot_hours
 
 
+def dealt(slots: int, caseload_cap: int) -> list[int]:
+    """Each post's slots, as ``providers.Pool`` deals a block's slots out on day 0: over
+    ``ceil(slots / caseload_cap)`` posts (one at least), in turn."""
+    posts = max(math.ceil(slots / caseload_cap), 1)
+    return [len(range(post, slots, posts)) for post in range(posts)]
+
+
+def varied(provider: Provider) -> tuple[tuple[float, int, float], ...]:
+    """A provider's planned ``changes`` as (from_day, slots, contracted hours a year): each
+    sized as ``advocates`` is (``block_size``). Only a provider sized by advocates may
+    have changes (``scenario`` says so when a file does otherwise)."""
+    if not provider.changes:
+        return ()
+    if provider.advocates is None:
+        raise ValueError(f"{provider.name}: changes need the provider sized by advocates")
+    return tuple(
+        (float(change.from_day), round(change.advocates * provider.caseload_cap),
+         change.advocates * provider.hours_per_week * provider.productive_share
+         * (DAYS_PER_YEAR / DAYS_PER_WEEK))
+        for change in provider.changes
+    )  # fmt: skip
+
+
 def at_work_share(workforce: Workforce | None, weekdays: bool) -> float:
     """The share of an advocate's weeks spent at work: not on the bank holidays (under
     ``weekdays``), leave, sickness and training their provider plans for. Vacancies are
@@ -341,12 +400,46 @@ def expected_staffing(scenario: Scenario) -> list[Staffing]:
         slots, _ = block_size(scenario, provider)
         fte = slots / provider.caseload_cap
         never_away = slots * provider.case_hours_per_week * DAYS_PER_YEAR / DAYS_PER_WEEK
-        filled = 1.0
-        if workforce.turnover_per_year > 0:
-            in_post = DAYS_PER_YEAR / workforce.turnover_per_year
-            filled = in_post / (in_post + workforce.recruitment_days.expected)
-        at_work = at_work_share(workforce, provider.working_days == "weekdays") * filled
+        at_work = expected_at_work(provider, workforce)
         found.append(Staffing(provider.name, fte, never_away, fte * at_work, never_away * at_work))
+    return found
+
+
+def expected_at_work(provider: Provider, workforce: Workforce) -> float:
+    """The share of a provider's contracted FTE expected at work: less the leave, sickness
+    and training planned, and the posts expected vacant (renewal reward)."""
+    filled = 1.0
+    if workforce.turnover_per_year > 0:
+        in_post = DAYS_PER_YEAR / workforce.turnover_per_year
+        filled = in_post / (in_post + workforce.recruitment_days.expected)
+    return at_work_share(workforce, provider.working_days == "weekdays") * filled
+
+
+@dataclass(frozen=True)
+class ContractChange:
+    """A block provider's planned change of contract, as ``validate`` prints it: from
+    ``from_day``, its FTE and contracted hours a year, and (with a workforce) the FTE
+    expected at work."""
+
+    name: str
+    from_day: int
+    fte: float
+    hours_per_year: float
+    fte_at_work: float | None
+
+
+def contract_changes(scenario: Scenario) -> list[ContractChange]:
+    """Every block provider's planned ``changes``, in order."""
+    if not commissioning_model(scenario).buys_block:
+        return []
+    found = []
+    for provider in scenario.commissioning.providers:
+        for change, (_, slots, hours) in zip(provider.changes or [], varied(provider),
+                                             strict=True):  # fmt: skip
+            fte = slots / provider.caseload_cap
+            workforce = provider.workforce
+            at_work = None if workforce is None else fte * expected_at_work(provider, workforce)
+            found.append(ContractChange(provider.name, change.from_day, fte, hours, at_work))
     return found
 
 
@@ -388,6 +481,7 @@ def plan_pools(scenario: Scenario) -> tuple[PoolPlan, ...]:
                 workforce=provider.workforce,
                 skills=frozenset(provider.skills),
                 mean_case_hours=mean_held_hours(demand, types, pace),
+                changes=varied(provider),
             )
         )
     for index, provider in enumerate(providers):

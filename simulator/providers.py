@@ -200,7 +200,7 @@ class WeightedPool(Pool):
 
     def __init__(self, plan: PoolPlan, classes: int, units: list[int]):
         super().__init__(plan, classes)
-        self.room = [0] * max(plan.advocates, 1)
+        self.room = [0] * plan.posts  # posts a planned change adds have no room until then
         for advocate in self.free:
             self.room[advocate] += WEIGHT_SCALE
         self.free = []  # not used: room is the state

@@ -327,6 +327,7 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         *_unknown_skills(data),
         *_takes_no_referral(scenario),
         *_doubt_where_drawn(scenario),
+        *_changes_fit(scenario),
         *_open_cases_fit(scenario),
     ]
     if problems:
@@ -358,6 +359,43 @@ def _doubt_where_drawn(node: Any, loc: tuple[Any, ...] = ()) -> list[_Problem]:
 
 
 _Problem = tuple[tuple[Any, ...], Any, str]  # (field path, value, what is wrong)
+
+
+def _changes_fit(scenario: Scenario) -> list[_Problem]:
+    """Each provider's ``changes`` fall inside the run, in order, on a block sized by
+    ``advocates``.
+
+    A change says how many advocates (FTE) the provider has from its day: an absolute
+    figure, paid for and staffed as ``advocates`` is. A block sized by ``block_share`` or
+    ``block_hours_per_year`` is bought as hours and staffed through planned absence with
+    more slots, so a change in advocates would mean something else there: refused, not
+    guessed. Why here and not in ``simulator.schema``: ``from_day`` is checked against
+    ``horizon_days``, another section, and each problem names its item's own field.
+    """
+    problems: list[_Problem] = []
+    horizon = scenario.horizon_days
+    for p, provider in enumerate(scenario.commissioning.providers):
+        path = ("commissioning", "providers", p, "changes")
+        changes = provider.changes or []
+        if changes and provider.advocates is None:
+            sized = "block_hours_per_year" if provider.block_hours_per_year else "block_share"
+            problems.append((
+                path, [change.model_dump() for change in changes],
+                f"changes give the advocates (FTE) from each from_day, so the provider must be "
+                f"sized by advocates too (it is sized by {sized}): give advocates",
+            ))  # fmt: skip
+        for k, change in enumerate(changes):
+            at = (*path, k, "from_day")
+            if change.from_day >= horizon:
+                problems.append((at, change.from_day, f"must be below horizon_days ({horizon:g})"))
+            if k and change.from_day <= changes[k - 1].from_day:
+                previous = changes[k - 1].from_day
+                problems.append((
+                    at, change.from_day,
+                    f"must be later than changes.{k - 1}.from_day ({previous}): list changes "
+                    "in order, one a day at most",
+                ))  # fmt: skip
+    return problems
 
 
 def _section(data: Any, *keys: str) -> dict[str, Any]:

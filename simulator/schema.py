@@ -538,6 +538,28 @@ class Flex(_Model):
         return self.hours_per_week * self.productive_share / self.caseload_cap
 
 
+class Change(_Model):
+    """A planned change of a block's contracted capacity (a contract variation, or a block
+    that grows with a forecast): from ``from_day`` the provider has ``advocates``."""
+
+    from_day: int = Field(
+        ge=1,
+        description="First day of the changed contract (day 0 is the start; below horizon_days).",
+    )
+    advocates: Positive = Field(
+        description="Advocates (full-time equivalents) from that day on: the new total, not a "
+        "difference; the block's hours follow (advocates x hours_per_week x productive_share).",
+    )
+
+
+CHANGES_TEXT = (
+    "Planned changes of contracted capacity, in order of from_day (each later than the "
+    "last): from each from_day the provider has that many advocates (FTE), paid for and "
+    "staffed as the provider's advocates are. Needs the provider sized by advocates. Posts "
+    "cut hand their cases on as a leaver does; new posts start as new starters."
+)
+
+
 class Provider(_Model):
     """An advocacy provider under a block contract (or a hub partner)."""
 
@@ -586,6 +608,8 @@ class Provider(_Model):
         description="GBP a year the council spends managing this provider's contract (officer "
         "time: monitoring, meetings, reports); no VAT. Default 0.",
     )
+    # None, not an empty list, when absent: a resolved scenario without changes stays as it was
+    changes: list[Change] | None = Field(default=None, description=CHANGES_TEXT)
 
     @model_validator(mode="after")
     def _one_size(self) -> Provider:

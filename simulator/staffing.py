@@ -29,10 +29,21 @@ from simulator.workforce import CAUSES, Absences
 Row = tuple[str, str, float]
 
 
-def fte(plan: PoolPlan) -> float:
-    """The pool's posts in full-time equivalents: each post's slots / ``caseload_cap``
-    (``PoolPlan.post_fte``), added up."""
-    return float(plan.post_fte().sum())
+def fte_in_contract(plan: PoolPlan, low: float, high: float) -> float:
+    """The pool's posts in full-time equivalents (each post's slots / ``caseload_cap``,
+    added up), on average over ``[low, high)`` under a contract with planned changes."""
+    return plan.mean_slots(low, high) / plan.caseload_cap
+
+
+def fte_of(plan: PoolPlan, post: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """Each named post's FTE at each time ``when``: under the part of the contract then
+    (``PoolPlan.post_fte``; a spell is weighed by its post's FTE where it starts)."""
+    if not plan.changes:
+        return plan.post_fte()[post]
+    starts = np.asarray([start for start, _, _ in plan.phases])
+    table = np.asarray([plan.post_fte(slots) for _, slots, _ in plan.phases])
+    part = np.searchsorted(starts, when, side="right") - 1
+    return table[np.maximum(part, 0), post]
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -53,32 +64,34 @@ def vacant_fte_days(plan: PoolPlan, absences: Absences | None, low: float, high:
     if absences is None:
         return 0.0
     vacant = absences.vacant
-    days = _overlap(absences.start[vacant], absences.end[vacant], low, high)
-    return float((days * plan.post_fte()[absences.advocate[vacant]]).sum())
+    start = absences.start[vacant]
+    days = _overlap(start, absences.end[vacant], low, high)
+    return float((days * fte_of(plan, absences.advocate[vacant], np.maximum(start, low))).sum())
 
 
 def days_lost(absences: Absences, cause: int, low: float, high: float) -> float:
     """Days a cause took inside ``[low, high)``, counted as the pool counts them (working
     days under ``weekdays``): each piece's days x the share of it inside the window."""
-    return float(days_lost_by_post(absences, cause, low, high).sum())
-
-
-def days_lost_by_post(absences: Absences, cause: int, low: float, high: float) -> np.ndarray:
-    """``days_lost`` post by post (an array as long as the posts it names)."""
     chosen = absences.piece_cause == cause
     start, end = absences.piece_start[chosen], absences.piece_end[chosen]
     length = end - start
     inside = _overlap(start, end, low, high)
     share = np.divide(inside, length, out=np.zeros_like(inside), where=length > 0)
-    return np.bincount(absences.piece_advocate[chosen], absences.piece_days[chosen] * share)
+    return float((absences.piece_days[chosen] * share).sum())
 
 
 def hours_lost(plan: PoolPlan, absences: Absences, cause: int, low: float, high: float) -> float:
     """Casework hours a cause took inside ``[low, high)``: each post's days lost x the
     hours it gives a working day (a 0.4 FTE post's day away loses 0.4 of a whole-time
     post's day)."""
-    days = days_lost_by_post(absences, cause, low, high)
-    return float((days * plan.post_fte()[: len(days)]).sum()) * casework_hours_per_day(plan)
+    chosen = absences.piece_cause == cause
+    start, end = absences.piece_start[chosen], absences.piece_end[chosen]
+    length = end - start
+    inside = _overlap(start, end, low, high)
+    share = np.divide(inside, length, out=np.zeros_like(inside), where=length > 0)
+    weight = fte_of(plan, absences.piece_advocate[chosen], np.maximum(start, low))
+    days = absences.piece_days[chosen] * share * weight
+    return float(days.sum()) * casework_hours_per_day(plan)
 
 
 def casework_hours_per_day(plan: PoolPlan) -> float:
@@ -100,7 +113,8 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
     block_in_post = 0.0
     for index, plan in enumerate(records.plans):
         absences = records.absences[index]
-        in_post = fte(plan) - vacant_fte_days(plan, absences, low, high) / (high - low)
+        whole = fte_in_contract(plan, low, high)
+        in_post = whole - vacant_fte_days(plan, absences, low, high) / (high - low)
         if plan.route == Route.BLOCK:
             block_in_post += in_post
         if absences is None:
@@ -125,7 +139,7 @@ def vacant_share(records: Records, index: int, low: float, high: float) -> float
     """The share of a block's FTE-days in ``[low, high)`` its posts stood vacant (a 0.4 FTE
     post vacant is 0.4 of a whole-time one)."""
     plan = records.plans[index]
-    whole = fte(plan) * (high - low)
+    whole = fte_in_contract(plan, low, high) * (high - low)
     return vacant_fte_days(plan, records.absences[index], low, high) / whole if whole else 0.0
 
 
@@ -139,11 +153,14 @@ def at_work(records: Records, index: int, days: np.ndarray) -> np.ndarray:
     its posts' FTE less that of each post away."""
     plan = records.plans[index]
     absences = records.absences[index]
-    count = np.full(len(days), fte(plan))
+    count = np.full(len(days), float(plan.post_fte().sum()))
+    for start, slots, _ in plan.changes:  # the contract's FTE from each change
+        count[days >= start] = plan.post_fte(slots).sum()
     if absences is None:
         return count
     away = (absences.start[:, None] <= days[None, :]) & (days[None, :] < absences.end[:, None])
-    return np.round(count - plan.post_fte()[absences.advocate] @ away, 9)
+    weight = fte_of(plan, absences.advocate, absences.start)
+    return np.round(count - weight @ away, 9)
 
 
 def fte_at_work_mean(records: Records, low: float, high: float) -> float:
@@ -157,6 +174,7 @@ def fte_at_work_mean(records: Records, low: float, high: float) -> float:
         away = 0.0
         if absences is not None:
             days = _overlap(absences.start, absences.end, low, high)
-            away = float((days * plan.post_fte()[absences.advocate]).sum())
-        total += fte(plan) - away / (high - low)
+            weight = fte_of(plan, absences.advocate, np.maximum(absences.start, low))
+            away = float((days * weight).sum())
+        total += fte_in_contract(plan, low, high) - away / (high - low)
     return total

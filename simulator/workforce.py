@@ -102,7 +102,7 @@ def draw_absences(
     at_work: list[tuple[int, float, float, float, float, int]] = []  # post, tenure, work time
     vacant: list[tuple[int, float, float, float]] = []  # post, calendar days, working days
     grows: list[tuple[int, float]] = []
-    for post, slots in enumerate(plan.post_slots()):
+    for post, slots in enumerate(_slots_per_post(plan)):
         posts, vacancies = _tenures(workforce, until, rngs["turnover"], rngs["recruitment"])
         for first, last in posts:
             worked = _absences_in_post(workforce, first, last, working_year, years, clock, rngs)
@@ -150,6 +150,13 @@ def _cumulative(months: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     chance = (np.ones(12) if weights is None else weights)[months] / per_month[months]
     total = chance.sum()
     return np.cumsum(chance) / total if total > 0 else np.empty(0)
+
+
+def _slots_per_post(plan: PoolPlan) -> list[int]:
+    """Each post's caseload slots, as ``providers.Pool`` deals them out (the most it has
+    under any part of a varied contract: a new starter's ramp stops at its slots then)."""
+    held = [plan.post_slots(slots) for _, slots, _ in plan.phases]
+    return [max(each) for each in zip(*held, strict=True)]
 
 
 def _draw(distribution: Distribution, rng: np.random.Generator) -> float:
@@ -353,3 +360,86 @@ def _as_arrays(
         grow_advocate=grown[:, 0].astype(np.int64),
         grow_day=grown[:, 1],
     )
+
+
+def in_contract(absences: Absences, plan: PoolPlan) -> Absences:
+    """The spells and pieces of posts while the contract gives them slots (``changes``).
+
+    A post a change adds is drawn from day 0 like the rest (its draws after the others',
+    so theirs stay as they were) and counts from that change: vacant then, it is still
+    being recruited (the vacancy runs on from the change); otherwise its advocate starts
+    that day, at work (an absence the draw has under way is dropped). A post cut stops
+    counting at the cut. A spell cut short keeps its share of its days. Unchanged
+    without changes."""
+    if not plan.changes:
+        return absences
+    spans = _spans_in_contract(plan)
+    advocate, start, end, days, vacant, dropped = _clipped(
+        spans, absences.advocate, absences.start, absences.end, absences.days, absences.vacant,
+        absences.vacant, [],
+    )  # fmt: skip
+    order = np.argsort(start, kind="stable")
+    piece_advocate, piece_start, piece_end, piece_days, piece_cause, _ = _clipped(
+        spans, absences.piece_advocate, absences.piece_start, absences.piece_end,
+        absences.piece_days, absences.piece_cause, absences.piece_cause == VACANCY, dropped,
+    )  # fmt: skip
+    grows = zip(absences.grow_advocate.tolist(), absences.grow_day.tolist(), strict=True)
+    kept = np.asarray(
+        [j for j, (a, day) in enumerate(grows) if any(lo <= day < hi for lo, hi in spans[a])],
+        dtype=np.int64,
+    )
+    return Absences(
+        advocate=advocate[order], start=start[order], end=end[order], days=days[order],
+        vacant=vacant[order], piece_advocate=piece_advocate, piece_start=piece_start,
+        piece_end=piece_end, piece_days=piece_days, piece_cause=piece_cause,
+        grow_advocate=absences.grow_advocate[kept], grow_day=absences.grow_day[kept],
+    )  # fmt: skip
+
+
+def _spans_in_contract(plan: PoolPlan) -> list[list[tuple[float, float]]]:
+    """Per post, the calendar spans ``[from, to)`` in which the contract gives it slots."""
+    parts = plan.phases
+    ends = [start for start, _, _ in parts[1:]] + [float("inf")]
+    spans: list[list[tuple[float, float]]] = [[] for _ in range(plan.posts)]
+    for (start, slots, _), end in zip(parts, ends, strict=True):
+        for post, held in enumerate(plan.post_slots(slots)):
+            if held == 0:
+                continue
+            if spans[post] and spans[post][-1][1] == start:
+                spans[post][-1] = (spans[post][-1][0], end)
+            else:
+                spans[post].append((start, end))
+    return spans
+
+
+Dropped = list[tuple[int, float, float]]  # post, start, end of a spell a new post never had
+
+
+def _clipped(
+    spans: list[list[tuple[float, float]]], post: np.ndarray, start: np.ndarray,
+    end: np.ndarray, days: np.ndarray, other: np.ndarray, vacant: np.ndarray,
+    dropped: Dropped,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, Dropped]:  # fmt: skip
+    """Spells (or pieces) cut to their post's spans in contract, days pro rata; an absence
+    under way when a span starts after day 0 (a new post) is dropped, with the pieces of
+    a spell dropped (``dropped``: the spells dropped, when cutting pieces)."""
+    keep: list[int] = []
+    cut: list[tuple[float, float, float]] = []
+    gone: Dropped = []
+    rows = zip(post.tolist(), start.tolist(), end.tolist(), days.tolist(), vacant.tolist(),
+               strict=True)  # fmt: skip
+    for j, (a, s, e, d, empty) in enumerate(rows):
+        if any(a == b and lo <= s < hi for b, lo, hi in dropped):
+            continue
+        for low, high in spans[a]:
+            begins, ends = max(s, low), min(e, high)
+            if ends <= begins:
+                continue
+            if s < low and not empty:  # the new post's advocate starts at work
+                gone.append((a, s, e))
+                continue
+            keep.append(j)
+            cut.append((begins, ends, d * (ends - begins) / (e - s)))
+    index = np.asarray(keep, dtype=np.int64)
+    table = np.asarray(cut, dtype=float).reshape(-1, 3)
+    return post[index], table[:, 0], table[:, 1], table[:, 2], other[index], gone

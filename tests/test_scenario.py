@@ -70,6 +70,7 @@ FULL: dict[str, Any] = {
                 "caseload_cap": 20,
                 "skills": ["care_act", "other", "bsl"],
                 "block_rate_per_hour": 38.0,
+                "changes": [{"from_day": 200, "advocates": 4.0}],
             },
             {"name": "Partner", "block_hours_per_year": 2000.0, "skills": ["care_act"]},
         ],

@@ -520,10 +520,10 @@ class Checked(Replication):
         if not self.tracked[pool_index]:
             return
         pool, plan = self.pools[pool_index], self.plans[pool_index]
-        posts = max(plan.advocates, 1)
+        posts = plan.posts  # (a planned change may deal slots to more posts than day 0's)
         for advocate, cases in enumerate(self.cases_of[pool_index]):
             cap = self.cap[pool_index][advocate]
-            assert 0 <= cap <= len(range(advocate, plan.slots, posts))
+            assert 0 <= cap <= self.contracted[pool_index][advocate]
             if self.weighted:
                 load, whole = sum(self.units[i] for i in cases), cap * WEIGHT_SCALE
                 key = pool.room[advocate] * posts + advocate
