@@ -148,6 +148,53 @@ def stints(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     )
 
 
+def work_spans(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every spell of a case's work, as ``stints`` cuts them: pool, start, the day the work
+    of the spell stopped (its work done, or the case handed back) and the hours worked in
+    it. A case never handed back works its hours from allocation to ``work_done_day``;
+    one handed back works, in each spell, the hours it had left at its start less those
+    left at its end (``HandedBack.hours_left``), the last spell's work ending when it is
+    done (a spell still waiting to be taken up again at the end has none)."""
+    allocated = ~np.isnan(records.allocated_day)
+    back = records.handed_back
+    handed = np.isin(np.arange(len(allocated)), back.referral)
+    plain = np.flatnonzero(allocated & ~handed)
+    hours = records.referrals.hours
+    pool = [records.pool[plain]]
+    start, stop = [records.allocated_day[plain]], [records.work_done_day[plain]]
+    worked = [hours[plain]]
+    if len(back.referral):
+        order = np.lexsort((back.day, back.referral))
+        who, day, left = back.referral[order], back.day[order], back.hours_left[order]
+        first = np.ones(len(who), dtype=bool)
+        first[1:] = who[1:] != who[:-1]
+        taken = back.taken_up_day[order]
+        before = np.where(first, hours[who], np.roll(left, 1))
+        pool.append(back.pool[order])
+        start.append(np.where(first, records.allocated_day[who], np.roll(taken, 1)))
+        stop.append(day)
+        worked.append(before - left)
+        last = np.ones(len(who), dtype=bool)
+        last[:-1] = who[1:] != who[:-1]
+        resumed = last & ~np.isnan(taken)
+        pool.append(back.taken_up_pool[order][resumed])
+        start.append(taken[resumed])
+        stop.append(records.work_done_day[who[resumed]])
+        worked.append(left[resumed])
+    return tuple(np.concatenate(parts) for parts in (pool, start, stop, worked))  # type: ignore[return-value]
+
+
+def hours_worked(records: Records, index: int, start: float, end: float) -> float:
+    """Case hours a pool's advocates worked in ``[start, end)``: each spell's hours
+    (``work_spans``) x the share of its span inside the window (all of them for a spell
+    worked wholly inside it; the share of its calendar days for one across an edge). Time
+    away (a paused case) and days off are not counted as work: the case's hours are."""
+    pool, begin, stop, worked = work_spans(records)
+    here = pool == index
+    share = work_share(begin[here], stop[here], Window(start, end))
+    return float(worked[here] @ share)
+
+
 def close_days(records: Records) -> np.ndarray:
     """Day each allocated case closes, NaN if never allocated: when its hours are done at
     its share of its pool's pace (on working days only where the pool works weekdays), or
@@ -299,19 +346,25 @@ def waiting_list(records: Records) -> tuple[np.ndarray, np.ndarray]:
 def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
     """Block slot-hours in the measured window held by cases kept open after their work
     was done (``weeks_open``): capacity taken, not advocacy delivered."""
-    start, end = scenario.warm_up_days, scenario.horizon_days
     idle = 0.0
-    referral, pool, begins, ends = stints(records)
     for index in pools_of(records, Route.BLOCK):
-        plan = records.plans[index]
-        here = referral[pool == index]
-        # a case handed back to the queue and still waiting at the end has no work-done day
-        done = np.nan_to_num(records.work_done_day[here], nan=end)
-        begin = np.maximum(np.maximum(done, begins[pool == index]), start)
-        finish = np.minimum(np.nan_to_num(ends[pool == index], nan=end), end)
-        slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
-        idle += float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
+        idle += hours_kept_open(records, scenario, index)
     return idle
+
+
+def hours_kept_open(records: Records, scenario: Scenario, index: int) -> float:
+    """One pool's slot-hours in the measured window held by cases kept open after their
+    work was done, at its slots' pace x the share of time at work it plans for."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    referral, pool, begins, ends = stints(records)
+    plan = records.plans[index]
+    here = referral[pool == index]
+    # a case handed back to the queue and still waiting at the end has no work-done day
+    done = np.nan_to_num(records.work_done_day[here], nan=end)
+    begin = np.maximum(np.maximum(done, begins[pool == index]), start)
+    finish = np.minimum(np.nan_to_num(ends[pool == index], nan=end), end)
+    slot_days = np.sum(np.maximum(finish - begin, 0.0) * slot_share(records)[here])
+    return float(slot_days) * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
 
 
 def slot_share(records: Records) -> np.ndarray:
@@ -525,10 +578,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     for index in block:
         plan = records.plans[index]
         contracted = plan.contracted_hours(start, end)
-        used = (
-            busy_slot_days(records, index, start, end)
-            * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
-        )  # fmt: skip
+        used = block_hours_used(records, scenario, index)
         unused = max(contracted - used, 0.0)
         group = f"provider={plan.name}"
         rows += [
@@ -579,6 +629,26 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         if any(records.absences[i] is not None for i in block):
             rows.append(("cost_block_vacant", "all", vacant_cost_total))
     return rows
+
+
+def block_hours_used(records: Records, scenario: Scenario, index: int) -> float:
+    """A block's hours taken by open cases in the measured window: the hours worked on
+    them and the slot-hours of those kept open after their work was done.
+
+    Without a workforce: the slot-days open cases took x a slot's hours a day (its
+    ``case_hours_per_week`` / 7) x the planned share of time at work. With a workforce,
+    whose absences pause and hand on cases day by day, the hours worked are the case
+    hours actually worked in the window (``hours_worked``), not slot-days x the planned
+    share (which would count them again less the time away the run already took out),
+    plus the hours held open after the work (``hours_kept_open``)."""
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    plan = records.plans[index]
+    if records.absences[index] is None:
+        return (
+            busy_slot_days(records, index, start, end)
+            * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
+        )  # fmt: skip
+    return hours_worked(records, index, start, end) + hours_kept_open(records, scenario, index)
 
 
 def sized_by_share(scenario: Scenario) -> bool:

@@ -50,21 +50,23 @@ AWAY, BACK, GROW, VARY = range(4)
 class HandedBack:
     """Each time a case went back to the queue because its advocate was away for long or
     left and no colleague had room: the referral, the pool it left, the day, and when and
-    where it was taken up again (NaN and -1: still waiting when the run stopped). In the
-    order they happened; a case may go back more than once. The person waits again
-    meanwhile: on the waiting list, and in ``wait_again_mean_days``."""
+    where it was taken up again (NaN and -1: still waiting when the run stopped), and the
+    hours of its work left then (at the pool it left). In the order they happened; a case
+    may go back more than once. The person waits again meanwhile: on the waiting list,
+    and in ``wait_again_mean_days``."""
 
     referral: np.ndarray
     pool: np.ndarray
     day: np.ndarray
     taken_up_day: np.ndarray
     taken_up_pool: np.ndarray
+    hours_left: np.ndarray
 
     @classmethod
     def none(cls) -> HandedBack:
         empty = np.zeros(0)
         return cls(empty.astype(np.int64), empty.astype(np.int64), empty, empty,
-                   empty.astype(np.int64))  # fmt: skip
+                   empty.astype(np.int64), empty)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -963,7 +965,9 @@ class Replication:
         if i < self.ours:  # the person waits for an advocate again, on the waiting list
             self.waiting_list.change(now, +1)
             self.waiting_again[i] = len(self.handed_back)
-            self.handed_back.append([i, pool_index, now, float("nan"), UNSERVED])
+            work = self.work_days[pool_index][i]  # the case's hours at this pool's pace
+            hours_left = self.hours[i] * work_left / work if work > 0 else 0.0
+            self.handed_back.append([i, pool_index, now, float("nan"), UNSERVED, hours_left])
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
             # it names the partner it was with until another takes it up: a case that has
@@ -981,7 +985,7 @@ class Replication:
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
         if i < self.ours:
-            self.handed_back[self.waiting_again[i]][3:] = [now, pool_index]
+            self.handed_back[self.waiting_again[i]][3:5] = [now, pool_index]
         open_left, work_left, left_pool = self.left[i]
         if left_pool != pool_index:
             was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]
@@ -1061,9 +1065,9 @@ class Replication:
         kept = [row for row in self.handed_back if row[0] < self.before_horizon]
         if not kept:
             return HandedBack.none()
-        referral, pool, day, taken_up_day, taken_up_pool = np.array(kept).T
+        referral, pool, day, taken_up_day, taken_up_pool, hours_left = np.array(kept).T
         return HandedBack(referral.astype(np.int64), pool.astype(np.int64), day,
-                          taken_up_day, taken_up_pool.astype(np.int64))  # fmt: skip
+                          taken_up_day, taken_up_pool.astype(np.int64), hours_left)  # fmt: skip
 
 
 class Call(simpy.events.Timeout):
