@@ -269,8 +269,9 @@ GLOSSARY = {
     "block is full (core and flex).",
     "Spot": "a case bought by the hour from the open market, after days to arrange it.",
     "Unserved": "people referred who never had an advocate: nobody in the scenario could serve "
-    "them, they were withdrawn after a breach, or they were still waiting when the follow-up "
-    "ended.",
+    "them, they were withdrawn after a breach, they were still waiting when the follow-up "
+    "ended, or their case was handed back to the queue (their advocate away for long or gone) "
+    "and nobody took it up again before the follow-up ended.",
     "Cost to serve": "what serving everyone referred costs a year: the cash cost, less what it "
     "paid for people referred before the period, plus the cases of people referred in it that "
     "were served only after it (block hours at the block rate), plus what the hours of those "
@@ -309,6 +310,9 @@ def wait_notes(summary: pd.DataFrame) -> list[str]:
                 "withdrawn after a breach": rows.get((scenario, "withdrawn"), 0.0),
                 "still waiting when the follow-up ended": rows.get(
                     (scenario, "still_waiting_after_follow_up"), 0.0
+                ),
+                "handed back to the queue and never taken up again": rows.get(
+                    (scenario, "never_taken_up_again"), 0.0
                 ),
             }
             said = ", ".join(f"{value:,.1f} {why}" for why, value in parts.items() if value > 0)

@@ -59,15 +59,26 @@ def status_codes(records: Records, horizon: float) -> np.ndarray:
     ).astype(np.int8)
 
 
+def never_taken_up_again(records: Records) -> np.ndarray:
+    """Every referral allocated, handed back to the queue (its advocate away for long or
+    gone, nobody free) and still waiting again when the follow-up ended: it never got the
+    advocacy, so it counts as unserved (its wait stays measured to its first allocation)."""
+    back = records.handed_back
+    waiting = np.zeros(len(records.allocated_day), dtype=bool)
+    waiting[back.referral[np.isnan(back.taken_up_day)]] = True
+    return waiting
+
+
 def outcomes(records: Records) -> np.ndarray:
     """An ``Outcome`` for every referral when the follow-up ended (``status`` is at the
-    horizon): the summary's ``unserved`` is ``withdrawn`` plus ``never_served``."""
+    horizon): the summary's ``unserved`` is every outcome but ``allocated``."""
     allocated = ~np.isnan(records.allocated_day)
     return np.select(
-        [allocated, records.withdrawn, ~records.listed],
-        [Outcome.ALLOCATED, Outcome.WITHDRAWN, Outcome.NEVER_SERVED],
+        [never_taken_up_again(records), allocated, records.withdrawn, ~records.listed],
+        [Outcome.NEVER_TAKEN_UP_AGAIN, Outcome.ALLOCATED, Outcome.WITHDRAWN,
+         Outcome.NEVER_SERVED],
         default=Outcome.STILL_WAITING,
-    ).astype(np.int8)
+    ).astype(np.int8)  # fmt: skip
 
 
 def follow_up_end(scenario: Scenario) -> float:
@@ -463,7 +474,8 @@ class _Cases:
     decided: np.ndarray  # allocated, left the list, or its target passed in the follow-up
     in_time: np.ndarray
     breached: np.ndarray
-    unserved: np.ndarray  # never had an advocate by the end of the follow-up
+    unserved: np.ndarray  # no advocate when the follow-up ended: never, or never again
+    never_taken_up_again: np.ndarray  # of those, handed back and still waiting again
     cannot_be_served: np.ndarray  # of those, nobody in the scenario has the skills or room
     withdrawn: np.ndarray
     still_waiting: np.ndarray  # on the list when the follow-up ended
@@ -485,7 +497,8 @@ class _Cases:
             decided=allocated | off_list | (records.target_day < records.followed_to),
             in_time=allocated & (records.allocated_day <= records.target_day),
             breached=breached(records, scenario),
-            unserved=~allocated,
+            unserved=~allocated | never_taken_up_again(records),
+            never_taken_up_again=never_taken_up_again(records),
             cannot_be_served=~records.listed & ~allocated,
             withdrawn=records.withdrawn,
             still_waiting=~allocated & ~off_list,
@@ -519,6 +532,7 @@ class _Cases:
             ("still_waiting_after_follow_up", group, float((m & self.still_waiting).sum())),
             ("time_to_close_mean_days", group, float(closing.mean()) if len(closing) else np.nan),
             ("handed_back", group, float(len(again))),
+            ("never_taken_up_again", group, float((m & self.never_taken_up_again).sum())),
             ("wait_again_mean_days", group, float(again.mean()) if len(again) else np.nan),
         ]
 

@@ -21,6 +21,7 @@ I/O and no aggregation. Metrics are computed afterwards from the records.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -309,7 +310,11 @@ class Replication:
         return by_pool
 
     def on_list(self, i: int) -> bool:
-        """Referral i is on the waiting list: listed, not allocated, not withdrawn."""
+        """Referral i is on the waiting list: listed, not allocated, not withdrawn; or
+        handed back to the queue and not yet taken up again."""
+        back = self.waiting_again[i]
+        if back >= 0 and math.isnan(self.handed_back[back][3]):
+            return True
         return self.listed[i] and self.allocated[i] != self.allocated[i] and not self.withdrawn[i]
 
     def resolved(self, i: int) -> None:
@@ -968,6 +973,8 @@ class Replication:
             work = self.work_days[pool_index][i]  # the case's hours at this pool's pace
             hours_left = self.hours[i] * work_left / work if work > 0 else 0.0
             self.handed_back.append([i, pool_index, now, float("nan"), UNSERVED, hours_left])
+            if self.following and i < self.before_horizon:
+                self.unresolved += 1  # the follow-up goes on until they are taken up again
         hub = self.hub_queue
         if hub is not None and pool_index in hub.members:
             # it names the partner it was with until another takes it up: a case that has
@@ -986,6 +993,8 @@ class Replication:
             self.cases_of[pool_index][advocate].add(i)
         if i < self.ours:
             self.handed_back[self.waiting_again[i]][3:5] = [now, pool_index]
+            if self.following:
+                self.resolved(i)
         open_left, work_left, left_pool = self.left[i]
         if left_pool != pool_index:
             was, now_at = self.work_days[left_pool][i], self.work_days[pool_index][i]

@@ -80,6 +80,8 @@ METRICS: dict[str, Metric] = _metrics(
      "{:.1f}"),
     ("handed_back", "Handed back to the queue (advocate away or gone, nobody free)",
      "referrals", "total", "{:,.1f}"),
+    ("never_taken_up_again", "Unserved: handed back and never taken up again", "referrals",
+     "total", "{:,.1f}"),
     ("wait_again_mean_days", "Mean wait again after being handed back", "days", "average",
      "{:.1f}"),
     ("waiting_list_end", "Waiting list at end", "referrals", "level", "{:,.1f}"),
@@ -180,6 +182,7 @@ class Outcome(IntEnum):
     WITHDRAWN = 1  # left the list at its deadline (breach: withdraw)
     NEVER_SERVED = 2  # nobody in the scenario can serve it
     STILL_WAITING = 3  # on the list when the follow-up ended
+    NEVER_TAKEN_UP_AGAIN = 4  # allocated, handed back to the queue, waiting again at the end
 
 
 class Route(IntEnum):

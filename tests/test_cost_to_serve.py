@@ -55,6 +55,7 @@ def test_unserved_is_everyone_never_allocated_and_its_parts_add_up(by_market):
             row["cannot_be_served", "all"]
             + row["withdrawn", "all"]
             + row["still_waiting_after_follow_up", "all"]
+            + row["never_taken_up_again", "all"]
         )
         assert row["unserved", "all"] == pytest.approx(parts)
     assert by_market[2.0]["still_waiting_after_follow_up", "all"] > 0  # counted as unserved

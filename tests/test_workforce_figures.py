@@ -3,13 +3,18 @@ handed back and never taken up again, and the workforce totals of group ``all``.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import simulator.model
-from simulator.metrics import per_replication
+from simulator.briefing import wait_notes
+from simulator.metrics import cases_frame, per_replication, summarise
 from simulator.model import simulate
+from tests.helpers import build, mmc_data
 from tests.micro import micro
 from tests.test_workforce import hand_built
+
+REPS = 10
 
 LEAVE = {"leave_days_per_year": 10.0, "leave_block_days": 10.0, "cover_after_days": 10.0}
 
@@ -55,3 +60,75 @@ def test_hours_worked_split_exactly_across_a_hand_back(monkeypatch):
     records = simulate(scenario, 0)
     assert records.handed_back.hours_left.tolist() == [30.0]
     assert figures(records, scenario)["hours_delivered", "all"] == pytest.approx(294.0)
+
+
+def leaver(monkeypatch, vacant_until: float, **changes):
+    """One post, half-day cases one a day from day 1; the advocate leaves at 3.25 (case 3,
+    from day 3, half done) and the post stands vacant until ``vacant_until``."""
+    monkeypatch.setattr(
+        simulator.model, "draw_absences", lambda *a: hand_built([(0, 3.25, vacant_until, True)])
+    )
+    workforce = {"turnover_per_year": 0.1, "new_starter_ramp_days": 0.0}
+    scenario = micro(hours=12.0, commissioning__providers__0__workforce=workforce, **changes)
+    return scenario, simulate(scenario, 0)
+
+
+def test_a_person_handed_back_and_never_taken_up_again_is_unserved(monkeypatch):
+    # The horizon is 9.5 and the follow-up 5 days, to 14.5; the post is vacant to day 100.
+    # Case 3 is handed back at 3.25 and nobody takes it up again: with cases 4 to 9, never
+    # allocated, that is 7 people unserved. Its wait (0) and its allocation within target
+    # stay measured to its first allocation.
+    scenario, records = leaver(monkeypatch, 100.0, follow_up_days=5.0)
+    assert records.handed_back.referral.tolist() == [2]
+    assert np.isnan(records.handed_back.taken_up_day).all()
+    figure = figures(records, scenario)
+    assert figure["unserved", "all"] == 7
+    assert figure["never_taken_up_again", "all"] == 1
+    assert figure["still_waiting_after_follow_up", "all"] == 6
+    assert figure["unserved_per_year", "all"] == pytest.approx(7 / (9.5 / 365))
+    # cases 1 to 3 within target, of the 7 whose target has passed or who were allocated
+    assert figure["within_target_share", "all"] == pytest.approx(3 / 7)
+    cases = cases_frame([records], scenario)
+    assert cases["outcome"].tolist()[:4] == [
+        "allocated", "allocated", "never_taken_up_again", "still_waiting",
+    ]  # fmt: skip
+    assert cases["wait_days"].tolist()[2] == 0.0
+    [note] = wait_notes(summarise(per_replication([records], scenario), "S"))[1:]
+    assert "1.0 handed back to the queue and never taken up again" in note
+
+
+def test_the_follow_up_runs_on_while_a_person_waits_again(monkeypatch):
+    # Referrals at days 1, 2 and 3 only (horizon 3.5): everyone is allocated by the horizon,
+    # but case 3 waits again from 3.25. The follow-up goes on until the new starter (day 6)
+    # takes it up again, not stopping at the horizon with it counted unserved.
+    scenario, records = leaver(monkeypatch, 6.0, horizon=3.5, follow_up_days=5.0)
+    assert records.handed_back.taken_up_day.tolist() == [6.0]
+    assert records.followed_to == 6.0
+    figure = figures(records, scenario)
+    assert figure["unserved", "all"] == 0 and figure["never_taken_up_again", "all"] == 0
+
+
+def test_more_turnover_never_leaves_fewer_people_unserved():
+    # Common random numbers: the same referrals under each turnover. Leavers hand their
+    # cases back and their posts stand empty, so more of them must never serve more people.
+    def unserved(turnover: float) -> np.ndarray:
+        workforce = {
+            "turnover_per_year": turnover,
+            "recruitment_days": {"dist": "fixed", "mean": 120.0},
+            "cover_after_days": 0.0,
+        }
+        scenario = build(
+            mmc_data(servers=3, arrivals_per_day=2.0, mean_service_days=1.2, horizon_days=365.0),
+            commissioning__providers__0__workforce=workforce, follow_up_days=20.0,
+        )  # fmt: skip
+        values = []
+        for rep in range(REPS):
+            figure = figures(simulate(scenario, rep), scenario)
+            values.append(figure["unserved", "all"])
+        return np.array(values)
+
+    low, high = unserved(0.5), unserved(3.0)
+    difference = high - low
+    half_width = 2.0 * difference.std(ddof=1) / np.sqrt(REPS)
+    assert difference.mean() > half_width  # more turnover: clearly more unserved
+    assert difference.mean() + half_width >= 0
