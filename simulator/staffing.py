@@ -107,8 +107,11 @@ def group_of(plan: PoolPlan) -> str:
 
 def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
     """Per pool with a workforce: advocates in post on average, hours lost by cause and
-    vacancy days over ``[low, high)``; and, when a block provider has a workforce, those
-    of the block providers together (group ``all``)."""
+    vacancy days over ``[low, high)``; and together (group ``all``): hours lost and
+    vacancy days of every pool the council buys from that has a workforce, its block
+    providers and their flex (not the spot market, whose advocates work for other buyers
+    too), and, when a block provider has a workforce, the block providers' advocates in
+    post (beside ``block_advocates_fte`` and ``fte_at_work``, also the blocks')."""
     rows: list[Row] = []
     block_in_post = 0.0
     for index, plan in enumerate(records.plans):
@@ -127,10 +130,16 @@ def workforce_rows(records: Records, low: float, high: float) -> list[Row]:
         ]
         rows.append(("vacancy_days", group, vacant_post_days(absences, low, high)))
     blocks = [i for i, plan in enumerate(records.plans) if plan.route == Route.BLOCK]
-    if any(records.absences[i] is not None for i in blocks):  # "all": the block providers
+    if any(records.absences[i] is not None for i in blocks):
         rows.append(("advocates_in_post_mean", "all", block_in_post))
+    bought = [
+        group_of(plan)
+        for i, plan in enumerate(records.plans)
+        if plan.route in (Route.BLOCK, Route.FLEX) and records.absences[i] is not None
+    ]
+    if bought:  # "all": every block provider and flex with a workforce
         for name in [f"hours_lost_{cause}" for cause in CAUSES] + ["vacancy_days"]:
-            total = sum(v for m, g, v in rows if m == name and g.startswith("provider="))
+            total = sum(v for m, g, v in rows if m == name and g in bought)
             rows.append((name, "all", total))
     return rows
 

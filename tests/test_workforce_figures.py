@@ -132,3 +132,34 @@ def test_more_turnover_never_leaves_fewer_people_unserved():
     half_width = 2.0 * difference.std(ddof=1) / np.sqrt(REPS)
     assert difference.mean() > half_width  # more turnover: clearly more unserved
     assert difference.mean() + half_width >= 0
+
+
+def test_workforce_totals_add_up_the_block_and_its_flex_not_spot(monkeypatch):
+    # A block slot and a flex slot from provider A, and a spot market; each with a workforce
+    # and its own spells: the block's advocate off sick a day, the flex post vacant 2 days,
+    # a spot post vacant 3. Group "all" adds the block and its flex (the council's own
+    # providers), not the spot market, whose advocates work for other buyers too.
+    from tests.test_markets import core_and_flex
+
+    spells = {"A": [(0, 1.0, 2.0, False)], "A flex": [(0, 2.0, 4.0, True)]}
+    monkeypatch.setattr(
+        simulator.model,
+        "draw_absences",
+        lambda plan, *rest: hand_built(spells.get(plan.name, [(0, 1.0, 4.0, True)])),
+    )
+    workforce = {"turnover_per_year": 0.1, "cover_after_days": 10.0}
+    scenario = build(
+        core_and_flex(3.0),
+        commissioning__providers__0__workforce=workforce,
+        commissioning__providers__0__flex__workforce=workforce,
+        commissioning__spot__workforce=workforce,
+    )
+    figure = figures(simulate(scenario, 0), scenario)
+    spot = next(g for m, g in figure.index if m == "vacancy_days" and g.startswith("pool=spot"))
+    assert figure["vacancy_days", "provider=A"] == 0
+    assert figure["vacancy_days", "pool=A flex"] == 2
+    assert figure["vacancy_days", spot] == 3
+    assert figure["vacancy_days", "all"] == 2  # not 0 (the block alone), nor 5 (with spot)
+    assert figure["hours_lost_sickness", "all"] == figure["hours_lost_sickness", "provider=A"] > 0
+    assert figure["hours_lost_vacancy", "all"] == pytest.approx(48.0)  # flex: 2 days x 24 hours
+    assert figure["advocates_in_post_mean", "all"] == figure["advocates_in_post_mean", "provider=A"]
