@@ -10,7 +10,7 @@ import html
 
 import pandas as pd
 
-from simulator.vocabulary import HEADLINE, METRICS
+from simulator.vocabulary import HEADLINE, METRICS, fixed, share_against
 
 KNOWN_LABELS = {
     "care_act": "Care Act",
@@ -62,8 +62,11 @@ def _falls_short(means: pd.DataFrame, name: str, target_share: float) -> str:
     unserved = row.get("unserved_per_year", 0.0)
     if unserved >= NOBODY:
         reasons.append(f"{unserved:,.1f} people a year never have an advocate")
-    if row["within_target_share"] < target_share:
-        reasons.append(f"only {row['within_target_share']:.0%} are allocated within the target")
+    within = row["within_target_share"]
+    if within < target_share:  # never "only 95%" for 94.6% against 95%
+        reasons.append(
+            f"only {share_against(within, target_share)} are allocated within the target"
+        )
     if row["breaches_per_year"] >= NOBODY:
         reasons.append(
             f"{row['breaches_per_year']:,.1f} processes a year go ahead without the advocate "
@@ -174,7 +177,7 @@ def recommendation(advice: dict | None, candidates: pd.DataFrame | None) -> str:
         value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
             f"{shown.format(row['ci_high'])})"
         )
-        if row["ci_low"] == row["ci_high"]:
+        if fixed(row[objective], row["ci_low"], row["ci_high"]):
             value = shown.format(row[objective])  # fixed by design: no interval
         why = row["why"] if isinstance(row["why"], str) else ""
         cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
@@ -495,7 +498,7 @@ def figure_line(metric: str, mean: float, low: float, high: float, difference: b
     where the figure is fixed by design (a block's cost), and differences signed."""
     shown = METRICS[metric]
     text = shown.difference if difference else shown.format
-    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
+    interval = "" if fixed(mean, low, high) else f"  (95% CI {text(low)} to {text(high)})"
     return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
 
 

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.vocabulary import share_against
+
 REQUIRED = ("referral_date", "type", "urgent", "hours")
 OPTIONAL = ("need", "locality", "miles", "closed_date")
 BAD_SHARE_LIMIT = 0.05
@@ -218,8 +220,9 @@ def read_case_list(
         after_end, reopened,
     )  # fmt: skip
     if listed.bad_share > BAD_SHARE_LIMIT:
+        share = share_against(listed.bad_share, BAD_SHARE_LIMIT)  # 5.4%, never "5%" over 5%
         raise CaseListError([
-            f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
+            f"{path}: {bad} of {total} rows are bad ({share}, more than the "
             f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
             *summarise(problems)[:20],
         ])  # fmt: skip

@@ -28,7 +28,7 @@ from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.commissioning import overflow_words
 from simulator.files import SavedResults, load, write_aside
 from simulator.schema import Demand, Overflow
-from simulator.vocabulary import HEADLINE, METRICS
+from simulator.vocabulary import HEADLINE, METRICS, fixed
 
 PLOT_CONFIG = {
     "displaylogo": False,
@@ -149,7 +149,7 @@ def _value(metric: str, value: float) -> str:
 
 def _format(metric: str, row: pd.Series) -> str:
     interval = ""
-    if row["ci_low"] == row["ci_low"] and row["ci_low"] != row["ci_high"]:
+    if not fixed(row["mean"], row["ci_low"], row["ci_high"]):
         interval = (
             f"<br><small>{_value(metric, row['ci_low'])} to {_value(metric, row['ci_high'])}"
             "</small>"
@@ -169,7 +169,7 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
         metric = row["metric"]
         if row["ci_low"] != row["ci_low"]:
             interval, mark = "not applicable", "not applicable"
-        elif row["ci_low"] == row["ci_high"]:
+        elif fixed(row["mean_difference"], row["ci_low"], row["ci_high"]):
             interval = "the same in every replication"
             mark = "yes" if row["mean_difference"] else "no"
         else:
