@@ -10,6 +10,7 @@ import html
 
 import pandas as pd
 
+from simulator import pricing
 from simulator.vocabulary import HEADLINE, METRICS, fixed, share_against
 
 KNOWN_LABELS = {
@@ -225,6 +226,79 @@ def at_a_glance(summary: pd.DataFrame) -> str:
         "<table class='glance'><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+LOST = ("leave", "sickness", "training", "vacancy")
+"""The causes of casework hours lost, in the order the workforce table gives them."""
+
+
+def workforce_figures(summary: pd.DataFrame, measured_days: dict[str, float]) -> pd.DataFrame:
+    """Per option whose block has a workforce (``advocates_in_post_mean`` in group
+    ``all``): block FTE contracted, FTE in post, FTE at work (the mean of its contract
+    years' ``fte_at_work``; NaN without them), and a year at a time, as the ``*_per_year``
+    metrics are made (the period total over ``pricing.years`` of the measured days): hours
+    lost by cause, post-days vacant and the block paid for vacant posts. Rows are options
+    in their order; none when no option's block has a workforce."""
+    means = _means(summary)
+    rows = {}
+    for name, row in means.iterrows():
+        if row.get("advocates_in_post_mean", float("nan")) != row.get("advocates_in_post_mean"):
+            continue
+        years = pricing.years(measured_days[str(name)])
+        by_year = summary[
+            (summary["scenario"] == name)
+            & (summary["metric"] == "fte_at_work")
+            & summary["group"].astype(str).str.startswith("year=")
+        ]["mean"]
+        figures = {
+            "block_advocates_fte": row.get("block_advocates_fte", float("nan")),
+            "advocates_in_post_mean": row["advocates_in_post_mean"],
+            "fte_at_work": by_year.mean() if len(by_year) else float("nan"),
+        }
+        for total in [f"hours_lost_{cause}" for cause in LOST] + [
+            "vacancy_days",
+            "cost_block_vacant",
+        ]:
+            figures[total] = row.get(total, float("nan")) / years
+        rows[name] = figures
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+WORKFORCE_NOTE = (
+    "Means over replications, for the block's own advocates: FTE in post counts the posts "
+    "filled, FTE at work those filled and not away (the average of the contract years), and "
+    "hours lost a year are the casework hours the block's advocates could not give because "
+    "they were on leave, off sick or in training or because their post stood empty between "
+    "a leaver and a new starter, which the block is paid for unless its contract credits "
+    "vacant posts."
+)
+
+
+def workforce(summary: pd.DataFrame, measured_days: dict[str, float]) -> str:
+    """The workforce behind each option whose block has one: the FTE contracted, in post
+    and at work, the hours lost a year by cause, the posts' vacant days a year and what
+    the block was paid for vacant posts a year (:func:`workforce_figures`); nothing when
+    no option has one."""
+    table = workforce_figures(summary, measured_days)
+    if table.empty:
+        return ""
+    columns = ["block_advocates_fte", "advocates_in_post_mean", "fte_at_work"]
+    columns += [f"hours_lost_{cause}" for cause in LOST] + ["vacancy_days", "cost_block_vacant"]
+    body = []
+    for name, row in table.iterrows():
+        cells = "".join(f"<td>{METRICS[m].format(row[m])}</td>" for m in columns)
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{cells}</tr>")
+    return (
+        "<h2>The workforce behind each option</h2>"
+        "<table class='workforce'><thead><tr><th rowspan='2'>Option</th>"
+        "<th rowspan='2'>Block FTE contracted</th><th rowspan='2'>FTE in post</th>"
+        "<th rowspan='2'>FTE at work</th><th colspan='4'>Casework hours lost a year</th>"
+        "<th rowspan='2'>Post-days vacant a year</th>"
+        "<th rowspan='2'>Block paid for vacant posts a year</th></tr>"
+        "<tr><th>leave</th><th>sickness</th><th>training</th><th>vacant posts</th></tr>"
+        "</thead><tbody>" + "".join(body) + "</tbody></table>"
+        f"<p class='meta'>{html.escape(WORKFORCE_NOTE)}</p>"
+    )
 
 
 def waits_by_type(summary: pd.DataFrame) -> str:
