@@ -10,7 +10,8 @@ import html
 
 import pandas as pd
 
-from simulator.vocabulary import HEADLINE, METRICS
+from simulator import pricing
+from simulator.vocabulary import HEADLINE, METRICS, fixed, share_against
 
 KNOWN_LABELS = {
     "care_act": "Care Act",
@@ -62,8 +63,11 @@ def _falls_short(means: pd.DataFrame, name: str, target_share: float) -> str:
     unserved = row.get("unserved_per_year", 0.0)
     if unserved >= NOBODY:
         reasons.append(f"{unserved:,.1f} people a year never have an advocate")
-    if row["within_target_share"] < target_share:
-        reasons.append(f"only {row['within_target_share']:.0%} are allocated within the target")
+    within = row["within_target_share"]
+    if within < target_share:  # never "only 95%" for 94.6% against 95%
+        reasons.append(
+            f"only {share_against(within, target_share)} are allocated within the target"
+        )
     if row["breaches_per_year"] >= NOBODY:
         reasons.append(
             f"{row['breaches_per_year']:,.1f} processes a year go ahead without the advocate "
@@ -174,7 +178,7 @@ def recommendation(advice: dict | None, candidates: pd.DataFrame | None) -> str:
         value = f"{shown.format(row[objective])} ({shown.format(row['ci_low'])} to " + (
             f"{shown.format(row['ci_high'])})"
         )
-        if row["ci_low"] == row["ci_high"]:
+        if fixed(row[objective], row["ci_low"], row["ci_high"]):
             value = shown.format(row[objective])  # fixed by design: no interval
         why = row["why"] if isinstance(row["why"], str) else ""
         cells = [row["scenario"], f"{row['reps']:.0f}", value, row["feasible"], row["status"], why]
@@ -222,6 +226,79 @@ def at_a_glance(summary: pd.DataFrame) -> str:
         "<table class='glance'><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+LOST = ("leave", "sickness", "training", "vacancy")
+"""The causes of casework hours lost, in the order the workforce table gives them."""
+
+
+def workforce_figures(summary: pd.DataFrame, measured_days: dict[str, float]) -> pd.DataFrame:
+    """Per option whose block has a workforce (``advocates_in_post_mean`` in group
+    ``all``): block FTE contracted, FTE in post, FTE at work (the mean of its contract
+    years' ``fte_at_work``; NaN without them), and a year at a time, as the ``*_per_year``
+    metrics are made (the period total over ``pricing.years`` of the measured days): hours
+    lost by cause, post-days vacant and the block paid for vacant posts. Rows are options
+    in their order; none when no option's block has a workforce."""
+    means = _means(summary)
+    rows = {}
+    for name, row in means.iterrows():
+        if row.get("advocates_in_post_mean", float("nan")) != row.get("advocates_in_post_mean"):
+            continue
+        years = pricing.years(measured_days[str(name)])
+        by_year = summary[
+            (summary["scenario"] == name)
+            & (summary["metric"] == "fte_at_work")
+            & summary["group"].astype(str).str.startswith("year=")
+        ]["mean"]
+        figures = {
+            "block_advocates_fte": row.get("block_advocates_fte", float("nan")),
+            "advocates_in_post_mean": row["advocates_in_post_mean"],
+            "fte_at_work": by_year.mean() if len(by_year) else float("nan"),
+        }
+        for total in [f"hours_lost_{cause}" for cause in LOST] + [
+            "vacancy_days",
+            "cost_block_vacant",
+        ]:
+            figures[total] = row.get(total, float("nan")) / years
+        rows[name] = figures
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+WORKFORCE_NOTE = (
+    "Means over replications, for the block's own advocates: FTE in post counts the posts "
+    "filled, FTE at work those filled and not away (the average of the contract years), and "
+    "hours lost a year are the casework hours the block's advocates could not give because "
+    "they were on leave, off sick or in training or because their post stood empty between "
+    "a leaver and a new starter, which the block is paid for unless its contract credits "
+    "vacant posts."
+)
+
+
+def workforce(summary: pd.DataFrame, measured_days: dict[str, float]) -> str:
+    """The workforce behind each option whose block has one: the FTE contracted, in post
+    and at work, the hours lost a year by cause, the posts' vacant days a year and what
+    the block was paid for vacant posts a year (:func:`workforce_figures`); nothing when
+    no option has one."""
+    table = workforce_figures(summary, measured_days)
+    if table.empty:
+        return ""
+    columns = ["block_advocates_fte", "advocates_in_post_mean", "fte_at_work"]
+    columns += [f"hours_lost_{cause}" for cause in LOST] + ["vacancy_days", "cost_block_vacant"]
+    body = []
+    for name, row in table.iterrows():
+        cells = "".join(f"<td>{METRICS[m].format(row[m])}</td>" for m in columns)
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{cells}</tr>")
+    return (
+        "<h2>The workforce behind each option</h2>"
+        "<table class='workforce'><thead><tr><th rowspan='2'>Option</th>"
+        "<th rowspan='2'>Block FTE contracted</th><th rowspan='2'>FTE in post</th>"
+        "<th rowspan='2'>FTE at work</th><th colspan='4'>Casework hours lost a year</th>"
+        "<th rowspan='2'>Post-days vacant a year</th>"
+        "<th rowspan='2'>Block paid for vacant posts a year</th></tr>"
+        "<tr><th>leave</th><th>sickness</th><th>training</th><th>vacant posts</th></tr>"
+        "</thead><tbody>" + "".join(body) + "</tbody></table>"
+        f"<p class='meta'>{html.escape(WORKFORCE_NOTE)}</p>"
+    )
 
 
 def waits_by_type(summary: pd.DataFrame) -> str:
@@ -499,7 +576,7 @@ def figure_line(metric: str, mean: float, low: float, high: float, difference: b
     where the figure is fixed by design (a block's cost), and differences signed."""
     shown = METRICS[metric]
     text = shown.difference if difference else shown.format
-    interval = f"  (95% CI {text(low)} to {text(high)})" if low == low and low != high else ""
+    interval = "" if fixed(mean, low, high) else f"  (95% CI {text(low)} to {text(high)})"
     return f"  {HEADINGS[metric]:<24} {text(mean)}{interval}"
 
 

@@ -33,6 +33,7 @@ left would describe the errors more than the service.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -218,8 +219,11 @@ def read_case_list(
         after_end, reopened,
     )  # fmt: skip
     if listed.bad_share > BAD_SHARE_LIMIT:
+        share = f"{listed.bad_share:.0%}"
+        if share == f"{BAD_SHARE_LIMIT:.0%}":  # 5.04%: never "5%, more than the 5% allowed"
+            share = f"{math.ceil(listed.bad_share * 1000) / 10:.1f}%"
         raise CaseListError([
-            f"{path}: {bad} of {total} rows are bad ({listed.bad_share:.0%}, more than the "
+            f"{path}: {bad} of {total} rows are bad ({share}, more than the "
             f"{BAD_SHARE_LIMIT:.0%} allowed); fix them and run again. The first ones:",
             *summarise(problems)[:20],
         ])  # fmt: skip

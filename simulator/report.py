@@ -28,7 +28,7 @@ from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.commissioning import overflow_words
 from simulator.files import SavedResults, load, write_aside
 from simulator.schema import Demand, Overflow
-from simulator.vocabulary import HEADLINE, METRICS
+from simulator.vocabulary import HEADLINE, METRICS, fixed
 
 PLOT_CONFIG = {
     "displaylogo": False,
@@ -149,7 +149,7 @@ def _value(metric: str, value: float) -> str:
 
 def _format(metric: str, row: pd.Series) -> str:
     interval = ""
-    if row["ci_low"] == row["ci_low"] and row["ci_low"] != row["ci_high"]:
+    if not fixed(row["mean"], row["ci_low"], row["ci_high"]):
         interval = (
             f"<br><small>{_value(metric, row['ci_low'])} to {_value(metric, row['ci_high'])}"
             "</small>"
@@ -169,7 +169,7 @@ def _differences_table(differences: pd.DataFrame | None) -> str:
         metric = row["metric"]
         if row["ci_low"] != row["ci_low"]:
             interval, mark = "not applicable", "not applicable"
-        elif row["ci_low"] == row["ci_high"]:
+        elif fixed(row["mean_difference"], row["ci_low"], row["ci_high"]):
             interval = "the same in every replication"
             mark = "yes" if row["mean_difference"] else "no"
         else:
@@ -304,6 +304,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
 th,td{border-bottom:1px solid #e3e7ec;padding:.35rem .5rem;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f5f8}
 small{color:#6b7685}.chart{margin:1.2rem 0}
+table.workforce thead tr:first-child th{vertical-align:bottom}
+table.workforce thead tr+tr th{text-align:right}
 table.diff td:nth-child(2),table.diff th:nth-child(2){text-align:left}
 table.diff td:nth-child(3),table.diff td:nth-child(4){white-space:nowrap}
 .answer{font-size:1.05rem;background:#f3f7fb;border-left:4px solid #1f5fa8;padding:.6rem .9rem}
@@ -344,6 +346,7 @@ def build_html(results: SavedResults) -> str:
         _headline_table(results.summary),
         "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes),
         _differences_table(results.differences),
+        briefing.workforce(results.summary, results.measured_days),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),
         briefing.demand_doubt(results.demand_doubt),

@@ -491,7 +491,7 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     show them; they do not stop a run."""
     return [
         *_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario),
-        *_casework_share_without_workforce(scenario),
+        *_casework_share_without_workforce(scenario), *_turnover_as_a_percentage(scenario),
     ]  # fmt: skip
 
 
@@ -504,6 +504,19 @@ def _casework_share_without_workforce(scenario: Scenario) -> list[str]:
     casework beyond 80% of paid hours leaves them almost none (the county files' 0.84 is
     a share of time at work, for pools with a workforce: copied to a pool without one, it
     quietly gives it a sixth more hours)."""
+    return [
+        f"{path}.productive_share: {pool.productive_share:g} with no workforce section: its "
+        "advocates are never away, so this share of paid hours must also leave room for "
+        "leave, sickness and training (0.7 is usual); with a workforce section it is the "
+        "share of time at work"
+        for path, pool in _pools(scenario)
+        if pool.workforce is None and pool.productive_share > AWAY_IN_SHARE
+    ]
+
+
+def _pools(scenario: Scenario) -> list[tuple[str, Any]]:
+    """Every pool of advocates with its path in the file: the providers, their flex and
+    the spot market."""
     commissioning = scenario.commissioning
     pools: list[tuple[str, Any]] = [
         (f"commissioning.providers.{i}", p) for i, p in enumerate(commissioning.providers)
@@ -512,13 +525,19 @@ def _casework_share_without_workforce(scenario: Scenario) -> list[str]:
               for i, p in enumerate(commissioning.providers) if p.flex is not None]  # fmt: skip
     if commissioning.spot is not None:
         pools.append(("commissioning.spot", commissioning.spot))
+    return pools
+
+
+def _turnover_as_a_percentage(scenario: Scenario) -> list[str]:
+    """``turnover_per_year`` above 1: leavers a year per post, so 20 is each post turning
+    over twenty times a year; almost surely meant as 20% (0.2)."""
     return [
-        f"{path}.productive_share: {pool.productive_share:g} with no workforce section: its "
-        "advocates are never away, so this share of paid hours must also leave room for "
-        "leave, sickness and training (0.7 is usual); with a workforce section it is the "
-        "share of time at work"
-        for path, pool in pools
-        if pool.workforce is None and pool.productive_share > AWAY_IN_SHARE
+        f"{path}.workforce.turnover_per_year: {pool.workforce.turnover_per_year:g}: leavers a "
+        f"year per post: {pool.workforce.turnover_per_year:g} means each post turns over "
+        f"{pool.workforce.turnover_per_year:g} times a year; for "
+        f"{pool.workforce.turnover_per_year:g}% write {pool.workforce.turnover_per_year / 100:g}"
+        for path, pool in _pools(scenario)
+        if pool.workforce is not None and pool.workforce.turnover_per_year > 1
     ]
 
 
@@ -789,6 +808,8 @@ def _describe(item: ErrorDetails, label: str, source: _Source, data: Any) -> str
         message += " (write dates as YYYY-MM-DD, e.g. 2026-04-06)"
     if isinstance(value, float) and not math.isfinite(value):
         message = "must be a finite number"
+    elif kind == "model_attributes_type" and _wants_distribution(loc, data):
+        message = _distribution_hint(value)
     extra = _context(loc, data, message, label, source, named=not origin)
     if isinstance(value, dict | list):
         return f"{where}: {field}{origin}: {message}{extra}"
@@ -858,6 +879,40 @@ def _allowed_keys(loc: tuple[Any, ...], data: Any) -> list[str]:
         )
     model = _model_of(annotation, node)
     return list(model.model_fields) if model else []
+
+
+def _distribution_hint(value: Any) -> str:
+    """What to write for a distribution given as a plain number (or as text)."""
+    try:
+        mean = float(value)
+    except (TypeError, ValueError):
+        return "must be a distribution, e.g. {dist: fixed, mean: 180}"
+    if not math.isfinite(mean) or isinstance(value, bool):
+        return "must be a distribution, e.g. {dist: fixed, mean: 180}"
+    return (
+        f"must be a distribution, not a plain number: for exactly {mean:g} write "
+        f"{{dist: fixed, mean: {mean:g}}} (or a spread, e.g. {{dist: gamma, mean: {mean:g}, "
+        f"sd: {mean / 3:g}}})"
+    )
+
+
+def _wants_distribution(loc: tuple[Any, ...], data: Any) -> bool:
+    """Whether the field at ``loc`` takes a distribution (``{dist: ..., ...}``)."""
+    annotation: Any = Scenario
+    node = data
+    for part in loc:
+        if annotation is None:
+            return False
+        annotation = _step(annotation, part, node)
+        node = (
+            node.get(part)
+            if isinstance(node, dict)
+            else (node[part] if isinstance(node, list) and isinstance(part, int) else None)
+        )
+    return any(
+        isinstance(c, type) and issubclass(c, BaseModel) and "dist" in c.model_fields
+        for c in _flatten(annotation)
+    )
 
 
 def _model_of(annotation: Any, node: Any) -> type[BaseModel] | None:

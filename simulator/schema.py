@@ -467,8 +467,10 @@ class Workforce(_Model):
     @field_validator("leave_month_weights")
     @classmethod
     def _twelve_weights(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 12 or sum(value) <= 0):
-            raise ValueError("leave_month_weights needs 12 numbers, not all 0")
+        if value is not None and len(value) != 12:
+            raise ValueError(f"needs 12 numbers, January first (got {len(value)})")
+        if value is not None and sum(value) <= 0:
+            raise ValueError("needs 12 numbers, not all 0 (got 12, all 0)")
         return value
 
     @model_validator(mode="after")

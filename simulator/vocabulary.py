@@ -9,6 +9,7 @@ its value in ``metrics`` (CONTRIBUTING.md, "A new metric").
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
@@ -54,6 +55,34 @@ class Metric:
         text = self.fmt.format(abs(value))
         text = f"£{text}" if self.unit.startswith("GBP") else text
         return f"-{text}" if value < 0 and text.strip("0.,%£") else text
+
+
+def fixed(mean: float, low: float, high: float) -> bool:
+    """Whether a figure's interval has no width: the same in every replication (a figure
+    fixed by the contract, such as a block's cost), so it is shown without one. Sums of
+    the same figure over replications can differ in the last bits (750 as 749.9999999998
+    and 750.0000000001), so equal means equal to nine significant figures. A missing
+    interval (one replication) counts as none to show."""
+    if low != low or high != high:
+        return True
+    return math.isclose(low, high, rel_tol=1e-9, abs_tol=1e-9) and math.isclose(
+        mean, low, rel_tol=1e-9, abs_tol=1e-9
+    )
+
+
+def share_against(value: float, threshold: float) -> str:
+    """A share as a percentage that never seems to reach a threshold it misses, or miss
+    one it passes: 0.9456 against 0.95 is "94.6%", not "95%" (whole percentages where they
+    keep the side, else one decimal, rounded away from the threshold if need be)."""
+    if value != value or value == threshold:
+        return f"{value:.0%}"
+    below = value < threshold
+    for decimals in (0, 1):
+        shown = round(value * 100, decimals)
+        if (shown < threshold * 100) if below else (shown > threshold * 100):
+            return f"{shown:.{decimals}f}%"
+    tenths = (math.floor if below else math.ceil)(value * 1000)
+    return f"{tenths / 10:.1f}%"
 
 
 def _metrics(*rows: tuple[str, str, str, Kind, str]) -> dict[str, Metric]:

@@ -276,3 +276,11 @@ def test_a_compare_of_different_demand_says_so(tmp_path):
     assert "Demand differs" in (tmp_path / "o" / "report.html").read_text("utf-8")
     ran = invoke("run", str(EXAMPLE.with_name("case-list-demand.yaml")))
     assert ran.exit_code == 2 and "a demand block alone" in ran.output
+
+
+def test_bad_rows_just_over_the_limit_never_read_as_the_limit(tmp_path):
+    rows = [GOOD.format(day=d % 9 + 1) for d in range(400)]
+    for i in range(21):  # 5.25% bad: "5%" would not be more than the 5% allowed
+        rows[i] = "2025-01-01,care_act,yes,-1"
+    with pytest.raises(CaseListError, match=r"21 of 400 rows are bad \(5\.3%, more than the 5%"):
+        read_case_list(write(tmp_path, rows))

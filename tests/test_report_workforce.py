@@ -184,3 +184,61 @@ def test_the_workforce_chart_in_a_real_browser_offline(county):
     assert lines == 4
     assert axes == ["block advocates at work (FTE)", "referrals waiting"]
     assert fte == ["FTE at work", "FTE at work"]
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> Path:
+    """The county scenarios over 300 days (210 measured after the warm-up: a year's
+    figures are not the period's totals), two replications."""
+    tmp = tmp_path_factory.mktemp("workforce-short")
+    scenarios = [
+        load_scenario(ROOT / "scenarios" / f"{name}.yaml", {"horizon_days": 300}) for name in COUNTY
+    ]
+    return simulator.compare(scenarios, reps=2, workers=1).write(tmp / "out")
+
+
+def _workforce_rows(page: str) -> dict[str, list[str]]:
+    start = page.index("<h2>The workforce behind each option</h2>")
+    section = page[start : page.index("</table>", start)]
+    rows = re.findall(r"<tr><th scope='row'>([^<]*)</th>(.*?)</tr>", section)
+    return {name: re.findall(r"<td>([^<]*)</td>", cells) for name, cells in rows}
+
+
+def test_the_report_shows_the_workforce_behind_each_option_a_year_at_a_time(short):
+    from simulator.vocabulary import METRICS
+
+    page = (short / "report.html").read_text("utf-8")
+    shown = _workforce_rows(page)
+    # Spot only has a workforce in its market but no block: left out.
+    assert list(shown) == ["County block", "County hub"]
+    summary = pd.read_csv(short / "summary.csv")
+    mean = summary[summary["group"] == "all"].set_index(["scenario", "metric"])["mean"]
+    measured = 300 - 90
+    for option, cells in shown.items():
+        years = summary[
+            (summary["scenario"] == option)
+            & (summary["metric"] == "fte_at_work")
+            & summary["group"].str.startswith("year=")
+        ]["mean"]
+        assert len(years) == 1  # the measured 210 days are all in the first contract year
+        expected = [
+            METRICS["block_advocates_fte"].format(mean[option, "block_advocates_fte"]),
+            METRICS["advocates_in_post_mean"].format(mean[option, "advocates_in_post_mean"]),
+            METRICS["fte_at_work"].format(years.mean()),
+        ] + [
+            METRICS[total].format(mean[option, total] * 365 / measured)  # a year's worth
+            for total in (
+                "hours_lost_leave", "hours_lost_sickness", "hours_lost_training",
+                "hours_lost_vacancy", "vacancy_days", "cost_block_vacant",
+            )
+        ]  # fmt: skip
+        assert cells == expected, option
+        assert mean[option, "hours_lost_vacancy"] > 0  # the vacancies a committee must see
+    assert cells[-1].startswith("£")
+    section = page[page.index("<h2>The workforce behind each option</h2>") :]
+    assert "stood empty between a leaver and a new starter" in section.split("</p>")[0]
+
+
+def test_a_report_without_a_workforce_has_no_workforce_table(plain):
+    page = (plain / "report.html").read_text("utf-8")
+    assert "The workforce behind each option" not in page and "Post-days vacant" not in page

@@ -9,6 +9,7 @@ import re
 import pandas as pd
 
 from simulator.briefing import summary_paragraph
+from simulator.vocabulary import share_against
 
 FIGURES = {  # per option: cost to serve, cash, mean wait, within target, breaches, unserved
     "Block": (385_000, 385_000, 0.5, 0.99, 3.7, 0.0),
@@ -61,3 +62,22 @@ def test_with_no_option_meeting_the_duty_it_says_so():
     text = summary_paragraph(summary(failing))
     assert text.startswith("No option allocates 95% of referrals within the response target")
     assert "Spot only has the fewest breaches (100.0 breaches and 0.0 people unserved" in text
+
+
+def test_a_share_short_of_the_duty_never_reads_as_the_duty():
+    """94.56% against the 95% duty: "only 95%" would contradict "falls short"."""
+    close = dict(FIGURES, **{"Spot only": (335_000, 334_000, 7.5, 0.9456, 100.0, 0.0)})
+    text = summary_paragraph(summary(close))
+    assert "Spot only falls short: only 94.6% are allocated within the target" in text
+    closer = dict(FIGURES, **{"Spot only": (335_000, 334_000, 7.5, 0.94996, 100.0, 0.0)})
+    assert "only 94.9% are allocated" in summary_paragraph(summary(closer))
+    assert "only 95%" not in text + summary_paragraph(summary(closer))
+
+
+def test_a_share_keeps_its_side_of_a_threshold_in_words():
+    assert share_against(0.9456, 0.95) == "94.6%"
+    assert share_against(0.94996, 0.95) == "94.9%"  # rounded down: 95.0% would reach it
+    assert share_against(0.64, 0.95) == "64%"  # whole percentages where they keep the side
+    assert share_against(0.9501, 0.95) == "95.1%"  # above: rounded up, never "95.0%"
+    assert share_against(0.0504, 0.05) == "5.1%"  # a case list's bad rows over the limit
+    assert share_against(0.95, 0.95) == "95%"
