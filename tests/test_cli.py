@@ -267,7 +267,7 @@ def test_an_interrupted_run_stops_its_workers_and_leaves_no_folder(tmp_path, sig
     scenario.write_text(SCENARIO.replace("horizon_days: 200", "horizon_days: 3000"), "utf-8")
     out = tmp_path / f"out-{signum}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "run", str(scenario), "--reps", "400",
+        [sys.executable, "-m", "simulator", "run", str(scenario), "--reps", "20000",
          "--workers", "2", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
