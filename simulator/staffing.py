@@ -72,26 +72,31 @@ def vacant_fte_days(plan: PoolPlan, absences: Absences | None, low: float, high:
 def days_lost(absences: Absences, cause: int, low: float, high: float) -> float:
     """Days a cause took inside ``[low, high)``, counted as the pool counts them (working
     days under ``weekdays``): each piece's days x the share of it inside the window."""
+    _, days = _pieces_inside(absences, cause, low, high)
+    return float(days.sum())
+
+
+def _pieces_inside(
+    absences: Absences, cause: int, low: float, high: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of a cause (a mask), and each one's days x the share of it inside
+    ``[low, high)``."""
     chosen = absences.piece_cause == cause
     start, end = absences.piece_start[chosen], absences.piece_end[chosen]
     length = end - start
     inside = _overlap(start, end, low, high)
     share = np.divide(inside, length, out=np.zeros_like(inside), where=length > 0)
-    return float((absences.piece_days[chosen] * share).sum())
+    return chosen, absences.piece_days[chosen] * share
 
 
 def hours_lost(plan: PoolPlan, absences: Absences, cause: int, low: float, high: float) -> float:
     """Casework hours a cause took inside ``[low, high)``: each post's days lost x the
     hours it gives a working day (a 0.4 FTE post's day away loses 0.4 of a whole-time
     post's day)."""
-    chosen = absences.piece_cause == cause
-    start, end = absences.piece_start[chosen], absences.piece_end[chosen]
-    length = end - start
-    inside = _overlap(start, end, low, high)
-    share = np.divide(inside, length, out=np.zeros_like(inside), where=length > 0)
-    weight = fte_of(plan, absences.piece_advocate[chosen], np.maximum(start, low))
-    days = absences.piece_days[chosen] * share * weight
-    return float(days.sum()) * casework_hours_per_day(plan)
+    chosen, days = _pieces_inside(absences, cause, low, high)
+    start = np.maximum(absences.piece_start[chosen], low)
+    weight = fte_of(plan, absences.piece_advocate[chosen], start)
+    return float((days * weight).sum()) * casework_hours_per_day(plan)
 
 
 def casework_hours_per_day(plan: PoolPlan) -> float:
