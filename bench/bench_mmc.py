@@ -195,7 +195,7 @@ def full_command(scenario_file: Path, reps: int, work: Path) -> Callable[[], tup
             summary = {
                 row["metric"]: float(row["mean"])
                 for row in csv.DictReader(file)
-                if row["group"] == "all"
+                if row["group"] == "all" and row["mean"]  # (no mean: e.g. nobody waited again)
             }
         return round(summary["referrals"] * reps), summary["wait_mean_days"]
 
