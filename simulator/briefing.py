@@ -265,12 +265,12 @@ def workforce_figures(summary: pd.DataFrame, measured_days: dict[str, float]) ->
 
 
 WORKFORCE_NOTE = (
-    "Means over replications, for the block's own advocates: FTE in post counts the posts "
-    "filled, FTE at work those filled and not away (the average of the contract years), and "
-    "hours lost a year are the casework hours the block's advocates could not give because "
-    "they were on leave, off sick or in training or because their post stood empty between "
-    "a leaver and a new starter, which the block is paid for unless its contract credits "
-    "vacant posts."
+    "Means over replications. FTE in post counts the block's posts filled, FTE at work "
+    "those filled and not away (the average of the contract years). Hours lost a year are "
+    "the casework hours the advocates the council buys from (the block's, and a provider's "
+    "flex hours where bought) could not give because they were on leave, off sick or in "
+    "training or because their post stood empty between a leaver and a new starter; the "
+    "block is paid for its vacant posts unless its contract credits them."
 )
 
 
