@@ -1016,21 +1016,29 @@ def cohort_purchases(records: Records, scenario: Scenario) -> tuple[float, float
 
 
 def owed_costs(records: Records, scenario: Scenario) -> float:
-    """GBP the hours of the cohort's unserved (never allocated by the end of the follow-up)
+    """GBP the hours of the cohort's unserved (never allocated by the end of the follow-up,
+    or waiting again then)
     would cost at the dearest route open to them: every pool, market or block, with the
     skills they need, room or not (spot with its mileage), at the rates in force when the
     follow-up ended (still owed then; no purchase of theirs could have cost more). Nobody
     with the skills: the dearest route of the scenario.
 
     This is what serving them is owed, not cash paid: the cost to serve counts it, so an
-    option never gets cheaper by serving fewer people."""
-    unserved = np.flatnonzero(in_cohort(records, scenario) & np.isnan(records.allocated_day))
+    option never gets cheaper by serving fewer people. A person handed back and never
+    taken up again is owed the hours their case had left (and an advocate's journey)."""
+    waiting_again = never_taken_up_again(records)
+    never = np.isnan(records.allocated_day) | waiting_again
+    unserved = np.flatnonzero(in_cohort(records, scenario) & never)
     if not len(unserved) or not records.plans:
         return 0.0
     ref = records.referrals
     types, needs, _ = _labels(scenario)
     type_index, need_index = ref.type_index[unserved], ref.need_index[unserved] + 1
-    hours, miles = ref.hours[unserved], ref.miles[unserved]
+    hours_owed = ref.hours.copy()
+    back = records.handed_back
+    still = np.isnan(back.taken_up_day)  # each waiting again once, on their last hand-back
+    hours_owed[back.referral[still]] = back.hours_left[still]
+    hours, miles = hours_owed[unserved], ref.miles[unserved]
     uplift = year_uplift(scenario, np.array([follow_up_end(scenario)]))[0]
     spot, costing = scenario.commissioning.spot, scenario.costing
     costs, skilled = [], []

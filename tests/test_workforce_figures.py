@@ -8,7 +8,7 @@ import pytest
 
 import simulator.model
 from simulator.briefing import wait_notes
-from simulator.metrics import cases_frame, per_replication, summarise
+from simulator.metrics import cases_frame, council_rate, owed_costs, per_replication, summarise
 from simulator.model import simulate
 from tests.helpers import build, mmc_data
 from tests.micro import micro
@@ -93,6 +93,11 @@ def test_a_person_handed_back_and_never_taken_up_again_is_unserved(monkeypatch):
         "allocated", "allocated", "never_taken_up_again", "still_waiting",
     ]  # fmt: skip
     assert cases["wait_days"].tolist()[2] == 0.0
+    # Owed: cases 4 to 9's 12 hours each and the 6 hours case 3 had left, at the block rate
+    # (the only route): an option whose advocate leaves is not cheaper for what it left undone.
+    plan = records.plans[0]
+    rate = council_rate(plan, plan.rate_per_hour, scenario.costing)
+    assert owed_costs(records, scenario) == pytest.approx((6 * 12.0 + 6.0) * rate)
     [note] = wait_notes(summarise(per_replication([records], scenario), "S"))[1:]
     assert "1.0 handed back to the queue and never taken up again" in note
 
