@@ -27,13 +27,6 @@ from simulator.schema import Overflow, Scenario
 from simulator.units import DAYS_PER_YEAR
 
 
-class Contracted(Protocol):
-    """What the rules read of a pool's plan: the hours a year its contract buys."""
-
-    @property
-    def contracted_hours_per_year(self) -> float: ...
-
-
 class Capacity(Protocol):
     """What choosers and overflow rules may ask of a pool (or the hub's one queue).
 
@@ -42,7 +35,9 @@ class Capacity(Protocol):
     """
 
     @property
-    def plan(self) -> Contracted: ...
+    def hours_per_year(self) -> float:
+        """The hours a year its contract buys now (none while its provider is gone)."""
+        ...
 
     def fits(self, units: int) -> bool:
         """A slot has room now for a case of this weight (hundredths of a slot)."""
@@ -306,7 +301,7 @@ class BlockHours:
             self.since[pool] = start
             self.committed[pool] = 0.0
         released_periods = into_year + 1 if self.rollover else 1
-        released = pool.plan.contracted_hours_per_year * released_periods / self.periods
+        released = pool.hours_per_year * released_periods / self.periods
         return released - self.committed.get(pool, 0.0)
 
     def overflows(self, routing: Routing) -> bool:

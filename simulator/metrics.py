@@ -233,8 +233,9 @@ def case_cost(records: Records, scenario: Scenario) -> np.ndarray:
          for p in plans] + [0.0]
     )  # fmt: skip
     pool = records.pool
-    hours, miles = records.referrals.hours, records.referrals.miles
-    uplift = year_uplift(scenario, records.allocated_day)  # hourly rates of that year
+    day, hours = bought_at(records)
+    miles = records.referrals.miles
+    uplift = year_uplift(scenario, day)  # hourly rates of that year
     cost = pricing.spot_hours_cost(hours, rates[pool]) * uplift + np.where(
         is_spot[pool], pricing.mileage_cost(miles, mileage[pool]), 0.0
     )
@@ -675,12 +676,31 @@ def sized_by_share(scenario: Scenario) -> bool:
     )
 
 
+def bought_at(records: Records) -> tuple[np.ndarray, np.ndarray]:
+    """Per referral, the day its case was bought and the hours bought: when it was
+    allocated, all its hours; but a case a block provider left (it went, with nobody to
+    follow it at once) and spot or flex took up again is bought then, for the hours it
+    had left."""
+    back = records.handed_back
+    day, hours = records.allocated_day, records.referrals.hours
+    if not len(back.referral):
+        return day, hours
+    block = np.array([plan.route == Route.BLOCK for plan in records.plans] + [True])
+    hourly = block[back.pool] & ~block[back.taken_up_pool]  # (-1: not taken up)
+    if not hourly.any():
+        return day, hours
+    day, hours = day.copy(), hours.copy()
+    day[back.referral[hourly]] = back.taken_up_day[hourly]
+    hours[back.referral[hourly]] = back.hours_left[hourly]
+    return day, hours
+
+
 def bought(records: Records, window: Window, pools: list[int]) -> np.ndarray:
     """Cases bought by the hour from these pools in a window: a case is bought when it is
-    allocated."""
-    allocated_day = records.allocated_day
-    mine = np.isin(records.pool, pools) & ~np.isnan(allocated_day)
-    return mine & (allocated_day >= window.start) & (allocated_day < window.end)
+    allocated (or taken up again: ``bought_at``)."""
+    day, _ = bought_at(records)
+    mine = np.isin(records.pool, pools) & ~np.isnan(day)
+    return mine & (day >= window.start) & (day < window.end)
 
 
 def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
@@ -688,7 +708,7 @@ def spot_rows(records: Records, scenario: Scenario) -> list[Row]:
     window = Window(scenario.warm_up_days, scenario.horizon_days)
     spot = bought(records, window, pools_of(records, Route.SPOT))
     flex = bought(records, window, pools_of(records, Route.FLEX))
-    hours = records.referrals.hours
+    _, hours = bought_at(records)
     return [
         ("spot_cases", "all", float(spot.sum())),
         ("spot_hours", "all", float(hours[spot].sum())),
@@ -920,7 +940,8 @@ class Windows:
         day_zero = mine & (records.referrals.initial == 1)
         new = np.flatnonzero(mine & ~day_zero)
         ref = records.referrals
-        picked = (records.allocated_day[new], ref.hours[new], ref.miles[new])
+        day, hours = bought_at(records)
+        picked = (day[new], hours[new], ref.miles[new])
         if not day_zero.any():
             return (*picked, None)
         open_ = np.flatnonzero(day_zero)
@@ -1010,7 +1031,7 @@ def cohort_purchases(records: Records, scenario: Scenario) -> tuple[float, float
     if not allocated.any():
         return 0.0, 0.0
     hourly = np.isin(records.pool, pools_of(records, Route.SPOT) + pools_of(records, Route.FLEX))
-    late = records.allocated_day >= scenario.horizon_days
+    late = bought_at(records)[0] >= scenario.horizon_days
     cost = case_cost(records, scenario)
     return float(cost[allocated & hourly & ~late].sum()), float(cost[allocated & late].sum())
 
@@ -1180,6 +1201,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
         *block_rows(records, scenario),
         *spot_rows(records, scenario),
         *staffing.workforce_rows(records, scenario.warm_up_days, scenario.horizon_days),
+        *exit_rows(records, scenario),
     ]
     index = Windows.of(records, scenario)  # once: every year and quarter is costed from it
     rows += cost_rows(records, scenario, {(metric, group): v for metric, group, v in rows}, index)
@@ -1188,6 +1210,21 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
+
+
+def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
+    """Where a provider may leave: exits and days without a provider in the measured
+    window, and whether one left within the term (here the horizon from day 0), whose
+    mean over replications is the chance it does."""
+    providers = scenario.commissioning.providers
+    if not any(p.exit_risk_per_year > 0 or p.exit_day is not None for p in providers):
+        return []
+    exits, low, high = records.exits, scenario.warm_up_days, scenario.horizon_days
+    return [
+        ("provider_exits", "all", float(exits.left_within(low, high))),
+        ("days_without_provider", "all", exits.without_provider(low, high)),
+        ("exit_risk_in_term", "all", float(exits.left_within(0.0, high) > 0)),
+    ]
 
 
 def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:

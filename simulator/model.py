@@ -32,6 +32,7 @@ import simpy
 from simulator import uncertainty
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
 from simulator.demand import Referrals, draw_other_buyers, draw_referrals
+from simulator.exits import Exits, draw_exits, with_exits
 from simulator.plan import PoolPlan, plan_pools
 from simulator.providers import Level, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
@@ -102,6 +103,7 @@ class Records:
     busy_slot_days: np.ndarray  # per pool: integral of open cases over [0, horizon]
     absences: tuple[Absences | None, ...]  # per pool with a workforce: posts away or empty
     handed_back: HandedBack  # cases whose advocate went with nobody free to take them on
+    exits: Exits  # providers that left, and when their successors started
     waiting_days: float  # integral of the waiting list over [0, horizon]
     followed_to: float  # the day the simulation stopped: the horizon, or later in follow-up
 
@@ -170,8 +172,14 @@ class Replication:
         self.other_arrival, other_hours = draw_other_buyers(
             scenario, scenario.seed, rep, horizon + scenario.follow_up_days
         )
-        self.plans = plan_pools(scenario)
         commissioning = scenario.commissioning
+        # the contract as planned, with this replication's provider exits in it
+        buys_block = commissioning_model(scenario).buys_block
+        self.exits = draw_exits(
+            list(commissioning.providers) if buys_block else [], commissioning,
+            scenario.seed, rep, horizon + scenario.follow_up_days,
+        )  # fmt: skip
+        self.plans = with_exits(plan_pools(scenario), self.exits, commissioning)
         self.choose = commissioning_model(scenario).chooser(scenario)
         self.shares_a_queue = commissioning_model(scenario).shared_queue(scenario)
         self.overflow = overflow_rule(commissioning.overflow)
@@ -803,7 +811,9 @@ class Replication:
         order, to whatever room the new contract leaves."""
         plan = self.plans[pool_index]
         was = self.contracted[pool_index]
-        targets = self.contracted[pool_index] = plan.post_slots(plan.changes[k][1])
+        _, slots, hours = plan.changes[k]
+        targets = self.contracted[pool_index] = plan.post_slots(slots)
+        self.pools[pool_index].contract(slots, hours)
         for advocate, (before, target) in enumerate(zip(was, targets, strict=True)):
             if target > before:
                 self.add(pool_index, advocate, before, target)
@@ -822,6 +832,24 @@ class Replication:
             for i in self.shed(pool_index, advocate, targets[advocate])
         ]
         self.hand_on_all(pool_index, [(advocate, i) for i, advocate in sorted(moved)])
+        if slots == 0:
+            self.to_spot(pool_index)
+
+    def to_spot(self, pool_index: int) -> None:
+        """A provider gone with nobody to follow it at once: whoever waits for it and may be
+        bought spot is (in their order, as the overflow rules would send a referral now);
+        the rest wait for a successor. A hub's queue stays with the partners left."""
+        hub = self.hub_queue
+        if self.overflow is None or self.spot_index < 0:
+            return
+        if hub is not None and pool_index in hub.members:
+            return
+        moved = self.pools[pool_index].take_waiting(
+            lambda i: i < self.ours and self.candidates[i][1], self.withdrawn
+        )
+        for i in moved:
+            self.pool_of[i] = self.spot_index
+            self.arrange(i)
 
     def shed(self, pool_index: int, advocate: int, target: int) -> list[int]:
         """The cases a post cut to ``target`` slots (its free room already gone) must hand
@@ -1065,6 +1093,7 @@ class Replication:
             busy_slot_days=np.array(busy_slot_days),
             absences=self.absences,
             handed_back=self.handed_back_records(),
+            exits=self.exits,
             waiting_days=waiting_days,
             followed_to=self.env.now,
         )

@@ -13,10 +13,10 @@ belongs here, its fields in ``schema`` and what the contract expects of it in
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from simulator.plan import PoolPlan
 from simulator.schema import WEIGHT_SCALE
@@ -64,9 +64,11 @@ class Pool:
     __slots__ = (
         "busy",
         "free",
+        "hours_per_year",
         "mean_case_days",
         "plan",
         "queues",
+        "slots",
         "waiting_by_class",
     )
 
@@ -79,6 +81,13 @@ class Pool:
         self.waiting_by_class = [0] * classes
         self.busy = Level()  # open cases, and slot-days in use
         self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
+        # the contract in force now (``contract``): the plan's day 0, until it changes
+        self.slots, self.hours_per_year = plan.slots, plan.contracted_hours_per_year
+
+    def contract(self, slots: int, hours_per_year: float) -> None:
+        """A change of contract (planned, or a provider leaving or its successor starting):
+        what the overflow rules read from now on."""
+        self.slots, self.hours_per_year = slots, hours_per_year
 
     def fits(self, units: int) -> bool:
         """An advocate has room for a case of this weight now."""
@@ -162,6 +171,17 @@ class Pool:
                     return referral
         return -1
 
+    def take_waiting(self, goes: Callable[[int], bool], withdrawn: list[bool]) -> list[int]:
+        """Take out of the queue, in order, the referrals waiting that ``goes`` picks (they
+        go elsewhere); the withdrawn are dropped, as ``next_waiting`` would."""
+        taken: list[int] = []
+        for priority_class, queue in enumerate(self.queues):
+            staying = deque(i for i in queue if not withdrawn[i] and not goes(i))
+            taken += [i for i in queue if not withdrawn[i] and goes(i)]
+            self.queues[priority_class] = staying
+            self.waiting_by_class[priority_class] = len(staying)
+        return taken
+
     def waiting_ahead(self, priority_class: int) -> int:
         """Referrals waiting that would be allocated before one of this class joining now."""
         return sum(self.waiting_by_class[: priority_class + 1])
@@ -174,7 +194,9 @@ class Pool:
         """
         if self.fits(units):
             return 0.0
-        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.plan.slots
+        if self.slots == 0:
+            return math.inf  # no provider now
+        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.slots
 
 
 class WeightedPool(Pool):
@@ -290,20 +312,12 @@ def make_pool(plan: PoolPlan, classes: int, units: list[int] | None) -> Pool:
     return Pool(plan, classes) if units is None else WeightedPool(plan, classes, units)
 
 
-@dataclass(frozen=True)
-class HubCapacity:
-    """What the overflow rules read of a shared hub queue's capacity: all its partners'."""
-
-    slots: int
-    contracted_hours_per_year: float
-
-
 class SharedQueue:
     """The hub's one queue: after triage a referral waits here in priority order, and a
     partner whose slot frees takes the first referral it has the skill for.
 
     It answers the overflow rules' questions (``fits``, ``waiting_ahead``,
-    ``expected_wait_days``, ``plan``) for the hub as a whole, as a ``Pool`` does
+    ``expected_wait_days``, ``hours_per_year``) for the hub as a whole, as a ``Pool`` does
     for one provider.
     """
 
@@ -313,14 +327,17 @@ class SharedQueue:
         self.partners = members  # see focus
         self.queues: list[deque[int]] = [deque() for _ in range(classes)]
         self.waiting_by_class = [0] * classes
-        plans = [pools[m].plan for m in members]
-        slots = sum(p.slots for p in plans)
-        self.plan = HubCapacity(slots, sum(p.contracted_hours_per_year for p in plans))
+        slots = sum(pools[m].plan.slots for m in members)
         self.mean_case_days = (
             sum(pools[m].mean_case_days * pools[m].plan.slots for m in members) / slots
             if slots
             else 0.0
         )
+
+    @property
+    def hours_per_year(self) -> float:
+        """The hours a year the partners' contracts buy now."""
+        return sum(self.pools[m].hours_per_year for m in self.members)
 
     def focus(self, partners: Sequence[int] | None) -> None:
         """Answer the overflow rules for these partners only (those with the skill a
@@ -350,7 +367,9 @@ class SharedQueue:
         """As ``Pool.expected_wait_days``, over the slots of the partners in focus."""
         if self.fits(units):
             return 0.0
-        slots = sum(self.pools[m].plan.slots for m in self.partners)
+        slots = sum(self.pools[m].slots for m in self.partners)
+        if slots == 0:
+            return math.inf  # none of them has a provider now
         return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / slots
 
     def next_for(

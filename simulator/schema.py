@@ -612,6 +612,28 @@ class Provider(_Model):
     )
     # None, not an empty list, when absent: a resolved scenario without changes stays as it was
     changes: list[Change] | None = Field(default=None, description=CHANGES_TEXT)
+    exit_risk_per_year: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Chance a year that the provider hands the contract back or fails (its "
+        "successor carries the same risk). On an exit its block and flex go: its open cases "
+        "go to hub partners with room, else to spot, else back to the queue, and the council "
+        "re-tenders (commissioning.retender_days). Default 0.",
+    )
+    notice_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days from the provider giving notice to leaving (0: it fails without "
+        "notice). The council starts its re-tender on the notice. Default 90 (ASSUMPTION: "
+        "three months' notice).",
+    )
+    exit_day: int | None = Field(
+        default=None,
+        ge=1,
+        description="A known exit: the day the provider leaves (its notice given notice_days "
+        "before, when the re-tender began). Default none.",
+    )
 
     @model_validator(mode="after")
     def _one_size(self) -> Provider:
@@ -759,6 +781,29 @@ class Commissioning(_Model):
         ge=1,
         description="Breaches in a contract year the council could defend: breach_risk is the "
         "chance a year has at least this many.",
+    )
+    retender_days: int | None = Field(
+        default=180,
+        ge=0,
+        description="Days from a provider's notice to its successor's first day (a re-tender "
+        "or direct award); no provider in between once it has left. null: no re-tender (the "
+        "block's referrals go to spot, or wait). Default 180 (ASSUMPTION).",
+    )
+    mobilisation_days: NonNegative = Field(
+        default=90,
+        description="Days a successor takes to reach the contracted capacity, from "
+        "mobilisation_start_share of it, a slot at a time. Default 90 (ASSUMPTION).",
+    )
+    mobilisation_start_share: Share = Field(
+        default=0.5,
+        description="Share of the contracted capacity a successor has on its first day. "
+        "Default 0.5 (ASSUMPTION).",
+    )
+    tupe_share: Share = Field(
+        default=0.0,
+        description="Share of the leaving provider's advocates who transfer to a successor "
+        "starting the day it leaves (TUPE), keeping their open cases; nobody transfers "
+        "across a gap. Default 0.",
     )
 
     @model_validator(mode="after")

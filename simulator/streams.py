@@ -40,6 +40,7 @@ STREAMS: tuple[str, ...] = (
     "workforce.leave",  # when blocks of leave are taken
     "workforce.training",  # training days
     "workforce.sickness",  # when episodes of sickness start, and how long they last
+    "contract.exit",  # per provider (see pool_stream): when it gives notice
 )
 
 

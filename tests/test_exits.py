@@ -1,0 +1,217 @@
+"""Providers that leave (``exit_risk_per_year``, ``exit_day``): the steps of an exit by
+hand, the exit process against its theory, replications without an exit unchanged, a
+block gone for good against the spot market it falls back on, and never flattering.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator.exits import draw_exits
+from simulator.model import simulate
+from simulator.scenario import ScenarioError
+from simulator.units import DAYS_PER_YEAR
+from tests.helpers import build, county, figures
+from tests.micro import market, micro
+
+PROVIDER = "commissioning__providers__0__"
+
+
+def leaving(day: int, retender: int | None, **changes):
+    """``micro``'s two slots with cases of 60 hours (2.5 days), its provider leaving on
+    ``day`` without notice; a successor ``retender`` days later with every slot at once."""
+    settings = {
+        f"{PROVIDER}exit_day": day,
+        f"{PROVIDER}notice_days": 0,
+        "commissioning__retender_days": retender,
+        "commissioning__mobilisation_start_share": 1.0,
+        "commissioning__mobilisation_days": 0.0,
+    }
+    return micro(servers=2, hours=60.0, horizon=12.0, **{**settings, **changes})
+
+
+def test_an_exit_and_a_successor_worked_by_hand():
+    # One referral a day from day 1, cases of 2.5 days. Post 0 takes case 1 (1 to 3.5),
+    # post 1 case 2 (2 to 4.5); case 3 waits for post 0 (3.5 to 6.0). On day 4 the
+    # provider goes (before the referral due then): cases 2 and 3 go back to the front of
+    # the queue, in order, with 0.5 and 2 days left, and with no spot market the referrals
+    # of days 4 to 6 wait behind them. The successor starts on day 7 with both slots:
+    # case 2 to 7.5, case 3 to 9.0; then case 4 at 7.5, case 5 at 9.0, case 6 at 10.0
+    # and case 7 at 11.5 (waits count to the first allocation).
+    records = simulate(leaving(4, retender=3), 0)
+    assert records.allocated_day[:7].tolist() == [1.0, 2.0, 3.5, 7.5, 9.0, 10.0, 11.5]
+    assert np.isnan(records.allocated_day[7:]).all()
+    back = records.handed_back
+    order = np.argsort(back.referral)  # (recorded as each went to the front: 2, then 1)
+    assert back.referral[order].tolist() == [1, 2] and back.day.tolist() == [4.0, 4.0]
+    assert back.taken_up_day[order].tolist() == [7.0, 7.0]
+    assert records.close_day[1:3].tolist() == [7.5, 9.0]
+    exits = records.exits
+    assert exits.leave_day.tolist() == [4.0] and exits.start_day.tolist() == [7.0]
+    assert exits.without_provider(0.0, 12.0) == 3.0
+
+
+def test_no_block_is_paid_while_there_is_no_provider():
+    # The block is paid each day it has a provider: 9 of the 12 days, at the same rate.
+    scenario = leaving(4, retender=3, warm_up_days=0.0)
+    base = leaving(4, retender=3, warm_up_days=0.0, **{f"{PROVIDER}exit_day": None})
+    left, _ = figures(scenario)
+    stayed, _ = figures(base)
+    assert left["cost_block", "all"] == pytest.approx(stayed["cost_block", "all"] * 9 / 12)
+    assert left["days_without_provider", "all"] == 3.0
+    assert left["provider_exits", "all"] == 1.0
+    assert ("provider_exits", "all") not in stayed.index  # no risk: no exit figures
+
+
+def test_without_a_retender_the_provider_stays_gone():
+    records = simulate(leaving(4, retender=None), 0)
+    assert math.isinf(records.exits.start_day[0])
+    assert records.allocated_day[:3].tolist() == [1.0, 2.0, 3.5]
+    assert np.isnan(records.allocated_day[3:]).all()  # nobody else: they all wait
+
+
+def test_a_successor_mobilises_a_slot_at_a_time():
+    # Ten slots, a successor on day 100 with 40% of them, the rest over 60 days: one more
+    # slot every 10 days from day 110 (5 slots at 110, ..., 10 at 160).
+    scenario = micro(
+        servers=10, horizon=300.0,
+        **{f"{PROVIDER}exit_day": 50, f"{PROVIDER}notice_days": 0,
+           "commissioning__retender_days": 50, "commissioning__mobilisation_days": 60.0,
+           "commissioning__mobilisation_start_share": 0.4},
+    )  # fmt: skip
+    changes = simulate(scenario, 0).plans[0].changes
+    assert [(day, slots) for day, slots, _ in changes] == [
+        (50.0, 0),
+        (100.0, 4),
+        *((pytest.approx(100.0 + 10 * k), 4 + k) for k in range(1, 7)),
+    ]
+    assert [hours > 0 for _, _, hours in changes] == [False] + [True] * 7  # paid in full
+
+
+def test_a_successor_the_day_the_provider_leaves_keeps_the_transferred_cases():
+    # A re-tender within the notice: the successor starts as the provider leaves, with
+    # half the advocates transferred (TUPE) with their cases; the rest go to the queue.
+    scenario = leaving(4, retender=0, **{"commissioning__tupe_share": 0.5,
+                                         "commissioning__mobilisation_start_share": 0.5,
+                                         "commissioning__mobilisation_days": 30.0})  # fmt: skip
+    records = simulate(scenario, 0)
+    assert [(d, s) for d, s, _ in records.plans[0].changes] == [(4.0, 1), (4.0, 1), (34.0, 2)]
+    # the one slot left is post 0's, with case 3; post 1's case 2 goes back to the queue
+    assert records.handed_back.referral.tolist() == [1]
+
+
+# ------------------------------------------------------------------- theory
+
+
+@pytest.mark.parametrize("risk,notice", [(0.05, 90), (0.3, 0)])
+def test_the_chance_of_an_exit_in_the_term_matches_theory(risk, notice):
+    # Notices come as a Poisson process whose chance of one in a year is the risk: the
+    # provider leaves within [0, H) when its first notice comes before H - notice.
+    scenario = build(county(), **{f"{PROVIDER}exit_risk_per_year": risk,
+                                  f"{PROVIDER}notice_days": notice})  # fmt: skip
+    horizon, reps = scenario.horizon_days, 4000
+    left = np.array([
+        draw_exits(list(scenario.commissioning.providers), scenario.commissioning,
+                   scenario.seed, rep, horizon).left_within(0.0, horizon) > 0
+        for rep in range(reps)
+    ])  # fmt: skip
+    expected = 1 - (1 - risk) ** ((horizon - notice) / DAYS_PER_YEAR)
+    z = (left.mean() - expected) / math.sqrt(expected * (1 - expected) / reps)
+    assert abs(z) < 3.5, (left.mean(), expected, z)
+
+
+# ----------------------------------------------------- unchanged without an exit
+
+
+def test_replications_without_an_exit_run_as_without_the_risk():
+    risky = build(county(), **{f"{PROVIDER}exit_risk_per_year": 0.3})
+    safe = build(county())
+    compared = {"with": 0, "without": 0}
+    for rep in range(8):
+        a, b = simulate(risky, rep), simulate(safe, rep)
+        if len(a.exits.pool):
+            compared["with"] += 1
+            continue
+        compared["without"] += 1
+        assert a.plans == b.plans
+        for name in ("allocated_day", "close_day", "pool", "withdrawn", "end_day"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert compared["with"] and compared["without"]  # both kinds were met
+
+
+# ------------------------------------------------- a block gone, spot after it
+
+
+def arrivals_after(records, day: float) -> np.ndarray:
+    return records.referrals.arrival_day >= day
+
+
+def test_a_block_gone_for_good_serves_later_referrals_as_spot_only_does():
+    # From day 200 the block is gone and never re-tendered: referrals from day 320 on (the
+    # queue it left has long been bought spot) wait as they would with spot alone.
+    exit_day, after, reps = 200, 320.0, 16
+    data = county(
+        **{
+            "commissioning__overflow": {"rule": "expected_wait"},
+            "commissioning__spot__arrangement_days": {"dist": "exponential", "mean": 5},
+        }
+    )
+    gone = build(data, **{f"{PROVIDER}exit_day": exit_day, "commissioning__retender_days": None})
+    spot_only = build(data, commissioning__model="spot_only")
+    waits = {"gone": [], "spot": []}
+    for rep in range(reps):
+        for name, scenario in (("gone", gone), ("spot", spot_only)):
+            records = simulate(scenario, rep)
+            later = arrivals_after(records, after) & records.listed
+            wait = records.allocated_day[later] - records.referrals.arrival_day[later]
+            waits[name].append(np.nanmean(wait))
+    gone_mean, spot_mean = np.mean(waits["gone"]), np.mean(waits["spot"])
+    se = math.hypot(*(np.std(waits[k], ddof=1) / math.sqrt(reps) for k in ("gone", "spot")))
+    assert abs(gone_mean - spot_mean) < 3 * se, (gone_mean, spot_mean, se)
+
+
+# ------------------------------------------------------------ never flattering
+
+
+def test_an_exit_never_makes_the_option_look_better():
+    data = county(**{"commissioning__overflow": {"rule": "expected_wait"}})
+    stays = build(data)
+    leaves = build(data, **{f"{PROVIDER}exit_day": 300})
+    base, _ = figures(stays, reps=6)
+    left, _ = figures(leaves, reps=6)
+    assert left["within_target_share", "all"] < base["within_target_share", "all"]
+    assert left["breaches", "all"] >= base["breaches", "all"]
+    assert left["wait_mean_days", "all"] > base["wait_mean_days", "all"]
+    assert left["cost_to_serve_per_year", "all"] >= base["cost_to_serve_per_year", "all"]
+
+
+# ----------------------------------------------------------------- validation
+
+
+def test_a_certain_exit_is_refused_with_the_field_named():
+    with pytest.raises(ScenarioError, match="exit_risk_per_year"):
+        build(county(), **{f"{PROVIDER}exit_risk_per_year": 1.0})
+
+
+def test_cases_a_provider_left_are_bought_spot_for_the_hours_they_had_left():
+    # As the hand-worked exit, with a spot market of 10 one-case advocates agreeing a case
+    # at once and no re-tender: on day 4 cases 2 and 3 (0.5 and 2 days left: 12 and 48
+    # hours) are bought spot, and so is every referral from day 4 (60 hours each) at
+    # once. Spot is paid 12 + 48 + 60 x 8 hours at its net rate (the council recovers
+    # VAT by default).
+    scenario = leaving(
+        4, retender=None, warm_up_days=0.0,
+        commissioning__spot={**market(10, 0.0), "rate_per_hour": 50.0, "mileage_rate": 0.0},
+        commissioning__overflow={"rule": "expected_wait"},
+    )  # fmt: skip
+    records = simulate(scenario, 0)
+    spot = len(records.plans) - 1
+    assert records.pool[1:11].tolist() == [spot] * 10
+    assert records.allocated_day[3:11].tolist() == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]
+    assert records.handed_back.taken_up_day.tolist() == [4.0, 4.0]
+    table, _ = figures(scenario)
+    assert table["spot_hours", "all"] == pytest.approx(12 + 48 + 60 * 8)
+    assert table["cost_spot_hours", "all"] == pytest.approx(50.0 * (12 + 48 + 60 * 8))
