@@ -301,6 +301,47 @@ def workforce(summary: pd.DataFrame, measured_days: dict[str, float]) -> str:
     )
 
 
+EXIT_COLUMNS = ("cost_to_serve_per_year", "within_target_share", "breaches_per_year")
+
+
+def if_a_provider_leaves(summary: pd.DataFrame) -> str:
+    """For each option whose providers may leave: how often one did before the horizon,
+    and its cost to serve, waits within target and breaches in the replications where
+    one left beside those where none did (the risk a single provider carries, shown, not
+    averaged away); nothing when no option carries the risk."""
+    chance = _means(summary).get("exit_risk_in_term")
+    if chance is None or chance.dropna().empty:
+        return ""
+    split = {group: _means(summary, f"exit={group}") for group in ("no", "yes")}
+    counts = summary[summary["metric"] == "exit_risk_in_term"].set_index("scenario")["n_reps"]
+    body = []
+    for name, share in chance.dropna().items():
+        cells = [f"<td>{share:.0%} of {int(counts[name])}</td>"]
+        for group in ("no", "yes"):
+            means = split[group]
+            for metric in EXIT_COLUMNS:
+                value = means[metric].get(name) if metric in means else None
+                shown = "none" if value is None or pd.isna(value) else METRICS[metric].format(value)
+                cells.append(f"<td>{shown}</td>")
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    heads = "".join(f"<th>{html.escape(METRICS[m].label)}</th>" for m in EXIT_COLUMNS) * 2
+    return (
+        "<h2>If a provider leaves</h2>"
+        "<table class='workforce'><thead><tr><th rowspan='2'>Option</th>"
+        "<th rowspan='2'>Replications in which a provider left</th>"
+        "<th colspan='3'>Where none left</th><th colspan='3'>Where one left</th></tr>"
+        f"<tr>{heads}</tr></thead><tbody>" + "".join(body) + "</tbody></table>"
+        f"<p class='meta'>{html.escape(EXIT_NOTE)}</p>"
+    )
+
+
+EXIT_NOTE = (
+    "A provider leaves at random (exit_risk_per_year) or on a known day; the council "
+    "re-tenders and a successor mobilises. The headline figures average over every "
+    "replication; this table splits them, so a rare exit's cost is seen, not averaged away."
+)
+
+
 def waits_by_type(summary: pd.DataFrame) -> str:
     """Mean wait (and share within target) by advocacy type, one row per option."""
     groups = [g for g in dict.fromkeys(summary["group"]) if g.startswith("type=")]

@@ -1209,6 +1209,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += serve_rows(records, scenario, lines)
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
+    rows += exit_split_rows(records, scenario, rows)
     return [(records.rep, *row) for row in rows]
 
 
@@ -1225,6 +1226,28 @@ def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
         ("days_without_provider", "all", exits.without_provider(low, high)),
         ("exit_risk_in_term", "all", float(exits.left_within(0.0, high) > 0)),
     ]
+
+
+EXIT_SPLIT = (
+    "cost_to_serve_per_year",
+    "within_target_share",
+    "breaches_per_year",
+    "unserved_per_year",
+    "wait_mean_days",
+)
+"""The headline figures given again in the replications where a provider left before the
+horizon (group ``exit=yes``) and in those where none did (``exit=no``): the risk a
+single provider carries, shown, not averaged away."""
+
+
+def exit_split_rows(records: Records, scenario: Scenario, rows: list[Row]) -> list[Row]:
+    """``EXIT_SPLIT``'s figures of this replication under ``exit=yes`` or ``exit=no``,
+    where a provider may leave."""
+    left = [value for metric, _, value in rows if metric == "exit_risk_in_term"]
+    if not left:
+        return []
+    group = "exit=yes" if left[0] else "exit=no"
+    return [(m, group, v) for m, g, v in rows if m in EXIT_SPLIT and g == "all"]
 
 
 def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:

@@ -347,6 +347,7 @@ def build_html(results: SavedResults) -> str:
         "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes),
         _differences_table(results.differences),
         briefing.workforce(results.summary, results.measured_days),
+        briefing.if_a_provider_leaves(results.summary),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary),
         briefing.demand_doubt(results.demand_doubt),

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from simulator.exits import draw_exits
+from simulator.metrics import per_replication
 from simulator.model import simulate
 from simulator.scenario import ScenarioError
 from simulator.units import DAYS_PER_YEAR
@@ -215,3 +216,59 @@ def test_cases_a_provider_left_are_bought_spot_for_the_hours_they_had_left():
     table, _ = figures(scenario)
     assert table["spot_hours", "all"] == pytest.approx(12 + 48 + 60 * 8)
     assert table["cost_spot_hours", "all"] == pytest.approx(50.0 * (12 + 48 + 60 * 8))
+
+
+def test_the_cost_with_the_risk_is_the_exit_weighted_average_of_the_two_conditional_runs():
+    # E[cost] = P(exit) E[cost | exit] + (1 - P(exit)) E[cost | none], with P(exit) from
+    # theory (a notice before the run ends less the notice), E[cost | none] from the run
+    # without the risk, and E[cost | exit] from the replications in which one left.
+    risk, reps = 0.3, 40
+    risky = build(county(), **{f"{PROVIDER}exit_risk_per_year": risk})
+    safe = build(county())
+    runs = {
+        name: [simulate(scenario, rep) for rep in range(reps)]
+        for name, scenario in (("risky", risky), ("safe", safe))
+    }
+    cost = {
+        name: per_replication(records, scenario)
+        .query("metric == 'cost_to_serve_per_year' and group == 'all'")["value"]
+        .to_numpy()
+        for (name, records), scenario in zip(runs.items(), (risky, safe), strict=True)
+    }
+    left = np.array([len(records.exits.pool) > 0 for records in runs["risky"]])
+    run_days = (
+        risky.horizon_days + risky.follow_up_days - risky.commissioning.providers[0].notice_days
+    )
+    chance = 1 - (1 - risk) ** (run_days / DAYS_PER_YEAR)
+    weighted = chance * cost["risky"][left].mean() + (1 - chance) * cost["safe"].mean()
+    se = cost["risky"].std(ddof=1) / math.sqrt(reps)
+    assert abs(cost["risky"].mean() - weighted) < 3 * se, (cost["risky"].mean(), weighted, se)
+    np.testing.assert_array_equal(cost["risky"][~left], cost["safe"][~left])
+
+
+# -------------------------------------------------------------------- the report
+
+
+def test_the_report_shows_each_option_where_a_provider_left_and_where_none_did(tmp_path):
+    # A known exit on day 300 in one option, none in the other: the split is the
+    # option's own figures (every replication had the exit), and the option without
+    # the risk has no row.
+    import simulator
+    from simulator import files, report
+
+    leaves = build(county(name="Leaves"), **{f"{PROVIDER}exit_day": 300})
+    stays = build(county(name="Stays"))
+    folder = simulator.compare([leaves, stays], reps=2, workers=1).write(tmp_path / "out")
+    saved = files.load(folder)
+    means = saved.summary.set_index(["scenario", "metric", "group"])["mean"]
+    assert means["Leaves", "exit_risk_in_term", "all"] == 1.0
+    assert means["Leaves", "cost_to_serve_per_year", "exit=yes"] == pytest.approx(
+        means["Leaves", "cost_to_serve_per_year", "all"]
+    )
+    assert ("Leaves", "cost_to_serve_per_year", "exit=no") not in means.index
+    assert ("Stays", "exit_risk_in_term", "all") not in means.index
+    page = report.build_html(saved)
+    section = page[page.index("<h2>If a provider leaves</h2>") :]
+    section = section[: section.index("</table>")]
+    assert "Leaves" in section and "Stays" not in section
+    assert "100% of 2" in section
