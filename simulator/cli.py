@@ -159,6 +159,7 @@ def cli(debug: bool) -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
+    from simulator.exits import exit_lines
     from simulator.plan import contract_changes, expected_staffing
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
@@ -194,6 +195,9 @@ def validate(files: tuple[str, ...]) -> None:
                         f"contracted ({change.hours_per_year:,.0f} contracted hours a year"
                         f"{at_work})"
                     )
+                for line in exit_lines(list(checked.commissioning.providers),
+                                       checked.commissioning, checked.horizon_days):  # fmt: skip
+                    click.echo(f"  {line}")
                 for warning in scenario_warnings(checked):
                     click.echo(f"warning: {path}: {warning}")
         except ScenarioError as error:

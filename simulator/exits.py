@@ -196,3 +196,34 @@ def ramp_days(plan: PoolPlan, steps: list[Step]) -> list[float]:
 def planned_at(plan: PoolPlan, day: float) -> tuple[float, int, float]:
     """The part of the planned contract in force on ``day``."""
     return [phase for phase in plan.phases if phase[0] <= day][-1]
+
+
+def exit_lines(providers: list[Provider], commissioning: Commissioning,
+               horizon: float) -> list[str]:  # fmt: skip
+    """What ``validate`` says of each provider that may leave: the chance it leaves before
+    the horizon, the days without a provider a re-tender leaves, and how its successor
+    mobilises."""
+    lines = []
+    retender = commissioning.retender_days
+    for provider in providers:
+        notice = provider.notice_days
+        if provider.exit_day is not None:
+            when = f"leaves on day {provider.exit_day}"
+        elif provider.exit_risk_per_year > 0:
+            years = max(horizon - notice, 0.0) / DAYS_PER_YEAR
+            chance = 1 - (1 - provider.exit_risk_per_year) ** years
+            when = (f"{provider.exit_risk_per_year:.0%} a year exit risk, {chance:.0%} chance "
+                    "it leaves before the horizon")  # fmt: skip
+        else:
+            continue
+        if retender is None:
+            after = "no re-tender: its block stays gone"
+        else:
+            gap = max(retender - notice, 0)
+            after = (
+                f"{gap} days without a provider after its {notice} days' notice, then a "
+                f"successor with {commissioning.mobilisation_start_share:.0%} of the slots, "
+                f"all of them after {commissioning.mobilisation_days:g} days"
+            )
+        lines.append(f"{provider.name}: {when}; {after}")
+    return lines

@@ -492,7 +492,36 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     return [
         *_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario),
         *_casework_share_without_workforce(scenario), *_turnover_as_a_percentage(scenario),
+        *_exits_that_never_count(scenario),
     ]  # fmt: skip
+
+
+def _exits_that_never_count(scenario: Scenario) -> list[str]:
+    """A known ``exit_day`` after the run ends (the provider never leaves in it), and a
+    ``tupe_share`` that never applies (every re-tender outlasts its notice, so each
+    successor starts after a gap, and nobody transfers across a gap)."""
+    commissioning = scenario.commissioning
+    ends = scenario.horizon_days + scenario.follow_up_days
+    found = [
+        f"commissioning.providers[{k}].exit_day: {p.exit_day} is after the run ends (day "
+        f"{ends:g}): the provider never leaves in it"
+        for k, p in enumerate(commissioning.providers)
+        if p.exit_day is not None and p.exit_day >= ends
+    ]
+    leaving = [p for p in commissioning.providers
+               if p.exit_risk_per_year > 0 or p.exit_day is not None]  # fmt: skip
+    retender = commissioning.retender_days
+    if (
+        commissioning.tupe_share > 0
+        and leaving
+        and all(retender is None or retender > p.notice_days for p in leaving)
+    ):
+        found.append(
+            f"commissioning.tupe_share: {commissioning.tupe_share:g} never applies: every "
+            "re-tender takes longer than the provider's notice_days, so nobody is left to "
+            "transfer when the successor starts"
+        )
+    return found
 
 
 AWAY_IN_SHARE = 0.8  # above this share of paid hours on casework, leave and sickness are missing

@@ -272,3 +272,36 @@ def test_the_report_shows_each_option_where_a_provider_left_and_where_none_did(t
     section = section[: section.index("</table>")]
     assert "Leaves" in section and "Stays" not in section
     assert "100% of 2" in section
+
+
+# ------------------------------------------------------------- what validate says
+
+
+def test_validate_says_the_chance_of_an_exit_and_the_gap(tmp_path):
+    from tests.helpers import invoke, scenario_file
+
+    path = scenario_file(
+        tmp_path, "Risky",
+        **{"caseload_cap: 10}": "caseload_cap: 10, exit_risk_per_year: 0.2, notice_days: 30}"},
+    )  # fmt: skip
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output
+    # horizon 200 days: 1 - 0.8 ** (170 / 365) = 9.9%; gap 180 - 30 = 150 days
+    assert (
+        "Provider A: 20% a year exit risk, 10% chance it leaves before the horizon; 150 days "
+        "without a provider after its 30 days' notice" in result.output
+    )
+
+
+def test_validate_warns_of_an_exit_after_the_run_and_a_transfer_that_never_happens(tmp_path):
+    from tests.helpers import invoke, scenario_file
+
+    path = scenario_file(
+        tmp_path, "Late",
+        **{"caseload_cap: 10}": "caseload_cap: 10, exit_day: 900}",
+           "model: single_provider": "model: single_provider\n  tupe_share: 0.5"},
+    )  # fmt: skip
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert "exit_day: 900 is after the run ends" in result.output
+    assert "tupe_share: 0.5 never applies" in result.output
