@@ -139,6 +139,25 @@ def test_an_unknown_type_is_an_error_naming_the_file_line_and_field(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_an_unknown_type_in_a_demand_block_alone_is_an_error_too(tmp_path):
+    path = tmp_path / "demand.yaml"
+    path.write_text(
+        "demand:\n"
+        "  referrals_per_year: 100\n"
+        "  mix:\n"
+        "    care_act: {share: 1.0, hours: {dist: fixed, mean: 5}}\n"
+        "  shocks:\n"
+        "    - {start_day: 1, end_day: 5, multiplier: 2, types: [care_akt]}\n",
+        encoding="utf-8",
+    )
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert (
+        f"{path}:6: demand.shocks.0.types.0: 'care_akt': not an advocacy type of demand.mix; "
+        "did you mean 'care_act'? (types: care_act)"
+    ) in result.output
+
+
 def test_an_unknown_type_is_reported_beside_other_problems():
     with pytest.raises(ScenarioError) as error:
         build(county(), demand__shocks=shock(["welsh"]), demand__urgent_share=2.0)
