@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.commissioning import commissioning_model
-from simulator.plan import cumulative_rate, open_case_shares
+from simulator.plan import cumulative_rate, open_case_shares, type_multipliers, type_shares
 from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -129,7 +129,12 @@ def _attributes(
 
     types = list(demand.mix.values())
     shares = [t.share for t in types] if initial != 1 else open_case_shares(scenario)
-    type_index = _pick(uniforms("type"), shares)
+    u = uniforms("type")
+    type_index = _pick(u, shares)
+    multipliers = type_multipliers(demand, arrival) if initial == 0 else None
+    if multipliers is not None:  # a shock names some types: their share rises while it lasts
+        moved = (multipliers != 1.0).any(axis=1)
+        type_index[moved] = _pick_each(u[moved], type_shares(demand, multipliers[moved]))
     urgent_share = np.array(
         [demand.urgent_share if t.urgent_share is None else t.urgent_share for t in types]
     )
@@ -229,6 +234,14 @@ def _deadline_days(
             if dist is not None and mask.any():
                 days[mask] = dist.quantile(u[mask])
     return days
+
+
+def _pick_each(u: np.ndarray, chances: np.ndarray) -> np.ndarray:
+    """Category index for each uniform, each by its own row of ``chances`` (summing to 1),
+    by the same inverse transform as ``_pick``."""
+    cumulative = np.cumsum(chances, axis=1)
+    index: np.ndarray = np.minimum((cumulative <= u[:, None]).sum(axis=1), chances.shape[1] - 1)
+    return index
 
 
 def _pick(u: np.ndarray, shares: list[float], none_left: bool = False) -> np.ndarray:

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter
 from simulator.commissioning import commissioning_model
 from simulator.distributions import Distribution
 from simulator.memo import by_scenario
-from simulator.schema import Demand, Flex, Provider, Scenario, Spot, Workforce
+from simulator.schema import Demand, Flex, Provider, Scenario, Shock, Spot, Workforce
 from simulator.units import BANK_HOLIDAYS_A_YEAR, DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
 
@@ -46,9 +46,55 @@ def rate_per_day(scenario: Scenario, days: np.ndarray) -> np.ndarray:
         month = dates.astype("datetime64[M]").astype(np.int64) % 12
         rate = rate * np.asarray(demand.seasonality)[month]
     for shock in demand.shocks:
+        if shocked_types(demand, shock) is not None:
+            continue  # multiplies some types only: below
         inside = (days >= shock.start_day) & (days < shock.end_day)
         rate = np.where(inside, rate * shock.multiplier, rate)
+    multipliers = type_multipliers(demand, days)
+    if multipliers is not None:
+        shares = np.array([kind.share for kind in demand.mix.values()])
+        rate = rate * (multipliers @ shares) / shares.sum()
     return rate
+
+
+def shocked_types(demand: Demand, shock: Shock) -> frozenset[str] | None:
+    """The advocacy types a shock multiplies, or None when it multiplies every type (no
+    ``types``, or all of them): then it multiplies the rate itself, as shocks always have,
+    and the type of each referral is drawn from the mix as without it."""
+    if not shock.types or set(demand.mix) <= set(shock.types):
+        return None
+    return frozenset(shock.types)
+
+
+def type_multipliers(demand: Demand, days: np.ndarray) -> np.ndarray | None:
+    """Each type's multiplier at each of ``days`` from the shocks that name some types only
+    (rows: days; columns: types in ``demand.mix`` order); None when no shock does.
+
+    A type's rate is the rate x its share x its multiplier, so the rate of all referrals
+    is the rate x the share-weighted mean multiplier (``rate_per_day``) and a referral's
+    type is drawn from the shares x multipliers (``type_shares``)."""
+    typed = [(shock, named) for shock in demand.shocks
+             if (named := shocked_types(demand, shock)) is not None]  # fmt: skip
+    if not typed:
+        return None
+    days = np.asarray(days, dtype=float)
+    multipliers = np.ones((len(days), len(demand.mix)))
+    for shock, named in typed:
+        inside = (days >= shock.start_day) & (days < shock.end_day)
+        cells = inside[:, None] & np.array([label in named for label in demand.mix])
+        multipliers = np.where(cells, multipliers * shock.multiplier, multipliers)
+    return multipliers
+
+
+def type_shares(demand: Demand, multipliers: np.ndarray) -> np.ndarray:
+    """The chance a referral is of each type, given its types' multipliers (a row each):
+    the shares x the multipliers, over their sum (the shares where every multiplier is 0,
+    when no referral arrives anyway)."""
+    shares = np.array([kind.share for kind in demand.mix.values()])
+    weights = multipliers * shares
+    weights = np.where(weights.sum(axis=1, keepdims=True) > 0, weights, shares)
+    chances: np.ndarray = weights / weights.sum(axis=1, keepdims=True)
+    return chances
 
 
 def cumulative_rate(scenario: Scenario, end: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -264,11 +310,38 @@ def held_hours_per_year(
     the horizon): the demand hours, plus what cases kept open longer hold beyond them
     (``held``: or a bound on that)."""
     demand = scenario.demand
-    per_year = planned_referrals_per_year(scenario)
+    by_type = planned_referrals_by_type(scenario)
     return {
-        label: per_year * kind.share * mean_held_hours(demand, [label], case_hours_per_week, held)
-        for label, kind in demand.mix.items()
+        label: by_type[label] * mean_held_hours(demand, [label], case_hours_per_week, held)
+        for label in demand.mix
     }
+
+
+def planned_referrals_by_type(scenario: Scenario) -> dict[str, float]:
+    """``planned_referrals_per_year`` by advocacy type: by the mix's shares, or, when the
+    figure is the scenario's own expectation and a shock names some types, each type's
+    own expected referrals a year (``expected_referrals_by_type``)."""
+    demand = scenario.demand
+    typed = any(shocked_types(demand, shock) is not None for shock in demand.shocks)
+    if scenario.commissioning.planned_referrals_per_year is not None or not typed:
+        per_year = planned_referrals_per_year(scenario)
+        return {label: per_year * kind.share for label, kind in demand.mix.items()}
+    expected = expected_referrals_by_type(scenario)
+    return {label: n / scenario.horizon_days * DAYS_PER_YEAR for label, n in expected.items()}
+
+
+def expected_referrals_by_type(scenario: Scenario, end: float | None = None) -> dict[str, float]:
+    """Expected referrals of each type over ``[0, end)`` (default the horizon): the
+    integrated rate of each, its share of the rate reweighted where a shock names some
+    types (``type_multipliers``). They add up to ``cumulative_rate``'s last figure."""
+    demand = scenario.demand
+    grid, expected = cumulative_rate(scenario, end)
+    midpoints = (grid[:-1] + grid[1:]) / 2
+    multipliers = type_multipliers(demand, midpoints)
+    if multipliers is None:
+        return {label: float(expected[-1] * kind.share) for label, kind in demand.mix.items()}
+    counts = np.diff(expected) @ type_shares(demand, multipliers)
+    return {label: float(n) for label, n in zip(demand.mix, counts, strict=True)}
 
 
 def planned_referrals_per_year(scenario: Scenario) -> float:

@@ -292,7 +292,7 @@ def load_demand_block(path: str | Path) -> Demand:
 
 def _demand_block(data: dict[str, Any], source: _Source, path: str | Path) -> Demand:
     try:
-        return Demand.model_validate(data["demand"])
+        demand = Demand.model_validate(data["demand"])
     except ValidationError as error:
         problems = []
         for item in error.errors():
@@ -300,6 +300,10 @@ def _demand_block(data: dict[str, Any], source: _Source, path: str | Path) -> De
             if not _other_branch(inside):
                 problems.append(_describe(inside, str(path), source, data))
         raise ScenarioError(list(dict.fromkeys(problems))) from None
+    unknown = _unknown_shock_types(data)
+    if unknown:
+        raise ScenarioError(_lines(unknown, str(path), source))
+    return demand
 
 
 def validate(data: dict[str, Any], label: str, source: _Source | None = None) -> Scenario:
@@ -311,20 +315,18 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     source = source or {}
 
     def lines(problems: list[_Problem]) -> list[str]:
-        out = []
-        for loc, value, message in problems:
-            where, origin = _where(loc, label, source)
-            out.append(f"{where}: {_field(loc)}: {_show(value)}{origin}: {message}")
-        return out
+        return _lines(problems, label, source)
 
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         errors = [item for item in error.errors() if not _other_branch(item)]
         schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
-        raise ScenarioError(schema + lines(_unknown_skills(data))) from None
+        found = _unknown_skills(data) + _unknown_shock_types(data)
+        raise ScenarioError(schema + lines(found)) from None
     problems = [
         *_unknown_skills(data),
+        *_unknown_shock_types(data),
         *_takes_no_referral(scenario),
         *_doubt_where_drawn(scenario),
         *_changes_fit(scenario),
@@ -333,6 +335,15 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     if problems:
         raise ScenarioError(lines(problems))
     return scenario
+
+
+def _lines(problems: list[_Problem], label: str, source: _Source) -> list[str]:
+    """Each problem as one line: where it is (file:line), the field, its value, what is wrong."""
+    out = []
+    for loc, value, message in problems:
+        where, origin = _where(loc, label, source)
+        out.append(f"{where}: {_field(loc)}: {_show(value)}{origin}: {message}")
+    return out
 
 
 def _doubt_where_drawn(node: Any, loc: tuple[Any, ...] = ()) -> list[_Problem]:
@@ -436,6 +447,27 @@ def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
                     f"not an advocacy type or need of this scenario{suggestion} ({allowed})",
                 )
             )
+    return problems
+
+
+def _unknown_shock_types(data: dict[str, Any]) -> list[_Problem]:
+    """Every advocacy type a shock's ``types`` names that ``demand.mix`` does not have: a
+    misspelt one would silently shock nothing. Read from the plain data, as
+    :func:`_unknown_skills` is, so it is reported beside any other problem in the file."""
+    demand = _section(data, "demand")
+    types, shocks = list(_section(demand, "mix")), demand.get("shocks")
+    problems: list[_Problem] = []
+    for k, shock in enumerate(shocks if isinstance(shocks, list) else []):
+        named = shock.get("types") if isinstance(shock, dict) else None
+        for index, label in enumerate(named if isinstance(named, list) else []):
+            if not isinstance(label, str) or label in types:
+                continue
+            hint = difflib.get_close_matches(label, types, n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            problems.append((
+                ("demand", "shocks", k, "types", index), label,
+                f"not an advocacy type of demand.mix{suggestion} (types: {', '.join(types)})",
+            ))  # fmt: skip
     return problems
 
 

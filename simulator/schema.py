@@ -115,12 +115,19 @@ class Population(_Model):
 
 
 class Shock(_Model):
-    """A multiplier on the referral rate over a range of days (case law, a flood)."""
+    """A multiplier on the referral rate over a range of days (case law, a flood), of every
+    advocacy type or of the ``types`` it names."""
 
     start_day: NonNegative = Field(description="First day of the shock.")
     end_day: NonNegative = Field(description="Day the shock ends (exclusive).")
     multiplier: NonNegative = Field(description="Referral rate multiplier while it lasts.")
     label: str = Field(default="", description="What the shock stands for.")
+    types: list[str] | None = Field(
+        default=None,
+        description="Advocacy types of demand.mix whose referral rate it multiplies, e.g. "
+        "[rpr]; every type when omitted. The other types keep their rate, so the total "
+        "rises by the shocked types' share and the mix shifts towards them while it lasts.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Shock:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.plan import rate_per_day
+from simulator.plan import expected_referrals_by_type, plan_pools, rate_per_day
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ SITUATIONS = {
     "block-spot-80-20",
     "core-and-flex",
     "demand-shock-case-law",
+    "lps-replaces-dols",
     "growth-1-4-percent",
     "under-referral-training",
 }
@@ -94,6 +95,8 @@ def test_each_file_is_its_situation():
     assert s["block-spot-80-20"].commissioning.providers[0].flex is None
 
     assert [shock.multiplier for shock in s["demand-shock-case-law"].demand.shocks] == [1.24]
+    (lps,) = s["lps-replaces-dols"].demand.shocks
+    assert (lps.types, lps.multiplier, lps.start_day, lps.end_day) == (["rpr"], 1.5, 365, 1095)
     assert s["growth-1-4-percent"].demand.growth_per_year == 0.014
 
     propensity = s["under-referral-training"].demand.population.referral_propensity
@@ -183,6 +186,33 @@ def test_the_shock_raises_referrals_spot_and_cost_but_not_the_block():
     assert figure(shocked, "spot_cases") > figure(calm, "spot_cases")
     assert figure(shocked, "cost_total") > figure(calm, "cost_total")
     assert figure(shocked, "cost_block") == figure(calm, "cost_block")  # bought before it
+
+
+def test_lps_raises_rpr_alone_and_spot_but_not_the_block():
+    """The LPS change RPR demand alone from day 365: in expectation 90 a year become 135
+    from then on (90 more over the contract's last two years) and no other type moves; the
+    block was bought for the demand before them."""
+    lps = load_scenario(path_of("lps-replaces-dols"))
+    dols = load_scenario(path_of("lps-replaces-dols"), {"demand.shocks": []})
+    with_lps, without = expected_referrals_by_type(lps), expected_referrals_by_type(dols)
+    for label in without:
+        rise = 90.0 if label == "rpr" else 0.0
+        assert with_lps[label] == pytest.approx(without[label] + rise, rel=1e-9), label
+    assert plan_pools(lps) == plan_pools(dols)  # the block is not resized
+    # Two years (days 30 to 730): the second year has the LPS; the same seeds.
+    two_years = {**TWO_YEARS, "warm_up_days": 30.0}
+    runs = [
+        simulator.run(load_scenario(path_of("lps-replaces-dols"), {**two_years, **more}),
+                      workers=1, cases="none").summary
+        for more in ({}, {"demand.shocks": []})
+    ]  # fmt: skip
+    shocked, calm = runs
+    # 45 more RPR referrals a replication expected (42.5 measured, seed 42)
+    assert figure(shocked, "referrals", "type=rpr") > figure(calm, "referrals", "type=rpr") + 20
+    assert figure(shocked, "referrals", "year=1") == figure(calm, "referrals", "year=1")
+    assert figure(shocked, "spot_cases") > figure(calm, "spot_cases")
+    assert figure(shocked, "cost_total") > figure(calm, "cost_total")
+    assert figure(shocked, "cost_block") == figure(calm, "cost_block")
 
 
 def test_growth_is_1_4_percent_a_year():
