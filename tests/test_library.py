@@ -94,7 +94,8 @@ def test_each_file_is_its_situation():
     assert s["core-and-flex"].commissioning.providers[0].flex is not None
     assert s["block-spot-80-20"].commissioning.providers[0].flex is None
 
-    assert [shock.multiplier for shock in s["demand-shock-case-law"].demand.shocks] == [1.24]
+    (law,) = s["demand-shock-case-law"].demand.shocks
+    assert (law.types, law.multiplier) == (["rpr"], 3.0)
     (lps,) = s["lps-replaces-dols"].demand.shocks
     assert (lps.types, lps.multiplier, lps.start_day, lps.end_day) == (["rpr"], 1.5, 365, 1095)
     assert s["growth-1-4-percent"].demand.growth_per_year == 0.014
