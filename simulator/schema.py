@@ -714,6 +714,24 @@ class Hub(_Model):
     )
 
 
+class Payment(_Model):
+    """A block paid for the hours it delivered, held within a band of its contracted hours:
+    what councils write as "payment on delivery with a floor and a ceiling", so a provider
+    is not paid in full for hours it did not work, nor without limit for hours it did."""
+
+    collar_share: Share = Field(
+        default=0.0,
+        description="The least the council pays in a contract year, as a share of the "
+        "block's contracted hours that year (net of vacant posts credited by "
+        "workforce.vacancy_credit), whatever was delivered; 0 to 1.",
+    )
+    cap_share: Annotated[float, Field(ge=1)] = Field(
+        default=1.0,
+        description="The most the council pays in a contract year, as a share of the same "
+        "contracted hours: hours delivered beyond it are not paid; at least 1.",
+    )
+
+
 class Commissioning(_Model):
     """How the authority buys advocacy."""
 
@@ -759,6 +777,13 @@ class Commissioning(_Model):
         ge=1,
         description="Breaches in a contract year the council could defend: breach_risk is the "
         "chance a year has at least this many.",
+    )
+    payment: Payment | None = Field(
+        default=None,
+        description="Pay each block provider for the hours it delivered (hours worked, not "
+        "held open), per contract year, between collar_share and cap_share of its contracted "
+        "hours that year (net of credited vacancy); a part-year measured is banded on its "
+        "own days. None: the block is paid its contracted hours in full, used or not.",
     )
 
     @model_validator(mode="after")
