@@ -348,7 +348,7 @@ def build_html(results: SavedResults) -> str:
         _differences_table(results.differences),
         briefing.workforce(results.summary, results.measured_days),
         briefing.waits_by_type(results.summary),
-        briefing.by_contract_year(results.summary),
+        briefing.by_contract_year(results.summary, results.terms),
         briefing.demand_doubt(results.demand_doubt),
         "<h2>Charts</h2>",
     ]

@@ -785,6 +785,20 @@ class Commissioning(_Model):
         "hours that year (net of credited vacancy); a part-year measured is banded on its "
         "own days. None: the block is paid its contracted hours in full, used or not.",
     )
+    term_years: int | None = Field(
+        default=None,
+        ge=1,
+        description="Years of the contract's initial term (a whole number): the report's "
+        "By contract year table gives these years, then any extension years, labelled. "
+        "None: every contract year measured. A horizon shorter than the term, or longer "
+        "than the term and extensions, is a warning.",
+    )
+    extension_years: int | None = Field(
+        default=None,
+        ge=1,
+        description="Years the contract may be extended by after its term (a whole number; "
+        "needs term_years), tabulated after the term as extension years.",
+    )
 
     @model_validator(mode="after")
     def _model_fits(self) -> Commissioning:
@@ -804,6 +818,19 @@ class Commissioning(_Model):
         if len(set(names)) != len(names) or "spot" in names:
             raise ValueError("provider names must be unique and not 'spot'")
         return self
+
+    @model_validator(mode="after")
+    def _extension_after_a_term(self) -> Commissioning:
+        if self.extension_years is not None and self.term_years is None:
+            raise ValueError("extension_years needs term_years: an extension follows a term")
+        return self
+
+    @property
+    def years_with_extensions(self) -> int | None:
+        """Years of the contract as written: its term and any extension (None: no term)."""
+        if self.term_years is None:
+            return None
+        return self.term_years + (self.extension_years or 0)
 
 
 class Workshops(_Model):
