@@ -498,6 +498,38 @@ def by_contract_year(summary: pd.DataFrame, terms: dict[str, tuple[int, int]] | 
     )  # fmt: skip
 
 
+def by_financial_year(summary: pd.DataFrame) -> str:
+    """Cost in the measured part of each of the council's financial years (``fy=`` groups,
+    when a scenario gives ``financial_year_start``), with a good and a bad run."""
+    years = sorted({g for g in summary["group"] if g.startswith("fy=")})
+    if not years:
+        return ""
+    money = METRICS["cost_total"].format
+    head = "".join(f"<th>{html.escape(g[3:])}</th>" for g in years)
+    body = []
+    for name in dict.fromkeys(summary["scenario"]):
+        mine = summary[summary["scenario"] == name].set_index(["metric", "group"])
+        cells = []
+        for group in years:
+            if ("cost_total", group) not in mine.index:
+                cells.append("<td>–</td>")
+                continue
+            cost = mine.loc[("cost_total", group)]
+            cells.append(
+                f"<td>{money(cost['mean'])}<br><small>runs {money(cost['p10'])} to "
+                f"{money(cost['p90'])}</small></td>"
+            )
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    return (
+        "<h2>By financial year</h2><p class='meta'>Cost in the measured days of each of the "
+        "council's financial years (commissioning.financial_year_start), days placed in the "
+        "calendar from the start date: a part-year counts only its measured days, not a "
+        "year's worth. The years add up to the measured period's cost.</p>"
+        "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )  # fmt: skip
+
+
 TERM_NOTE = (
     " An option with a contract term (commissioning.term_years) shows its term's years, "
     "then its extension years, labelled; a dash is a year outside its term and extensions."

@@ -14,6 +14,7 @@ waiting list is in the measured window, so its people count in the waits
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.plan import PoolPlan, planned_referrals_per_year
-from simulator.schema import WEIGHT_SCALE, Costing, Scenario
+from simulator.schema import WEIGHT_SCALE, Costing, Scenario, financial_year_start
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
@@ -1302,6 +1303,44 @@ def year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]
     return rows
 
 
+def financial_years(scenario: Scenario) -> list[tuple[str, list[Window]]]:
+    """The measured window cut at the council's financial years (``financial_year_start``,
+    days placed in the calendar from ``start_date``): each year's label (``2027/28``, or
+    ``2027`` for a year starting 1 January) and its measured days, cut again at contract
+    years so each part is costed at its contract year's uplift."""
+    if scenario.commissioning.financial_year_start is None:
+        return []
+    month, day = financial_year_start(scenario.commissioning.financial_year_start)
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    first = scenario.start_date + dt.timedelta(days=int(np.floor(start)))
+    year = first.year if (first.month, first.day) >= (month, day) else first.year - 1
+    years: list[tuple[str, list[Window]]] = []
+    while True:
+        low = float((dt.date(year, month, day) - scenario.start_date).days)
+        high = float((dt.date(year + 1, month, day) - scenario.start_date).days)
+        if low >= end:
+            return years
+        label = str(year) if (month, day) == (1, 1) else f"{year}/{(year + 1) % 100:02d}"
+        parts = [
+            Window(max(low, w.start), min(high, w.end), w.uplift)
+            for _, w in contract_years(scenario)
+            if min(high, w.end) > max(low, w.start)
+        ]
+        if parts:
+            years.append((label, parts))
+        year += 1
+
+
+def financial_year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]:
+    """Cost in the measured part of each financial year (group ``fy=2027/28``): what a
+    finance officer budgets by. The years add up to the measured window's cost."""
+    rows: list[Row] = []
+    for label, parts in financial_years(scenario):
+        cost = sum(window_cost(records, scenario, part, index) for part in parts)
+        rows.append(("cost_total", f"fy={label}", cost))
+    return rows
+
+
 def _years_to_judge(by_year: list[tuple[bool, float]]) -> list[float]:
     """The whole contract years measured; if none is whole, every part-year, a year's worth."""
     whole = [value for is_whole, value in by_year if is_whole]
@@ -1347,6 +1386,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += serve_rows(records, scenario, lines)
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
+    rows += financial_year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
 
 

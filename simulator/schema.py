@@ -714,6 +714,21 @@ class Hub(_Model):
     )
 
 
+def financial_year_start(month_day: str) -> tuple[int, int]:
+    """``(month, day)`` of an ``MM-DD`` financial year start; a day every year has (not
+    29 February), else a ValueError saying how to write it."""
+    problem = "not a month and day as MM-DD (e.g. 04-01)"
+    parts = month_day.split("-")
+    if len(parts) != 2 or not all(len(p) == 2 and p.isdigit() for p in parts):
+        raise ValueError(problem)
+    month, day = int(parts[0]), int(parts[1])
+    try:
+        dt.date(2001, month, day)  # a year without 29 February: a start every year has
+    except ValueError:
+        raise ValueError(f"{problem}, a day every year has") from None
+    return month, day
+
+
 class Payment(_Model):
     """A block paid for the hours it delivered, held within a band of its contracted hours:
     what councils write as "payment on delivery with a floor and a ceiling", so a provider
@@ -799,6 +814,13 @@ class Commissioning(_Model):
         description="Years the contract may be extended by after its term (a whole number; "
         "needs term_years), tabulated after the term as extension years.",
     )
+    financial_year_start: str | None = Field(
+        default=None,
+        description="Month and day the council's financial year starts, as MM-DD (England: "
+        "04-01). Adds each financial year's cost in the measured window (group fy=2027/28, "
+        "or fy=2027 when it starts 01-01), days placed in the calendar from start_date. None: "
+        "no financial-year rows.",
+    )
 
     @model_validator(mode="after")
     def _model_fits(self) -> Commissioning:
@@ -818,6 +840,13 @@ class Commissioning(_Model):
         if len(set(names)) != len(names) or "spot" in names:
             raise ValueError("provider names must be unique and not 'spot'")
         return self
+
+    @field_validator("financial_year_start")
+    @classmethod
+    def _month_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            financial_year_start(value)
+        return value
 
     @model_validator(mode="after")
     def _extension_after_a_term(self) -> Commissioning:
