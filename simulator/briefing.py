@@ -481,10 +481,18 @@ def glossary() -> str:
     return f"<h2>Glossary</h2><dl class='glossary'>{items}</dl>"
 
 
-def by_contract_year(summary: pd.DataFrame) -> str:
+def by_contract_year(summary: pd.DataFrame, terms: dict[str, tuple[int, int]] | None = None) -> str:
     """Cost a year and breaches in each contract year (with a bad and a good run), and the
-    budget and breach risks when the scenario gives a budget or a tolerance."""
+    budget and breach risks when the scenario gives a budget or a tolerance. ``terms``:
+    each option's ``(term_years, extension_years)`` where it gives a term; then the years
+    tabulated are those of the contract as written (an option's extension years labelled,
+    a year outside its contract a dash), not every year measured."""
     years = sorted({g for g in summary["group"] if g.startswith("year=")}, key=lambda g: int(g[5:]))
+    terms = terms or {}
+    names = list(dict.fromkeys(summary["scenario"]))
+    if terms and all(name in terms for name in names):
+        longest = max(sum(terms[name]) for name in names)
+        years = [g for g in years if int(g[5:]) <= longest]
     if not years:
         return ""
     money = METRICS["cost_total_per_year"].format
@@ -494,11 +502,15 @@ def by_contract_year(summary: pd.DataFrame) -> str:
         mine = summary[summary["scenario"] == name].set_index(["metric", "group"])
         cells = []
         for group in years:
+            label = _term_label(terms.get(str(name)), int(group[5:]))
+            if label is None:
+                cells.append("<td>–</td>")
+                continue
             cost = mine.loc[("cost_total_per_year", group)]
             breaches = mine.loc[("breaches", group), "mean"]
             cells.append(
-                f"<td>{money(cost['mean'])} a year<br><small>runs {money(cost['p10'])} to "
-                f"{money(cost['p90'])}</small><br>{breaches:.1f} breaches</td>"
+                f"<td>{label}{money(cost['mean'])} a year<br><small>runs {money(cost['p10'])} "
+                f"to {money(cost['p90'])}</small><br>{breaches:.1f} breaches</td>"
             )
         risks = [
             f"{METRICS[m].label}: {mine.loc[(m, 'all'), 'mean']:.0%}"
@@ -520,10 +532,60 @@ def by_contract_year(summary: pd.DataFrame) -> str:
         "<h2>By contract year</h2><p class='meta'>Contract years from day 0, each at its own "
         "rates (with any uplift). A year cut by the warm-up or the horizon counts only its "
         "measured days: its cost is given a year's worth, its breaches as counted. 'Runs' is "
-        f"the 10th to 90th percentile across replications: a good and a bad year.{fte}</p>"
+        f"the 10th to 90th percentile across replications: a good and a bad year.{fte}"
+        f"{TERM_NOTE if terms else ''}</p>"
         "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+def by_financial_year(summary: pd.DataFrame) -> str:
+    """Cost in the measured part of each of the council's financial years (``fy=`` groups,
+    when a scenario gives ``financial_year_start``), with a good and a bad run."""
+    years = sorted({g for g in summary["group"] if g.startswith("fy=")})
+    if not years:
+        return ""
+    money = METRICS["cost_total"].format
+    head = "".join(f"<th>{html.escape(g[3:])}</th>" for g in years)
+    body = []
+    for name in dict.fromkeys(summary["scenario"]):
+        mine = summary[summary["scenario"] == name].set_index(["metric", "group"])
+        cells = []
+        for group in years:
+            if ("cost_total", group) not in mine.index:
+                cells.append("<td>–</td>")
+                continue
+            cost = mine.loc[("cost_total", group)]
+            cells.append(
+                f"<td>{money(cost['mean'])}<br><small>runs {money(cost['p10'])} to "
+                f"{money(cost['p90'])}</small></td>"
+            )
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    return (
+        "<h2>By financial year</h2><p class='meta'>Cost in the measured days of each of the "
+        "council's financial years (commissioning.financial_year_start), days placed in the "
+        "calendar from the start date: a part-year counts only its measured days, not a "
+        "year's worth. The years add up to the measured period's cost.</p>"
+        "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+    )  # fmt: skip
+
+
+TERM_NOTE = (
+    " An option with a contract term (commissioning.term_years) shows its term's years, "
+    "then its extension years, labelled; a dash is a year outside its term and extensions."
+)
+
+
+def _term_label(term: tuple[int, int] | None, year: int) -> str | None:
+    """What a contract year is to an option with a term: nothing to say within the term,
+    an extension year labelled, and None for a year outside its term and extensions (no
+    contract as written). No term: every year measured is a contract year."""
+    if term is None or year <= term[0]:
+        return ""
+    if year <= term[0] + term[1]:
+        return f"<small>extension year {year - term[0]}</small><br>"
+    return None
 
 
 def _fte_at_work_row(mine: pd.DataFrame, years: list[str]) -> str:

@@ -387,6 +387,17 @@ class SavedResults:
             for s in self.scenarios
         }
 
+    @property
+    def terms(self) -> dict[str, tuple[int, int]]:
+        """Each scenario's contract term and extension years, for those that give a term."""
+        terms = {}
+        for s in self.scenarios:
+            commissioning = s.get("commissioning", {})
+            if "term_years" in commissioning:
+                extension = int(commissioning.get("extension_years", 0))
+                terms[s["name"]] = (int(commissioning["term_years"]), extension)
+        return terms
+
 
 REQUIRED = ("summary.csv", "daily.parquet", "cases.parquet", RESOLVED, "manifest.json")
 

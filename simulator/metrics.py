@@ -14,6 +14,7 @@ waiting list is in the measured window, so its people count in the waits
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.plan import PoolPlan, planned_referrals_per_year
-from simulator.schema import WEIGHT_SCALE, Costing, Scenario
+from simulator.schema import WEIGHT_SCALE, Costing, Scenario, financial_year_start
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
@@ -160,9 +161,17 @@ def stints(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 
 
 def work_spans(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every spell of a case's work, as ``stints`` cuts them: pool, start, the day the work
-    of the spell stopped (its work done, or the case handed back) and the hours worked in
-    it. A case never handed back works its hours from allocation to ``work_done_day``;
+    """Every spell of a case's work: pool, start, stop and hours worked
+    (``referral_work_spans`` without the referral)."""
+    return referral_work_spans(records)[1:]  # type: ignore[return-value]
+
+
+def referral_work_spans(
+    records: Records,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every spell of a case's work, as ``stints`` cuts them: referral, pool, start, the day
+    the work of the spell stopped (its work done, or the case handed back) and the hours
+    worked in it. A case never handed back works its hours from allocation to ``work_done_day``;
     one handed back works, in each spell, the hours it had left at its start less those
     left at its end (``HandedBack.hours_left``), the last spell's work ending when it is
     done (a spell still waiting to be taken up again at the end has none)."""
@@ -171,7 +180,7 @@ def work_spans(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     handed = np.isin(np.arange(len(allocated)), back.referral)
     plain = np.flatnonzero(allocated & ~handed)
     hours = records.referrals.hours
-    pool = [records.pool[plain]]
+    referral, pool = [plain], [records.pool[plain]]
     start, stop = [records.allocated_day[plain]], [records.work_done_day[plain]]
     worked = [hours[plain]]
     if len(back.referral):
@@ -181,6 +190,7 @@ def work_spans(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         first[1:] = who[1:] != who[:-1]
         taken = back.taken_up_day[order]
         before = np.where(first, hours[who], np.roll(left, 1))
+        referral.append(who)
         pool.append(back.pool[order])
         start.append(np.where(first, records.allocated_day[who], np.roll(taken, 1)))
         stop.append(day)
@@ -188,11 +198,13 @@ def work_spans(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         last = np.ones(len(who), dtype=bool)
         last[:-1] = who[1:] != who[:-1]
         resumed = last & ~np.isnan(taken)
+        referral.append(who[resumed])
         pool.append(back.taken_up_pool[order][resumed])
         start.append(taken[resumed])
         stop.append(records.work_done_day[who[resumed]])
         worked.append(left[resumed])
-    return tuple(np.concatenate(parts) for parts in (pool, start, stop, worked))  # type: ignore[return-value]
+    parts = (referral, pool, start, stop, worked)
+    return tuple(np.concatenate(part) for part in parts)  # type: ignore[return-value]
 
 
 def hours_worked(records: Records, index: int, start: float, end: float) -> float:
@@ -364,10 +376,14 @@ def block_hours_kept_open(records: Records, scenario: Scenario) -> float:
     return idle
 
 
-def hours_kept_open(records: Records, scenario: Scenario, index: int) -> float:
-    """One pool's slot-hours in the measured window held by cases kept open after their
-    work was done, at its slots' pace x the share of time at work it plans for."""
+def hours_kept_open(
+    records: Records, scenario: Scenario, index: int, window: Window | None = None
+) -> float:
+    """One pool's slot-hours in the measured window (or ``window``) held by cases kept open
+    after their work was done, at its slots' pace x the share of time at work it plans for."""
     start, end = scenario.warm_up_days, scenario.horizon_days
+    if window is not None:
+        start, end = window.start, window.end
     referral, pool, begins, ends = stints(records)
     plan = records.plans[index]
     here = referral[pool == index]
@@ -596,6 +612,14 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         used = block_hours_used(records, scenario, index)
         unused = max(contracted - used, 0.0)
         group = f"provider={plan.name}"
+        paid = block_charge(plan, days, scenario.costing, uplift,
+                            block_paid(records, index, measured), start).cost  # fmt: skip
+        unused_cost = unused * uplift * council_rate(plan, plan.rate_per_hour, scenario.costing)
+        vacant_cost = np.nan
+        if scenario.commissioning.payment is not None:
+            paid, unused_cost, vacant_cost = banded_block_costs(records, scenario, index)
+        elif records.absences[index] is not None:
+            vacant_cost = block_vacant_cost(records, scenario, index)
         rows += [
             ("block_slots", group, plan.mean_slots(start, end)),
             ("block_advocates_fte", group, plan.mean_slots(start, end) / plan.caseload_cap),
@@ -604,20 +628,15 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ("block_hours_used", group, used),
             ("block_hours_unused", group, unused),
             ("block_utilisation", group, used / contracted if contracted else np.nan),
-            ("cost_block", group, block_charge(plan, days, scenario.costing, uplift,
-                                               block_paid(records, index, measured), start).cost),
-            ("cost_block_unused", group, unused * uplift * council_rate(
-                plan, plan.rate_per_hour, scenario.costing)),
-        ]  # fmt: skip
+            ("cost_block", group, paid),
+            ("cost_block_unused", group, unused_cost),
+        ]
         if records.absences[index] is not None:
-            vacant_cost = block_vacant_cost(records, scenario, index)
             rows.append(("cost_block_vacant", group, vacant_cost))
             vacant_cost_total += vacant_cost
         contracted_total += contracted
         used_total += used
-        unused_cost_total += (
-            unused * uplift * council_rate(plan, plan.rate_per_hour, scenario.costing)
-        )
+        unused_cost_total += unused_cost
     if sized_by_share(scenario):
         rows.append(("planned_referrals_per_year", "all", planned_referrals_per_year(scenario)))
     if block:
@@ -773,6 +792,105 @@ def block_vacant_cost(records: Records, scenario: Scenario, index: int) -> float
 
 
 @dataclass(frozen=True)
+class BandYear:
+    """One contract year's measured part of a block paid by ``commissioning.payment``: its
+    hours contracted (net of vacant posts credited), delivered, paid (delivered held
+    between the collar and the cap) and contracted for vacant posts not credited."""
+
+    window: Window
+    contracted: float
+    delivered: float
+    paid: float
+    vacant: float
+
+
+def block_hours_delivered(
+    records: Records, scenario: Scenario, index: int, window: Window
+) -> float:
+    """A block's hours of advocacy delivered in a window: hours worked, not slot-hours held
+    open after the work (as ``hours_delivered``), so a band pays for advocacy done."""
+    plan = records.plans[index]
+    if records.absences[index] is not None:
+        return hours_worked(records, index, window.start, window.end)
+    busy = busy_slot_days(records, index, window.start, window.end)
+    worked = busy * plan.case_hours_per_week / DAYS_PER_WEEK * plan.at_work
+    return worked - hours_kept_open(records, scenario, index, window)
+
+
+def band_years(records: Records, scenario: Scenario, index: int) -> list[BandYear]:
+    """A block paid by the band, each contract year measured: the contracted hours of its
+    measured days less those of vacant posts when ``vacancy_credit`` takes them off (the
+    council pays no post it has a credit for, collar or not), and the hours delivered
+    then, held between ``collar_share`` and ``cap_share`` of them."""
+    payment = scenario.commissioning.payment
+    assert payment is not None
+    plan = records.plans[index]
+    years = []
+    for _, window in contract_years(scenario):
+        hours = plan.contracted_hours(window.start, window.end)
+        vacant = 0.0
+        if records.absences[index] is not None:
+            vacant = hours * staffing.vacant_share(records, index, window.start, window.end)
+        contracted = hours * block_paid(records, index, window)
+        delivered = block_hours_delivered(records, scenario, index, window)
+        paid = min(max(delivered, payment.collar_share * contracted),
+                   payment.cap_share * contracted)  # fmt: skip
+        credited = staffing.credits_vacancies(plan)
+        years.append(BandYear(window, contracted, delivered, paid, 0.0 if credited else vacant))
+    return years
+
+
+def band_share(year: Window, window: Window) -> float:
+    """The share of a contract year's band payment that falls in a window: its days inside.
+    The year's payment is settled on the year's hours and accrues evenly over its days (paid
+    monthly, reconciled at the year end), so quarters and financial years add up to it."""
+    overlap = max(min(year.end, window.end) - max(year.start, window.start), 0.0)
+    return overlap / year.days
+
+
+def banded_charge(
+    records: Records, scenario: Scenario, index: int, window: Window, band: list[BandYear]
+) -> pricing.Charge:
+    """A banded block's charge over a window: each contract year's paid hours x its rate
+    (x its uplift), the share of its days inside the window."""
+    plan = records.plans[index]
+    amount = sum(
+        year.paid * plan.rate_per_hour * year.window.uplift * band_share(year.window, window)
+        for year in band
+    )
+    return pricing.council_charge(amount, plan.rate_includes_vat, scenario.costing)
+
+
+def band_hours_cost(
+    records: Records, scenario: Scenario, index: int, band: list[BandYear], hours: list[float]
+) -> float:
+    """GBP to the council for hours of a banded block, one figure per contract year of
+    ``band``, each at its year's rate."""
+    plan = records.plans[index]
+    amount = sum(h * plan.rate_per_hour * y.window.uplift for h, y in zip(hours, band, strict=True))
+    return pricing.council_charge(amount, plan.rate_includes_vat, scenario.costing).cost
+
+
+def banded_block_costs(
+    records: Records, scenario: Scenario, index: int
+) -> tuple[float, float, float]:
+    """A banded block's ``cost_block``, ``cost_block_unused`` and ``cost_block_vacant`` over
+    the measured window. Unused: what the collar paid for hours not delivered (hours not
+    delivered above the collar are not paid). Vacant: the part of that top-up the vacant
+    posts account for, up to their hours (nothing with ``vacancy_credit``)."""
+    band = band_years(records, scenario, index)
+    measured = Window(scenario.warm_up_days, scenario.horizon_days)
+    paid = banded_charge(records, scenario, index, measured, band).cost
+    top_up = [max(year.paid - year.delivered, 0.0) for year in band]
+    vacant = [min(hours, year.vacant) for hours, year in zip(top_up, band, strict=True)]
+    return (
+        paid,
+        band_hours_cost(records, scenario, index, band, top_up),
+        band_hours_cost(records, scenario, index, band, vacant),
+    )
+
+
+@dataclass(frozen=True)
 class Window:
     """Days ``[start, end)`` of the measured window costed at rates x ``uplift``."""
 
@@ -815,11 +933,16 @@ def cost_charges(
     workshops = scenario.workshops
     block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
-    charges["cost_block"] = pricing.add(
-        [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window),
-                      window.start)
-         for i in block]
-    )  # fmt: skip
+    if scenario.commissioning.payment is not None:
+        charges["cost_block"] = pricing.add(
+            [banded_charge(records, scenario, i, window, index.band(i)) for i in block]
+        )
+    else:
+        charges["cost_block"] = pricing.add(
+            [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window),
+                          window.start)
+             for i in block]
+        )  # fmt: skip
     if spot:
         spot_hours, spot_miles, _ = index.bought(window, pools_of(records, Route.SPOT))
         hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
@@ -904,10 +1027,22 @@ class Windows:
         self.new_days = np.sort(ref.arrival_day[ref.initial == 0])
         self.late_days = np.sort(ref.arrival_day[late & (ref.initial != 1)])
         self._bought: dict[tuple[int, ...], Picked] = {}
+        self._bands: dict[int, list[BandYear]] = {}
+        self._scenario: Scenario | None = None
 
     @classmethod
     def of(cls, records: Records, scenario: Scenario) -> Windows:
-        return cls(records, breached(records, scenario))
+        windows = cls(records, breached(records, scenario))
+        windows._scenario = scenario
+        return windows
+
+    def band(self, index: int) -> list[BandYear]:
+        """A block provider's payment band, contract year by contract year (computed once:
+        every window costed, a quarter or a financial year, shares out the same years)."""
+        if index not in self._bands:
+            assert self._scenario is not None, "Windows.of gives the scenario a band needs"
+            self._bands[index] = band_years(self.records, self._scenario, index)
+        return self._bands[index]
 
     def referrals(self, window: Window) -> float:
         """Referrals of the run (not carried over from day 0) arriving in the window."""
@@ -1077,6 +1212,31 @@ def owed_costs(records: Records, scenario: Scenario) -> float:
     return float(owed.sum())
 
 
+def banded_hours_after(records: Records, scenario: Scenario) -> float:
+    """GBP for the hours a banded block works after the horizon on the cohort's cases it
+    took up in the window, at its rate in force at the horizon (none without a band).
+
+    A block paid for the hours it delivers is paid for these by a later period, hour by
+    hour: left out, a block that works its cases slowly (absent advocates, paused cases)
+    would be paid less in the window and look cheaper to serve for the work it put off.
+    Cases it took up only in the follow-up are in ``cohort_purchases`` already."""
+    if scenario.commissioning.payment is None:
+        return 0.0
+    block = pools_of(records, Route.BLOCK)
+    referral, pool, start, stop, worked = referral_work_spans(records)
+    horizon = scenario.horizon_days
+    mine = (
+        np.isin(pool, block)
+        & in_cohort(records, scenario)[referral]
+        & (records.allocated_day[referral] < horizon)
+    )
+    after = work_share(start[mine], stop[mine], Window(horizon, np.inf))
+    after = np.nan_to_num(after, nan=1.0)  # not done when the run stopped: all after it
+    uplift = year_uplift(scenario, np.array([horizon]))[0]
+    rates = np.array([council_rate(p, p.rate_per_hour, scenario.costing) for p in records.plans])
+    return float((worked[mine] * after) @ rates[pool[mine]]) * uplift
+
+
 HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours", "cost_purchasing")
 """The window's cost lines bought case by case (the rest are fixed for the window)."""
 
@@ -1093,6 +1253,7 @@ def serve_rows(records: Records, scenario: Scenario, lines: dict[str, float]) ->
     unserved, which the summary's duty test and a requirement judge, not in this figure."""
     years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
     in_window, follow_up = cohort_purchases(records, scenario)
+    follow_up += banded_hours_after(records, scenario)
     hourly = sum(lines[name] for name in HOURLY_LINES)
     carried_in = max(hourly - in_window, 0.0) / years  # 0 but for rounding, without warm-up
     owed = owed_costs(records, scenario) / years
@@ -1163,6 +1324,44 @@ def year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]
     return rows
 
 
+def financial_years(scenario: Scenario) -> list[tuple[str, list[Window]]]:
+    """The measured window cut at the council's financial years (``financial_year_start``,
+    days placed in the calendar from ``start_date``): each year's label (``2027/28``, or
+    ``2027`` for a year starting 1 January) and its measured days, cut again at contract
+    years so each part is costed at its contract year's uplift."""
+    if scenario.commissioning.financial_year_start is None:
+        return []
+    month, day = financial_year_start(scenario.commissioning.financial_year_start)
+    start, end = scenario.warm_up_days, scenario.horizon_days
+    first = scenario.start_date + dt.timedelta(days=int(np.floor(start)))
+    year = first.year if (first.month, first.day) >= (month, day) else first.year - 1
+    years: list[tuple[str, list[Window]]] = []
+    while True:
+        low = float((dt.date(year, month, day) - scenario.start_date).days)
+        high = float((dt.date(year + 1, month, day) - scenario.start_date).days)
+        if low >= end:
+            return years
+        label = str(year) if (month, day) == (1, 1) else f"{year}/{(year + 1) % 100:02d}"
+        parts = [
+            Window(max(low, w.start), min(high, w.end), w.uplift)
+            for _, w in contract_years(scenario)
+            if min(high, w.end) > max(low, w.start)
+        ]
+        if parts:
+            years.append((label, parts))
+        year += 1
+
+
+def financial_year_rows(records: Records, scenario: Scenario, index: Windows) -> list[Row]:
+    """Cost in the measured part of each financial year (group ``fy=2027/28``): what a
+    finance officer budgets by. The years add up to the measured window's cost."""
+    rows: list[Row] = []
+    for label, parts in financial_years(scenario):
+        cost = sum(window_cost(records, scenario, part, index) for part in parts)
+        rows.append(("cost_total", f"fy={label}", cost))
+    return rows
+
+
 def _years_to_judge(by_year: list[tuple[bool, float]]) -> list[float]:
     """The whole contract years measured; if none is whole, every part-year, a year's worth."""
     whole = [value for is_whole, value in by_year if is_whole]
@@ -1210,6 +1409,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
     rows += exit_split_rows(records, scenario, rows)
+    rows += financial_year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
 
 

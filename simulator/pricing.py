@@ -3,7 +3,9 @@
 Accounting rules (also in the README):
 
 * Block: contracted hours a year x block rate, for the measured days, paid
-  whether the hours are used or not. Mileage is included in the block rate.
+  whether the hours are used or not (unless ``commissioning.payment`` pays the
+  hours delivered within a band: ``metrics.band_years``). Mileage is included in
+  the block rate.
 * Spot: bought per case when the case is allocated: its hours (travel time
   included) x ``rate_per_hour`` plus its miles x ``mileage_rate``. A case
   counts in the period in which it was allocated.

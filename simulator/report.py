@@ -349,7 +349,8 @@ def build_html(results: SavedResults) -> str:
         briefing.workforce(results.summary, results.measured_days),
         briefing.if_a_provider_leaves(results.summary),
         briefing.waits_by_type(results.summary),
-        briefing.by_contract_year(results.summary),
+        briefing.by_contract_year(results.summary, results.terms),
+        briefing.by_financial_year(results.summary),
         briefing.demand_doubt(results.demand_doubt),
         "<h2>Charts</h2>",
     ]

@@ -40,6 +40,7 @@ from simulator.schema import (  # noqa: F401  (re-exported: the scenario's publi
     Targets,
     Workshops,
 )
+from simulator.units import DAYS_PER_YEAR
 from simulator.vocabulary import Route
 
 if TYPE_CHECKING:
@@ -525,6 +526,7 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
         *_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario),
         *_casework_share_without_workforce(scenario), *_turnover_as_a_percentage(scenario),
         *_exits_that_never_count(scenario),
+        *_horizon_against_the_term(scenario),
     ]  # fmt: skip
 
 
@@ -554,6 +556,29 @@ def _exits_that_never_count(scenario: Scenario) -> list[str]:
             "transfer when the successor starts"
         )
     return found
+
+
+def _horizon_against_the_term(scenario: Scenario) -> list[str]:
+    """A horizon that stops before the contract's term ends (its later years unmeasured),
+    or runs past the term and any extension (years the contract as written never buys):
+    legal, as a question asked of part of a contract or of a renewal, but worth a word."""
+    commissioning = scenario.commissioning
+    term, whole = commissioning.term_years, commissioning.years_with_extensions
+    if term is None or whole is None:
+        return []
+    horizon = scenario.horizon_days
+    if horizon < term * DAYS_PER_YEAR:
+        return [
+            f"horizon_days: {horizon:g} is shorter than commissioning.term_years: {term} "
+            f"({term * DAYS_PER_YEAR:g} days): the term's later years are not measured"
+        ]
+    if horizon > whole * DAYS_PER_YEAR:
+        return [
+            f"horizon_days: {horizon:g} is longer than the term and extensions ({whole} years, "
+            f"{whole * DAYS_PER_YEAR:g} days): the years after them are outside the contract "
+            "as written and not in the By contract year table"
+        ]
+    return []
 
 
 AWAY_IN_SHARE = 0.8  # above this share of paid hours on casework, leave and sickness are missing

@@ -743,6 +743,39 @@ class Hub(_Model):
     )
 
 
+def financial_year_start(month_day: str) -> tuple[int, int]:
+    """``(month, day)`` of an ``MM-DD`` financial year start; a day every year has (not
+    29 February), else a ValueError saying how to write it."""
+    problem = "not a month and day as MM-DD (e.g. 04-01)"
+    parts = month_day.split("-")
+    if len(parts) != 2 or not all(len(p) == 2 and p.isdigit() for p in parts):
+        raise ValueError(problem)
+    month, day = int(parts[0]), int(parts[1])
+    try:
+        dt.date(2001, month, day)  # a year without 29 February: a start every year has
+    except ValueError:
+        raise ValueError(f"{problem}, a day every year has") from None
+    return month, day
+
+
+class Payment(_Model):
+    """A block paid for the hours it delivered, held within a band of its contracted hours:
+    what councils write as "payment on delivery with a floor and a ceiling", so a provider
+    is not paid in full for hours it did not work, nor without limit for hours it did."""
+
+    collar_share: Share = Field(
+        default=0.0,
+        description="The least the council pays in a contract year, as a share of the "
+        "block's contracted hours that year (net of vacant posts credited by "
+        "workforce.vacancy_credit), whatever was delivered; 0 to 1.",
+    )
+    cap_share: Annotated[float, Field(ge=1)] = Field(
+        default=1.0,
+        description="The most the council pays in a contract year, as a share of the same "
+        "contracted hours: hours delivered beyond it are not paid; at least 1.",
+    )
+
+
 class Commissioning(_Model):
     """How the authority buys advocacy."""
 
@@ -812,6 +845,34 @@ class Commissioning(_Model):
         "starting the day it leaves (TUPE), keeping their open cases; nobody transfers "
         "across a gap. Default 0.",
     )
+    payment: Payment | None = Field(
+        default=None,
+        description="Pay each block provider for the hours it delivered (hours worked, not "
+        "held open), per contract year, between collar_share and cap_share of its contracted "
+        "hours that year (net of credited vacancy); a part-year measured is banded on its "
+        "own days. None: the block is paid its contracted hours in full, used or not.",
+    )
+    term_years: int | None = Field(
+        default=None,
+        ge=1,
+        description="Years of the contract's initial term (a whole number): the report's "
+        "By contract year table gives these years, then any extension years, labelled. "
+        "None: every contract year measured. A horizon shorter than the term, or longer "
+        "than the term and extensions, is a warning.",
+    )
+    extension_years: int | None = Field(
+        default=None,
+        ge=1,
+        description="Years the contract may be extended by after its term (a whole number; "
+        "needs term_years), tabulated after the term as extension years.",
+    )
+    financial_year_start: str | None = Field(
+        default=None,
+        description="Month and day the council's financial year starts, as MM-DD (England: "
+        "04-01). Adds each financial year's cost in the measured window (group fy=2027/28, "
+        "or fy=2027 when it starts 01-01), days placed in the calendar from start_date. None: "
+        "no financial-year rows.",
+    )
 
     @model_validator(mode="after")
     def _model_fits(self) -> Commissioning:
@@ -831,6 +892,26 @@ class Commissioning(_Model):
         if len(set(names)) != len(names) or "spot" in names:
             raise ValueError("provider names must be unique and not 'spot'")
         return self
+
+    @field_validator("financial_year_start")
+    @classmethod
+    def _month_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            financial_year_start(value)
+        return value
+
+    @model_validator(mode="after")
+    def _extension_after_a_term(self) -> Commissioning:
+        if self.extension_years is not None and self.term_years is None:
+            raise ValueError("extension_years needs term_years: an extension follows a term")
+        return self
+
+    @property
+    def years_with_extensions(self) -> int | None:
+        """Years of the contract as written: its term and any extension (None: no term)."""
+        if self.term_years is None:
+            return None
+        return self.term_years + (self.extension_years or 0)
 
 
 class Workshops(_Model):
