@@ -1415,16 +1415,20 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
 
 def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
     """Where a provider may leave: exits and days without a provider in the measured
-    window, and whether one left within the term (here the horizon from day 0), whose
-    mean over replications is the chance it does."""
-    providers = scenario.commissioning.providers
-    if not any(p.exit_risk_per_year > 0 or p.exit_day is not None for p in providers):
+    window, and whether one left within the term (``term_years`` from day 0, or the
+    horizon when it is shorter or there is no term), whose mean over replications is the
+    chance it does."""
+    commissioning = scenario.commissioning
+    if not any(p.exit_risk_per_year > 0 or p.exit_day is not None
+               for p in commissioning.providers):  # fmt: skip
         return []
     exits, low, high = records.exits, scenario.warm_up_days, scenario.horizon_days
+    term = commissioning.term_years
+    term_end = high if term is None else min(term * DAYS_PER_YEAR, high)
     return [
         ("provider_exits", "all", float(exits.left_within(low, high))),
         ("days_without_provider", "all", exits.without_provider(low, high)),
-        ("exit_risk_in_term", "all", float(exits.left_within(0.0, high) > 0)),
+        ("exit_risk_in_term", "all", float(exits.left_within(0.0, term_end) > 0)),
     ]
 
 

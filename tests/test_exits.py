@@ -305,3 +305,14 @@ def test_validate_warns_of_an_exit_after_the_run_and_a_transfer_that_never_happe
     assert result.exit_code == 0, result.output
     assert "exit_day: 900 is after the run ends" in result.output
     assert "tupe_share: 0.5 never applies" in result.output
+
+
+def test_the_exit_risk_in_the_term_counts_exits_within_the_term_only():
+    # A known exit on day 400: inside a two-year term, outside a one-year term (both
+    # inside the 730-day horizon).
+    for term, inside in ((2, 1.0), (1, 0.0)):
+        scenario = build(county(), **{f"{PROVIDER}exit_day": 400,
+                                      "commissioning__term_years": term})  # fmt: skip
+        table, _ = figures(scenario)
+        assert table["exit_risk_in_term", "all"] == inside
+        assert table["provider_exits", "all"] == 1.0  # in the measured window either way
