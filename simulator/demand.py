@@ -8,7 +8,8 @@ deadline under every commissioning model; only the contract logic differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +44,7 @@ class Referrals:
     weight_units: np.ndarray  # hundredths of a caseload slot the case takes
     open_days: np.ndarray  # days the case stays open at least (0: until its hours are done)
     initial: np.ndarray  # 0: arrived during the run; 1: open on day 0; 2: waiting on day 0
+    authority: np.ndarray  # 0: the scenario's own; k: its partners' k-th authority (joint)
 
     def __len__(self) -> int:
         return len(self.arrival_day)
@@ -109,6 +111,28 @@ def draw_referrals(
             for name in Referrals.__dataclass_fields__
         }
     )
+
+
+def partner_seed(seed: int, name: str) -> int:
+    """A partner authority's root seed, from the scenario's and its name: its referrals
+    have streams of their own, so two authorities with the same demand are not copies."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return int(np.random.SeedSequence(entropy=seed, spawn_key=(key,)).generate_state(1)[0])
+
+
+def joined(parts: list[Referrals]) -> Referrals:
+    """Several authorities' referrals as one list (the k-th part's marked ``authority``
+    k): those open on day 0 first, then those waiting on day 0, then the rest by arrival
+    (at a tie, in the order of the parts), as ``draw_referrals`` orders one authority's."""
+    marked = [replace(part, authority=np.full(len(part), k, dtype=np.int8))
+              for k, part in enumerate(parts)]  # fmt: skip
+    columns = {
+        name: np.concatenate([getattr(part, name) for part in marked])
+        for name in Referrals.__dataclass_fields__
+    }
+    stage = np.select([columns["initial"] == 1, columns["initial"] == 2], [0, 1], 2)
+    order = np.lexsort((np.arange(len(stage)), columns["arrival_day"], stage))
+    return Referrals(**{name: column[order] for name, column in columns.items()})
 
 
 def _attributes(
@@ -192,6 +216,7 @@ def _attributes(
         "weight_units": np.array([t.weight_units for t in types], dtype=np.int64)[type_index],
         "open_days": open_days,
         "initial": np.full(n, initial, dtype=np.int8),
+        "authority": np.zeros(n, dtype=np.int8),
     }
 
 

@@ -580,6 +580,9 @@ def group_rows(records: Records, scenario: Scenario, status: np.ndarray) -> list
     if flex:
         groups.append(("route=flex", np.isin(records.pool, flex)))
     groups += [(f"provider={records.plans[i].name}", records.pool == i) for i in block]
+    if scenario.partners is not None:
+        groups += [(f"authority={name}", ref.authority == k)
+                   for k, name in enumerate(scenario.partners.names)]  # fmt: skip
     return [row for group, mask in groups for row in cases.rows(group, mask)]
 
 
@@ -1279,12 +1282,17 @@ PER_YEAR = {
 
 
 def per_year_rows(figures: dict[tuple[str, str], float], scenario: Scenario) -> list[Row]:
-    """The totals of ``PER_YEAR`` divided by the measured years (group ``all``)."""
+    """The totals of ``PER_YEAR`` divided by the measured years (group ``all``, and each
+    authority of a joint contract)."""
     years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
+    groups = ["all"]
+    if scenario.partners is not None:
+        groups += [f"authority={name}" for name in scenario.partners.names]
     return [
-        (name, "all", figures[total, "all"] / years)
+        (name, group, figures[total, group] / years)
+        for group in groups
         for name, total in PER_YEAR.items()
-        if (total, "all") in figures
+        if (total, group) in figures
     ]
 
 
@@ -1409,6 +1417,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += per_year_rows({(metric, group): v for metric, group, v in rows}, scenario)
     rows += year_rows(records, scenario, index)
     rows += exit_split_rows(records, scenario, rows)
+    rows += authority_cost_rows(records, scenario, rows)
     rows += financial_year_rows(records, scenario, index)
     return [(records.rep, *row) for row in rows]
 
@@ -1452,6 +1461,51 @@ def exit_split_rows(records: Records, scenario: Scenario, rows: list[Row]) -> li
         return []
     group = "exit=yes" if left[0] else "exit=no"
     return [(m, group, v) for m, g, v in rows if m in EXIT_SPLIT and g == "all"]
+
+
+SPLIT_COSTS = ("cost_total_per_year", "cost_to_serve_per_year")
+
+
+def authority_cost_rows(records: Records, scenario: Scenario, rows: list[Row]) -> list[Row]:
+    """In a joint contract, each authority's part of the cost a year (group
+    ``authority=NAME``), by the contract's ``cost_split``; the parts add up to the whole."""
+    if scenario.partners is None:
+        return []
+    shares = cost_shares(records, scenario)
+    totals = {metric: value for metric, group, value in rows
+              if metric in SPLIT_COSTS and group == "all"}  # fmt: skip
+    return [
+        (metric, f"authority={name}", total * share)
+        for metric, total in totals.items()
+        for name, share in zip(scenario.partners.names, shares, strict=True)
+    ]
+
+
+def cost_shares(records: Records, scenario: Scenario) -> list[float]:
+    """Each authority's share of a joint contract's cost, in ``partners.names`` order:
+    fixed shares as given; by population, its share of the adults; by use, its share of
+    the hours of the cases allocated in the measured window (by referral counts there if
+    none was allocated)."""
+    partners = scenario.partners
+    assert partners is not None
+    split = partners.cost_split
+    if isinstance(split, dict):
+        return [split[name] for name in partners.names]
+    if split == "by_population":
+        people = [partners.population, *(a.population for a in partners.authorities)]
+        weights = np.array([float(p or 0.0) for p in people])
+    else:
+        day = records.allocated_day
+        used = (day >= scenario.warm_up_days) & (day < scenario.horizon_days)
+        who = records.referrals.authority
+        hours = records.referrals.hours
+        count = len(partners.names)
+        weights = np.bincount(who[used], weights=hours[used], minlength=count)
+        if weights.sum() == 0:
+            weights = np.bincount(who, minlength=count).astype(float)
+    return (
+        (weights / weights.sum()).tolist() if weights.sum() else [1 / len(weights)] * len(weights)
+    )
 
 
 def per_replication(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFrame:

@@ -31,9 +31,15 @@ import simpy
 
 from simulator import uncertainty
 from simulator.commissioning import Routing, commissioning_model, overflow_rule
-from simulator.demand import Referrals, draw_other_buyers, draw_referrals
+from simulator.demand import (
+    Referrals,
+    draw_other_buyers,
+    draw_referrals,
+    joined,
+    partner_seed,
+)
 from simulator.exits import Exits, draw_exits, with_exits
-from simulator.plan import PoolPlan, plan_pools
+from simulator.plan import PoolPlan, partner_scenarios, plan_pools
 from simulator.providers import Level, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
@@ -108,6 +114,21 @@ class Records:
     followed_to: float  # the day the simulation stopped: the horizon, or later in follow-up
 
 
+def every_referral(scenario: Scenario, rep: int, until: float) -> Referrals:
+    """One replication's referrals as drawn (demand uncertain is drawn for it), and in a
+    joint contract every partner authority's too, each from its own streams."""
+    own = draw_referrals(uncertainty.drawn(scenario, rep), scenario.seed, rep, until=until)
+    if scenario.partners is None:
+        return own
+    theirs = [
+        draw_referrals(uncertainty.drawn(partner, rep),
+                       partner_seed(scenario.seed, authority.name), rep, until=until)
+        for partner, authority in zip(partner_scenarios(scenario),
+                                      scenario.partners.authorities, strict=True)
+    ]  # fmt: skip
+    return joined([own, *theirs])
+
+
 def priority_classes(referrals: Referrals, triage: str) -> np.ndarray:
     """0 first. Priority triage: urgent before standard, then statutory before not."""
     if triage == "fifo":
@@ -162,10 +183,9 @@ class Replication:
         self.horizon = horizon = scenario.horizon_days
         # Demand as this replication draws it, where it is uncertain; the contract (plans,
         # deadlines, prices) stays as planned on the expected figures.
-        self.referrals = referrals = draw_referrals(
-            uncertainty.drawn(scenario, rep), scenario.seed, rep,
-            until=horizon + scenario.follow_up_days,
-        )  # fmt: skip
+        self.referrals = referrals = every_referral(
+            scenario, rep, horizon + scenario.follow_up_days
+        )
         self.before_horizon = int(np.searchsorted(referrals.arrival_day, horizon, side="left"))
         # Other buyers' cases on the spot market come after ours in every per-referral list.
         self.ours = len(referrals)

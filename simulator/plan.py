@@ -308,13 +308,32 @@ def held_hours_per_year(
 ) -> dict[str, float]:
     """Expected slot-hours a year by advocacy type at a pool of this pace (mean rate over
     the horizon): the demand hours, plus what cases kept open longer hold beyond them
-    (``held``: or a bound on that)."""
+    (``held``: or a bound on that). In a joint contract, every authority's."""
     demand = scenario.demand
     by_type = planned_referrals_by_type(scenario)
-    return {
+    own = {
         label: by_type[label] * mean_held_hours(demand, [label], case_hours_per_week, held)
         for label in demand.mix
     }
+    for partner in partner_scenarios(scenario):
+        theirs = held_hours_per_year(partner, case_hours_per_week, held)
+        own = {label: hours + theirs[label] for label, hours in own.items()}
+    return own
+
+
+def partner_scenarios(scenario: Scenario) -> list[Scenario]:
+    """The scenario as each partner authority's referrals are drawn and its part of a
+    joint block is sized: that authority's demand in place of the scenario's, on its own
+    expected referrals (``planned_referrals_per_year`` is the scenario's own authority's)."""
+    if scenario.partners is None:
+        return []
+    commissioning = scenario.commissioning.model_copy(update={"planned_referrals_per_year": None})
+    return [
+        scenario.model_copy(
+            update={"demand": authority.demand, "partners": None, "commissioning": commissioning}
+        )
+        for authority in scenario.partners.authorities
+    ]
 
 
 def planned_referrals_by_type(scenario: Scenario) -> dict[str, float]:

@@ -24,7 +24,13 @@ from ruamel.yaml.error import YAMLError
 
 from simulator.commissioning import commissioning_model
 from simulator.distributions import DIST_NAMES, _ByMean
-from simulator.plan import fewest_slots, least_held_work_hours, open_case_shares, plan_pools
+from simulator.plan import (
+    fewest_slots,
+    least_held_work_hours,
+    open_case_shares,
+    partner_scenarios,
+    plan_pools,
+)
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
     AdvocacyType,
     Commissioning,
@@ -163,6 +169,7 @@ def _resolve(
     path: Path, chain: tuple[Path, ...], label: str | None = None
 ) -> tuple[dict[str, Any], _Source]:
     data, source = _read_yaml(path)
+    _partner_demand_files(data, path, source)
     if label is not None:  # a base: named beside the file extending it, ``..`` tidied away
         source = {key: (label, line) for key, (_, line) in source.items()}
     base_name = data.pop("extends", None)
@@ -184,6 +191,33 @@ def _resolve(
         given = [*base.get(_GIVEN, []), *base["assumptions"]]
         merged[_GIVEN] = [a for a in dict.fromkeys(given) if a not in (data["assumptions"] or [])]
     return merged, {**_without(base_source, gone), **source}
+
+
+def _partner_demand_files(data: dict[str, Any], path: Path, source: _Source) -> None:
+    """A partner authority's ``demand`` given as a file (relative to this file: a
+    ``demand:`` block, as calibrate writes it, or a scenario, whose demand it takes) is
+    read in place: the resolved scenario holds every
+    authority's demand, so a saved run can be repeated from it alone."""
+    authorities = _section(data, "partners").get("authorities")
+    for k, authority in enumerate(authorities if isinstance(authorities, list) else []):
+        given = authority.get("demand") if isinstance(authority, dict) else None
+        if not isinstance(given, str):
+            continue
+        where = ("partners", "authorities", k, "demand")
+        line = source.get(where, (str(path), 0))[1]
+        demand_path = (path.parent / given).resolve()
+        if not demand_path.exists():
+            raise ScenarioError([
+                f"{path}:{line}: partners.authorities.{k}.demand: demand file not found: "
+                f"{demand_path}"
+            ])  # fmt: skip
+        block, _ = resolve_file(demand_path)
+        if not isinstance(block.get("demand"), dict):
+            raise ScenarioError([
+                f"{path}:{line}: partners.authorities.{k}.demand: {given} has no demand: "
+                "section (give a demand: block, as calibrate writes it, or a scenario)"
+            ])  # fmt: skip
+        authority["demand"] = block["demand"]
 
 
 _GIVEN = "\x00assumptions replaced"
@@ -331,6 +365,7 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         *_takes_no_referral(scenario),
         *_doubt_where_drawn(scenario),
         *_changes_fit(scenario),
+        *_partners_fit(scenario),
         *_open_cases_fit(scenario),
     ]
     if problems:
@@ -406,6 +441,28 @@ def _changes_fit(scenario: Scenario) -> list[_Problem]:
                     at, change.from_day,
                     f"must be later than changes.{k - 1}.from_day ({previous}): list changes "
                     "in order, one a day at most",
+                ))  # fmt: skip
+    return problems
+
+
+def _partners_fit(scenario: Scenario) -> list[_Problem]:
+    """Each partner authority's demand has the scenario's advocacy types, needs and
+    localities, in the same order: one contract serves them all by the same labels (a
+    referral's type, need and locality are read by their place in those lists)."""
+    if scenario.partners is None:
+        return []
+    demand, problems = scenario.demand, []
+    for k, authority in enumerate(scenario.partners.authorities):
+        theirs = authority.demand
+        for field, ours, given in (
+            ("mix", list(demand.mix), list(theirs.mix)),
+            ("needs", list(demand.needs), list(theirs.needs)),
+            ("localities", list(demand.localities), list(theirs.localities)),
+        ):
+            if given != ours:
+                problems.append((
+                    ("partners", "authorities", k, "demand", field), given,
+                    f"must list the scenario's demand.{field} in the same order: {ours}",
                 ))  # fmt: skip
     return problems
 
@@ -731,7 +788,9 @@ def _open_cases_fit(scenario: Scenario) -> list[_Problem]:
     runs on the validated scenario and the schema stays free of it. Neither
     module imports SimPy.
     """
-    wanted = scenario.demand.initial_open_cases
+    wanted = scenario.demand.initial_open_cases + sum(
+        partner.demand.initial_open_cases for partner in partner_scenarios(scenario)
+    )  # a joint contract's caseload on day 0 holds every authority's cases
     if wanted == 0 or _open_cases_surely_fit(scenario, wanted):
         return []
     plans = plan_pools(scenario)
@@ -1064,6 +1123,8 @@ def field_reference() -> list[tuple[str, str, str, str]]:
             nested = _nested_model(annotation)
             default = "required" if field.is_required() else _default_text(field)
             rows.append((path, _type_text(annotation), default, field.description or ""))
+            if nested is not None and nested[0] is Demand and path != "demand":
+                continue  # a partner's demand is a demand section: documented once, above
             if nested is not None:
                 model_type, suffix = nested
                 walk(model_type, f"{path}{suffix}.")

@@ -944,6 +944,62 @@ class Costing(_Model):
     )
 
 
+class Authority(_Model):
+    """Another authority in a joint contract: its own demand, sharing the contract."""
+
+    name: str = Field(min_length=1, description="The authority's name, as in results.")
+    demand: Demand = Field(
+        description="Its demand: a demand section, or the path of a file holding one (a "
+        "demand: block, as calibrate writes it, or a scenario, whose demand it takes), "
+        "relative to the file naming it. Its types, needs and localities must be the "
+        "scenario's, in the same order."
+    )
+    population: Positive | None = Field(
+        default=None, description="Adults in the authority (for cost_split: by_population)."
+    )
+
+
+class Partners(_Model):
+    """A joint contract: other authorities' referrals share the scenario's providers."""
+
+    name: str = Field(
+        min_length=1, description="This scenario's own authority, as in results (its demand "
+        "is the scenario's demand)."
+    )  # fmt: skip
+    population: Positive | None = Field(
+        default=None, description="Adults in this authority (for cost_split: by_population)."
+    )
+    authorities: list[Authority] = Field(
+        min_length=1, description="The other authorities in the contract."
+    )
+    cost_split: Literal["by_use", "by_population"] | dict[str, Share] = Field(
+        default="by_use",
+        description="How the cost is shared: by_use (each authority's share of the hours of "
+        "cases allocated in the measured window), by_population (its share of the adults), "
+        "or fixed shares by authority name (summing to 1).",
+    )
+
+    @model_validator(mode="after")
+    def _split_given(self) -> Partners:
+        names = [self.name, *(a.name for a in self.authorities)]
+        if len(set(names)) != len(names):
+            raise ValueError("authority names must be unique (partners.name among them)")
+        if self.cost_split == "by_population" and (
+            self.population is None or any(a.population is None for a in self.authorities)
+        ):
+            raise ValueError("cost_split by_population needs population for every authority")
+        if isinstance(self.cost_split, dict):
+            if sorted(self.cost_split) != sorted(names):
+                raise ValueError(f"cost_split shares must name every authority: {names}")
+            _check_sum(list(self.cost_split.values()), exact=True)
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """Every authority in the contract, this scenario's first."""
+        return [self.name, *(a.name for a in self.authorities)]
+
+
 class Scenario(_Model):
     """One commissioning scenario: demand, targets and how advocacy is bought."""
 
@@ -976,6 +1032,12 @@ class Scenario(_Model):
     costing: Costing = Field(
         default_factory=Costing,
         description="VAT on prices; cost lines are the cost to the council.",
+    )
+    partners: Partners | None = Field(
+        default=None,
+        description="A joint contract with other authorities: their referrals share the "
+        "providers, the block is sized for them all, and results are also given per "
+        "authority (group authority=NAME). Default none.",
     )
 
     @model_validator(mode="after")

@@ -31,7 +31,14 @@ SITUATIONS = {
     "lps-replaces-dols",
     "growth-1-4-percent",
     "under-referral-training",
+    "small-unitary-east",
+    "small-unitary-west",
+    "small-unitaries-joint",
 }
+
+SMALL_BLOCKS = {"small-unitary-east", "small-unitary-west", "small-unitaries-joint"}
+"""Files whose point is that a small block fails: a vacancy in a team of two leaves
+people waiting for months (checked apart, in test_two_small_unitaries_...)."""
 
 SHORT = {"horizon_days": 240.0, "warm_up_days": 30.0, "replications": 2, "seed": 42}
 TWO_YEARS = {"horizon_days": 730.0, "warm_up_days": 0.0, "replications": 2, "seed": 42}
@@ -112,9 +119,11 @@ def test_every_file_runs_short(path):
     summary = results(path.stem).summary
     assert set(summary["scenario"]) == {load_scenario(path).name}
     assert figure(summary, "referrals") > 100
-    assert figure(summary, "unserved") == 0
     assert figure(summary, "cost_total_per_year") > 0
-    assert 0 <= figure(summary, "wait_mean_days") < 30
+    assert figure(summary, "wait_mean_days") >= 0
+    if path.stem not in SMALL_BLOCKS:
+        assert figure(summary, "unserved") == 0
+        assert figure(summary, "wait_mean_days") < 30
     assert (summary["n_reps"] <= SHORT["replications"]).all()
 
 
@@ -214,6 +223,26 @@ def test_lps_raises_rpr_alone_and_spot_but_not_the_block():
     assert figure(shocked, "spot_cases") > figure(calm, "spot_cases")
     assert figure(shocked, "cost_total") > figure(calm, "cost_total")
     assert figure(shocked, "cost_block") == figure(calm, "cost_block")
+
+
+def test_two_small_unitaries_wait_less_together_and_the_split_adds_up():
+    """One block for both (110% of their joint hours) against each alone with 110% of its
+    own: the same hours pool, so each authority's mean wait is shorter together, and
+    their parts of the cost add up to the contract's."""
+
+    def summary(name: str) -> pd.DataFrame:
+        scenario = load_scenario(path_of(name), {"replications": 12})
+        return simulator.run(scenario, workers=1, cases="none").summary
+
+    joint = summary("small-unitaries-joint")
+    for name in ("east", "west"):
+        alone = summary(f"small-unitary-{name}")
+        together = figure(joint, "wait_mean_days", f"authority={name.title()}")
+        assert together < figure(alone, "wait_mean_days"), name
+        within = figure(joint, "within_target_share", f"authority={name.title()}")
+        assert within > figure(alone, "within_target_share"), name
+    parts = sum(figure(joint, "cost_total_per_year", f"authority={n}") for n in ("East", "West"))
+    assert parts == pytest.approx(figure(joint, "cost_total_per_year"), rel=1e-12)
 
 
 def test_growth_is_1_4_percent_a_year():

@@ -93,6 +93,12 @@ FULL: dict[str, Any] = {
         "assumed_referral_reduction": 0.0,
     },
 }
+FULL["partners"] = {
+    "name": "Here",
+    "population": 100000.0,
+    "authorities": [{"name": "There", "demand": copy.deepcopy(FULL["demand"]), "population": 1.0}],
+    "cost_split": "by_use",
+}
 WITH_POPULATION = {
     **FULL,
     "demand": {
