@@ -321,7 +321,10 @@ def if_a_provider_leaves(summary: pd.DataFrame) -> str:
             means = split[group]
             for metric in EXIT_COLUMNS:
                 value = means[metric].get(name) if metric in means else None
-                shown = "none" if value is None or pd.isna(value) else METRICS[metric].format(value)
+                shown = (
+                    "no replication" if value is None or pd.isna(value)
+                    else METRICS[metric].format(value)
+                )  # fmt: skip
                 cells.append(f"<td>{shown}</td>")
         body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
     heads = "".join(f"<th>{html.escape(METRICS[m].label)}</th>" for m in EXIT_COLUMNS) * 2
@@ -336,9 +339,14 @@ def if_a_provider_leaves(summary: pd.DataFrame) -> str:
 
 
 EXIT_NOTE = (
-    "A provider leaves at random (exit_risk_per_year) or on a known day; the council "
-    "re-tenders and a successor mobilises. The headline figures average over every "
-    "replication; this table splits them, so a rare exit's cost is seen, not averaged away."
+    "A provider leaves at random (exit_risk_per_year) or on a known day; unless the file "
+    "says there is no re-tender (retender_days: null), the council re-tenders and a "
+    "successor mobilises (each option's card says when). The headline figures average "
+    "over every replication; this table splits them, so a rare exit's cost is seen, not "
+    "averaged away. The two sides are different replications: with few exits they also "
+    "differ by chance; the exit's own cost is the option's change from the same option "
+    "without the risk. The cost to serve counts the block's price for days with no "
+    "provider as owed, not saved."
 )
 
 

@@ -142,6 +142,7 @@ class CaseList:
                 f"referrals after it are left out, and {self.reopened} cases closed after it "
                 "are taken as open then, with no hours yet"
             )
+        notes += self.stray_dates()
         if not self.duplicates:
             return notes
         shown = ", ".join(map(str, self.duplicates[:5])) + (", ..." * (len(self.duplicates) > 5))
@@ -152,6 +153,29 @@ class CaseList:
             "if they are different referrals, add a column that tells them apart (a case "
             "reference)",
         ]
+
+    def stray_dates(self) -> list[str]:
+        """A referral date more than ``STRAY_DAYS`` before the next (or after the one
+        before it): a typo'd year (2013 for 2023) stretches the window the rate and its
+        growth are fitted over, halving one and inventing the other."""
+        dates = self.referral_dates
+        if len(dates) < 2:
+            return []
+        gaps = dates.diff().dt.days
+        found = []
+        for position in [k for k, gap in enumerate(gaps) if gap > STRAY_DAYS]:
+            before, after = dates.iloc[position - 1], dates.iloc[position]
+            line = dates.index[position - 1] if position == 1 else dates.index[position]
+            found.append(
+                f"{self.path}:{line}: referral_date: {before.date()} and {after.date()} are "
+                f"{(after - before).days:,} days apart with no referral between: a typo'd "
+                "year? It stretches the period the rate is fitted over"
+            )
+        return found
+
+
+STRAY_DAYS = 365
+"""A year without a single referral in a list that has them is a typo, not a quiet year."""
 
 
 def read_case_list(
@@ -180,7 +204,7 @@ def read_case_list(
             [f"{path}: missing column(s) {', '.join(missing)} (found: {found}){hint}"]
         )
     problems: list[Problem] = []
-    rows, dates, duplicates = [], [], []
+    rows, dates, duplicates, lines = [], [], [], []
     after_end = reopened = 0
     records = raw.to_dict("records")
     seen: set[tuple[str, ...]] = set()
@@ -207,12 +231,13 @@ def read_case_list(
             rows.append(row)
         if row["referral_date"] is not None and row["referral_date"] <= bound:
             dates.append(row["referral_date"])  # a bad row is still a referral for the rate
+            lines.append(line)
     if not rows:
         raise CaseListError([f"{path}: no usable rows", *summarise(problems)[:20]])
     optional = tuple(c for c in OPTIONAL if c in raw)
     total = sum(1 for record in records if any(record.values())) - len(duplicates) - after_end
     bad = total - len(rows)
-    dates = pd.Series(dates).sort_values()
+    dates = pd.Series(dates, index=lines).sort_values()
     last = pd.Timestamp(end) if end else dates.max()
     listed = CaseList(
         path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates,

@@ -39,6 +39,11 @@ class Capacity(Protocol):
         """The hours a year its contract buys now (none while its provider is gone)."""
         ...
 
+    @property
+    def slots(self) -> int:
+        """The caseload slots its contract buys now (none while its provider is gone)."""
+        ...
+
     def fits(self, units: int) -> bool:
         """A slot has room now for a case of this weight (hundredths of a slot)."""
         ...
@@ -259,6 +264,8 @@ class QueueLength:
 
     def overflows(self, routing: Routing) -> bool:
         pool = routing.pool
+        if pool.slots == 0:
+            return True  # no provider now: full, however few wait
         full = not pool.fits(routing.units)
         return full and pool.waiting_ahead(routing.priority) >= self.threshold
 

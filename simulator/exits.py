@@ -207,6 +207,8 @@ def exit_lines(providers: list[Provider], commissioning: Commissioning,
     retender = commissioning.retender_days
     for provider in providers:
         notice = provider.notice_days
+        if provider.exit_day is not None and provider.exit_day >= horizon:
+            continue  # after the measured run: validate warns of it
         if provider.exit_day is not None:
             when = f"leaves on day {provider.exit_day}"
         elif provider.exit_risk_per_year > 0:

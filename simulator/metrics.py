@@ -24,7 +24,7 @@ import pandas as pd
 from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
-from simulator.plan import PoolPlan, planned_referrals_per_year
+from simulator.plan import PoolPlan, plan_pools, planned_referrals_per_year
 from simulator.schema import WEIGHT_SCALE, Costing, Scenario, financial_year_start
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
@@ -1259,14 +1259,49 @@ def serve_rows(records: Records, scenario: Scenario, lines: dict[str, float]) ->
     follow_up += banded_hours_after(records, scenario)
     hourly = sum(lines[name] for name in HOURLY_LINES)
     carried_in = max(hourly - in_window, 0.0) / years  # 0 but for rounding, without warm-up
-    owed = owed_costs(records, scenario) / years
+    without = without_provider_owed(records, scenario) / years
+    owed = owed_costs(records, scenario) / years + without
     cash = pricing.total(lines) / years
-    return [
+    rows: list[Row] = [
         ("cost_carried_in_per_year", "all", carried_in),
         ("cost_follow_up_per_year", "all", follow_up / years),
         ("cost_owed_per_year", "all", owed),
         ("cost_to_serve_per_year", "all", cash - carried_in + follow_up / years + owed),
     ]
+    if may_leave(scenario):
+        rows.append(("cost_without_provider_per_year", "all", without))
+    return rows
+
+
+def may_leave(scenario: Scenario) -> bool:
+    """Some block provider of the scenario may leave (a risk, or a known day)."""
+    return any(p.exit_risk_per_year > 0 or p.exit_day is not None
+               for p in scenario.commissioning.providers)  # fmt: skip
+
+
+def without_provider_owed(records: Records, scenario: Scenario) -> float:
+    """What a gap in a block leaves owed: the block's price, as bought, for the measured
+    days a provider had left and no successor had started. The council's duty did not
+    pause while nobody held the contract: the cash it did not pay is out of
+    ``cost_total``, as it was, but the capacity it had bought went undone, and what it
+    bought by the hour meanwhile is counted as bought. So a gap never makes an option
+    cheaper to serve, even where spot costs less an hour than the block (the gap's
+    price is not a saving in the cost of serving everyone; the saving, where spot is
+    cheaper, is the spot-only option's to show)."""
+    exits = records.exits
+    if not len(exits.pool):
+        return 0.0
+    planned = plan_pools(scenario)  # the contracts as bought, without this run's exits
+    low, high = scenario.warm_up_days, scenario.horizon_days
+    owed = 0.0
+    for pool, leave, start in zip(exits.pool.tolist(), exits.leave_day.tolist(),
+                                  exits.start_day.tolist(), strict=True):  # fmt: skip
+        begins, ends = max(leave, low), min(start, high)
+        if ends > begins:
+            uplift = float(year_uplift(scenario, np.array([begins]))[0])
+            owed += block_charge(planned[pool], ends - begins, scenario.costing, uplift,
+                                 1.0, begins).cost  # fmt: skip
+    return owed
 
 
 QUARTERS_PER_YEAR = 4
@@ -1428,8 +1463,7 @@ def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
     horizon when it is shorter or there is no term), whose mean over replications is the
     chance it does."""
     commissioning = scenario.commissioning
-    if not any(p.exit_risk_per_year > 0 or p.exit_day is not None
-               for p in commissioning.providers):  # fmt: skip
+    if not may_leave(scenario):
         return []
     exits, low, high = records.exits, scenario.warm_up_days, scenario.horizon_days
     term = commissioning.term_years

@@ -40,7 +40,7 @@ from simulator.demand import (
 )
 from simulator.exits import Exits, draw_exits, with_exits
 from simulator.plan import PoolPlan, partner_scenarios, plan_pools
-from simulator.providers import Level, SharedQueue, make_pool
+from simulator.providers import Level, Pool, SharedQueue, make_pool
 from simulator.schema import WEIGHT_SCALE, Scenario
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WORKING_DAYS_A_WEEK
 from simulator.vocabulary import Route
@@ -858,15 +858,25 @@ class Replication:
     def to_spot(self, pool_index: int) -> None:
         """A provider gone with nobody to follow it at once: whoever waits for it and may be
         bought spot is (in their order, as the overflow rules would send a referral now);
-        the rest wait for a successor. A hub's queue stays with the partners left."""
+        the rest wait for a successor. In a hub, those waiting whom no partner left with a
+        contract now can serve (the one with their specialism has gone)."""
         hub = self.hub_queue
         if self.overflow is None or self.spot_index < 0:
             return
+        pools = self.pools
         if hub is not None and pool_index in hub.members:
-            return
-        moved = self.pools[pool_index].take_waiting(
-            lambda i: i < self.ours and self.candidates[i][1], self.withdrawn
-        )
+            queue: Pool | SharedQueue = hub
+
+            def goes(i: int) -> bool:
+                served = any(pools[p].slots for p in self.candidates[i][0])
+                return i < self.ours and self.candidates[i][1] and not served
+        else:
+            queue = pools[pool_index]
+
+            def goes(i: int) -> bool:
+                return i < self.ours and self.candidates[i][1]
+
+        moved = queue.take_waiting(goes, self.withdrawn)
         for i in moved:
             self.pool_of[i] = self.spot_index
             self.arrange(i)

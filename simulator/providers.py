@@ -174,13 +174,7 @@ class Pool:
     def take_waiting(self, goes: Callable[[int], bool], withdrawn: list[bool]) -> list[int]:
         """Take out of the queue, in order, the referrals waiting that ``goes`` picks (they
         go elsewhere); the withdrawn are dropped, as ``next_waiting`` would."""
-        taken: list[int] = []
-        for priority_class, queue in enumerate(self.queues):
-            staying = deque(i for i in queue if not withdrawn[i] and not goes(i))
-            taken += [i for i in queue if not withdrawn[i] and goes(i)]
-            self.queues[priority_class] = staying
-            self.waiting_by_class[priority_class] = len(staying)
-        return taken
+        return taken_out(self.queues, self.waiting_by_class, goes, withdrawn)
 
     def waiting_ahead(self, priority_class: int) -> int:
         """Referrals waiting that would be allocated before one of this class joining now."""
@@ -307,6 +301,20 @@ class WeightedPool(Pool):
         return -1
 
 
+def taken_out(
+    queues: list[deque[int]], waiting: list[int], goes: Callable[[int], bool],
+    withdrawn: list[bool],
+) -> list[int]:  # fmt: skip
+    """The referrals waiting in these queues that ``goes`` picks, in order, taken out (the
+    withdrawn dropped), with the counts by class kept."""
+    taken: list[int] = []
+    for priority_class, queue in enumerate(queues):
+        taken += [i for i in queue if not withdrawn[i] and goes(i)]
+        queues[priority_class] = deque(i for i in queue if not withdrawn[i] and not goes(i))
+        waiting[priority_class] = len(queues[priority_class])
+    return taken
+
+
 def make_pool(plan: PoolPlan, classes: int, units: list[int] | None) -> Pool:
     """A pool of whole slots, or, when some cases take a share of one, a weighted pool."""
     return Pool(plan, classes) if units is None else WeightedPool(plan, classes, units)
@@ -338,6 +346,15 @@ class SharedQueue:
     def hours_per_year(self) -> float:
         """The hours a year the partners' contracts buy now."""
         return sum(self.pools[m].hours_per_year for m in self.members)
+
+    @property
+    def slots(self) -> int:
+        """The caseload slots the partners in focus have now."""
+        return sum(self.pools[m].slots for m in self.partners)
+
+    def take_waiting(self, goes: Callable[[int], bool], withdrawn: list[bool]) -> list[int]:
+        """As ``Pool.take_waiting``, from the hub's one queue."""
+        return taken_out(self.queues, self.waiting_by_class, goes, withdrawn)
 
     def focus(self, partners: Sequence[int] | None) -> None:
         """Answer the overflow rules for these partners only (those with the skill a

@@ -26,8 +26,9 @@ import plotly.offline
 from simulator import briefing, charts
 from simulator.commissioning import MODELS as COMMISSIONING_MODELS
 from simulator.commissioning import overflow_words
+from simulator.exits import exit_lines
 from simulator.files import SavedResults, load, write_aside
-from simulator.schema import Demand, Overflow
+from simulator.schema import Commissioning, Demand, Overflow
 from simulator.vocabulary import HEADLINE, METRICS, fixed
 
 PLOT_CONFIG = {
@@ -258,6 +259,7 @@ def _scenario_cards(results: SavedResults) -> str:
         arithmetic = Demand.model_validate(scenario["demand"]).rate_arithmetic()
         if arithmetic:
             facts.append(f"referrals: {arithmetic}")
+        facts += _contract_facts(scenario)
         reduction = (scenario.get("workshops") or {}).get("assumed_referral_reduction", 0)
         if reduction:
             assumptions.append(
@@ -282,6 +284,33 @@ def _scenario_cards(results: SavedResults) -> str:
             "</section>"
         )
     return "".join(cards)
+
+
+def _contract_facts(scenario: dict) -> list[str]:
+    """What a card says of the contract beyond its size: a provider that may leave (as
+    ``validate`` words it), a payment band, the term, a joint contract, and the shocks."""
+    commissioning = Commissioning.model_validate(scenario["commissioning"])
+    facts = exit_lines(list(commissioning.providers), commissioning,
+                       float(scenario["horizon_days"]))  # fmt: skip
+    payment = commissioning.payment
+    if payment is not None:
+        facts.append(f"paid for hours delivered between {payment.collar_share:.0%} and "
+                     f"{payment.cap_share:.0%} of the contracted hours")  # fmt: skip
+    if commissioning.term_years is not None:
+        extension = commissioning.extension_years
+        facts.append(f"term {commissioning.term_years} years"
+                     + (f" + {extension} extension" if extension else ""))  # fmt: skip
+    partners = scenario.get("partners")
+    if partners:
+        names = [partners["name"], *(a["name"] for a in partners["authorities"])]
+        split = partners.get("cost_split", "by_use")
+        shown = split if isinstance(split, str) else "fixed shares"
+        facts.append(f"joint contract: {', '.join(names)} (cost split {shown})")
+    for shock in scenario["demand"].get("shocks", []):
+        types = ", ".join(shock.get("types") or ["every type"])
+        facts.append(f"shock: {types} x{shock['multiplier']:g} from day {shock['start_day']:g} "
+                     f"to {shock['end_day']:g}")  # fmt: skip
+    return facts
 
 
 def _replaced(manifest: dict, name: str) -> list[str]:

@@ -138,6 +138,8 @@ METRICS: dict[str, Metric] = _metrics(
     ("provider_exits", "Block providers that left (exits)", "exits", "total", "{:,.2f}"),
     ("days_without_provider", "Days a block had no provider (summed over providers)", "days",
      "total", "{:,.0f}"),
+    ("cost_without_provider_per_year", "Owed for the days a block had no provider (its price)",
+     "GBP", "per_year", "{:,.0f}"),
     ("exit_risk_in_term", "Chance a block provider leaves in the term", "share", "share",
      "{:.0%}"),
     ("spot_cases", "Spot cases bought", "cases", "total", "{:,.0f}"),

@@ -210,3 +210,18 @@ def test_an_end_after_today_is_refused(tmp_path):
     path.write_text("referral_date,type\n2026-01-05,care_act\n", encoding="utf-8")
     with pytest.raises(CaseListError, match="after today"):
         read_case_list(path, end=date(2036, 3, 31), today=date(2026, 12, 5))
+
+
+def test_a_typod_year_is_named_by_line_as_a_stray_date(tmp_path, rows):
+    # 2013 for 2023 on the first row: ten years with no referral before the rest. Legal,
+    # so a warning naming the line, not an error; the clean list gives none.
+    typo = rows.copy()
+    typo.loc[0, "referral_date"] = typo.loc[0, "referral_date"].replace("2023", "2013", 1)
+    path = save(typo, tmp_path)
+    result = run(path)
+    assert result.exit_code == 0
+    assert (
+        f"warning: {path}:2: referral_date: 2013-04-02 and 2023-04-02 are 3,652 days "
+        "apart with no referral between: a typo'd year?" in result.stderr
+    )
+    assert "typo'd year" not in run(save(rows, tmp_path, "clean.csv")).stderr

@@ -64,6 +64,10 @@ def test_no_block_is_paid_while_there_is_no_provider():
     assert left["cost_block", "all"] == pytest.approx(stayed["cost_block", "all"] * 9 / 12)
     assert left["days_without_provider", "all"] == 3.0
     assert left["provider_exits", "all"] == 1.0
+    # the three days' price is owed in the cost to serve, not saved
+    years = 12 / 365
+    owed = stayed["cost_block", "all"] * 3 / 12 / years
+    assert left["cost_without_provider_per_year", "all"] == pytest.approx(owed)
     assert ("provider_exits", "all") not in stayed.index  # no risk: no exit figures
 
 
@@ -177,6 +181,31 @@ def test_a_block_gone_for_good_serves_later_referrals_as_spot_only_does():
 # ------------------------------------------------------------ never flattering
 
 
+@pytest.mark.parametrize(
+    "leaving",
+    [{"exit_day": 300}, {"exit_day": 300, "retender": None}, {"exit_risk_per_year": 0.3}],
+    ids=["gap", "gone", "risk"],
+)
+def test_an_exit_never_makes_a_replication_cheaper_to_serve_even_with_cheap_spot(leaving):
+    # Spot at half the block's rate: a gap's unpaid price is owed, not saved, so no
+    # replication is cheaper to serve with the exit than the same replication without.
+    data = county(commissioning__overflow={"rule": "expected_wait"},
+                  commissioning__spot__rate_per_hour=20.0)  # fmt: skip
+    leaving = dict(leaving)
+    retender = leaving.pop("retender", 180)
+    changes = {f"{PROVIDER}{key}": value for key, value in leaving.items()}
+    risky = build(data, commissioning__retender_days=retender, **changes)
+    safe = build(data)
+    reps = range(6)
+    cost = {
+        name: per_replication([simulate(s, rep) for rep in reps], s)
+        .query("metric == 'cost_to_serve_per_year' and group == 'all'")["value"]
+        .to_numpy()
+        for name, s in (("risky", risky), ("safe", safe))
+    }
+    assert (cost["risky"] >= cost["safe"] - 1e-6).all(), cost["risky"] - cost["safe"]
+
+
 def test_an_exit_never_makes_the_option_look_better():
     data = county(**{"commissioning__overflow": {"rule": "expected_wait"}})
     stays = build(data)
@@ -272,6 +301,9 @@ def test_the_report_shows_each_option_where_a_provider_left_and_where_none_did(t
     section = section[: section.index("</table>")]
     assert "Leaves" in section and "Stays" not in section
     assert "100% of 2" in section
+    assert "no replication" in section  # where none left: not a figure of zero
+    # the option's card says how its provider leaves and what follows
+    assert "A: leaves on day 300; 90 days without a provider after its 90 days&#x27; notice" in page
 
 
 # ------------------------------------------------------------- what validate says
@@ -316,3 +348,41 @@ def test_the_exit_risk_in_the_term_counts_exits_within_the_term_only():
         table, _ = figures(scenario)
         assert table["exit_risk_in_term", "all"] == inside
         assert table["provider_exits", "all"] == 1.0  # in the measured window either way
+
+
+# ------------------------------------------ nobody left waiting for a provider gone
+
+
+@pytest.mark.parametrize("rule", [{"rule": "queue_length", "threshold": 2},
+                                  {"rule": "expected_wait"}, {"rule": "block_hours"}])  # fmt: skip
+def test_after_the_block_is_gone_every_referral_spot_can_serve_is_bought_spot(rule):
+    # With no provider, the block is full however few wait: under every overflow rule the
+    # referrals after the exit go to spot rather than queue for nobody.
+    data = county(commissioning__overflow=rule)
+    scenario = build(data, **{f"{PROVIDER}exit_day": 200, "commissioning__retender_days": None})
+    records = simulate(scenario, 0)
+    spot = len(records.plans) - 1
+    after = arrivals_after(records, 200.0) & records.listed
+    assert (records.pool[after] == spot).all()
+    assert not np.isnan(records.allocated_day[after]).any()
+
+
+def test_in_a_hub_the_only_partner_with_a_specialism_gone_sends_its_referrals_to_spot():
+    # Partner B alone has BSL advocates and leaves on day 200 for good: those waiting for
+    # it then, its open cases, and every BSL referral after go to spot (which serves
+    # BSL); nobody is left in the hub queue for a partner that is gone.
+    data = county("hub", commissioning__overflow={"rule": "expected_wait"})
+    data["commissioning"]["providers"] = [
+        {"name": "A", "skills": ["care_act", "imca"], "working_days": "every_day"},
+        {"name": "B", "skills": ["care_act", "imca", "bsl"], "working_days": "every_day",
+         "exit_day": 200},
+    ]  # fmt: skip
+    scenario = build(data, commissioning__retender_days=None)
+    for rep in range(3):
+        records = simulate(scenario, rep)
+        bsl = records.referrals.need_index == 0
+        after = arrivals_after(records, 200.0) & bsl & records.listed
+        assert after.any()
+        assert not np.isnan(records.allocated_day[after]).any()
+        back = records.handed_back
+        assert not np.isnan(back.taken_up_day).any()  # B's open cases were taken up
