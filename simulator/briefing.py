@@ -122,10 +122,17 @@ def summary_paragraph(summary: pd.DataFrame, target_share: float = 0.95) -> str:
         )
     else:
         best = None
-        fewest = means["breaches_per_year"].idxmin()
+        breaches = means["breaches_per_year"]
+        tied = list(means.index[breaches == breaches.min()])
+        fewest = cost[tied].idxmin()  # of options equally few breaches, the cheapest
+        has = (
+            f"{fewest} has the fewest breaches" if len(tied) == 1
+            else f"{', '.join(tied)} have the fewest breaches, equally; the cheapest of them "
+            f"to serve is {fewest}"
+        )  # fmt: skip
         parts.append(
             f"No option allocates {target} of referrals within the response target and leaves "
-            f"nobody unserved. {fewest} has the fewest breaches ({_duty(means, fewest)}, "
+            f"nobody unserved. {has} ({_duty(means, fewest)}, "
             f"{money(cost[fewest])} a year to serve)."
         )
     for name in means.index:

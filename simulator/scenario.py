@@ -495,8 +495,7 @@ def _unknown_skills(data: dict[str, Any]) -> list[_Problem]:
         for index, skill in enumerate(skills if isinstance(skills, list) else []):
             if not isinstance(skill, str) or skill in labels:
                 continue
-            hint = difflib.get_close_matches(skill, labels, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            suggestion = _suggestion(skill, labels)
             allowed = f"types: {', '.join(types)}; needs: {', '.join(needs) or '(none)'}"
             problems.append(
                 (
@@ -520,13 +519,19 @@ def _unknown_shock_types(data: dict[str, Any]) -> list[_Problem]:
         for index, label in enumerate(named if isinstance(named, list) else []):
             if not isinstance(label, str) or label in types:
                 continue
-            hint = difflib.get_close_matches(label, types, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            suggestion = _suggestion(label, types)
             problems.append((
                 ("demand", "shocks", k, "types", index), label,
                 f"not an advocacy type of demand.mix{suggestion} (types: {', '.join(types)})",
             ))  # fmt: skip
     return problems
+
+
+def _suggestion(given: str, known: list[str]) -> str:
+    """The hint for an unknown label: the nearest known one, case aside (RPR for rpr)."""
+    by_lower = {label.lower(): label for label in known}
+    hint = difflib.get_close_matches(given.lower(), list(by_lower), n=1)
+    return f"; did you mean '{by_lower[hint[0]]}'?" if hint else ""
 
 
 def _types_in_demand(scenario: Scenario) -> list[str]:

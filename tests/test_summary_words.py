@@ -81,3 +81,16 @@ def test_a_share_keeps_its_side_of_a_threshold_in_words():
     assert share_against(0.9501, 0.95) == "95.1%"  # above: rounded up, never "95.0%"
     assert share_against(0.0504, 0.05) == "5.1%"  # a case list's bad rows over the limit
     assert share_against(0.95, 0.95) == "95%"
+
+
+def test_options_tied_on_breaches_are_named_as_tied_and_the_cheapest_of_them_given():
+    """A payment band changes what is paid, not what is delivered: options alike in
+    service must not read as one having fewer breaches than the others."""
+    same = (335_000, 334_000, 7.5, 0.60, 100.0, 0.0)
+    tied = {"Collar 0": same, "Collar 0.9": (355_000, 354_000, *same[2:])}
+    text = summary_paragraph(summary(tied))
+    assert (
+        "Collar 0, Collar 0.9 have the fewest breaches, equally; the cheapest of them to "
+        "serve is Collar 0 (100.0 breaches" in text
+    )
+    assert "Collar 0 has the fewest breaches" not in text

@@ -190,3 +190,12 @@ def test_raising_one_types_demand_never_lowers_the_cost_to_serve_or_breaches():
     assert b["cost_to_serve_per_year", "all"] > a["cost_to_serve_per_year", "all"]
     assert b["breaches_per_year", "all"] >= a["breaches_per_year", "all"]
     assert b["breaches", "type=care_act"] >= a["breaches", "type=care_act"]
+
+
+def test_a_type_in_capitals_is_told_its_label():
+    data = {"demand": {"mix": {"rpr": {}, "imca": {}},
+                       "shocks": [{"types": ["RPR"]}]}}  # fmt: skip
+    from simulator.scenario import _unknown_shock_types
+
+    ((_, label, message),) = _unknown_shock_types(data)
+    assert label == "RPR" and "did you mean 'rpr'?" in message
