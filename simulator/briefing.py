@@ -21,6 +21,7 @@ KNOWN_LABELS = {
     "nhs_complaints": "NHS complaints",
     "non_statutory": "non-statutory",
     "bsl": "BSL",
+    "icb": "ICB",
 }
 
 
@@ -354,6 +355,49 @@ EXIT_NOTE = (
     "differ by chance; the exit's own cost is the option's change from the same option "
     "without the risk. The cost to serve counts the block's price for days with no "
     "provider as owed, not saved."
+)
+
+
+def who_pays(summary: pd.DataFrame) -> str:
+    """Per option, what each funder and the council pay of the cost to serve a year, and
+    its share of it (``funder=`` groups, when a scenario gives ``funders``); an option
+    without funders has the council pay it all. Nothing when no option has funders."""
+    rows = summary[summary["metric"] == "cost_to_serve_per_year"]
+    groups = [g for g in dict.fromkeys(rows["group"].astype(str)) if g.startswith("funder=")]
+    if not groups:
+        return ""
+    payers = [g for g in groups if g != "funder=council"] + ["funder=council"]
+    money = METRICS["cost_to_serve_per_year"].format
+    body = []
+    for name in dict.fromkeys(summary["scenario"]):
+        mine = rows[rows["scenario"] == name].set_index("group")["mean"]
+        whole = mine.get("all")
+        cells = []
+        for group in payers:
+            value = mine.get(group)
+            if value is None and group == "funder=council":
+                value = whole  # no funders: the council pays it all
+            if value is None or pd.isna(value):
+                cells.append("<td>–</td>")
+                continue
+            share = f"{value / whole:.0%}" if whole else "–"
+            cells.append(f"<td>{money(value)}<br><small>{share}</small></td>")
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
+    heads = "".join(f"<th>{html.escape(readable(g[len('funder=') :]))}</th>" for g in payers)
+    return (
+        "<h2>Who pays</h2>"
+        "<table><thead><tr><th>Option</th>" + heads + "</tr></thead><tbody>"
+        + "".join(body) + "</tbody></table>"
+        f"<p class='meta'>{html.escape(WHO_PAYS_NOTE)}</p>"
+    )  # fmt: skip
+
+
+WHO_PAYS_NOTE = (
+    "Each payer's cost to serve a year (mean over replications) and its share of the "
+    "option's. A funder pays its share of the cost of the advocacy types it co-funds "
+    "(funders:); the council pays the rest. Each cost line is shared by type: a block by "
+    "the hours each type used, hours bought by the cases bought, what the never served "
+    "are owed by their types, triage and fixed costs by the types' shares of referrals."
 )
 
 

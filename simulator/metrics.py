@@ -25,7 +25,7 @@ from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
 from simulator.plan import PoolPlan, plan_pools, planned_referrals_per_year
-from simulator.schema import WEIGHT_SCALE, Costing, Scenario, financial_year_start
+from simulator.schema import COUNCIL, WEIGHT_SCALE, Costing, Scenario, financial_year_start
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
 
@@ -934,18 +934,8 @@ def cost_charges(
     costing = scenario.costing
     spot = scenario.commissioning.spot
     workshops = scenario.workshops
-    block = pools_of(records, Route.BLOCK)
     charges = dict.fromkeys(pricing.COST_LINES, pricing.NO_CHARGE)
-    if scenario.commissioning.payment is not None:
-        charges["cost_block"] = pricing.add(
-            [banded_charge(records, scenario, i, window, index.band(i)) for i in block]
-        )
-    else:
-        charges["cost_block"] = pricing.add(
-            [block_charge(records.plans[i], days, costing, uplift, block_paid(records, i, window),
-                          window.start)
-             for i in block]
-        )  # fmt: skip
+    charges["cost_block"] = pricing.add(block_charges(records, scenario, window, index))
     if spot:
         spot_hours, spot_miles, _ = index.bought(window, pools_of(records, Route.SPOT))
         hours_amount = pricing.spot_hours_cost(spot_hours, spot.rate_per_hour)
@@ -980,6 +970,21 @@ def cost_charges(
     referrals = index.referrals(window)
     charges.update(commissioning_model(scenario).cost_lines(scenario, referrals, days))
     return charges
+
+
+def block_charges(
+    records: Records, scenario: Scenario, window: Window, index: Windows
+) -> list[pricing.Charge]:
+    """Each block provider's charge over a window (``pools_of`` order): its band's, or its
+    contracted hours' less any vacant posts credited."""
+    block = pools_of(records, Route.BLOCK)
+    if scenario.commissioning.payment is not None:
+        return [banded_charge(records, scenario, i, window, index.band(i)) for i in block]
+    return [
+        block_charge(records.plans[i], window.days, scenario.costing, window.uplift,
+                     block_paid(records, i, window), window.start)
+        for i in block
+    ]  # fmt: skip
 
 
 def purchase_costs(records: Records, scenario: Scenario) -> np.ndarray:
@@ -1185,11 +1190,16 @@ def owed_costs(records: Records, scenario: Scenario) -> float:
     This is what serving them is owed, not cash paid: the cost to serve counts it, so an
     option never gets cheaper by serving fewer people. A person handed back and never
     taken up again is owed the hours their case had left (and an advocate's journey)."""
+    return float(owed_by_person(records, scenario)[1].sum())
+
+
+def owed_by_person(records: Records, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """The cohort's unserved (referral indices) and what each is owed (``owed_costs``)."""
     waiting_again = never_taken_up_again(records)
     never = np.isnan(records.allocated_day) | waiting_again
     unserved = np.flatnonzero(in_cohort(records, scenario) & never)
     if not len(unserved) or not records.plans:
-        return 0.0
+        return unserved[:0], np.zeros(0)
     ref = records.referrals
     types, needs, _ = _labels(scenario)
     type_index, need_index = ref.type_index[unserved], ref.need_index[unserved] + 1
@@ -1212,7 +1222,7 @@ def owed_costs(records: Records, scenario: Scenario) -> float:
     cost_by_pool, skilled_by_pool = np.array(costs), np.array(skilled)
     dearest_open = np.where(skilled_by_pool, cost_by_pool, -np.inf).max(axis=0)
     owed = np.where(skilled_by_pool.any(axis=0), dearest_open, cost_by_pool.max(axis=0))
-    return float(owed.sum())
+    return unserved, owed
 
 
 def banded_hours_after(records: Records, scenario: Scenario) -> float:
@@ -1225,6 +1235,15 @@ def banded_hours_after(records: Records, scenario: Scenario) -> float:
     Cases it took up only in the follow-up are in ``cohort_purchases`` already."""
     if scenario.commissioning.payment is None:
         return 0.0
+    _, hours, rates, uplift = banded_spans_after(records, scenario)
+    return float(hours @ rates) * uplift
+
+
+def banded_spans_after(
+    records: Records, scenario: Scenario
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``banded_hours_after`` span by span: each span's referral, hours after the horizon
+    and council rate, and the uplift in force at the horizon (a banded block only)."""
     block = pools_of(records, Route.BLOCK)
     referral, pool, start, stop, worked = referral_work_spans(records)
     horizon = scenario.horizon_days
@@ -1237,7 +1256,7 @@ def banded_hours_after(records: Records, scenario: Scenario) -> float:
     after = np.nan_to_num(after, nan=1.0)  # not done when the run stopped: all after it
     uplift = year_uplift(scenario, np.array([horizon]))[0]
     rates = np.array([council_rate(p, p.rate_per_hour, scenario.costing) for p in records.plans])
-    return float((worked[mine] * after) @ rates[pool[mine]]) * uplift
+    return referral[mine], worked[mine] * after, rates[pool[mine]], uplift
 
 
 HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours", "cost_purchasing")
@@ -1302,6 +1321,158 @@ def without_provider_owed(records: Records, scenario: Scenario) -> float:
             owed += block_charge(planned[pool], ends - begins, scenario.costing, uplift,
                                  1.0, begins).cost  # fmt: skip
     return owed
+
+
+# ----------------------------------------------------------------- who pays (funders)
+
+REFERRAL_LINES = ("cost_triage", "cost_fee", "cost_workshops", "cost_contract_management")
+"""Cost lines split by each type's share of the window's referrals: triage is per referral;
+the rest are fixed and tied to no type."""
+
+
+def by_type(
+    records: Records, scenario: Scenario, which: np.ndarray, amounts: float | np.ndarray
+) -> np.ndarray:
+    """``amounts`` (one per referral ``which`` picks, or one for all) added up by the
+    referrals' advocacy type: one figure per type of ``demand.mix``."""
+    types = records.referrals.type_index[which]
+    weights = np.broadcast_to(np.asarray(amounts, dtype=float), types.shape)
+    counts = np.bincount(types, weights=weights, minlength=len(scenario.demand.mix))
+    return counts.astype(float)  # (integers when nothing is picked)
+
+
+def shares_or(amounts: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Amounts by type as shares of their total; ``fallback`` where there is nothing to
+    share (no hours worked, no case bought)."""
+    total = amounts.sum()
+    return amounts / total if total > 0 else fallback
+
+
+def referral_shares(records: Records, scenario: Scenario) -> np.ndarray:
+    """Each type's share of the referrals arriving in the measured window (as counted in
+    ``referrals``); none arrived: the shares of ``demand.mix``."""
+    ref = records.referrals
+    new = (ref.initial == 0) & (ref.arrival_day >= scenario.warm_up_days)
+    new &= ref.arrival_day < scenario.horizon_days
+    mix = np.array([t.share for t in scenario.demand.mix.values()])
+    return shares_or(by_type(records, scenario, new, 1.0), mix / mix.sum())
+
+
+def bought_part(records: Records, scenario: Scenario, pools: list[int]) -> np.ndarray:
+    """Each referral's case bought by the hour from these pools, as the window's cash counts
+    it (``Windows.bought``): 1 if bought in the measured window, the share of its work
+    inside it for one open on day 0 (bought before the run), else 0."""
+    window = Window(scenario.warm_up_days, scenario.horizon_days)
+    every = bought(records, Window(-np.inf, np.inf), pools)
+    day_zero = every & (records.referrals.initial == 1)
+    part = (bought(records, window, pools) & ~day_zero).astype(float)
+    part[day_zero] = work_share(
+        records.allocated_day[day_zero], close_days(records)[day_zero], window
+    )
+    return part
+
+
+def block_type_shares(
+    records: Records, scenario: Scenario, index: Windows, fallback: np.ndarray
+) -> np.ndarray:
+    """``cost_block`` by type: each block provider's cost over the measured window shared
+    by the hours of each type its advocates worked in the window (``work_spans``); a
+    provider that worked no hours, by the referral shares."""
+    block = pools_of(records, Route.BLOCK)
+    if not block:
+        return fallback
+    if scenario.commissioning.uplift_per_year == 0:
+        windows = [Window(scenario.warm_up_days, scenario.horizon_days)]
+    else:
+        windows = [window for _, window in contract_years(scenario)]
+    costs = np.zeros(len(block))
+    for window in windows:
+        costs += [charge.cost for charge in block_charges(records, scenario, window, index)]
+    referral, pool, start, stop, worked = referral_work_spans(records)
+    share = work_share(start, stop, Window(scenario.warm_up_days, scenario.horizon_days))
+    amounts = np.zeros(len(fallback))
+    for cost, i in zip(costs, block, strict=True):
+        here = pool == i
+        hours = by_type(records, scenario, referral[here], worked[here] * share[here])
+        amounts += cost * shares_or(hours, fallback)
+    return shares_or(amounts, fallback)
+
+
+def line_type_shares(records: Records, scenario: Scenario, index: Windows) -> dict[str, np.ndarray]:
+    """Every cost line of the window's cash (``pricing.COST_LINES``) as shares by advocacy
+    type: the block by the hours each type used; spot and flex hours, mileage and the
+    officer time buying them by the cases bought, each case's type; the rest by the
+    types' shares of the window's referrals."""
+    fallback = referral_shares(records, scenario)
+    spot = bought_part(records, scenario, pools_of(records, Route.SPOT))
+    flex = bought_part(records, scenario, pools_of(records, Route.FLEX))
+    day, hours = bought_at(records)
+    hours = np.nan_to_num(hours * year_uplift(scenario, day))  # at the rates of the year
+    plans, costing = records.plans, scenario.costing
+    rates = np.array([council_rate(p, p.rate_per_hour, costing) for p in plans] + [0.0])
+    bought_in_run = records.referrals.initial != 1  # officer time: cases bought in the run
+    amounts = {
+        "cost_spot_hours": spot * hours,
+        "cost_mileage": spot * records.referrals.miles,
+        "cost_flex_hours": flex * hours * rates[records.pool],
+        "cost_purchasing": (spot + flex)
+        * bought_in_run
+        * purchase_costs(records, scenario)[records.pool],
+    }
+    every = np.ones(len(day), dtype=bool)
+    shares = {line: fallback for line in REFERRAL_LINES}
+    for line, amount in amounts.items():
+        shares[line] = shares_or(by_type(records, scenario, every, amount), fallback)
+    shares["cost_block"] = block_type_shares(records, scenario, index, fallback)
+    return shares
+
+
+def serve_type_shares(records: Records, scenario: Scenario, fallback: np.ndarray) -> np.ndarray:
+    """What the cost to serve adds to the fixed lines, by type: the cohort's cases bought by
+    the hour in the window, its cases served in the follow-up (and a banded block's hours
+    after the horizon), and what those never served are owed, each person by their type."""
+    cohort = in_cohort(records, scenario) & ~np.isnan(records.allocated_day)
+    cost = np.nan_to_num(case_cost(records, scenario))
+    hourly = np.isin(records.pool, pools_of(records, Route.SPOT) + pools_of(records, Route.FLEX))
+    late = bought_at(records)[0] >= scenario.horizon_days
+    amounts = by_type(records, scenario, cohort & (late | hourly), cost[cohort & (late | hourly)])
+    if scenario.commissioning.payment is not None:
+        referral, after, rates, uplift = banded_spans_after(records, scenario)
+        amounts += by_type(records, scenario, referral, after * rates * uplift)
+    unserved, owed = owed_by_person(records, scenario)
+    amounts += by_type(records, scenario, unserved, owed)
+    return shares_or(amounts, fallback)
+
+
+def funder_rows(records: Records, scenario: Scenario, index: Windows, rows: list[Row]) -> list[Row]:
+    """``cost_total_per_year`` and ``cost_to_serve_per_year`` split by who pays (groups
+    ``funder=NAME`` and ``funder=council``): each cost line shared by advocacy type
+    (``line_type_shares``), each type's part paid by its funders' shares and the rest by
+    the council, which is given as the ``all`` figure less every funder's, so the groups
+    add up to it. Nothing without ``funders``."""
+    if not scenario.funders:
+        return []
+    all_ = {m: v for m, g, v in rows if g == "all"}
+    years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
+    types = list(scenario.demand.mix)
+    shares = line_type_shares(records, scenario, index)
+    fixed = [line for line in pricing.COST_LINES if line not in HOURLY_LINES]
+    rest = all_["cost_to_serve_per_year"] - sum(all_[line] for line in fixed) / years
+    rest_shares = serve_type_shares(records, scenario, referral_shares(records, scenario))
+    out: list[Row] = []
+    paid = {"cost_total_per_year": 0.0, "cost_to_serve_per_year": 0.0}
+    for name, funder in scenario.funders.items():
+        pays = np.array([funder.share if t in funder.types else 0.0 for t in types])
+        cash = sum(all_[line] * float(shares[line] @ pays) for line in pricing.COST_LINES)
+        serve = sum(all_[line] * float(shares[line] @ pays) for line in fixed) / years
+        figures = {
+            "cost_total_per_year": cash / years,
+            "cost_to_serve_per_year": serve + rest * float(rest_shares @ pays),
+        }
+        for metric, value in figures.items():
+            out.append((metric, f"funder={name}", value))
+            paid[metric] += value
+    return out + [(m, f"funder={COUNCIL}", all_[m] - value) for m, value in paid.items()]
 
 
 QUARTERS_PER_YEAR = 4
@@ -1454,6 +1625,7 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
     rows += exit_split_rows(records, scenario, rows)
     rows += authority_cost_rows(records, scenario, rows)
     rows += financial_year_rows(records, scenario, index)
+    rows += funder_rows(records, scenario, index, rows)
     return [(records.rep, *row) for row in rows]
 
 

@@ -32,9 +32,12 @@ from simulator.plan import (
     plan_pools,
 )
 from simulator.schema import (  # noqa: F401  (re-exported: the scenario's public names)
+    COUNCIL,
+    SHARE_TOLERANCE,
     AdvocacyType,
     Commissioning,
     Demand,
+    Funder,
     Hub,
     Locality,
     Overflow,
@@ -357,11 +360,12 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
     except ValidationError as error:
         errors = [item for item in error.errors() if not _other_branch(item)]
         schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
-        found = _unknown_skills(data) + _unknown_shock_types(data)
+        found = _unknown_skills(data) + _unknown_shock_types(data) + _funders_fit(data)
         raise ScenarioError(schema + lines(found)) from None
     problems = [
         *_unknown_skills(data),
         *_unknown_shock_types(data),
+        *_funders_fit(data),
         *_takes_no_referral(scenario),
         *_doubt_where_drawn(scenario),
         *_changes_fit(scenario),
@@ -532,6 +536,49 @@ def _suggestion(given: str, known: list[str]) -> str:
     by_lower = {label.lower(): label for label in known}
     hint = difflib.get_close_matches(given.lower(), list(by_lower), n=1)
     return f"; did you mean '{by_lower[hint[0]]}'?" if hint else ""
+
+
+def _funders_fit(data: dict[str, Any]) -> list[_Problem]:
+    """``funders`` that can be costed: no funder called ``council`` (the name of whoever
+    pays the rest), every type named one of ``demand.mix`` (a misspelt one would fund
+    nothing), and for each type the funders' shares summing to at most 1. Read from the
+    plain data, as :func:`_unknown_shock_types` is, so each is reported beside any other
+    problem in the file."""
+    funders = data.get("funders")
+    types = list(_section(data, "demand", "mix"))
+    problems: list[_Problem] = []
+    paying: dict[str, list[tuple[str, float]]] = {}
+    for name, funder in funders.items() if isinstance(funders, dict) else ():
+        if name == COUNCIL:
+            problems.append((
+                ("funders", name), name,
+                "the name council is reserved: the council pays what no funder does "
+                "(group funder=council); name the co-funder, e.g. icb",
+            ))  # fmt: skip
+        named = funder.get("types") if isinstance(funder, dict) else None
+        share = funder.get("share") if isinstance(funder, dict) else None
+        for index, label in enumerate(named if isinstance(named, list) else []):
+            if not isinstance(label, str):
+                continue
+            if label not in types:
+                suggestion = _suggestion(label, types)
+                problems.append((
+                    ("funders", name, "types", index), label,
+                    f"not an advocacy type of demand.mix{suggestion} (types: {', '.join(types)})",
+                ))  # fmt: skip
+            elif isinstance(share, int | float) and not isinstance(share, bool) and share <= 1:
+                paying.setdefault(label, []).append((str(name), float(share)))
+    for label, shares in paying.items():
+        total = sum(share for _, share in shares)
+        if total > 1 + SHARE_TOLERANCE:
+            name, share = shares[-1]
+            each = ", ".join(f"{who} {part:g}" for who, part in shares)
+            problems.append((
+                ("funders", name, "share"), share,
+                f"the funders of {label} would pay {total:g} of its cost ({each}): shares of "
+                "a type sum to at most 1, the council paying the rest",
+            ))  # fmt: skip
+    return problems
 
 
 def _types_in_demand(scenario: Scenario) -> list[str]:

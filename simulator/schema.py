@@ -1000,6 +1000,30 @@ class Partners(_Model):
         return [self.name, *(a.name for a in self.authorities)]
 
 
+COUNCIL = "council"
+"""Who pays what no funder does: its name is reserved (group ``funder=council``)."""
+FUNDERS_TEXT = (
+    "Who else pays: funder name -> the advocacy types of demand.mix it co-funds and the "
+    "share of their cost it pays, e.g. {icb: {types: [imha, nhs_complaints], share: 0.5}}; "
+    "the council pays the rest (the name council is its own). Splits cost_total_per_year "
+    "and cost_to_serve_per_year into groups funder=NAME and funder=council. None: the "
+    "council pays everything."
+)
+
+
+class Funder(_Model):
+    """A co-funder of some advocacy types (an Integrated Care Board funding IMHA, say): the
+    share of those types' cost it pays; the council pays the rest."""
+
+    types: list[str] = Field(
+        min_length=1, description="Advocacy types of demand.mix it co-funds, e.g. [imha]."
+    )
+    share: Share = Field(
+        description="Share of each of those types' cost it pays (0 to 1); for each type the "
+        "funders' shares sum to at most 1, the council paying the rest."
+    )
+
+
 class Scenario(_Model):
     """One commissioning scenario: demand, targets and how advocacy is bought."""
 
@@ -1039,6 +1063,7 @@ class Scenario(_Model):
         "providers, the block is sized for them all, and results are also given per "
         "authority (group authority=NAME). Default none.",
     )
+    funders: dict[str, Funder] | None = Field(default=None, description=FUNDERS_TEXT)
 
     @model_validator(mode="after")
     def _warm_up(self) -> Scenario:
