@@ -214,13 +214,19 @@ def _block_words(scenario: dict, summary: pd.DataFrame) -> str:
     if not _buys_block(commissioning):
         return COMMISSIONING_MODELS[commissioning["model"]].words
     sizes = []
-    for provider in commissioning.get("providers", []):
+    providers = commissioning.get("providers", [])
+    by_share = [
+        p for p in providers if p.get("advocates") is None and p.get("block_hours_per_year") is None
+    ]
+    for provider in providers:
         if provider.get("advocates") is not None:
             sized = f"{provider['advocates']:g} advocates"
         elif provider.get("block_hours_per_year") is not None:
             sized = f"{provider['block_hours_per_year']:,.0f} block hours a year"
         else:
-            sized = f"block_share {commissioning.get('block_share', 1.0):g} of expected hours"
+            together = " (together with the other providers so sized)" if len(by_share) > 1 else ""
+            sized = (f"block_share {commissioning.get('block_share', 1.0):g} of expected "
+                     f"hours{together}")  # fmt: skip
         rate = provider.get("block_rate_per_hour")
         priced = f" at £{rate:,.2f} an hour" if rate is not None else ""
         sizes.append(f"{provider['name']}: {sized}{priced}")
