@@ -346,6 +346,38 @@ def if_a_provider_leaves(summary: pd.DataFrame) -> str:
     )
 
 
+AUTHORITY_COLUMNS = (
+    "referrals_per_year", "wait_mean_days", "within_target_share", "breaches_per_year",
+    "unserved_per_year", "cost_to_serve_per_year", "cost_total_per_year",
+)  # fmt: skip
+
+
+def by_authority(summary: pd.DataFrame) -> str:
+    """For each joint contract, each authority's referrals, waits, breaches and unserved,
+    and its part of the cost by the contract's split (groups ``authority=NAME``); nothing
+    when no option is a joint contract."""
+    rows = summary[summary["group"].str.startswith("authority=")]
+    if rows.empty:
+        return ""
+    body = []
+    for (name, group), mine in rows.groupby(["scenario", "group"], sort=False):
+        means = mine.set_index("metric")["mean"]
+        cells = "".join(
+            f"<td>{METRICS[m].format(means[m]) if m in means and pd.notna(means[m]) else '–'}</td>"
+            for m in AUTHORITY_COLUMNS
+        )
+        who = html.escape(group.split("=", 1)[1])
+        body.append(f"<tr><th scope='row'>{html.escape(str(name))}: {who}</th>{cells}</tr>")
+    heads = "".join(f"<th>{html.escape(METRICS[m].heading)}</th>" for m in AUTHORITY_COLUMNS)
+    return (
+        "<h2>By authority</h2><table><thead><tr><th>Option: authority</th>" + heads
+        + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>"
+        "<p class='meta'>A joint contract's figures for each authority's residents, and "
+        "each authority's part of the cost by the contract's cost_split (partners): the "
+        "parts add up to the option's cost.</p>"
+    )  # fmt: skip
+
+
 EXIT_NOTE = (
     "A provider leaves at random (exit_risk_per_year) or on a known day; unless the file "
     "says there is no re-tender (retender_days: null), the council re-tenders and a "
@@ -509,8 +541,12 @@ def demand_note(scenarios: list[dict]) -> str | None:
     differences then include the demand, not only the way it is bought."""
     if len(scenarios) < 2:
         return None
-    first = scenarios[0].get("demand")
-    others = [s["name"] for s in scenarios[1:] if s.get("demand") != first]
+
+    def served(scenario: dict) -> tuple:  # whose referrals: its demand, and its partners'
+        return scenario.get("demand"), scenario.get("partners", {}).get("authorities")
+
+    first = served(scenarios[0])
+    others = [s["name"] for s in scenarios[1:] if served(s) != first]
     if not others:
         return None
     return (

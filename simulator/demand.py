@@ -8,7 +8,6 @@ deadline under every commissioning model; only the contract logic differs.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -111,13 +110,6 @@ def draw_referrals(
             for name in Referrals.__dataclass_fields__
         }
     )
-
-
-def partner_seed(seed: int, name: str) -> int:
-    """A partner authority's root seed, from the scenario's and its name: its referrals
-    have streams of their own, so two authorities with the same demand are not copies."""
-    key = zlib.crc32(name.encode("utf-8"))
-    return int(np.random.SeedSequence(entropy=seed, spawn_key=(key,)).generate_state(1)[0])
 
 
 def joined(parts: list[Referrals]) -> Referrals:

@@ -24,7 +24,7 @@ import pandas as pd
 from simulator import pricing, staffing, stats
 from simulator.commissioning import commissioning_model
 from simulator.model import Records
-from simulator.plan import PoolPlan, plan_pools, planned_referrals_per_year
+from simulator.plan import PoolPlan, partner_scenarios, plan_pools, planned_referrals_per_year
 from simulator.schema import COUNCIL, WEIGHT_SCALE, Costing, Scenario, financial_year_start
 from simulator.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulator.vocabulary import METRICS, Outcome, Route, Status, labels
@@ -641,7 +641,10 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         used_total += used
         unused_cost_total += unused_cost
     if sized_by_share(scenario):
-        rows.append(("planned_referrals_per_year", "all", planned_referrals_per_year(scenario)))
+        planned = planned_referrals_per_year(scenario) + sum(
+            planned_referrals_per_year(partner) for partner in partner_scenarios(scenario)
+        )  # a joint block is sized for every authority
+        rows.append(("planned_referrals_per_year", "all", planned))
     if block:
         utilisation = used_total / contracted_total if contracted_total else np.nan
         plans = [records.plans[i] for i in block]
@@ -1662,10 +1665,10 @@ single provider carries, shown, not averaged away."""
 def exit_split_rows(records: Records, scenario: Scenario, rows: list[Row]) -> list[Row]:
     """``EXIT_SPLIT``'s figures of this replication under ``exit=yes`` or ``exit=no``,
     where a provider may leave."""
-    left = [value for metric, _, value in rows if metric == "exit_risk_in_term"]
-    if not left:
+    if not may_leave(scenario):
         return []
-    group = "exit=yes" if left[0] else "exit=no"
+    left = records.exits.left_within(0.0, scenario.horizon_days) > 0  # in the run, not the term
+    group = "exit=yes" if left else "exit=no"
     return [(m, group, v) for m, g, v in rows if m in EXIT_SPLIT and g == "all"]
 
 
@@ -1674,17 +1677,40 @@ SPLIT_COSTS = ("cost_total_per_year", "cost_to_serve_per_year")
 
 def authority_cost_rows(records: Records, scenario: Scenario, rows: list[Row]) -> list[Row]:
     """In a joint contract, each authority's part of the cost a year (group
-    ``authority=NAME``), by the contract's ``cost_split``; the parts add up to the whole."""
-    if scenario.partners is None:
+    ``authority=NAME``): the cash by the contract's ``cost_split``; the cost to serve
+    that cash's part, plus each authority's own people's cases bought in the follow-up
+    and what its own unserved are owed (so an authority never pays less by its
+    residents going unserved, nor pays for its partner's), and the rest of it (a gap's
+    owed price, what was carried in) by the split. The parts add up to the whole."""
+    partners = scenario.partners
+    if partners is None:
         return []
-    shares = cost_shares(records, scenario)
-    totals = {metric: value for metric, group, value in rows
-              if metric in SPLIT_COSTS and group == "all"}  # fmt: skip
+    shares = np.array(cost_shares(records, scenario))
+    all_ = {metric: value for metric, group, value in rows if group == "all"}
+    years = pricing.years(scenario.horizon_days - scenario.warm_up_days)
+    own = own_serve_costs(records, scenario) / years
+    rest = all_["cost_to_serve_per_year"] - all_["cost_total_per_year"] - own.sum()
+    serve = all_["cost_total_per_year"] * shares + own + rest * shares
     return [
-        (metric, f"authority={name}", total * share)
-        for metric, total in totals.items()
-        for name, share in zip(scenario.partners.names, shares, strict=True)
-    ]
+        *((("cost_total_per_year", f"authority={name}", all_["cost_total_per_year"] * share)
+           for name, share in zip(partners.names, shares.tolist(), strict=True))),
+        *((("cost_to_serve_per_year", f"authority={name}", value)
+           for name, value in zip(partners.names, serve.tolist(), strict=True))),
+    ]  # fmt: skip
+
+
+def own_serve_costs(records: Records, scenario: Scenario) -> np.ndarray:
+    """Per authority of a joint contract: the cost to serve's part that is its own
+    people's, not the contract's: its cohort's cases first bought in the follow-up (any
+    route) and what its unserved are owed."""
+    count = len(scenario.partners.names) if scenario.partners is not None else 1
+    who = records.referrals.authority
+    cohort = in_cohort(records, scenario) & ~np.isnan(records.allocated_day)
+    late = cohort & (bought_at(records)[0] >= scenario.horizon_days)
+    cost = np.nan_to_num(case_cost(records, scenario))
+    amounts = np.bincount(who[late], weights=cost[late], minlength=count).astype(float)
+    unserved, owed = owed_by_person(records, scenario)
+    return amounts + np.bincount(who[unserved], weights=owed, minlength=count)
 
 
 def cost_shares(records: Records, scenario: Scenario) -> list[float]:

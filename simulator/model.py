@@ -36,7 +36,6 @@ from simulator.demand import (
     draw_other_buyers,
     draw_referrals,
     joined,
-    partner_seed,
 )
 from simulator.exits import Exits, draw_exits, with_exits
 from simulator.plan import PoolPlan, partner_scenarios, plan_pools
@@ -121,11 +120,9 @@ def every_referral(scenario: Scenario, rep: int, until: float) -> Referrals:
     if scenario.partners is None:
         return own
     theirs = [
-        draw_referrals(uncertainty.drawn(partner, rep),
-                       partner_seed(scenario.seed, authority.name), rep, until=until)
-        for partner, authority in zip(partner_scenarios(scenario),
-                                      scenario.partners.authorities, strict=True)
-    ]  # fmt: skip
+        draw_referrals(uncertainty.drawn(partner, rep), partner.seed, rep, until=until)
+        for partner in partner_scenarios(scenario)
+    ]
     return joined([own, *theirs])
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -329,11 +330,20 @@ def partner_scenarios(scenario: Scenario) -> list[Scenario]:
         return []
     commissioning = scenario.commissioning.model_copy(update={"planned_referrals_per_year": None})
     return [
-        scenario.model_copy(
-            update={"demand": authority.demand, "partners": None, "commissioning": commissioning}
-        )
+        scenario.model_copy(update={
+            "demand": authority.demand, "partners": None, "commissioning": commissioning,
+            "seed": partner_seed(scenario.seed, authority.name),
+        })
         for authority in scenario.partners.authorities
-    ]
+    ]  # fmt: skip
+
+
+def partner_seed(seed: int, name: str) -> int:
+    """A partner authority's root seed, from the scenario's and its name: its referrals
+    and its doubt about demand have streams of their own, so two authorities with the
+    same demand are not copies."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return int(np.random.SeedSequence(entropy=seed, spawn_key=(key,)).generate_state(1)[0])
 
 
 def planned_referrals_by_type(scenario: Scenario) -> dict[str, float]:

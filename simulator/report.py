@@ -383,6 +383,7 @@ def build_html(results: SavedResults) -> str:
         _differences_table(results.differences),
         briefing.workforce(results.summary, results.measured_days),
         briefing.if_a_provider_leaves(results.summary),
+        briefing.by_authority(results.summary),
         briefing.who_pays(results.summary),
         briefing.waits_by_type(results.summary),
         briefing.by_contract_year(results.summary, results.terms),

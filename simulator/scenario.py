@@ -362,6 +362,9 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         schema = list(dict.fromkeys(_describe(item, label, source, data) for item in errors))
         found = _unknown_skills(data) + _unknown_shock_types(data) + _funders_fit(data)
         raise ScenarioError(schema + lines(found)) from None
+    partners = _partners_fit(scenario)
+    if partners:  # sizing and the checks after it read every authority's types
+        raise ScenarioError(lines(partners))
     problems = [
         *_unknown_skills(data),
         *_unknown_shock_types(data),
@@ -369,7 +372,6 @@ def validate(data: dict[str, Any], label: str, source: _Source | None = None) ->
         *_takes_no_referral(scenario),
         *_doubt_where_drawn(scenario),
         *_changes_fit(scenario),
-        *_partners_fit(scenario),
         *_open_cases_fit(scenario),
     ]
     if problems:
@@ -455,7 +457,8 @@ def _partners_fit(scenario: Scenario) -> list[_Problem]:
     referral's type, need and locality are read by their place in those lists)."""
     if scenario.partners is None:
         return []
-    demand, problems = scenario.demand, []
+    demand = scenario.demand
+    problems: list[_Problem] = []
     for k, authority in enumerate(scenario.partners.authorities):
         theirs = authority.demand
         for field, ours, given in (
@@ -464,10 +467,35 @@ def _partners_fit(scenario: Scenario) -> list[_Problem]:
             ("localities", list(demand.localities), list(theirs.localities)),
         ):
             if given != ours:
+                missing = [label for label in ours if label not in given]
+                extra = [label for label in given if label not in ours]
+                said = "".join([
+                    f"; missing {', '.join(missing)}" if missing else "",
+                    f"; not the scenario's: {', '.join(extra)}" if extra else "",
+                ])  # fmt: skip
                 problems.append((
                     ("partners", "authorities", k, "demand", field), given,
-                    f"must list the scenario's demand.{field} in the same order: {ours}",
+                    f"must list the scenario's demand.{field} in the same order: {ours}{said}",
                 ))  # fmt: skip
+    split = scenario.partners.cost_split
+    if isinstance(split, dict):
+        names = scenario.partners.names
+        missing = [name for name in names if name not in split]
+        unknown = [name for name in split if name not in names]
+        if missing or unknown:
+            wrong = [
+                f"no share for {', '.join(missing)}" if missing else "",
+                f"not an authority of the contract: {', '.join(unknown)}" if unknown else "",
+            ]
+            problems.append((
+                ("partners", "cost_split"), split,
+                f"{'; '.join(filter(None, wrong))} (authorities: {', '.join(names)})",
+            ))  # fmt: skip
+        elif abs(sum(split.values()) - 1) > 1e-9:
+            problems.append((
+                ("partners", "cost_split"), split,
+                f"shares must sum to 1 (they sum to {sum(split.values()):g})",
+            ))  # fmt: skip
     return problems
 
 
@@ -549,7 +577,7 @@ def _funders_fit(data: dict[str, Any]) -> list[_Problem]:
     problems: list[_Problem] = []
     paying: dict[str, list[tuple[str, float]]] = {}
     for name, funder in funders.items() if isinstance(funders, dict) else ():
-        if name == COUNCIL:
+        if str(name).lower() == COUNCIL:
             problems.append((
                 ("funders", name), name,
                 "the name council is reserved: the council pays what no funder does "
@@ -787,8 +815,16 @@ def _unservable(scenario: Scenario) -> list[str]:
 
 def _no_deadlines(scenario: Scenario) -> list[str]:
     """No referral can draw a deadline: none is given globally or for a type whose
-    referrals (standard or urgent) exist."""
-    demand = scenario.demand
+    referrals (standard or urgent) exist; in a joint contract, for each authority (a
+    partner's demand file written without deadlines would give it no breaches)."""
+    found = _no_deadline_in(scenario.demand, "demand")
+    if scenario.partners is not None:
+        for k, authority in enumerate(scenario.partners.authorities):
+            found += _no_deadline_in(authority.demand, f"partners.authorities[{k}].demand")
+    return found
+
+
+def _no_deadline_in(demand: Demand, where: str) -> list[str]:
     for kind in demand.mix.values():
         if kind.share == 0:
             continue
@@ -798,7 +834,7 @@ def _no_deadlines(scenario: Scenario) -> list[str]:
         if (standard is not None and urgent_share < 1) or (urgent is not None and urgent_share > 0):
             return []
     return [
-        "demand.deadline_days: no referral has a deadline (no deadline_days or "
+        f"{where}.deadline_days: no referral has a deadline (no deadline_days or "
         "urgent_deadline_days applies to any type): breaches can never be counted, so "
         "every option looks breach-free"
     ]

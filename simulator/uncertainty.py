@@ -32,17 +32,29 @@ def drawn(scenario: Scenario, rep: int) -> Scenario:
 
 
 def fixed(scenario: Scenario) -> Scenario:
-    """The scenario with every uncertain demand figure at its expected value: the
-    comparison that shows how much of the spread is doubt about demand."""
-    if not scenario.demand.uncertain:
-        return scenario
+    """The scenario with every uncertain demand figure at its expected value (in a joint
+    contract, every authority's): the comparison that shows how much of the spread is
+    doubt about demand."""
     count = len(scenario.demand.mix)
-    return _with(scenario, lambda doubt, u: doubt.expected, 0.0, np.zeros(count))
+    expected = _with(scenario, lambda doubt, u: doubt.expected, 0.0, np.zeros(count))
+    partners = scenario.partners
+    if partners is None:
+        return expected
+    authorities = [
+        authority.model_copy(update={"demand": fixed(
+            scenario.model_copy(update={"demand": authority.demand, "partners": None})
+        ).demand})
+        for authority in partners.authorities
+    ]  # fmt: skip
+    update = {"partners": partners.model_copy(update={"authorities": authorities})}
+    return expected.model_copy(update=update)
 
 
 def _with(scenario: Scenario, value: Any, rate_u: float, means_u: np.ndarray) -> Scenario:
     """``value(doubt, u)`` for the rate and for each type's mean hours, where uncertain."""
     demand: Demand = scenario.demand
+    if not demand.uncertain:
+        return scenario
     update: dict[str, Any] = {}
     rate = demand.referrals_per_year
     if rate is not None and not isinstance(rate, (int, float)):

@@ -348,6 +348,9 @@ def test_the_exit_risk_in_the_term_counts_exits_within_the_term_only():
         table, _ = figures(scenario)
         assert table["exit_risk_in_term", "all"] == inside
         assert table["provider_exits", "all"] == 1.0  # in the measured window either way
+        # the split is by whether a provider left in the run, whatever the term
+        assert ("cost_to_serve_per_year", "exit=yes") in table.index
+        assert ("cost_to_serve_per_year", "exit=no") not in table.index
 
 
 # ------------------------------------------ nobody left waiting for a provider gone

@@ -103,10 +103,12 @@ def test_the_cost_split_adds_up_to_the_whole(split):
     for metric in ("cost_total_per_year", "cost_to_serve_per_year"):
         east, west = table[metric, "authority=East"], table[metric, "authority=West"]
         assert east + west == pytest.approx(table[metric, "all"], rel=1e-12)
-        if split == "by_population":
-            assert east == pytest.approx(0.25 * table[metric, "all"], rel=1e-12)
-        if isinstance(split, dict):
-            assert west == pytest.approx(0.75 * table[metric, "all"], rel=1e-12)
+    # the cash by the split; the cost to serve adds each one's own follow-up and owed
+    cash = table["cost_total_per_year", "all"]
+    if split == "by_population":
+        assert table["cost_total_per_year", "authority=East"] == pytest.approx(0.25 * cash)
+    if isinstance(split, dict):
+        assert table["cost_total_per_year", "authority=West"] == pytest.approx(0.75 * cash)
 
 
 def test_by_use_shares_follow_the_hours_of_the_cases_allocated():
@@ -155,3 +157,81 @@ def test_a_partner_demand_file_is_read_relative_to_the_scenario(tmp_path):
     with pytest.raises(ScenarioError, match=r"broken.yaml:\d+: partners.authorities.0.demand: "
                        "demand file not found"):  # fmt: skip
         load_scenario(tmp_path / "broken.yaml")
+
+
+def test_the_report_gives_each_authority_its_waits_and_its_part_of_the_cost(tmp_path):
+    import simulator
+    from simulator import files, report
+
+    joint_contract = build(joint(county(name="Joint")))
+    folder = simulator.run(joint_contract, reps=2, workers=1).write(tmp_path / "out")
+    page = report.build_html(files.load(folder))
+    section = page[page.index("<h2>By authority</h2>") :]
+    section = section[: section.index("</table>")]
+    assert "Joint: East" in section and "Joint: West" in section
+
+
+def test_a_partner_missing_a_type_is_one_line_naming_it_not_a_crash():
+    data = joint(county())
+    del data["partners"]["authorities"][0]["demand"]["mix"]["imca"]
+    data["partners"]["authorities"][0]["demand"]["mix"]["care_act"]["share"] = 1.0
+    with pytest.raises(ScenarioError) as error:
+        build(data)
+    assert error.value.problems == [
+        error.value.problems[0].split(": partners.")[0]
+        + ": partners.authorities.0.demand.mix: [care_act]: must list the scenario's "
+        "demand.mix in the same order: ['care_act', 'imca']; missing imca"
+    ]
+
+
+def test_shares_naming_a_stranger_say_who():
+    with pytest.raises(ScenarioError, match="no share for West; not an authority of the "
+                       "contract: Wset"):  # fmt: skip
+        build(joint(county(), cost_split={"East": 0.5, "Wset": 0.5}))
+
+
+def test_a_partner_without_deadlines_is_warned_of():
+    from simulator.scenario import scenario_warnings
+
+    data = joint(county())
+    data["demand"]["deadline_days"] = {"dist": "fixed", "mean": 10}
+    warned = scenario_warnings(build(data))
+    assert any(w.startswith("partners.authorities[0].demand.deadline_days") for w in warned)
+    data["partners"]["authorities"][0]["demand"]["deadline_days"] = {"dist": "fixed", "mean": 10}
+    assert not any("partners" in w for w in scenario_warnings(build(data)))
+
+
+def test_an_authority_whose_residents_go_unserved_pays_what_they_are_owed():
+    # West's referrals half need BSL. Without a BSL advocate anywhere they go unserved:
+    # what they are owed is West's (it once fell to East by the split of use, so West's
+    # cost to serve fell as its residents went unserved).
+    data = joint(county())
+    data["partners"]["authorities"][0]["demand"]["needs"] = {"bsl": 0.5}
+    served, _ = figures(build(data), reps=3)
+    for market in (data["commissioning"]["providers"][0], data["commissioning"]["spot"]):
+        market["skills"] = ["care_act", "imca"]
+    unserved, _ = figures(build(data), reps=3)
+    west = "authority=West"
+    assert unserved["unserved_per_year", west] > 100 > served["unserved_per_year", west]
+    assert unserved["cost_to_serve_per_year", west] > served["cost_to_serve_per_year", west]
+    parts = sum(unserved["cost_to_serve_per_year", f"authority={n}"] for n in ("East", "West"))
+    assert parts == pytest.approx(unserved["cost_to_serve_per_year", "all"], rel=1e-12)
+
+
+def test_each_authority_draws_its_own_doubt_about_demand_and_fixed_fixes_them_all():
+    from simulator import uncertainty
+    from simulator.plan import partner_scenarios
+
+    data = county()
+    data["demand"]["referrals_per_year"] = {"dist": "gamma", "mean": 600.0, "sd": 120.0}
+    scenario = build(joint(data))
+    (partner,) = partner_scenarios(scenario)
+    drawn = [
+        (uncertainty.drawn(scenario, rep).demand.referrals_per_year,
+         uncertainty.drawn(partner, rep).demand.referrals_per_year)
+        for rep in range(6)
+    ]  # fmt: skip
+    assert all(own != theirs for own, theirs in drawn)  # not one draw for both
+    expected = uncertainty.fixed(scenario)
+    assert expected.demand.referrals_per_year == 600.0
+    assert expected.partners.authorities[0].demand.referrals_per_year == 600.0
