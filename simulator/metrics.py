@@ -309,6 +309,9 @@ def cases_frame(all_records: Sequence[Records], scenario: Scenario) -> pd.DataFr
         "status": labels(Status),
         "outcome": labels(Outcome),
     }
+    if scenario.partners is not None:  # a joint contract: whose resident each referral is
+        frame["authority"] = np.concatenate([r.referrals.authority for r in all_records])
+        categories_of["authority"] = scenario.partners.names
     for column, categories in categories_of.items():  # code -1 becomes null
         codes = frame[column].to_numpy() if categories else np.full(len(frame), -1)
         frame[column] = pd.Categorical.from_codes(codes, categories)

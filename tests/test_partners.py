@@ -235,3 +235,14 @@ def test_each_authority_draws_its_own_doubt_about_demand_and_fixed_fixes_them_al
     expected = uncertainty.fixed(scenario)
     assert expected.demand.referrals_per_year == 600.0
     assert expected.partners.authorities[0].demand.referrals_per_year == 600.0
+
+
+def test_the_case_table_names_each_referrals_authority():
+    from simulator.metrics import cases_frame
+
+    scenario = build(joint(county()))
+    records = simulate(scenario, 0)
+    frame = cases_frame([records], scenario)
+    assert list(frame["authority"].cat.categories) == ["East", "West"]
+    assert (frame["authority"] == "West").sum() == (records.referrals.authority == 1).sum()
+    assert "authority" not in cases_frame([simulate(build(county()), 0)], build(county()))
