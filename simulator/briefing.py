@@ -796,8 +796,35 @@ def headline(summary: pd.DataFrame) -> str:
             f"{label.lower()} {shares[route]:.0%}" for route, label in MARKETS if shares[route]
         ]
         lines.append(f"  {'Served by':<24} {', '.join(served)}")
+        lines += _who_lines(summary[summary["scenario"] == name])
     lines.extend(f"note: {note}" for note in wait_notes(summary))
     return "\n".join(lines)
+
+
+def _who_lines(mine: pd.DataFrame) -> list[str]:
+    """A joint contract's authorities (waits, within target, cost to serve each) and, with
+    funders, who pays the cost to serve: a line each, under the option's figures."""
+    means = mine.set_index(["metric", "group"])["mean"]
+    lines = []
+    for group in dict.fromkeys(g for g in mine["group"] if g.startswith("authority=")):
+        wait, within = (
+            means.get(("wait_mean_days", group)),
+            means.get(("within_target_share", group)),
+        )
+        serve = means.get(("cost_to_serve_per_year", group))
+        lines.append(
+            f"  {group.split('=', 1)[1]:<24} mean wait {wait:.1f} days, {within:.0%} within "
+            f"target, cost to serve {METRICS['cost_to_serve_per_year'].format(serve)} a year"
+        )
+    payers = [g for g in dict.fromkeys(mine["group"]) if g.startswith("funder=")]
+    if payers:
+        total = means[("cost_to_serve_per_year", "all")]
+        paid = [
+            f"{g.split('=', 1)[1]} {METRICS['cost_to_serve_per_year'].format(v)} ({v / total:.0%})"
+            for g in payers if (v := means.get(("cost_to_serve_per_year", g))) is not None
+        ]  # fmt: skip
+        lines.append(f"  {'Cost to serve paid by':<24} {', '.join(paid)}")
+    return lines
 
 
 def difference_lines(differences: pd.DataFrame) -> str:

@@ -160,7 +160,7 @@ def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
     from simulator.exits import exit_lines
-    from simulator.plan import contract_changes, expected_staffing
+    from simulator.plan import contract_changes, expected_staffing, partner_lines
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
@@ -197,6 +197,8 @@ def validate(files: tuple[str, ...]) -> None:
                     )
                 for line in exit_lines(list(checked.commissioning.providers),
                                        checked.commissioning, checked.horizon_days):  # fmt: skip
+                    click.echo(f"  {line}")
+                for line in partner_lines(checked):
                     click.echo(f"  {line}")
                 for warning in scenario_warnings(checked):
                     click.echo(f"warning: {path}: {warning}")

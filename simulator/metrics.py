@@ -1463,7 +1463,8 @@ def funder_rows(records: Records, scenario: Scenario, index: Windows, rows: list
     types = list(scenario.demand.mix)
     shares = line_type_shares(records, scenario, index)
     fixed = [line for line in pricing.COST_LINES if line not in HOURLY_LINES]
-    rest = all_["cost_to_serve_per_year"] - sum(all_[line] for line in fixed) / years
+    gap = without_provider_owed(records, scenario) / years  # the block's, by its mix
+    rest = all_["cost_to_serve_per_year"] - sum(all_[line] for line in fixed) / years - gap
     rest_shares = serve_type_shares(records, scenario, referral_shares(records, scenario))
     out: list[Row] = []
     paid = {"cost_total_per_year": 0.0, "cost_to_serve_per_year": 0.0}
@@ -1473,7 +1474,9 @@ def funder_rows(records: Records, scenario: Scenario, index: Windows, rows: list
         serve = sum(all_[line] * float(shares[line] @ pays) for line in fixed) / years
         figures = {
             "cost_total_per_year": cash / years,
-            "cost_to_serve_per_year": serve + rest * float(rest_shares @ pays),
+            "cost_to_serve_per_year": serve
+            + rest * float(rest_shares @ pays)
+            + gap * float(shares["cost_block"] @ pays),
         }
         for metric, value in figures.items():
             out.append((metric, f"funder={name}", value))

@@ -632,3 +632,17 @@ def hourly_plan(
         weekdays=terms.working_days == "weekdays",
         workforce=terms.workforce,
     )
+
+
+def partner_lines(scenario: Scenario) -> list[str]:
+    """What ``validate`` says of a joint contract: each authority and the referrals a year
+    it brings (the block is sized for them all)."""
+    if scenario.partners is None:
+        return []
+    names = scenario.partners.names
+    each = [planned_referrals_per_year(scenario),
+            *(planned_referrals_per_year(p) for p in partner_scenarios(scenario))]  # fmt: skip
+    shown = ", ".join(f"{name} {n:,.0f}" for name, n in zip(names, each, strict=True))
+    split = scenario.partners.cost_split
+    how = split if isinstance(split, str) else "fixed shares"
+    return [f"joint contract: referrals a year {shown} ({sum(each):,.0f} in all); cost split {how}"]

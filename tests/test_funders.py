@@ -266,3 +266,39 @@ def test_the_report_says_who_pays_for_each_option(tmp_path):
     assert f"£{means['Alone', 'cost_to_serve_per_year', 'all']:,.0f}<br><small>100%" in alone_row
     plain = saved.summary[saved.summary["scenario"] == "Alone"]
     assert briefing.who_pays(plain) == ""
+
+
+def test_a_gaps_owed_price_is_shared_as_the_block_it_stands_for(monkeypatch):
+    # The block's price owed for days with no provider goes to each funder by the block's
+    # own mix of hours (cost_block's shares), not by the mix of what spot bought meanwhile.
+    import simulator.metrics as metrics
+
+    scenario = funded(funders=ICB, commissioning__providers__0__exit_day=300)
+    records = simulate(scenario, 0)
+    index = metrics.Windows.of(records, scenario)
+    rows = [row[1:] for row in metrics.replication_metrics(records, scenario)]
+    with_gap = dict(((m, g), v) for m, g, v in rows)
+    years = (scenario.horizon_days - scenario.warm_up_days) / 365
+    gap = metrics.without_provider_owed(records, scenario) / years
+    assert gap > 0
+    block_imca = metrics.line_type_shares(records, scenario, index)["cost_block"][1]
+    monkeypatch.setattr(metrics, "without_provider_owed", lambda records, scenario: 0.0)
+    no_gap = metrics.funder_rows(records, scenario, index, [
+        (m, g, v - (gap if m == "cost_to_serve_per_year" and g == "all" else 0.0))
+        for m, g, v in rows
+    ])  # fmt: skip
+    icb_without = next(
+        v for m, g, v in no_gap if (m, g) == ("cost_to_serve_per_year", "funder=icb")
+    )
+    icb_with = with_gap["cost_to_serve_per_year", "funder=icb"]
+    assert icb_with - icb_without == pytest.approx(gap * block_imca * 0.5, rel=1e-9)
+
+
+def test_the_terminal_says_who_pays_the_cost_to_serve():
+    from simulator.briefing import headline
+    from simulator.metrics import summarise
+
+    scenario = funded(funders=ICB)
+    summary = summarise(table(scenario), scenario.name)
+    line = next(x for x in headline(summary).splitlines() if "Cost to serve paid by" in x)
+    assert "icb £" in line and "council £" in line and "%)" in line

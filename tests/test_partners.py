@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -246,3 +247,21 @@ def test_the_case_table_names_each_referrals_authority():
     assert list(frame["authority"].cat.categories) == ["East", "West"]
     assert (frame["authority"] == "West").sum() == (records.referrals.authority == 1).sum()
     assert "authority" not in cases_frame([simulate(build(county()), 0)], build(county()))
+
+
+def test_validate_and_the_terminal_name_each_authority(tmp_path):
+    from tests.helpers import invoke
+
+    path = Path(__file__).resolve().parents[1] / "scenarios/library/small-unitaries-joint.yaml"
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0
+    assert (
+        "joint contract: referrals a year East 225, West 195 (420 in all); cost split by_use"
+        in result.output
+    )
+    out = tmp_path / "out"
+    result = invoke("run", str(path), "--reps", "2", "--out", str(out), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert any(line.startswith("East ") and "mean wait" in line for line in lines)
+    assert any(line.startswith("West ") and "cost to serve £" in line for line in lines)
