@@ -364,7 +364,7 @@ def run_scenarios(
     started = time.perf_counter()
     # run and compare also rerun a scenario with doubt about demand at its means, to show
     # how much of the spread is that doubt (sweeps and recommend only compare means)
-    doubtful = [s for s in scenarios if s.demand.uncertain] if kind != "sweep" else []
+    doubtful = [s for s in scenarios if uncertainty.doubtful(s)] if kind != "sweep" else []
     total = sum(s.replications for s in [*scenarios, *doubtful])
     tables = Path(tempfile.mkdtemp(prefix="advocacy-sim-"))  # case rows and days, on disk
     try:

@@ -21,6 +21,13 @@ from simulator.schema import Demand, Scenario
 from simulator.streams import stream
 
 
+def doubtful(scenario: Scenario) -> bool:
+    """Some authority's demand is uncertain: the scenario's own, or in a joint contract a
+    partner's (each draws its own)."""
+    partners = scenario.partners.authorities if scenario.partners is not None else []
+    return scenario.demand.uncertain or any(a.demand.uncertain for a in partners)
+
+
 def drawn(scenario: Scenario, rep: int) -> Scenario:
     """The scenario with replication ``rep``'s draw of every uncertain demand figure (the
     scenario itself when there is none)."""

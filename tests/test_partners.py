@@ -265,3 +265,14 @@ def test_validate_and_the_terminal_name_each_authority(tmp_path):
     lines = [line.strip() for line in result.output.splitlines()]
     assert any(line.startswith("East ") and "mean wait" in line for line in lines)
     assert any(line.startswith("West ") and "cost to serve £" in line for line in lines)
+
+
+def test_doubt_about_a_partners_demand_alone_gets_the_doubt_table():
+    import simulator
+
+    data = joint(county(name="Joint"))
+    data["partners"]["authorities"][0]["demand"]["referrals_per_year"] = {
+        "dist": "gamma", "mean": 600.0, "sd": 120.0,
+    }  # fmt: skip
+    result = simulator.run(build(data), reps=3, workers=1, cases="none")
+    assert result.demand_doubt is not None and not result.demand_doubt.empty
