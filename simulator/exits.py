@@ -87,7 +87,6 @@ def provider_exits(
     rng = pool_stream(seed, rep, "contract.exit", provider.name)
     per_day = -math.log1p(-risk) / DAYS_PER_YEAR  # a year's chance of one or more
     found: list[tuple[float, float, float]] = []
-    since = 0.0
     notice = (
         provider.exit_day - notice_days
         if provider.exit_day is not None
@@ -101,8 +100,7 @@ def provider_exits(
         found.append((notice, leave, start))
         if per_day == 0 or math.isinf(start):
             break
-        since = start
-        notice = since + rng.exponential(1 / per_day)
+        notice = start + rng.exponential(1 / per_day)  # the successor's risk from its start
     return found
 
 
