@@ -212,6 +212,16 @@ class OverflowRule(Protocol):
         ...
 
 
+def misses_target_and_outside_sooner(routing: Routing) -> bool:
+    """The block is expected to start the referral after its response target, and outside
+    (arranging included) is expected to start it sooner."""
+    wait = routing.pool.expected_wait_days(routing.priority, routing.units)
+    if wait <= routing.target_days or routing.outside is None:
+        return False
+    outside_wait = routing.outside.expected_wait_days(routing.priority, routing.units)
+    return routing.arranging + outside_wait < wait
+
+
 class ExpectedWait:
     """Outside when the block would miss the target *and* outside is expected sooner.
 
@@ -230,13 +240,7 @@ class ExpectedWait:
         )
 
     def overflows(self, routing: Routing) -> bool:
-        wait = routing.pool.expected_wait_days(routing.priority, routing.units)
-        if wait <= routing.target_days:
-            return False
-        if routing.outside is None:
-            return False
-        outside_wait = routing.outside.expected_wait_days(routing.priority, routing.units)
-        return routing.arranging + outside_wait < wait
+        return misses_target_and_outside_sooner(routing)
 
     def kept(self, routing: Routing) -> None:
         pass
@@ -277,7 +281,14 @@ PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 
 
 class BlockHours:
-    """Spot when the period's uncommitted block hours cannot cover the referral.
+    """Spot when the period's uncommitted block hours cannot cover the referral, or when
+    the block is expected to miss its response target and spot is expected sooner.
+
+    The second test is ``ExpectedWait``'s. Hours on paper are not a start: a block short
+    of advocates (away, vacant, leaving) can hold more committed hours than it can begin,
+    and without the test its queue grows for the whole contract year while the hours
+    last, which no duty manager would allow (and which made a provider's exit, sending
+    that queue to spot, look like an improvement).
 
     The contract year's hours are released by period (``overflow.period``: a
     twelfth each month, a quarter each quarter, or all at once), so a queue in
@@ -297,7 +308,10 @@ class BlockHours:
 
     @staticmethod
     def words(overflow: Overflow) -> str:
-        return f"bought spot once the {overflow.period}'s block hours are spent (block_hours)"
+        return (
+            f"bought spot once the {overflow.period}'s block hours are spent, or when the block "
+            "would miss the response target and spot is expected sooner (block_hours)"
+        )
 
     def hours_left(self, pool: Capacity, now: float) -> float:
         """Hours released and not yet committed, now."""
@@ -312,7 +326,8 @@ class BlockHours:
         return released - self.committed.get(pool, 0.0)
 
     def overflows(self, routing: Routing) -> bool:
-        return self.hours_left(routing.pool, routing.now) < routing.hours
+        spent = self.hours_left(routing.pool, routing.now) < routing.hours
+        return spent or misses_target_and_outside_sooner(routing)
 
     def kept(self, routing: Routing) -> None:
         self.hours_left(routing.pool, routing.now)

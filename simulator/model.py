@@ -762,16 +762,23 @@ class Replication:
         pool_index, kind, k = self.changes[c]
         if kind == VARY:
             self.vary(pool_index, k)
-            return
-        absences = self.absences[pool_index]
-        assert absences is not None
-        advocate = int(absences.grow_advocate[k] if kind == GROW else absences.advocate[k])
-        if kind == AWAY:
-            self.away(pool_index, advocate, absences, k)
-        elif kind == BACK:
-            self.back(pool_index, advocate, bool(absences.vacant[k]))
         else:
-            self.grow_slot(pool_index, advocate)
+            absences = self.absences[pool_index]
+            assert absences is not None
+            advocate = int(absences.grow_advocate[k] if kind == GROW else absences.advocate[k])
+            if kind == AWAY:
+                self.away(pool_index, advocate, absences, k)
+            elif kind == BACK:
+                self.back(pool_index, advocate, bool(absences.vacant[k]))
+            else:
+                self.grow_slot(pool_index, advocate)
+        self.restaff(pool_index)
+
+    def restaff(self, pool_index: int) -> None:
+        """The pool's slots at work now, for the overflow rules' expected wait: each post's
+        slots (fewer while a starter ramps up, none while vacant) unless it is away."""
+        at_work = zip(self.cap[pool_index], self.gone[pool_index], strict=True)
+        self.pools[pool_index].staffed = sum(slots for slots, away in at_work if not away)
 
     def grow_slot(self, pool_index: int, advocate: int) -> None:
         """A new starter takes on one more slot (none beyond the post's under the contract:
@@ -785,7 +792,9 @@ class Replication:
 
     def ramp_step(self, r: int) -> None:
         """The r-th slot of a new post's starter (a contract grown with a ramp)."""
-        self.grow_slot(*self.ramps[r])
+        pool_index, advocate = self.ramps[r]
+        self.grow_slot(pool_index, advocate)
+        self.restaff(pool_index)
 
     def away(self, pool_index: int, advocate: int, absences: Absences, k: int) -> None:
         """A post is away (or empty): its free slots go; an absence up to ``cover_after_days``

@@ -69,6 +69,7 @@ class Pool:
         "plan",
         "queues",
         "slots",
+        "staffed",
         "waiting_by_class",
     )
 
@@ -83,6 +84,7 @@ class Pool:
         self.mean_case_days = plan.mean_case_hours * plan.days_per_hour
         # the contract in force now (``contract``): the plan's day 0, until it changes
         self.slots, self.hours_per_year = plan.slots, plan.contracted_hours_per_year
+        self.staffed = plan.slots  # slots of the advocates at work now (``Replication.restaff``)
 
     def contract(self, slots: int, hours_per_year: float) -> None:
         """A change of contract (planned, or a provider leaving or its successor starting):
@@ -184,13 +186,17 @@ class Pool:
         """Expected days until a slot frees for a referral of this class joining now.
 
         Zero when it fits now; otherwise (referrals ahead + 1) mean case lengths
-        shared over the slots, the M/M/c estimate a duty manager would make.
+        shared over the slots of the advocates at work now, the M/M/c estimate a duty
+        manager would make: one who knows who is away or not yet in post. Counting the
+        contract's slots instead would promise starts that absent advocates cannot give,
+        hold people in the queue past their target, and make a provider's exit (which
+        sends them to spot) look like an improvement.
         """
         if self.fits(units):
             return 0.0
-        if self.slots == 0:
-            return math.inf  # no provider now
-        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.slots
+        if self.staffed == 0:
+            return math.inf  # no provider now, or nobody at work
+        return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / self.staffed
 
 
 class WeightedPool(Pool):
@@ -381,10 +387,10 @@ class SharedQueue:
         return sum(self.waiting_by_class[: priority_class + 1])
 
     def expected_wait_days(self, priority_class: int, units: int) -> float:
-        """As ``Pool.expected_wait_days``, over the slots of the partners in focus."""
+        """As ``Pool.expected_wait_days``, over the slots at work of the partners in focus."""
         if self.fits(units):
             return 0.0
-        slots = sum(self.pools[m].slots for m in self.partners)
+        slots = sum(self.pools[m].staffed for m in self.partners)
         if slots == 0:
             return math.inf  # none of them has a provider now
         return (self.waiting_ahead(priority_class) + 1) * self.mean_case_days / slots

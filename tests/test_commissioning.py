@@ -124,8 +124,11 @@ def test_block_share_sizes_the_block_from_expected_hours():
 
 
 def test_block_hours_rule_buys_spot_only_when_the_year_is_spent():
+    # Spot so slow to arrange that it is never expected sooner than the block: only the
+    # hours decide (the rule's test of the block's wait, below, never fires).
     rule = {"rule": "block_hours", "period": "year"}
     data = county(commissioning__overflow=rule, commissioning__block_share=0.6)
+    data["commissioning"]["spot"]["arrangement_days"] = {"dist": "fixed", "mean": 1000.0}
     scenario = build(data, warm_up_days=0.0)
     records = simulate(scenario, 0)
     cases = cases_frame([records], scenario)
@@ -139,6 +142,40 @@ def test_block_hours_rule_buys_spot_only_when_the_year_is_spent():
         first_spot = spot["arrival_day"].min()
         committed = block.loc[block["arrival_day"] < first_spot, "hours"].sum()
         assert committed + spot["hours"].iloc[0] > budget  # spot only once the hours ran out
+
+
+class _Queue:
+    """A pool as the overflow rules see it: a fixed expected wait, hours to spare."""
+
+    def __init__(self, wait: float, hours_per_year: float = 1e6):
+        self.wait, self.hours_per_year, self.slots = wait, hours_per_year, 10
+
+    def fits(self, units: int) -> bool:
+        return self.wait == 0.0
+
+    def waiting_ahead(self, priority_class: int) -> int:
+        return 0
+
+    def expected_wait_days(self, priority_class: int, units: int) -> float:
+        return self.wait
+
+
+@pytest.mark.parametrize(
+    ("block_wait", "spot_wait", "goes"),
+    [(30.0, 0.0, True), (30.0, 40.0, False), (10.0, 0.0, False)],
+    ids=["misses-target-spot-sooner", "spot-later", "within-target"],
+)
+def test_block_hours_rule_buys_spot_when_the_block_would_miss_the_target(
+    block_wait, spot_wait, goes
+):
+    # Hours to spare, but a block that cannot start the referral by its target (14 days)
+    # while spot, arranged in 5 days, is expected sooner: spot, as expected_wait would.
+    from simulator.commissioning import BlockHours, Routing
+    from simulator.schema import Overflow
+
+    rule = BlockHours(Overflow(rule="block_hours"))
+    routing = Routing(_Queue(block_wait), _Queue(spot_wait), 5.0, 0.0, 20.0, 1, 100, 14.0)
+    assert rule.overflows(routing) is goes
 
 
 def test_expected_wait_rule_never_sends_spot_when_a_block_slot_is_free():
@@ -294,3 +331,22 @@ def test_a_block_split_between_two_contracts_uses_both():
     assert shares["North"] > 0.35 and shares["South"] > 0.35
     assert values_split["unserved", "all"] == 0
     assert values_split["wait_mean_days", "all"] < values_one["wait_mean_days", "all"] + 1.0
+
+
+def test_the_expected_wait_shares_the_queue_over_the_slots_at_work_not_the_contract():
+    # 10 slots bought, all full, 3 waiting ahead, cases 20 days on average: with every
+    # advocate in, (3 + 1) x 20 / 10 = 8 days; with 6 of the 10 slots' advocates away
+    # the duty manager expects (3 + 1) x 20 / 4 = 20 days, past a 14-day target.
+    from simulator.providers import make_pool
+
+    scenario = build(county(commissioning__overflow={"rule": "expected_wait"}))
+    plan = plan_pools(scenario)[0]
+    pool = make_pool(plan, 1, None)
+    pool.free, pool.staffed, pool.mean_case_days = [], 10, 20.0
+    for i in range(3):
+        pool.enqueue(i, 0)
+    assert pool.expected_wait_days(0, 100) == pytest.approx(8.0)
+    pool.staffed = 4
+    assert pool.expected_wait_days(0, 100) == pytest.approx(20.0)
+    pool.staffed = 0
+    assert pool.expected_wait_days(0, 100) == float("inf")

@@ -513,7 +513,22 @@ class Checked(Replication):
 
     def change(self, c: int) -> None:
         super().change(c)
-        self.check_pool(self.changes[c][0])
+        self.check_staffed(self.changes[c][0])
+
+    def ramp_step(self, r: int) -> None:
+        super().ramp_step(r)
+        self.check_staffed(self.ramps[r][0])
+
+    def check_staffed(self, pool_index: int) -> None:
+        """Once a change of capacity is done, the slots the overflow rules' expected wait
+        counts are the room and open cases of the advocates at work: nobody away, vacant
+        or still ramping up."""
+        self.check_pool(pool_index)
+        if not self.tracked[pool_index]:
+            return
+        scale = WEIGHT_SCALE if self.weighted else 1
+        staffed = self.pools[pool_index].staffed
+        assert staffed * scale == self.held_at_work, (staffed, self.held_at_work)
 
     def check_pool(self, pool_index: int) -> None:
         """Each advocate within their cap now, and the pool's room exactly what is left of it."""
@@ -521,6 +536,7 @@ class Checked(Replication):
             return
         pool, plan = self.pools[pool_index], self.plans[pool_index]
         posts = plan.posts  # (a planned change may deal slots to more posts than day 0's)
+        at_work = 0
         for advocate, cases in enumerate(self.cases_of[pool_index]):
             cap = self.cap[pool_index][advocate]
             assert 0 <= cap <= self.contracted[pool_index][advocate]
@@ -538,6 +554,8 @@ class Checked(Replication):
                 assert room == 0 and not listed, f"post {advocate} is away but takes cases"
             else:
                 assert room == whole - load, f"post {advocate}: room {room}, cap less load"
+                at_work += room + load
+        self.held_at_work = at_work
 
 
 WORKFORCES = st.fixed_dictionaries(
