@@ -379,9 +379,9 @@ class Overflow(_Model):
 
     rule: Literal["none", "expected_wait", "queue_length", "block_hours"] = Field(
         default="none",
-        description="none | expected_wait (the block would miss its target and spot is "
-        "expected sooner) | queue_length (threshold already waiting) | block_hours (the "
-        "period's block hours are spent).",
+        description="none | expected_wait (the block, counting the advocates at work, would "
+        "miss its target and spot is expected sooner) | queue_length (threshold already "
+        "waiting) | block_hours (the period's block hours are spent, or as expected_wait).",
     )
     threshold: int | None = Field(
         default=None,
