@@ -206,10 +206,17 @@ def test_an_exit_never_makes_a_replication_cheaper_to_serve_even_with_cheap_spot
     assert (cost["risky"] >= cost["safe"] - 1e-6).all(), cost["risky"] - cost["safe"]
 
 
-def test_an_exit_never_makes_the_option_look_better():
-    data = county(**{"commissioning__overflow": {"rule": "expected_wait"}})
+@pytest.mark.parametrize(
+    ("rule", "retender"),
+    [({"rule": "expected_wait"}, 180), ({"rule": "block_hours", "period": "year"}, None)],
+    ids=["expected-wait", "block-hours-gone"],
+)
+def test_an_exit_never_makes_the_option_look_better(rule, retender):
+    # block_hours once held people in a queue its hours allowed but its advocates could
+    # not start, so an exit with no successor, sending them to spot, cut the mean wait.
+    data = county(commissioning__overflow=rule)
     stays = build(data)
-    leaves = build(data, **{f"{PROVIDER}exit_day": 300})
+    leaves = build(data, commissioning__retender_days=retender, **{f"{PROVIDER}exit_day": 300})
     base, _ = figures(stays, reps=6)
     left, _ = figures(leaves, reps=6)
     assert left["within_target_share", "all"] < base["within_target_share", "all"]
