@@ -7,6 +7,7 @@ Text and HTML strings from the result tables; no SimPy, and no file read or writ
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -601,12 +602,9 @@ def by_contract_year(summary: pd.DataFrame, terms: dict[str, tuple[int, int]] | 
             if label is None:
                 cells.append("<td>–</td>")
                 continue
-            cost = mine.loc[("cost_total_per_year", group)]
+            cost = _with_runs(mine.loc[("cost_total_per_year", group)], money, " a year")
             breaches = mine.loc[("breaches", group), "mean"]
-            cells.append(
-                f"<td>{label}{money(cost['mean'])} a year<br><small>runs {money(cost['p10'])} "
-                f"to {money(cost['p90'])}</small><br>{breaches:.1f} breaches</td>"
-            )
+            cells.append(f"<td>{label}{cost}<br>{breaches:.1f} breaches</td>")
         risks = [
             f"{METRICS[m].label}: {mine.loc[(m, 'all'), 'mean']:.0%}"
             for m in ("budget_risk", "breach_risk")
@@ -650,11 +648,7 @@ def by_financial_year(summary: pd.DataFrame) -> str:
             if ("cost_total", group) not in mine.index:
                 cells.append("<td>–</td>")
                 continue
-            cost = mine.loc[("cost_total", group)]
-            cells.append(
-                f"<td>{money(cost['mean'])}<br><small>runs {money(cost['p10'])} to "
-                f"{money(cost['p90'])}</small></td>"
-            )
+            cells.append(f"<td>{_with_runs(mine.loc[('cost_total', group)], money)}</td>")
         body.append(f"<tr><th scope='row'>{html.escape(str(name))}</th>{''.join(cells)}</tr>")
     return (
         "<h2>By financial year</h2><p class='meta'>Cost in the measured days of each of the "
@@ -664,6 +658,14 @@ def by_financial_year(summary: pd.DataFrame) -> str:
         "<table><thead><tr><th>Option</th>" + head + "</tr></thead><tbody>"
         + "".join(body) + "</tbody></table>"
     )  # fmt: skip
+
+
+def _with_runs(cost: pd.Series, money: Callable[[float], str], per: str = "") -> str:
+    """A cost's mean, then its good and bad run (10th to 90th percentile of replications)."""
+    return (
+        f"{money(cost['mean'])}{per}<br><small>runs {money(cost['p10'])} to "
+        f"{money(cost['p90'])}</small>"
+    )
 
 
 TERM_NOTE = (
