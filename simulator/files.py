@@ -266,6 +266,7 @@ class Layout:
     names: tuple[str, ...]
     daily: tuple[str, ...]
     partial: frozenset[str]
+    authorities: tuple[str, ...] = ()  # every joint contract's authorities; () if none
 
     @classmethod
     def of(cls, scenarios: Sequence[Scenario]) -> Layout:
@@ -275,7 +276,9 @@ class Layout:
         columns = [daily_columns(plan_pools(s)) for s in scenarios]
         daily = tuple(dict.fromkeys(c for cs in columns for c in cs))
         partial = frozenset(c for c in daily if not all(c in cs for cs in columns))
-        return cls(tuple(s.name for s in scenarios), daily, partial)
+        joint = [s.partners.names for s in scenarios if s.partners is not None]
+        authorities = tuple(dict.fromkeys(name for names in joint for name in names))
+        return cls(tuple(s.name for s in scenarios), daily, partial, authorities)
 
     def arrow(self, frame: pd.DataFrame, scenario: str) -> Any:
         """A frame of one scenario as the file's Arrow table.
@@ -291,6 +294,11 @@ class Layout:
         if "day" in frame.columns and several:
             columns = {column: self._day_column(frame, column) for column in self.daily}
             frame = pd.DataFrame(columns, index=frame.index)
+        if "day" not in frame.columns and self.authorities and "authority" not in frame:
+            # a single authority compared with a joint contract: its cases name no partner
+            frame = frame.assign(authority=pd.Categorical.from_codes(
+                [-1] * len(frame), self.authorities
+            ))  # fmt: skip
         if several:
             frame = frame.copy(deep=False)
             frame.insert(0, "scenario", scenario)

@@ -172,6 +172,32 @@ def test_the_report_gives_each_authority_its_waits_and_its_part_of_the_cost(tmp_
     assert "Joint: East" in section and "Joint: West" in section
 
 
+@pytest.mark.parametrize("joint_first", [True, False])
+def test_a_joint_contract_compared_with_one_authority_alone_writes_one_case_table(
+    tmp_path, joint_first
+):
+    # The case table of a run names each referral's authority when any option is joint;
+    # the option of one authority alone has the column too, empty.
+    import pandas as pd
+
+    from tests.helpers import invoke, scenario_file
+
+    alone = scenario_file(tmp_path, "Alone")
+    together = tmp_path / "joint.yaml"
+    together.write_text(
+        f"extends: {alone.name}\nname: Joint\npartners:\n  name: Here\n  authorities:\n"
+        f"    - name: There\n      demand: {alone.name}\n",
+        encoding="utf-8",
+    )
+    files = [together, alone] if joint_first else [alone, together]
+    result = invoke("compare", *map(str, files), "--reps", "2", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    cases = pd.read_parquet(tmp_path / "out" / "cases.parquet")
+    by = cases.groupby("scenario", observed=True)["authority"]
+    assert set(by.get_group("Joint").dropna()) == {"Here", "There"}
+    assert by.get_group("Alone").isna().all()
+
+
 def test_a_partner_missing_a_type_is_one_line_naming_it_not_a_crash():
     data = joint(county())
     del data["partners"]["authorities"][0]["demand"]["mix"]["imca"]
