@@ -325,13 +325,16 @@ def held_hours_per_year(
 def partner_scenarios(scenario: Scenario) -> list[Scenario]:
     """The scenario as each partner authority's referrals are drawn and its part of a
     joint block is sized: that authority's demand in place of the scenario's, on its own
-    expected referrals (``planned_referrals_per_year`` is the scenario's own authority's)."""
+    planned referrals (``planned_referrals_per_year`` is the scenario's own authority's;
+    each partner's is its own, or its expected referrals)."""
     if scenario.partners is None:
         return []
-    commissioning = scenario.commissioning.model_copy(update={"planned_referrals_per_year": None})
     return [
         scenario.model_copy(update={
-            "demand": authority.demand, "partners": None, "commissioning": commissioning,
+            "demand": authority.demand, "partners": None,
+            "commissioning": scenario.commissioning.model_copy(
+                update={"planned_referrals_per_year": authority.planned_referrals_per_year}
+            ),
             "seed": partner_seed(scenario.seed, authority.name),
         })
         for authority in scenario.partners.authorities

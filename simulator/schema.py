@@ -957,6 +957,12 @@ class Authority(_Model):
     population: Positive | None = Field(
         default=None, description="Adults in the authority (for cost_split: by_population)."
     )
+    planned_referrals_per_year: Positive | None = Field(
+        default=None,
+        description="The authority's referrals a year the joint contract was bought for "
+        "(default: its demand's expected referrals). A sweep of its demand keeps this at the "
+        "file's figure, so the contract stays the size it was bought at.",
+    )
 
 
 class Partners(_Model):

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import selection, stats, uncertainty
-from simulator.plan import planned_referrals_per_year
+from simulator.plan import partner_scenarios, planned_referrals_per_year
 from simulator.results import Results
 from simulator.runner import (
     Backend,
@@ -285,12 +285,22 @@ def sweep_scenarios(
 def planned_demand(base: Scenario, grid: Mapping[str, Sequence[Any]]) -> dict[str, float]:
     """When a grid varies demand, the file's planned referrals a year, kept for every point:
     the contract stays the size it was bought at, so "what if demand is 20% above what we
-    bought for?" gets the honest answer (a block resized to each demand would hide it)."""
+    bought for?" gets the honest answer (a block resized to each demand would hide it).
+    The same for each partner authority of a joint contract whose demand the grid varies."""
+    pinned = {}
     key = "commissioning.planned_referrals_per_year"
     varies_demand = any(k == "demand" or k.startswith("demand.") for k in grid)
-    if not varies_demand or key in grid or base.commissioning.planned_referrals_per_year:
-        return {}
-    return {key: planned_referrals_per_year(base)}
+    if varies_demand and key not in grid and not base.commissioning.planned_referrals_per_year:
+        pinned[key] = planned_referrals_per_year(base)
+    partners = [] if base.partners is None else base.partners.authorities
+    drawn_as = partner_scenarios(base)
+    for index, (authority, drawn) in enumerate(zip(partners, drawn_as, strict=True)):
+        mine = f"partners.authorities.{index}"
+        key = f"{mine}.planned_referrals_per_year"
+        varies = any(k in (mine, f"{mine}.demand") or k.startswith(f"{mine}.demand.") for k in grid)
+        if varies and key not in grid and authority.planned_referrals_per_year is None:
+            pinned[key] = planned_referrals_per_year(drawn)
+    return pinned
 
 
 def _sweep(

@@ -302,3 +302,22 @@ def test_doubt_about_a_partners_demand_alone_gets_the_doubt_table():
     }  # fmt: skip
     result = simulator.run(build(data), reps=3, workers=1, cases="none")
     assert result.demand_doubt is not None and not result.demand_doubt.empty
+
+
+def test_a_sweep_of_a_partners_demand_keeps_the_joint_block_as_bought():
+    # More referrals from the other authority than the contract was bought for show as
+    # waits, not as a bigger block (which made this authority's waits shorter).
+    from simulator import study
+
+    base = build(joint(county()))
+    rates = {"partners.authorities.0.demand.referrals_per_year": [600.0, 900.0]}
+    points = study.sweep_scenarios(base, rates)
+    slots = [sum(p.slots for p in plan_pools(s)) for s in points]
+    assert slots == [sum(p.slots for p in plan_pools(base))] * 2
+    planned = [s.partners.authorities[0].planned_referrals_per_year for s in points]
+    assert planned == pytest.approx([600.0, 600.0], rel=1e-3)
+    # and a partner's own planned figure sizes its part when given
+    bought_for_more = build(
+        joint(county()), **{"partners__authorities__0__planned_referrals_per_year": 900.0}
+    )
+    assert sum(p.slots for p in plan_pools(bought_for_more)) > slots[0]
