@@ -322,9 +322,12 @@ def if_a_provider_leaves(summary: pd.DataFrame) -> str:
     if chance is None or chance.dropna().empty:
         return ""
     split = {group: _means(summary, f"exit={group}") for group in ("no", "yes")}
-    counts = summary[summary["metric"] == "exit_risk_in_term"].set_index("scenario")["n_reps"]
+    reps = summary[summary["metric"] == "cost_to_serve_per_year"]
+    counts = reps[reps["group"] == "all"].set_index("scenario")["n_reps"]
+    left = reps[reps["group"] == "exit=yes"].set_index("scenario")["n_reps"]
     body = []
-    for name, share in chance.dropna().items():
+    for name in chance.dropna().index:
+        share = left.get(name, 0) / counts[name]  # the replications split, as the columns are
         cells = [f"<td>{share:.0%} of {int(counts[name])}</td>"]
         for group in ("no", "yes"):
             means = split[group]
@@ -340,7 +343,7 @@ def if_a_provider_leaves(summary: pd.DataFrame) -> str:
     return (
         "<h2>If a provider leaves</h2>"
         "<table class='workforce'><thead><tr><th rowspan='2'>Option</th>"
-        "<th rowspan='2'>Replications in which a provider left</th>"
+        "<th rowspan='2'>Replications in which a provider left before the run ended</th>"
         "<th colspan='3'>Where none left</th><th colspan='3'>Where one left</th></tr>"
         f"<tr>{heads}</tr></thead><tbody>" + "".join(body) + "</tbody></table>"
         f"<p class='meta'>{html.escape(EXIT_NOTE)}</p>"

@@ -206,7 +206,7 @@ def exit_lines(providers: list[Provider], commissioning: Commissioning,
     for provider in providers:
         notice = provider.notice_days
         if provider.exit_day is not None and provider.exit_day >= horizon:
-            continue  # after the measured run: validate warns of it
+            continue  # after the horizon: validate warns of it
         if provider.exit_day is not None:
             when = f"leaves on day {provider.exit_day}"
         elif provider.exit_risk_per_year > 0:
@@ -219,11 +219,32 @@ def exit_lines(providers: list[Provider], commissioning: Commissioning,
         if retender is None:
             after = "no re-tender: its block stays gone"
         else:
-            gap = max(retender - notice, 0)
-            after = (
-                f"{gap} days without a provider after its {notice} days' notice, then a "
-                f"successor with {commissioning.mobilisation_start_share:.0%} of the slots, "
-                f"all of them after {commissioning.mobilisation_days:g} days"
-            )
+            after = successor_words(max(retender - notice, 0), notice, commissioning)
         lines.append(f"{provider.name}: {when}; {after}")
     return lines
+
+
+def successor_words(gap: float, notice: int, commissioning: Commissioning) -> str:
+    """The gap a re-tender leaves and how the successor mobilises, as ``share_steps`` runs
+    it: TUPE only when it starts the day the provider leaves (nobody transfers across a
+    gap), starting with the larger of the TUPE and mobilisation shares."""
+    start = commissioning.mobilisation_start_share
+    if gap == 0:
+        start = max(start, commissioning.tupe_share)
+    days = commissioning.mobilisation_days
+    if start >= 1 or days == 0:
+        ramp = "with all of the slots at once"
+    else:
+        ramp = f"with {start:.0%} of the slots, all of them after {days:g} days"
+    transfer = (
+        f" ({commissioning.tupe_share:.0%} of the advocates transfer with their cases)"
+        if gap == 0 and commissioning.tupe_share > 0
+        else ""
+    )
+    if gap == 0:
+        return (
+            f"a successor from the day it leaves after its {notice} days' notice, {ramp}{transfer}"
+        )
+    return (
+        f"{gap:g} days without a provider after its {notice} days' notice, then a successor {ramp}"
+    )

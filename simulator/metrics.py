@@ -1639,10 +1639,11 @@ def replication_metrics(records: Records, scenario: Scenario) -> list[tuple[int,
 
 
 def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
-    """Where a provider may leave: exits and days without a provider in the measured
-    window, and whether one left within the term (``term_years`` from day 0, or the
-    horizon when it is shorter or there is no term), whose mean over replications is the
-    chance it does."""
+    """Where a provider may leave: exits before the run stopped (warm-up and follow-up
+    included: each changes what the measured people meet), days without a provider in
+    the measured window, and whether one left within the term (``term_years`` from day
+    0, or the horizon when it is shorter or there is no term), whose mean over
+    replications is the chance it does."""
     commissioning = scenario.commissioning
     if not may_leave(scenario):
         return []
@@ -1650,7 +1651,7 @@ def exit_rows(records: Records, scenario: Scenario) -> list[Row]:
     term = commissioning.term_years
     term_end = high if term is None else min(term * DAYS_PER_YEAR, high)
     return [
-        ("provider_exits", "all", float(exits.left_within(low, high))),
+        ("provider_exits", "all", float(exits.left_within(0.0, records.followed_to))),
         ("days_without_provider", "all", exits.without_provider(low, high)),
         ("exit_risk_in_term", "all", float(exits.left_within(0.0, term_end) > 0)),
     ]
@@ -1673,7 +1674,9 @@ def exit_split_rows(records: Records, scenario: Scenario, rows: list[Row]) -> li
     where a provider may leave."""
     if not may_leave(scenario):
         return []
-    left = records.exits.left_within(0.0, scenario.horizon_days) > 0  # in the run, not the term
+    # Any exit before the run stopped: one in the warm-up or the follow-up changes the
+    # measured people's waits and costs too (the term's chance is ``exit_risk_in_term``).
+    left = records.exits.left_within(0.0, records.followed_to) > 0
     group = "exit=yes" if left else "exit=no"
     return [(m, group, v) for m, g, v in rows if m in EXIT_SPLIT and g == "all"]
 

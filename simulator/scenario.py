@@ -672,12 +672,17 @@ def _exits_that_never_count(scenario: Scenario) -> list[str]:
     ``tupe_share`` that never applies (every re-tender outlasts its notice, so each
     successor starts after a gap, and nobody transfers across a gap)."""
     commissioning = scenario.commissioning
-    ends = scenario.horizon_days + scenario.follow_up_days
+    horizon = scenario.horizon_days
+    ends = horizon + scenario.follow_up_days
     found = [
         f"commissioning.providers[{k}].exit_day: {p.exit_day} is after the run ends (day "
         f"{ends:g}): the provider never leaves in it"
+        if p.exit_day >= ends
+        else f"commissioning.providers[{k}].exit_day: {p.exit_day} is after the horizon (day "
+        f"{horizon:g}): it leaves in the follow-up, so only people referred earlier and still "
+        "waiting or open then meet it (their replications count as exit=yes)"
         for k, p in enumerate(commissioning.providers)
-        if p.exit_day is not None and p.exit_day >= ends
+        if p.exit_day is not None and p.exit_day >= horizon
     ]
     leaving = [p for p in commissioning.providers
                if p.exit_risk_per_year > 0 or p.exit_day is not None]  # fmt: skip

@@ -396,3 +396,95 @@ def test_in_a_hub_the_only_partner_with_a_specialism_gone_sends_its_referrals_to
         assert not np.isnan(records.allocated_day[after]).any()
         back = records.handed_back
         assert not np.isnan(back.taken_up_day).any()  # B's open cases were taken up
+
+
+# ------------------------------------------- exits outside the measured days
+
+
+def test_an_exit_in_the_follow_up_counts_as_an_exit_not_as_none():
+    # A block of rule none that leaves for good after the horizon, while people referred
+    # in the measured days still wait for it: their figures change, so the replication
+    # is one where a provider left.
+    data = county(commissioning__overflow={"rule": "none"}, commissioning__block_share=0.7)
+    horizon = int(data["horizon_days"])
+    leaves = build(data, commissioning__retender_days=None,
+                   **{f"{PROVIDER}exit_day": horizon + 5})  # fmt: skip
+    table, records = figures(leaves)
+    assert records[0].followed_to > horizon + 5  # the run went on past the exit
+    assert table["provider_exits", "all"] == 1
+    assert ("wait_mean_days", "exit=yes") in table.index
+    assert ("wait_mean_days", "exit=no") not in table.index
+
+
+def test_an_exit_in_the_warm_up_counts_as_one_everywhere():
+    data = county()
+    leaves = build(data, **{f"{PROVIDER}exit_day": 30, f"{PROVIDER}notice_days": 10})
+    table, _ = figures(leaves)
+    assert table["provider_exits", "all"] == 1
+    assert table["exit_risk_in_term", "all"] == 1
+    assert ("cost_to_serve_per_year", "exit=yes") in table.index
+    assert table["days_without_provider", "all"] > 0  # its gap runs on into the window
+
+
+def test_validate_warns_of_an_exit_after_the_horizon(tmp_path):
+    from tests.helpers import invoke, scenario_file
+
+    path = scenario_file(
+        tmp_path, "Late", **{"caseload_cap: 10}": "caseload_cap: 10, exit_day: 210}"}
+    )
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert "exit_day: 210 is after the horizon (day 200)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        (
+            {"retender_days": 90, "tupe_share": 1.0},
+            "a successor from the day it leaves after its 90 days' notice, with all of the slots "
+            "at once (100% of the advocates transfer with their cases)",
+        ),
+        (
+            {"retender_days": 90, "tupe_share": 0.2},
+            "with 50% of the slots, all of them after 90 days (20% of the advocates transfer",
+        ),
+        (
+            {"retender_days": 180, "mobilisation_days": 0},
+            "90 days without a provider after its 90 days' notice, then a successor with all of "
+            "the slots at once",
+        ),
+        (
+            {"retender_days": 180, "tupe_share": 1.0},  # nobody transfers across a gap
+            "90 days without a provider after its 90 days' notice, then a successor with 50% of "
+            "the slots, all of them after 90 days",
+        ),
+    ],
+    ids=["tupe-all", "tupe-some", "no-ramp", "tupe-across-a-gap"],
+)
+def test_the_successor_is_described_as_it_runs(settings, words):
+    from simulator.exits import exit_lines
+
+    changes = {f"commissioning__{key}": value for key, value in settings.items()}
+    scenario = build(county(), **{f"{PROVIDER}exit_day": 300}, **changes)
+    commissioning = scenario.commissioning
+    [line] = exit_lines(list(commissioning.providers), commissioning, scenario.horizon_days)
+    assert words in line, line
+
+
+def test_the_report_counts_the_replications_its_split_shows_when_the_term_is_shorter(tmp_path):
+    # An exit in the second year of a one-year term: outside the term (its chance in the
+    # term is 0), but every replication is one where a provider left, as the split says.
+    import simulator
+    from simulator import files, report
+
+    leaves = build(county(name="Leaves"), commissioning__term_years=1,
+                   **{f"{PROVIDER}exit_day": 400})  # fmt: skip
+    folder = simulator.run(leaves, reps=2, workers=1).write(tmp_path / "out")
+    saved = files.load(folder)
+    means = saved.summary.set_index(["metric", "group"])["mean"]
+    assert means["exit_risk_in_term", "all"] == 0.0
+    page = report.build_html(saved)
+    section = page[page.index("<h2>If a provider leaves</h2>") :]
+    section = section[: section.index("</table>")]
+    assert "100% of 2" in section
