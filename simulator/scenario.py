@@ -221,6 +221,8 @@ def _partner_demand_files(data: dict[str, Any], path: Path, source: _Source) -> 
                 "section (give a demand: block, as calibrate writes it, or a scenario)"
             ])  # fmt: skip
         authority["demand"] = block["demand"]
+        if block.get("start_date") is not None:  # checked once the scenario's is known
+            authority[_STARTS] = (str(block["start_date"]), f"{path}:{line}", given)
 
 
 _GIVEN = "\x00assumptions replaced"
@@ -250,9 +252,35 @@ def resolve_file(path: str | Path) -> tuple[dict[str, Any], _Source]:
     return data, source
 
 
+_STARTS = "\x00start_date"
+"""Where ``_partner_demand_files`` keeps a partner demand file's own start date, for
+``_partners_start_with_us`` once the scenario's own is known (no key can hold a NUL)."""
+
+
 def _resolved_with_replaced(path: str | os.PathLike[str]) -> tuple[dict[str, Any], _Source]:
     path = Path(path)
-    return _resolve(path, (path.resolve(),))
+    data, source = _resolve(path, (path.resolve(),))
+    _partners_start_with_us(data)
+    return data, source
+
+
+def _partners_start_with_us(data: dict[str, Any]) -> None:
+    """A partner's demand file that starts on another date than the scenario would have its
+    seasons and shocks fall on the wrong days of the joint contract: refused."""
+    from simulator.schema import Scenario
+
+    ours = str(data.get("start_date") or Scenario.model_fields["start_date"].default)
+    authorities = _section(data, "partners").get("authorities")
+    for k, authority in enumerate(authorities if isinstance(authorities, list) else []):
+        if not isinstance(authority, dict) or _STARTS not in authority:
+            continue
+        theirs, where, given = authority.pop(_STARTS)
+        if theirs != ours:
+            raise ScenarioError([
+                f"{where}: partners.authorities.{k}.demand: {given} starts on {theirs}, the "
+                f"scenario on {ours}: a partner's seasons and shocks count from the joint "
+                "contract's start; give both files the same start_date"
+            ])  # fmt: skip
 
 
 def _noting_replaced(scenario: Scenario, replaced: list[str]) -> Scenario:

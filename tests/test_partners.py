@@ -158,6 +158,18 @@ def test_a_partner_demand_file_is_read_relative_to_the_scenario(tmp_path):
     with pytest.raises(ScenarioError, match=r"broken.yaml:\d+: partners.authorities.0.demand: "
                        "demand file not found"):  # fmt: skip
         load_scenario(tmp_path / "broken.yaml")
+    # a partner's file starting on another day: its seasons and shocks would fall on the
+    # wrong days of the joint contract (the same day as the scenario's default is fine)
+    for start, refused in (("2026-04-06", False), ("2027-01-04", True)):
+        with (tmp_path / "demand" / "west.yaml").open("w") as f:
+            yaml.dump({"start_date": start, "demand": partner_demand}, f)
+        if not refused:
+            load_scenario(tmp_path / "joint.yaml")
+            continue
+        said = (r"joint.yaml:\d+: partners.authorities.0.demand: demand/west.yaml starts on "
+                "2027-01-04, the scenario on 2026-04-06")  # fmt: skip
+        with pytest.raises(ScenarioError, match=said):
+            load_scenario(tmp_path / "joint.yaml")
 
 
 def test_the_report_gives_each_authority_its_waits_and_its_part_of_the_cost(tmp_path):
