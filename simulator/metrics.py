@@ -1261,8 +1261,24 @@ def banded_spans_after(
     after = work_share(start[mine], stop[mine], Window(horizon, np.inf))
     after = np.nan_to_num(after, nan=1.0)  # not done when the run stopped: all after it
     uplift = year_uplift(scenario, np.array([horizon]))[0]
-    rates = np.array([council_rate(p, p.rate_per_hour, scenario.costing) for p in records.plans])
+    rates = np.array([
+        council_rate(p, p.rate_per_hour, scenario.costing) * paid_by_the_hour(records, scenario, i)
+        for i, p in enumerate(records.plans)
+    ])  # fmt: skip
     return referral[mine], worked[mine] * after, rates[pool[mine]], uplift
+
+
+def paid_by_the_hour(records: Records, scenario: Scenario, index: int) -> float:
+    """1 when a block's last contract year measured delivered hours inside its band (so
+    each more hour worked is paid), else 0: held at the collar or the cap, or a block
+    with no band, its payment does not move with the hours (a band of 1 to 1 is paid as
+    no band is, and work put off to a later period costs that period nothing more)."""
+    plan = records.plans[index]
+    if plan.route != Route.BLOCK or scenario.commissioning.payment is None:
+        return 0.0
+    payment, year = scenario.commissioning.payment, band_years(records, scenario, index)[-1]
+    inside = payment.collar_share * year.contracted < year.delivered
+    return float(inside and year.delivered < payment.cap_share * year.contracted)
 
 
 HOURLY_LINES = ("cost_spot_hours", "cost_mileage", "cost_flex_hours", "cost_purchasing")

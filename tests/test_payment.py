@@ -129,6 +129,28 @@ def test_fewer_hours_delivered_never_make_a_band_cheaper_to_serve(monkeypatch):
     assert sick["cost_owed_per_year", "all"] == 0.0
 
 
+@pytest.mark.parametrize("payment", [{"collar_share": 1.0, "cap_share": 1.0}, None])
+def test_a_band_that_never_moves_costs_to_serve_what_no_band_does(monkeypatch, payment):
+    """Collar and cap both 1: the block is paid its contracted hours whatever it delivers,
+    as with no band, so the work case 8 puts off past the horizon costs the later period
+    nothing more and the cost to serve is the cash, with no band or this one."""
+    workforce = {"turnover_per_year": 0.1, "cover_after_days": 10.0}
+    monkeypatch.setattr(
+        simulator.model, "draw_absences", lambda *a: hand_built([(0, 8.25, 12.0, False)])
+    )
+    changes = {"commissioning__payment": payment} if payment else {}
+    scenario = twelve_hour_cases(
+        follow_up_days=10.0, commissioning__providers__0__workforce=workforce, **changes
+    )
+    table = figures(scenario)
+    assert table["cost_block", "all"] == pytest.approx(240.0 * RATE)
+    assert table["cost_follow_up_per_year", "all"] * WINDOW == pytest.approx(12.0 * RATE)
+    # case 9, served in the follow-up at the block rate, is all the follow-up adds
+    assert table["cost_to_serve_per_year", "all"] * WINDOW == pytest.approx(
+        240.0 * RATE + 12.0 * RATE
+    )
+
+
 @pytest.mark.parametrize(
     ("payment", "problem"),
     [
