@@ -607,7 +607,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
     start, end = scenario.warm_up_days, scenario.horizon_days
     days = end - start
     rows: list[Row] = []
-    contracted_total = used_total = unused_cost_total = 0.0
+    contracted_total = used_total = unused_total = unused_cost_total = 0.0
     block = pools_of(records, Route.BLOCK)
     uplift = mean_uplift(scenario)
     measured = Window(start, end, uplift)
@@ -623,7 +623,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
         unused_cost = unused * uplift * council_rate(plan, plan.rate_per_hour, scenario.costing)
         vacant_cost = np.nan
         if scenario.commissioning.payment is not None:
-            paid, unused_cost, vacant_cost = banded_block_costs(records, scenario, index)
+            paid, unused, unused_cost, vacant_cost = banded_block_costs(records, scenario, index)
         elif records.absences[index] is not None:
             vacant_cost = block_vacant_cost(records, scenario, index)
         rows += [
@@ -642,6 +642,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             vacant_cost_total += vacant_cost
         contracted_total += contracted
         used_total += used
+        unused_total += unused
         unused_cost_total += unused_cost
     if sized_by_share(scenario):
         planned = planned_referrals_per_year(scenario) + sum(
@@ -665,7 +666,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             ),
             ("block_hours_contracted", "all", contracted_total),
             ("block_hours_used", "all", used_total),
-            ("block_hours_unused", "all", max(contracted_total - used_total, 0.0)),
+            ("block_hours_unused", "all", unused_total),
             ("block_utilisation", "all", utilisation),
             ("cost_block_unused", "all", unused_cost_total),
         ]
@@ -882,18 +883,26 @@ def band_hours_cost(
 
 def banded_block_costs(
     records: Records, scenario: Scenario, index: int
-) -> tuple[float, float, float]:
-    """A banded block's ``cost_block``, ``cost_block_unused`` and ``cost_block_vacant`` over
-    the measured window. Unused: what the collar paid for hours not delivered (hours not
-    delivered above the collar are not paid). Vacant: the part of that top-up the vacant
-    posts account for, up to their hours (nothing with ``vacancy_credit``)."""
+) -> tuple[float, float, float, float]:
+    """A banded block's ``cost_block``, ``block_hours_unused``, ``cost_block_unused`` and
+    ``cost_block_vacant`` over the measured window. Unused: the hours paid for (the collar
+    may pay more than was delivered) that open cases did not take, worked or held open,
+    as for a block with no band (hours not delivered above the collar are not paid, so not
+    unused: a band of 1 to 1 is paid and used as no band is). Vacant: the part of that
+    top-up the vacant posts account for, up to their hours (nothing with
+    ``vacancy_credit``)."""
     band = band_years(records, scenario, index)
     measured = Window(scenario.warm_up_days, scenario.horizon_days)
     paid = banded_charge(records, scenario, index, measured, band).cost
-    top_up = [max(year.paid - year.delivered, 0.0) for year in band]
+    top_up = [
+        max(year.paid - year.delivered - hours_kept_open(records, scenario, index, year.window),
+            0.0)
+        for year in band
+    ]  # fmt: skip
     vacant = [min(hours, year.vacant) for hours, year in zip(top_up, band, strict=True)]
     return (
         paid,
+        sum(top_up),
         band_hours_cost(records, scenario, index, band, top_up),
         band_hours_cost(records, scenario, index, band, vacant),
     )

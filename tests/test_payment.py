@@ -149,6 +149,20 @@ def test_a_band_that_never_moves_costs_to_serve_what_no_band_does(monkeypatch, p
     assert table["cost_to_serve_per_year", "all"] * WINDOW == pytest.approx(
         240.0 * RATE + 12.0 * RATE
     )
+    # paid for every contracted hour: unused is what open cases did not take, either way
+    unused = 240.0 - table["block_hours_used", "all"]
+    assert table["block_hours_unused", "all"] == pytest.approx(unused)
+    assert table["cost_block_unused", "all"] == pytest.approx(unused * RATE)
+
+
+def test_a_band_paying_only_hours_delivered_leaves_no_hour_paid_for_and_unused():
+    # collar 0: paid the 108 hours delivered, so none of the 240 contracted is paid and
+    # unused (the headline's "block hours paid for and unused").
+    table = figures(twelve_hour_cases(commissioning__payment={"collar_share": 0.0}))
+    assert table["cost_block", "all"] == pytest.approx(108.0 * RATE)
+    assert table["block_hours_unused", "all"] == 0.0
+    assert table["block_hours_unused", "provider=A"] == 0.0
+    assert table["cost_block_unused", "all"] == 0.0
 
 
 @pytest.mark.parametrize(
