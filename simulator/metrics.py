@@ -626,6 +626,7 @@ def block_rows(records: Records, scenario: Scenario) -> list[Row]:
             paid, unused, unused_cost, vacant_cost = banded_block_costs(records, scenario, index)
         elif records.absences[index] is not None:
             vacant_cost = block_vacant_cost(records, scenario, index)
+        unused += hours_without_provider(records, scenario, index)
         rows += [
             ("block_slots", group, plan.mean_slots(start, end)),
             ("block_advocates_fte", group, plan.mean_slots(start, end) / plan.caseload_cap),
@@ -1329,6 +1330,28 @@ def may_leave(scenario: Scenario) -> bool:
                for p in scenario.commissioning.providers)  # fmt: skip
 
 
+def gaps_in_window(records: Records, scenario: Scenario) -> list[tuple[int, float, float]]:
+    """Each gap a provider's exit left in the measured window: its block pool, and the
+    days ``[begins, ends)`` it had no provider."""
+    exits, low, high = records.exits, scenario.warm_up_days, scenario.horizon_days
+    spans = zip(exits.pool.tolist(), exits.leave_day.tolist(), exits.start_day.tolist(),
+                strict=True)  # fmt: skip
+    return [(pool, max(leave, low), min(start, high)) for pool, leave, start in spans
+            if min(start, high) > max(leave, low)]  # fmt: skip
+
+
+def hours_without_provider(records: Records, scenario: Scenario, index: int) -> float:
+    """The block's contracted hours, as bought, for the measured days it had no provider:
+    owed (``without_provider_owed``) and delivered to nobody, so unused block hours (a gap
+    would otherwise make them fewer, as if the option wasted less)."""
+    if not len(records.exits.pool):
+        return 0.0
+    planned = plan_pools(scenario)[index]
+    gaps = [(begins, ends) for pool, begins, ends in gaps_in_window(records, scenario)
+            if pool == index]  # fmt: skip
+    return sum(planned.contracted_hours(begins, ends) for begins, ends in gaps)
+
+
 def without_provider_owed(records: Records, scenario: Scenario) -> float:
     """What a gap in a block leaves owed: the block's price, as bought, for the measured
     days a provider had left and no successor had started. The council's duty did not
@@ -1342,15 +1365,11 @@ def without_provider_owed(records: Records, scenario: Scenario) -> float:
     if not len(exits.pool):
         return 0.0
     planned = plan_pools(scenario)  # the contracts as bought, without this run's exits
-    low, high = scenario.warm_up_days, scenario.horizon_days
     owed = 0.0
-    for pool, leave, start in zip(exits.pool.tolist(), exits.leave_day.tolist(),
-                                  exits.start_day.tolist(), strict=True):  # fmt: skip
-        begins, ends = max(leave, low), min(start, high)
-        if ends > begins:
-            uplift = float(year_uplift(scenario, np.array([begins]))[0])
-            owed += block_charge(planned[pool], ends - begins, scenario.costing, uplift,
-                                 1.0, begins).cost  # fmt: skip
+    for pool, begins, ends in gaps_in_window(records, scenario):
+        uplift = float(year_uplift(scenario, np.array([begins]))[0])
+        owed += block_charge(planned[pool], ends - begins, scenario.costing, uplift,
+                             1.0, begins).cost  # fmt: skip
     return owed
 
 

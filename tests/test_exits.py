@@ -223,6 +223,8 @@ def test_an_exit_never_makes_the_option_look_better(rule, retender):
     assert left["breaches", "all"] >= base["breaches", "all"]
     assert left["wait_mean_days", "all"] > base["wait_mean_days", "all"]
     assert left["cost_to_serve_per_year", "all"] >= base["cost_to_serve_per_year", "all"]
+    # the gap's hours are owed and delivered to nobody: never fewer unused block hours
+    assert left["block_hours_unused", "all"] > base["block_hours_unused", "all"]
 
 
 # ----------------------------------------------------------------- validation
