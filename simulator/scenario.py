@@ -691,8 +691,33 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
         *_unservable(scenario), *_no_deadlines(scenario), *_backlog_in_warm_up(scenario),
         *_casework_share_without_workforce(scenario), *_turnover_as_a_percentage(scenario),
         *_exits_that_never_count(scenario),
-        *_horizon_against_the_term(scenario),
+        *_horizon_against_the_term(scenario), *_dates_outside_the_run(scenario),
     ]  # fmt: skip
+
+
+def _dates_outside_the_run(scenario: Scenario) -> list[str]:
+    """Closure days that fall outside the run's calendar (a year typed as 2062 for 2026:
+    the day stays open with no word), and a financial year that starts on a day other
+    than the 1st (``01-04``, meant as 1 April day first, is 4 January: MM-DD)."""
+    from datetime import timedelta
+
+    from simulator.schema import financial_year_start
+
+    start = scenario.start_date
+    end = start + timedelta(days=scenario.horizon_days + scenario.follow_up_days)
+    found = [
+        f"targets.closure_days: {day} is outside the run ({start} to {end}): it closes nothing"
+        for day in scenario.targets.closure_days
+        if not start <= day < end
+    ]
+    given = scenario.commissioning.financial_year_start
+    if given is not None and financial_year_start(given)[1] != 1:
+        month, day = financial_year_start(given)
+        found.append(
+            f"commissioning.financial_year_start: {given} is month {month}, day {day} (MM-DD); "
+            "a financial year starting 1 April is 04-01"
+        )
+    return found
 
 
 def _exits_that_never_count(scenario: Scenario) -> list[str]:

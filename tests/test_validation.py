@@ -320,3 +320,24 @@ def test_a_casework_share_for_time_at_work_warns_on_a_pool_that_is_never_away():
         "leave, sickness and training (0.7 is usual); with a workforce section it is the "
         "share of time at work"
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "warned"),
+    [
+        (
+            {"targets__closure_days": ["2062-12-29"]},
+            "targets.closure_days: 2062-12-29 is outside the run",
+        ),
+        (
+            {"commissioning__financial_year_start": "01-04"},
+            "commissioning.financial_year_start: 01-04 is month 1, day 4 (MM-DD)",
+        ),
+    ],
+    ids=["closure-day-typo", "day-first-financial-year"],
+)
+def test_dates_that_cannot_mean_what_was_meant_are_warned_of(changes, warned):
+    from tests.helpers import county
+
+    assert not [w for w in scenario_warnings(build(county())) if "outside the run" in w]
+    assert any(warned in w for w in scenario_warnings(build(county(), **changes)))
