@@ -82,7 +82,7 @@ def _provenance(results: SavedResults) -> str:
     seeds = ", ".join(sorted({str(s.get("seed")) for s in results.scenarios}))
     reps = ", ".join(sorted({str(s.get("replications")) for s in results.scenarios}))
     return (
-        f"From the result folder {results.folder.name}: {names}; seed {seeds}, {reps} "
+        f"From the result folder {results.folder.resolve().name}: {names}; seed {seeds}, {reps} "
         f"replications; advocacy-sim {manifest.get('advocacy_sim_version', '')}, run "
         f"{manifest.get('created', '')}. Figures are means over replications with 95% "
         "confidence intervals. Costs are in GBP, the cost to the council. The full "
@@ -338,11 +338,12 @@ def _table(document: Any, head: Sequence[str], rows: Sequence[Sequence[str]]) ->
 
 
 def _widths(table: Any, columns: int) -> None:
-    """The first column (names) half the page's width beside one other, a third beside
-    two to four, and no wider than the rest beside more; the rest share what is left
-    (set on the grid and on each cell, as Word and LibreOffice each read one of them)."""
+    """The first column (names) half the page's width beside one other column, a third
+    beside two, a quarter beside three or four, and no wider than the rest beside more;
+    the rest share what is left (set on the grid and on each cell, as Word and
+    LibreOffice each read one of them)."""
     width = PAGE_WIDTH_MM - 2 * MARGIN_MM
-    first = width / 2 if columns <= 2 else width / 3 if columns <= 5 else width / columns
+    first = width / min(max(columns, 2), 4) if columns <= 5 else width / columns
     rest = (width - first) / max(columns - 1, 1)
     table.autofit = False
     for index, grid in enumerate(table.columns):

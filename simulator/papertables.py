@@ -237,5 +237,9 @@ def _missing(value: Any) -> bool:
 
 
 def shown_options(names: Sequence[str], at_once: int = 4) -> list[list[str]]:
-    """Options in groups of ``at_once``: the columns of one table on a portrait page."""
-    return [list(names[i : i + at_once]) for i in range(0, len(names), at_once)]
+    """Options in as few groups of at most ``at_once`` as there can be, as even as can be
+    (five are three and two, not four and one): the columns of tables on a portrait page."""
+    groups = -(-len(names) // at_once)
+    sizes = [len(names) // groups + (i < len(names) % groups) for i in range(groups)]
+    starts = [sum(sizes[:i]) for i in range(groups)]
+    return [list(names[start : start + size]) for start, size in zip(starts, sizes, strict=True)]

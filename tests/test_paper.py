@@ -121,6 +121,7 @@ def test_committee_paper_docx_reads_back(folder, summary):
               "By financial year", "Charts", "Assumptions", "Glossary"]  # fmt: skip
     assert [h for h in headings if h in wanted] == wanted
     texts = [p.text for p in document.paragraphs]
+    assert texts[1].startswith("From the result folder out: Block; seed 42, 2 replications")
     assert briefing.summary_paragraph(summary) in texts  # the report's words, unchanged
     assert "ASSUMPTION: 300 referrals a year, as the test county had." in texts
     assert any(t.startswith("Breach: a referral whose assessment") for t in texts)
@@ -248,3 +249,15 @@ def test_the_commands_a_committee_reads_offer_paper(command):
     result = invoke(command, "--help")
     said = " ".join(result.output.split())
     assert "--paper Also write the committee paper" in said
+
+
+@pytest.mark.parametrize(
+    ("count", "at_once", "sizes"),
+    [(0, 4, []), (1, 4, [1]), (4, 4, [4]), (5, 4, [3, 2]), (7, 3, [3, 2, 2]), (9, 4, [3, 3, 3])],
+)
+def test_options_side_by_side_in_groups_as_even_as_can_be(count, at_once, sizes):
+    from simulator.papertables import shown_options
+
+    groups = shown_options([f"option {i}" for i in range(count)], at_once)
+    assert [len(g) for g in groups] == sizes
+    assert [name for g in groups for name in g] == [f"option {i}" for i in range(count)]
