@@ -2,7 +2,8 @@
 
 The public API: run a scenario, compare several, sweep one over a field or find
 what to buy (:func:`run`, :func:`compare`, :func:`sweep`, :func:`recommend`,
-each giving :class:`Results`); below them, load a scenario, run one replication
+each giving :class:`Results`), and write a saved result folder's committee paper
+(:func:`write_paper`); below them, load a scenario, run one replication
 or many, and turn the records into figures. The command line (``advocacy-sim``)
 is thin glue over it.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.8.0"
 
 _WHERE = {
     "METRICS": "simulator.vocabulary",
@@ -36,6 +37,7 @@ _WHERE = {
     "recommend": "simulator.study",
     "run": "simulator.study",
     "sweep": "simulator.study",
+    "write_paper": "simulator.paper",
 }
 
 __all__ = ["__version__", *sorted(_WHERE)]

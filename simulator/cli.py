@@ -129,6 +129,14 @@ def backend_options(command):
     )(command)
 
 
+def paper_option(command):
+    """--paper, on the commands whose folder a committee reads (run, compare, recommend)."""
+    return click.option(
+        "--paper", is_flag=True,
+        help="Also write the committee paper (committee-paper.docx, headline.xlsx and .csv).",
+    )(command)  # fmt: skip
+
+
 class Commands(click.Group):
     """The command group: how an error shows depends on ``--debug`` (read from the context)."""
 
@@ -226,12 +234,14 @@ def schema(out: str | None) -> None:
 @click.option("--reps", type=click.IntRange(min=1), help="Replications [default: the file's].")
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's, 42].")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
+@paper_option
 @backend_options
 def run(
     file: str,
     reps: int | None,
     seed: int | None,
     out: str | None,
+    paper: bool,
     workers: int | None,
     backend: str,
     scheduler: str | None,
@@ -263,6 +273,8 @@ def run(
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
+    if paper:
+        _paper(target)
 
 
 def _target(out: str | None, label: str) -> Path:
@@ -293,8 +305,10 @@ def _run_many(
     label: str,
     sweep_keys: Sequence[str] = (),
     cases: str | int | None = None,
+    paper: bool = False,
 ) -> None:
-    """Run scenarios on common random numbers; write summary, differences and the report.
+    """Run scenarios on common random numbers; write summary, differences and the report
+    (and with ``paper``, the committee paper).
 
     A compare puts its baseline first; a sweep keeps its points in order (its lines join
     them) and takes differences from ``baseline``, the file's own value when swept.
@@ -338,6 +352,8 @@ def _run_many(
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
     click.echo(f"report: {target / 'report.html'}", err=True)
+    if paper:
+        _paper(target)
 
 
 def _check_images() -> None:
@@ -361,8 +377,11 @@ def _check_images() -> None:
     "--baseline", metavar="NAME", help="Scenario the others are compared with [default: the first]."
 )
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@paper_option
 @backend_options
-def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, cases) -> None:
+def compare(
+    files, reps, seed, out, baseline, png, paper, workers, backend, scheduler, cases
+) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
     from simulator import study
 
@@ -372,7 +391,7 @@ def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, 
         scenarios = study.common_scenarios(files, reps, seed)
     warn(files, scenarios)
     runner = _backend(backend, workers, scheduler)
-    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases)
+    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases, paper=paper)
 
 
 def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -469,10 +488,11 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's].")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@paper_option
 @backend_options
 def recommend(
-    file, varied, required, minimise, confidence, max_reps, seed, out, png, workers, backend,
-    scheduler, cases,
+    file, varied, required, minimise, confidence, max_reps, seed, out, png, paper, workers,
+    backend, scheduler, cases,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
     from simulator import study
@@ -512,6 +532,8 @@ def recommend(
     assert results.recommendation is not None
     click.echo(results.recommendation["answer"])
     click.echo(f"report: {target / 'report.html'}", err=True)
+    if paper:
+        _paper(target)
 
 
 @cli.command()
@@ -532,6 +554,33 @@ def report(folder: str, png: bool) -> None:
     except (FolderError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+def paper(folder: str) -> None:
+    """Write the committee paper into a saved results FOLDER: committee-paper.docx (the
+    summary, the options a year at a time, any recommendation, the key charts, the
+    assumptions and the glossary) and the headline figures, headline.xlsx and .csv."""
+    _paper(Path(folder))
+
+
+def _paper(folder: Path) -> None:
+    """Write the paper into ``folder``; a chart that cannot be drawn is a warning line."""
+    import warnings
+
+    from simulator.paper import PaperError, PaperWarning, write_paper
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PaperWarning)
+        try:
+            written = write_paper(folder)
+        except PaperError as error:
+            raise BadInput(str(error)) from None
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    for path in (written.docx, written.xlsx, written.csv):
+        click.echo(f"paper: {path}", err=True)
 
 
 @cli.command()

@@ -246,38 +246,24 @@ def _overflow_words(commissioning: dict) -> str:
     return overflow_words(Overflow.model_validate(commissioning.get("overflow") or {}))
 
 
+REPLACED = (
+    "Given by the file it extends and not restated in its own list (which replaces the "
+    "base's): check they still hold"
+)
+"""Said above the assumptions of the files an option extends that its own list replaced."""
+
+
 def _scenario_cards(results: SavedResults) -> str:
     """A card per option, its facts written from the values run (a sweep point's file text
     may state other values: the point's description says which it changed)."""
     cards = []
     for scenario in results.scenarios:
-        commissioning = scenario["commissioning"]
-        triage = commissioning.get("triage", "fifo")
-        facts = [
-            f"buys: {_block_words(scenario, results.summary)}",
-            f"overflow: {_overflow_words(commissioning)}",
-            "triage: " + ("urgent first, then statutory" if triage == "priority" else "in turn"),
-            f"horizon {scenario['horizon_days']:g} days, "
-            f"warm-up {scenario.get('warm_up_days', 0):g}",
-            f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
-        ]
-        assumptions = list(scenario.get("assumptions", []))
-        arithmetic = Demand.model_validate(scenario["demand"]).rate_arithmetic()
-        if arithmetic:
-            facts.append(f"referrals: {arithmetic}")
-        facts += _contract_facts(scenario)
-        reduction = (scenario.get("workshops") or {}).get("assumed_referral_reduction", 0)
-        if reduction:
-            assumptions.append(
-                f"ASSUMPTION: self-advocacy workshops cut the referral rate by {reduction:.0%}"
-                " (an assumed effect, not evidence)."
-            )
+        facts = card_facts(scenario, results.summary)
+        assumptions, replaced = card_assumptions(scenario, results.manifest)
         items = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions) or "<li>none given</li>"
-        replaced = _replaced(results.manifest, scenario["name"])
         if replaced:
             items += (
-                "<li>Given by the file it extends and not restated in its own list (which "
-                "replaces the base's): check they still hold<ul>"
+                f"<li>{REPLACED}<ul>"  # no markup in it: as written
                 + "".join(f"<li>{html.escape(a)}</li>" for a in replaced)
                 + "</ul></li>"
             )
@@ -290,6 +276,38 @@ def _scenario_cards(results: SavedResults) -> str:
             "</section>"
         )
     return "".join(cards)
+
+
+def card_facts(scenario: dict, summary: pd.DataFrame) -> list[str]:
+    """What an option's card states of it as run: what it buys, its overflow rule and
+    triage, the horizon, seed and replications, the referrals' arithmetic and the
+    contract's terms (the committee paper states the same)."""
+    commissioning = scenario["commissioning"]
+    triage = commissioning.get("triage", "fifo")
+    facts = [
+        f"buys: {_block_words(scenario, summary)}",
+        f"overflow: {_overflow_words(commissioning)}",
+        "triage: " + ("urgent first, then statutory" if triage == "priority" else "in turn"),
+        f"horizon {scenario['horizon_days']:g} days, warm-up {scenario.get('warm_up_days', 0):g}",
+        f"seed {scenario.get('seed')}, {scenario.get('replications')} replications",
+    ]
+    arithmetic = Demand.model_validate(scenario["demand"]).rate_arithmetic()
+    if arithmetic:
+        facts.append(f"referrals: {arithmetic}")
+    return facts + _contract_facts(scenario)
+
+
+def card_assumptions(scenario: dict, manifest: dict) -> tuple[list[str], list[str]]:
+    """An option's assumptions as its card lists them (its own, with the assumed effect of
+    any workshops), and those of the files it extends that its own list replaced."""
+    assumptions = list(scenario.get("assumptions", []))
+    reduction = (scenario.get("workshops") or {}).get("assumed_referral_reduction", 0)
+    if reduction:
+        assumptions.append(
+            f"ASSUMPTION: self-advocacy workshops cut the referral rate by {reduction:.0%}"
+            " (an assumed effect, not evidence)."
+        )
+    return assumptions, _replaced(manifest, scenario["name"])
 
 
 def _contract_facts(scenario: dict) -> list[str]:
