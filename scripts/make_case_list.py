@@ -5,7 +5,7 @@
 
 The list is one simulated history of the scenario (see ``simulator.synthetic``): the
 same scenario and seed always give the same file. ``examples/case-list.csv`` is this
-script's output at the defaults; the README's worked example starts from it.
+script's output at the defaults; docs/how-to/calibrate.md starts from it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ the same, so the rows differ only by absences coming in spells, and by vacancies
 Prints a Markdown table and the ranking each way: the options meeting the duty (95%
 within target, nobody unserved) cheapest first by cost to serve, then the rest; then
 the README's worked-example table (the "on" runs, with their 95% intervals), which
-``tests/test_docs.py`` checks against the main job.
+``tests/test_docs.py`` checks against the main job and holds equal to the copy in
+``docs/explanation/ranking.md``.
 
     python scripts/workforce_on_off.py [--reps N]
 """

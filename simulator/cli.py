@@ -376,7 +376,7 @@ def _check_images() -> None:
 @click.option(
     "--baseline", metavar="NAME", help="Scenario the others are compared with [default: the first]."
 )
-@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @paper_option
 @backend_options
 def compare(
@@ -424,7 +424,7 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--reps", type=click.IntRange(min=1), help="Replications [default: the file's].")
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's].")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
-@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @backend_options
 def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cases) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
@@ -487,7 +487,7 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
               help="Most replications any option gets [default: the file's].")  # fmt: skip
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's].")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
-@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @paper_option
 @backend_options
 def recommend(
@@ -538,7 +538,7 @@ def recommend(
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
+@click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 def report(folder: str, png: bool) -> None:
     """Rebuild the HTML report from a saved results FOLDER, without re-running."""
     from simulator.files import FolderError

@@ -1,6 +1,6 @@
 """Cost lines as pure functions a finance officer can check by hand.
 
-Accounting rules (also in the README):
+Accounting rules (also in docs/explanation/model.md):
 
 * Block: contracted hours a year x block rate, for the measured days, paid
   whether the hours are used or not (unless ``commissioning.payment`` pays the

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -432,18 +431,20 @@ class ImageError(Exception):
 
 
 def find_browser() -> str:
-    """The Chromium or Chrome kaleido will drive; an ImageError saying what to install."""
-    found = os.environ.get("BROWSER_PATH") or next(
-        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-    )
+    """The Chromium, Chrome or Edge kaleido will drive (``BROWSER_PATH``, the PATH, then
+    the platform's usual install places: :mod:`simulator.browser`); an ImageError saying
+    what to install, or how to name one, when there is none."""
+    from simulator.browser import BROWSER_VARIABLE, find_browser_path, how_to_name_one
+
+    found = find_browser_path()
     if found is None:
         raise ImageError(
-            "--png needs Chromium or Chrome for kaleido: install it (e.g. apt-get install "
-            "chromium) or set BROWSER_PATH"
+            "--png needs Chromium or Chrome, or Microsoft Edge, for kaleido: none on the "
+            f"PATH or where they are usually installed; {how_to_name_one()}"
         )
     if not os.access(found, os.X_OK):
         raise ImageError(
-            f"--png: no browser at {found} (BROWSER_PATH): set it to Chromium or Chrome"
+            f"--png: no browser at {found} ({BROWSER_VARIABLE}): set it to Chromium, Chrome or Edge"
         )
     try:
         import kaleido  # noqa: F401
@@ -515,7 +516,7 @@ def _browser_trouble(browser: str, error: Exception) -> str:
     what = "did not render the charts" if started else "did not start"
     return (
         f"--png: the browser at {browser} {what}: {detail}; check that it runs "
-        f"({browser} --headless --version) or set BROWSER_PATH to another Chromium or Chrome"
+        f"({browser} --headless --version) or set BROWSER_PATH to another Chromium, Chrome or Edge"
     )
 
 

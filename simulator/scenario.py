@@ -3,7 +3,7 @@
 Every problem in a file is reported at once, one line each, naming the file,
 the line where known, the dotted field path, the value and what is allowed.
 The schema itself is in ``simulator.schema``; this module also builds the
-JSON Schema and the README's field reference from it. Nothing here imports SimPy.
+JSON Schema and the documentation's field reference from it. Nothing here imports SimPy.
 """
 
 from __future__ import annotations
@@ -1257,8 +1257,8 @@ def field_reference() -> list[tuple[str, str, str, str]]:
     """Every scenario field as ``(dotted path, type, default, description)``.
 
     ``<label>`` stands for a key you choose (an advocacy type, need or locality)
-    and ``[]`` for an item of a list. The README's scenario reference is built
-    from this, and a test checks that every field is documented there.
+    and ``[]`` for an item of a list. The scenario reference (docs/reference/scenario.md)
+    is built from this, and a test checks that every field is documented there.
     """
     rows: list[tuple[str, str, str, str]] = []
 

@@ -1,7 +1,7 @@
-"""The package's layers as the README draws them, checked against the code's imports.
+"""The package's layers as docs/development.md draws them, checked against the code's imports.
 
 Every import of a package module counts (at the top, inside a function, or for type
-checking only): a module imports only from its own row of the README's ``layers``
+checking only): a module imports only from its own row of docs/development.md's ``layers``
 block or the rows below it, nothing imports in a circle, and the leaves import
 nothing of the package.
 """
@@ -39,10 +39,10 @@ def imports(module: str) -> set[str]:
 
 
 def readme_rows() -> list[list[str]]:
-    """The README's layers, top row first."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The layers of docs/development.md, top row first."""
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     block = re.search(r"```text\n(cli, .*?)```", text, re.S)
-    assert block, "README.md has no layers block"
+    assert block, "docs/development.md has no layers block"
     return [
         [name.strip() for name in line.split("|")[0].split(",")]
         for line in block.group(1).splitlines()

@@ -1,11 +1,12 @@
-"""Rewrite the README's two generated tables from the code: every scenario field
-(``## Scenario reference``) and every metric (``### Metrics``).
+"""Rewrite the documentation's two generated tables from the code: every scenario
+field (``docs/reference/scenario.md``) and every metric (``docs/reference/metrics.md``).
 
 The field table comes from the schema's descriptions, the metric table from the
-metric registry, so the README cannot drift from either; ``tests/test_docs.py``
-checks the README is what this script writes.
+metric registry, so the pages cannot drift from either; ``tests/test_docs.py``
+checks each page is what this script writes. Only the table is replaced: the prose
+around it is the page's own.
 
-    python scripts/readme_reference.py
+    python scripts/docs_reference.py
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+SCENARIO_PAGE = ROOT / "docs" / "reference" / "scenario.md"
+METRIC_PAGE = ROOT / "docs" / "reference" / "metrics.md"
 FIELD_HEADER = "| field | type | default | meaning |"
 METRIC_HEADER = "| metric | label | unit | kind |"
 
@@ -59,16 +61,20 @@ def replace_table(lines: list[str], header_start: str, table: list[str]) -> list
     return lines[:start] + table + lines[end:]
 
 
-def rendered() -> str:
-    lines = README.read_text(encoding="utf-8").split("\n")
-    lines = replace_table(lines, "| field | type |", field_table())
-    lines = replace_table(lines, "| metric | label |", metric_table())
-    return "\n".join(lines)
+def rendered() -> dict[Path, str]:
+    """Each generated page as this script would write it."""
+    pages = {SCENARIO_PAGE: ("| field | type |", field_table()),
+             METRIC_PAGE: ("| metric | label |", metric_table())}  # fmt: skip
+    return {
+        page: "\n".join(replace_table(page.read_text(encoding="utf-8").split("\n"), *table))
+        for page, table in pages.items()
+    }
 
 
 def main() -> int:
-    README.write_text(rendered(), encoding="utf-8")
-    print(f"wrote {README.relative_to(ROOT)}")
+    for page, text in rendered().items():
+        page.write_text(text, encoding="utf-8")
+        print(f"wrote {page.relative_to(ROOT)}")
     return 0
 
 
