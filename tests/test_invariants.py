@@ -239,9 +239,10 @@ def check_invariants(scenario, records) -> None:
     assert all(value >= 0 for value in lines.values())
     if figures["spot_cases", "all"] == 0:  # what spot is paid is for people referred before
         spot_paid = lines["cost_spot_hours"] + lines["cost_mileage"]
-        per_year = figures["cost_total_per_year", "all"] / figures["cost_total", "all"]
-        carried_in = figures["cost_carried_in_per_year", "all"] / per_year if spot_paid else 0.0
-        assert spot_paid <= carried_in * (1 + 1e-9)
+        if spot_paid:  # (a run that paid nothing at all has no cost a year to scale by)
+            per_year = figures["cost_total_per_year", "all"] / figures["cost_total", "all"]
+            carried_in = figures["cost_carried_in_per_year", "all"] / per_year
+            assert spot_paid <= carried_in * (1 + 1e-9)
     if scenario.commissioning.model == "spot_only":
         assert lines["cost_block"] == 0
         assert all(plan.name == SPOT for plan in records.plans)
