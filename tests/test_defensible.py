@@ -249,8 +249,8 @@ def test_cases_outcome_adds_up_to_the_summary_unserved():
 
 def test_the_county_ranking_turns_on_whether_spot_rates_include_vat():
     """The README names VAT on spot's GBP 45 as the assumption that decides the ranking:
-    spot only is the cheapest when the rate includes VAT the council recovers, and the
-    dearest when GBP 45 is net (or the supplier charges no VAT to recover)."""
+    spot only is cheaper than the block when the rate includes VAT the council recovers,
+    and dearer when GBP 45 is net (or the supplier charges no VAT to recover)."""
     from pathlib import Path
 
     from simulator.scenario import load_scenario
