@@ -449,7 +449,9 @@ def find_browser() -> str:
     try:
         import kaleido  # noqa: F401
     except ImportError:
-        raise ImageError("--png needs kaleido: pip install '.[images]' from the repository folder") from None
+        raise ImageError(
+            "--png needs kaleido: pip install '.[images]' from the repository folder"
+        ) from None
     return found
 
 

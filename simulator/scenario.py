@@ -692,7 +692,21 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
         *_casework_share_without_workforce(scenario), *_turnover_as_a_percentage(scenario),
         *_exits_that_never_count(scenario),
         *_horizon_against_the_term(scenario), *_dates_outside_the_run(scenario),
+        *_providers_spot_only_ignores(scenario),
     ]  # fmt: skip
+
+
+def _providers_spot_only_ignores(scenario: Scenario) -> list[str]:
+    """Block providers in a spot-only scenario (kept from a file it extends, say): nothing
+    is bought from them, so their sizes and rates change no figure."""
+    commissioning = scenario.commissioning
+    if commissioning.model != "spot_only" or not commissioning.providers:
+        return []
+    names = ", ".join(p.name for p in commissioning.providers)
+    return [
+        f"commissioning.providers: {names} ignored: model spot_only buys no block (remove "
+        "them, or choose single_provider or hub)"
+    ]
 
 
 def _dates_outside_the_run(scenario: Scenario) -> list[str]:

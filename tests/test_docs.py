@@ -128,7 +128,7 @@ LEFT_BEHIND = {
     "how-to/calibrate.md": [
         "my-demand.yaml",
         "my-demand-fit.html",
-        "outputs/first-look/recommendation.json",
+        "outputs/case-list-answer/recommendation.json",
     ],
     "tutorial/first-recommendation.md": [
         "outputs/first-look/report.html",

@@ -341,3 +341,12 @@ def test_dates_that_cannot_mean_what_was_meant_are_warned_of(changes, warned):
 
     assert not [w for w in scenario_warnings(build(county())) if "outside the run" in w]
     assert any(warned in w for w in scenario_warnings(build(county(), **changes)))
+
+
+def test_block_providers_under_spot_only_are_warned_of_as_ignored():
+    from tests.helpers import county
+
+    spot_only = build(county("spot_only"))
+    assert spot_only.commissioning.providers  # the fixture keeps its block provider
+    assert any("ignored: model spot_only buys no block" in w for w in scenario_warnings(spot_only))
+    assert not any("spot_only buys no block" in w for w in scenario_warnings(build(county())))
