@@ -161,7 +161,7 @@ def _run_dask(
         from distributed import as_completed as dask_completed
     except ImportError as error:  # pragma: no cover - depends on the install
         raise RuntimeError(
-            "the dask backend needs dask.distributed: pip install 'advocacy-sim[dask]'"
+            "the dask backend needs dask.distributed: pip install '.[dask]' in the repository"
         ) from error
     with Client(backend.scheduler, timeout="10s") as client:
         scenarios, reps = [t[0] for t in tasks], [t[1] for t in tasks]
