@@ -95,3 +95,51 @@ def test_a_bad_row_refuses_the_replay_naming_it(tmp_path):
     with pytest.raises(ReplayError, match="replay needs every referral") as error:
         listed_from(path)
     assert f"{path}:26: urgent: 'maybe': expected yes/no" in str(error.value)
+
+
+# ----------------------------------------------------------------- allocated_date
+
+
+ALLOCATED = "referral_date,type,urgent,hours,allocated_date,closed_date,case"
+
+
+def test_allocation_dates_are_read_and_bad_ones_named_by_line_and_column(tmp_path):
+    rows = [
+        "2026-04-08,care_act,yes,12.5,2026-04-09,2026-05-01",  # line 2: good
+        "2026-04-08,care_act,no,7,2026-04-07,2026-05-20",  # line 3: before the referral
+        "2026-04-10,care_act,no,3,,",  # line 4: hours worked, never allocated?
+        "2026-04-10,care_act,no,3,2026-06-01,2026-05-01",  # line 5: after the closure
+        "2026-04-11,care_act,no,,2026-04-12,2026-05-01",  # line 6: closed without hours
+        "2026-04-12,care_act,no,,,",  # line 7: waiting: fine
+    ] + ["2026-04-12,care_act,no,2,2026-04-13,2026-04-20"] * 100
+    path = write(tmp_path, rows, ALLOCATED)
+    listed = read_case_list(path, today=TODAY)
+    assert listed.problems == [
+        f"{path}:3: allocated_date: '2026-04-07': before the referral_date",
+        f"{path}:4: allocated_date: blank for a case with hours worked (when was its "
+        "advocate allocated?)",
+        f"{path}:5: allocated_date: '2026-06-01': after the closed_date",
+        f"{path}:6: hours: blank for a closed case",
+    ]
+    assert "allocated_date" in listed.columns
+    good = listed.cases.set_index("line")["allocated_date"]
+    assert good[2] == dt.datetime(2026, 4, 9) and good.isna()[7]
+
+
+def test_an_allocation_after_end_is_not_yet_one(tmp_path):
+    rows = ["2026-04-08,care_act,yes,12.5,2026-04-09,", "2026-04-08,imca,no,7,2026-04-20,"]
+    listed = read_case_list(write(tmp_path, rows, ALLOCATED), end=dt.date(2026, 4, 15),
+                            today=TODAY)  # fmt: skip
+    assert listed.cases["allocated_date"].isna().tolist() == [False, True]
+
+
+def test_calibrate_reads_and_checks_allocation_dates(tmp_path):
+    from tests.helpers import invoke
+
+    rows = ["2026-01-02,care_act,no,7,2026-01-01,2026-01-20"]
+    rows += [f"2026-{m:02d}-{d:02d},care_act,no,{d % 7 + 2},2026-{m:02d}-{d:02d},2026-07-01"
+             for m in range(1, 7) for d in range(3, 28, 3)]  # fmt: skip
+    path = write(tmp_path, rows, ALLOCATED)
+    result = invoke("calibrate", str(path), "--out", str(tmp_path / "demand.yaml"))
+    assert result.exit_code == 0, result.output
+    assert f"{path}:2: allocated_date: '2026-01-01': before the referral_date" in result.output
