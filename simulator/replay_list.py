@@ -4,11 +4,16 @@ Trace-driven simulation: the referrals a service really had go through the model
 contract instead of drawn ones, so the model's waits can be checked against the waits
 the list records, and "what if we had bought differently" asked of the same people.
 
-**Day 0 is the list's first referral date**: the scenario's ``start_date`` is set to it,
-so weekends, bank holidays, months and working-day targets fall as they did, and
-``horizon_days`` becomes the list's span (first referral to the list's end, both
-included). ``warm_up_days`` is 0: every referral on the list counts. Each referral
-arrives at the start of its referral date (a list records dates, not times).
+**Day 0 is the first day of the month of the list's first referral**: the scenario's
+``start_date`` is set to it, so weekends, bank holidays, months and working-day targets
+fall as they did and every month of the comparison is a whole calendar month; and
+``horizon_days`` becomes the days from then to the list's end (both included).
+``warm_up_days`` is 0: every referral on the list counts. Each referral arrives at the
+start of its referral date (a list records dates, not times). A list that starts on
+the 20th leaves the service idle but for its cases open on day 0 for 19 days; a
+list made from a scenario starting on the 1st (``scripts/make_case_list.py``) replays
+on the same days as the history it records, so its unrecorded draws (absences, say)
+fall on the same dates.
 
 **Recorded, used as recorded**: referral date, type, urgency, need, locality, miles, and
 the hours of a closed case (travel included, as the list gives them).
@@ -84,15 +89,15 @@ class Labels:
 class Recorded:
     """The referrals of a case list as arrays, in referral order (then file order).
 
-    ``day`` is whole days from the first referral date; ``hours`` the hours recorded
-    (for an open case, those so far; NaN: none); ``miles`` NaN where not recorded;
-    ``allocated_day`` whole days from the first referral date to the recorded
+    ``day`` is whole days from day 0 (the first day of the first referral's month);
+    ``hours`` the hours recorded (for an open case, those so far; NaN: none); ``miles``
+    NaN where not recorded; ``allocated_day`` whole days from day 0 to the recorded
     allocation (NaN: none recorded, or the list has no ``allocated_date``).
     """
 
     path: str
     start: dt.date
-    span_days: int  # first referral to the list's end, both included
+    span_days: int  # day 0 to the list's end, both included
     line: np.ndarray
     day: np.ndarray
     type: Labels
@@ -138,7 +143,7 @@ def recorded(listed: CaseList) -> Recorded:
             *summarise(listed.issues),
         ])  # fmt: skip
     cases = listed.cases.sort_values(["referral_date", "line"], kind="stable")
-    start = cases["referral_date"].min()
+    start = cases["referral_date"].min().to_period("M").to_timestamp()  # its month's 1st
     day = (cases["referral_date"] - start).dt.days.to_numpy(dtype=np.int64)
     allocated = cases.get("allocated_date", pd.Series(pd.NaT, index=cases.index))
     allocated_day = (pd.to_datetime(allocated) - start).dt.days.to_numpy(dtype=float)
@@ -181,8 +186,8 @@ def check(listed: Recorded, scenario: Scenario, where: str) -> list[str]:
 
 
 def replay_scenario(scenario: Scenario, listed: Recorded) -> Scenario:
-    """The scenario over the list's days: day 0 its first referral date, the horizon its
-    span, no warm-up (its contract, prices and follow-up as they are)."""
+    """The scenario over the list's days: day 0 the first day of its first referral's
+    month, the horizon to its end, no warm-up (its contract, prices and follow-up as they are)."""
     update = {"start_date": listed.start, "horizon_days": float(listed.span_days),
               "warm_up_days": 0.0}  # fmt: skip
     return scenario.model_copy(update=update)
