@@ -116,13 +116,13 @@ class Replayed(Results):
         scenario = self.results[0].scenario
         fit = self.fit
         value: float | int = round(fit.value) if fit.whole else round(fit.value, 4)
+        name = f"{scenario.name}, {fit.field.split('.')[-1]} fitted to the case list"
         if self.fitted_from is not None:
-            data = fitted_data(scenario.to_plain(), fit.field, value)
             base = os.path.relpath(Path(self.fitted_from).resolve(), folder.resolve())
-            data = {"extends": base, **data}
+            data = {"extends": base, "name": name,
+                    **fitted_data(scenario.to_plain(), fit.field, value)}  # fmt: skip
         else:
-            data = set_dotted(scenario.to_plain(), fit.field, value)
-        data["name"] = f"{scenario.name}, {fit.field.split('.')[-1]} fitted to the case list"
+            data = {**set_dotted(scenario.to_plain(), fit.field, value), "name": name}
         low, high = fit.interval
         head = (
             f"# {fit.field} = {value} fitted by advocacy-sim replay to the recorded waits of\n"
@@ -134,7 +134,8 @@ class Replayed(Results):
 
         text = io.StringIO()
         yaml = YAML(typ="safe", pure=True)
-        yaml.default_flow_style = False
+        yaml.default_flow_style = None  # lists and mappings of plain values on one line
+        yaml.width = 4096  # and never broken
         yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         yaml.dump(data, text)
         return head + text.getvalue()
@@ -344,7 +345,7 @@ def bought_lines(bought: pd.DataFrame, listed: dict[str, Any]) -> str:
     """The terminal's table of the same referrals under each option."""
     head = (
         f"Last year, bought differently: the {listed['referrals']:,} referrals of "
-        f"{listed['file']} ({listed['first_day']} to {listed['last_day']})"
+        f"{listed['file']} (replayed {listed['first_day']} to {listed['last_day']})"
     )
     columns = ["option", "waited past target", "no advocate by deadline",
                "cash cost, list's days", "cost to serve a year"]  # fmt: skip
@@ -367,8 +368,8 @@ def _cell(row: dict[str, Any], name: str, form: str) -> str:
     if value is None or pd.isna(value):
         return "–"
     low, high = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
-    if low is None or pd.isna(low):
-        return form.format(value)
+    if low is None or pd.isna(low) or form.format(low) == form.format(high):
+        return form.format(value)  # no interval, or none to show (a block's price)
     return f"{form.format(value)} ({form.format(low)}–{form.format(high)})"
 
 
@@ -377,10 +378,10 @@ def summary_lines(replayed: Replayed) -> str:
     scenario, the same referrals under each option, and the fit."""
     assert replayed.replay is not None and replayed.listed is not None
     listed = replayed.listed
+    drawn = ", ".join(listed["drawn"]) or "nothing (every run is the same)"
     lines = [
         f"Replayed {listed['referrals']:,} referrals of {listed['file']} "
-        f"({listed['first_day']} to {listed['last_day']}); replications differ only in: "
-        + (", ".join(listed["drawn"]) or "nothing (every run is the same)"),
+        f"({listed['first_day']} to {listed['last_day']}); replications differ only in: {drawn}"
     ]
     overall = replayed.replay[(replayed.replay["month"] == "all")
                               & (replayed.replay["type"] == "all")]  # fmt: skip

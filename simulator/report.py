@@ -445,7 +445,8 @@ def _replay_words(listed: dict) -> str:
     drawn = ", ".join(listed.get("drawn") or []) or "nothing"
     text = (
         f"Replayed: the {listed.get('referrals', 0):,} referrals of {listed.get('file')} "
-        f"({listed.get('first_day')} to {listed.get('last_day')}) instead of drawn demand. "
+        f"(replayed {listed.get('first_day')} to {listed.get('last_day')}) instead of drawn "
+        "demand. "
         f"Replications differ only in what the list does not record: {drawn}."
     )
     return f"<p class='note'>{html.escape(text)}</p>"
