@@ -4,7 +4,8 @@ The public API: run a scenario, compare several, sweep one over a field or find
 what to buy (:func:`run`, :func:`compare`, :func:`sweep`, :func:`recommend`,
 each giving :class:`Results`), and write a saved result folder's committee paper
 (:func:`write_paper`); below them, load a scenario, run one replication
-or many, and turn the records into figures. The command line (``advocacy-sim``)
+or many, and turn the records into figures; :func:`replay` runs a case list's own
+referrals through contracts. The command line (``advocacy-sim``)
 is thin glue over it.
 
 Names are imported when first used (PEP 562), so ``import simulator`` and the
@@ -35,6 +36,7 @@ _WHERE = {
     "load_scenario": "simulator.scenario",
     "compare": "simulator.study",
     "recommend": "simulator.study",
+    "replay": "simulator.replay_study",
     "run": "simulator.study",
     "sweep": "simulator.study",
     "write_paper": "simulator.paper",

@@ -3,8 +3,13 @@
 One row per referral: ``referral_date`` (ISO date, or DD/MM/YYYY with ``dayfirst``),
 ``type``, ``urgent`` (yes/no, true/false, 1/0), ``hours`` (total advocacy hours, travel
 included; blank for an open case with none recorded yet) and optionally ``need``,
-``locality``, ``miles`` and ``closed_date`` (blank: still open).
-A ``.csv`` or an ``.xlsx`` (first sheet).
+``locality``, ``miles``, ``closed_date`` (blank: still open) and ``allocated_date`` (the
+day an advocate was allocated; blank: not yet). A ``.csv`` or an ``.xlsx`` (first sheet).
+
+An allocation date before the referral date or after the closure is a bad row; so is,
+on a list with the column, a blank allocation date on a case with hours worked (somebody
+worked them: when were they allocated?). ``calibrate`` checks the dates and does not
+use them; ``replay`` compares them with the simulated allocations.
 
 Every bad row is reported with its file line (CSV) or sheet row (Excel) and column,
 and left out of the fit; none is dropped silently. When more than :data:`ALIKE` rows
@@ -43,7 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 REQUIRED = ("referral_date", "type", "urgent", "hours")
-OPTIONAL = ("need", "locality", "miles", "closed_date")
+OPTIONAL = ("need", "locality", "miles", "closed_date", "allocated_date")
 BAD_SHARE_LIMIT = 0.05
 """Above this share of bad rows the case list is refused (exit status 2)."""
 ALIKE = 3
@@ -224,6 +229,9 @@ def read_case_list(
             # open at the end of the list: what is known of it after that is not used
             row.update(closed_date=None, hours=None, open=True)
             reopened += 1
+        late = row["allocated_date"] is not None and row["allocated_date"] > bound
+        if end and not wrong and late:  # still waiting at the end of the list
+            row.update(allocated_date=None, hours=None)
         wrong += _after(row, record, bound, after)
         problems += [Problem(path, line, *problem) for problem in wrong]
         row["line"] = line
@@ -310,6 +318,7 @@ def _check_row(
 
     referred = date("referral_date", blank_ok=False)
     closed = date("closed_date", blank_ok=True) if "closed_date" in columns else None
+    allocated = date("allocated_date", blank_ok=True) if "allocated_date" in columns else None
     kind = label(record["type"])
     if kind == "":
         wrong.append(("type", None, "blank (the advocacy type, e.g. care_act)"))
@@ -322,6 +331,7 @@ def _check_row(
         wrong.append(("hours", None, "blank for a closed case"))
     if referred is not None and closed is not None and closed < referred:
         wrong.append(("closed_date", record["closed_date"], "before the referral_date"))
+    wrong += _allocation(record, referred, allocated, closed, hours)
     row = {
         "referral_date": referred,
         "type": kind,
@@ -332,8 +342,32 @@ def _check_row(
         "miles": miles,
         "closed_date": closed,
         "open": still_open,
+        "allocated_date": allocated,
     }
     return row, wrong
+
+
+def _allocation(
+    record: dict,
+    referred: pd.Timestamp | None,
+    allocated: pd.Timestamp | None,
+    closed: pd.Timestamp | None,
+    hours: float | None,
+) -> list[tuple[str, str | None, str]]:
+    """What is wrong with a row's allocation date, on a list that has the column."""
+    if "allocated_date" not in record:
+        return []
+    text = record["allocated_date"]
+    if allocated is None:
+        if text == "" and hours:
+            return [("allocated_date", None, "blank for a case with hours worked (when was "
+                     "its advocate allocated?)")]  # fmt: skip
+        return []
+    if referred is not None and allocated < referred:
+        return [("allocated_date", text, "before the referral_date")]
+    if closed is not None and allocated > closed:
+        return [("allocated_date", text, "after the closed_date")]
+    return []
 
 
 def _after(
@@ -342,7 +376,7 @@ def _after(
     """The row's dates after the extraction date (``why`` says which date that is)."""
     return [
         (column, record[column], why)
-        for column in ("referral_date", "closed_date")
+        for column in ("referral_date", "allocated_date", "closed_date")
         if row[column] is not None and row[column] > bound
     ]
 

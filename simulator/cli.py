@@ -639,6 +639,52 @@ def calibrate(cases: str, out: str | None, travel_mph: float, end: Any, dayfirst
     click.echo(f"fit page: {page}", err=True)
 
 
+@cli.command()
+@click.argument("case_list", metavar="CASES", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--reps", type=click.IntRange(min=1), help="Replications [default: the first's].")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the first file's].")
+@click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
+@click.option("--fit", metavar="FIELD[=LOW..HIGH]",
+              help="Fit a field of the first scenario (dotted path, e.g. commissioning."
+              "providers.0.productive_share) to the recorded waits.")  # fmt: skip
+@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The day the list was extracted [default: its last referral date].")  # fmt: skip
+@click.option("--dayfirst", is_flag=True, help="Read dates written DD/MM/YYYY.")
+@backend_options
+def replay(case_list, files, reps, seed, out, fit, end, dayfirst, workers, backend, scheduler,
+           cases) -> None:  # fmt: skip
+    """Run a case list's own referrals (CASES) through the scenario FILES: recorded against
+    simulated waits (replay.csv) for the first, the same people under the others."""
+    from simulator import study
+    from simulator.caselist import CaseListError
+    from simulator.replay_fit import parse_fit
+    from simulator.replay_list import ReplayError
+    from simulator.replay_study import replay as run_replay
+    from simulator.replay_study import summary_lines
+    from simulator.runner import progress_bar
+
+    try:
+        field, bounds = parse_fit(fit) if fit else (None, None)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    with bad_input():
+        warn(files, study.common_scenarios(files, reps, seed))
+    runner, target = _backend(backend, workers, scheduler), _target(out, "replay")
+    with bad_input():
+        try:
+            results = run_replay(
+                case_list, files[0], files[1:], reps, seed, backend=runner,
+                progress=progress_bar, case_rows="all" if cases is None else cases,
+                end=end.date() if end else None, dayfirst=dayfirst, fit=field, fit_range=bounds,
+            )  # fmt: skip
+        except (CaseListError, ReplayError) as error:
+            raise BadInput(str(error)) from None
+    _write(results, target)
+    click.echo(summary_lines(results))
+    click.echo(f"report: {target / 'report.html'}", err=True)
+
+
 def _leave(message: str, status: int) -> None:
     """Say one line and exit at once: the workers are stopped and any half-written folder
     removed already, and the process pool's exit hooks would only complain about them."""

@@ -174,15 +174,16 @@ class Replication:
     in ``Pool``; the waiting list's length and area in a ``Level``.
     """
 
-    def __init__(self, scenario: Scenario, rep: int):
+    def __init__(self, scenario: Scenario, rep: int, referrals: Referrals | None = None):
         self.scenario = scenario
         self.rep = rep
         self.horizon = horizon = scenario.horizon_days
         # Demand as this replication draws it, where it is uncertain; the contract (plans,
-        # deadlines, prices) stays as planned on the expected figures.
-        self.referrals = referrals = every_referral(
-            scenario, rep, horizon + scenario.follow_up_days
-        )
+        # deadlines, prices) stays as planned on the expected figures. Given referrals (a
+        # case list replayed, simulator.replay_list) replace the drawn ones.
+        if referrals is None:
+            referrals = every_referral(scenario, rep, horizon + scenario.follow_up_days)
+        self.referrals = referrals
         self.before_horizon = int(np.searchsorted(referrals.arrival_day, horizon, side="left"))
         # Other buyers' cases on the spot market come after ours in every per-referral list.
         self.ours = len(referrals)
@@ -1170,6 +1171,7 @@ def _dispatch(event: simpy.events.Timeout) -> None:
     handler(i)
 
 
-def simulate(scenario: Scenario, rep: int) -> Records:
-    """Run replication ``rep`` of a scenario."""
-    return Replication(scenario, rep).run()
+def simulate(scenario: Scenario, rep: int, referrals: Referrals | None = None) -> Records:
+    """Run replication ``rep`` of a scenario: on its drawn referrals, or on ``referrals``
+    when given (in arrival order, those on day 0 first, as ``draw_referrals`` gives them)."""
+    return Replication(scenario, rep, referrals).run()

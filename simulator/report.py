@@ -365,8 +365,10 @@ dl.glossary dt{font-weight:600;margin-top:.5rem}dl.glossary dd{margin-left:1rem;
 """
 
 
-def build_html(results: SavedResults) -> str:
-    """The report as one HTML string (deterministic for the same results)."""
+def build_html(results: SavedResults, replay: pd.DataFrame | None = None) -> str:
+    """The report as one HTML string (deterministic for the same results); with
+    ``replay`` (``replay.csv``), the recorded against simulated waits first among the
+    charts."""
     manifest = results.manifest
     names = ", ".join(s["name"] for s in results.scenarios)
     seeds = sorted({str(s.get("seed")) for s in results.scenarios})
@@ -408,7 +410,11 @@ def build_html(results: SavedResults) -> str:
         briefing.demand_doubt(results.demand_doubt),
         "<h2>Charts</h2>",
     ]
-    for div_id, figure in figures(results):
+    shown = figures(results)
+    if replay is not None:
+        shown.insert(0, ("chart-replay", _replay_chart(replay)))
+        parts.append(_replay_words(results.manifest.get("replay") or {}))
+    for div_id, figure in shown:
         parts.append(
             "<div class='chart'>"
             + figure.to_html(
@@ -423,7 +429,27 @@ def build_html(results: SavedResults) -> str:
 
 def write_report(folder: Path) -> Path:
     """Write ``report.html`` into a results folder (aside, then renamed)."""
-    return write_aside(folder / "report.html", build_html(load(folder)))
+    replay = folder / "replay.csv"
+    recorded = pd.read_csv(replay, encoding="utf-8-sig") if replay.is_file() else None
+    return write_aside(folder / "report.html", build_html(load(folder), recorded))
+
+
+def _replay_chart(replay: pd.DataFrame) -> go.Figure:
+    from simulator.replay_chart import recorded_against_simulated
+
+    return recorded_against_simulated(replay)
+
+
+def _replay_words(listed: dict) -> str:
+    """What a replay ran on: the list's referrals, and what replications draw."""
+    drawn = ", ".join(listed.get("drawn") or []) or "nothing"
+    text = (
+        f"Replayed: the {listed.get('referrals', 0):,} referrals of {listed.get('file')} "
+        f"(replayed {listed.get('first_day')} to {listed.get('last_day')}) instead of drawn "
+        "demand. "
+        f"Replications differ only in what the list does not record: {drawn}."
+    )
+    return f"<p class='note'>{html.escape(text)}</p>"
 
 
 class ImageError(Exception):
