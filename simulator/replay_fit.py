@@ -193,14 +193,17 @@ def fit(
     half = float(special.stdtrit(len(boot) - 1, 0.975) * np.std(boot, ddof=1))
     interval = (max(estimate - half, values[0]), min(estimate + half, values[-1]))
     nearest = values[int(np.argmin(np.abs(np.array(values) - estimate)))]
-    at_edge = estimate in (values[0], values[-1]) and bounds is None
+    # At the edge, given a range or not, the waits favour a value beyond it: never a
+    # confident fit (the interval is cut there, not found there).
+    at_edge = estimate in (values[0], values[-1])
     notes = []
-    if interval != (estimate - half, estimate + half):
-        notes.append(f"the interval is cut at the range searched ({values[0]:g} to "
-                     f"{values[-1]:g}): the waits cannot tell values beyond it")  # fmt: skip
     if at_edge:
         notes.append(f"the best value is at the edge of the range searched ({low:g} to "
-                     f"{high:g}): widen it with --fit {key}=LOW..HIGH")  # fmt: skip
+                     f"{high:g}): the waits may favour a value beyond it; widen it with "
+                     f"--fit {key}=LOW..HIGH where the field can go further")  # fmt: skip
+    elif interval != (estimate - half, estimate + half):
+        notes.append(f"the interval is cut at the range searched ({values[0]:g} to "
+                     f"{values[-1]:g})")  # fmt: skip
     return Fit(
         field=key, value=float(estimate), interval=interval, scenario_value=own, low=low,
         high=high, values=[float(v) for v in values],

@@ -1,13 +1,17 @@
 """Recorded against simulated waits, by month and advocacy type (``replay.csv``).
 
 Waits are counted as a case list counts them: the allocation date less the referral
-date, in whole days, for the referrals allocated by the list's last day. A simulated
-allocation after that day is treated as the list treats a case not yet allocated when
-it was extracted (not counted in the waits), so both sides are cut off alike.
+date, in whole days. Everyone referred counts: a referral not allocated by the list's
+last day (on either side: still waiting when the list was extracted, or allocated
+later in the simulation, or never) waits to that day, at least, as the model counts
+everyone until they leave the list. Counting only those allocated would make a
+contract with fewer advocates look quicker: most wait past the end, and the few
+allocated got in at once.
 
 Per group (a month of referral and a type, or ``all`` of either):
 
-- ``wait_mean_days`` and ``wait_p90_days`` over the referrals allocated by the end;
+- ``wait_mean_days`` and ``wait_p90_days`` over every referral (those not allocated by
+  the end counted to it);
 - ``within_target_share``: of the referrals whose response target falls by the list's
   last day, the share allocated on or before their target date (the scenario's
   working-day targets);
@@ -40,11 +44,17 @@ ALL = "all"
 
 
 def whole_day_waits(allocated_day: np.ndarray, day: np.ndarray, last_day: int) -> np.ndarray:
-    """Waits in whole days as a list records them (NaN: not allocated by ``last_day``).
-    ``allocated_day`` may be a (replications x referrals) matrix."""
-    whole = np.floor(allocated_day)
+    """Waits in whole days as a list records them, a referral not allocated by
+    ``last_day`` (or never: NaN) waiting to it. ``allocated_day`` may be a
+    (replications x referrals) matrix."""
+    whole = np.fmin(np.floor(allocated_day), last_day)  # fmin: NaN (never) takes last_day
+    return whole - day
+
+
+def allocated_by(allocated_day: np.ndarray, last_day: int) -> np.ndarray:
+    """Whether each referral was allocated by the list's last day."""
     with np.errstate(invalid="ignore"):
-        return np.where(whole <= last_day, whole - day, np.nan)
+        return np.floor(allocated_day) <= last_day
 
 
 def within_target(
@@ -74,10 +84,11 @@ def groups(months: np.ndarray, types: np.ndarray) -> Iterator[tuple[str, str, np
                 yield month, kind, chosen
 
 
-def _figures(waits: np.ndarray, met: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
+def _figures(
+    waits: np.ndarray, allocated: np.ndarray, met: np.ndarray, known: np.ndarray
+) -> dict[str, np.ndarray]:
     """Per row of ``waits`` (a replication, or the list): mean and p90 of the waits, the
-    share within target of the known, and how many were allocated."""
-    allocated = ~np.isnan(waits)
+    share within target of the known, and how many were allocated by the end."""
     count = allocated.sum(axis=-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a group with nobody allocated
@@ -120,21 +131,23 @@ def replay_table(
     ``recorded_allocated`` None when the list has no allocation dates.
     """
     sim_waits = whole_day_waits(simulated_allocated, day, last_day)
+    sim_by = allocated_by(simulated_allocated, last_day)
     sim_met, known = within_target(simulated_allocated, target_day, last_day)
     has_record = recorded_allocated is not None
     if recorded_allocated is not None:
         rec_waits = whole_day_waits(recorded_allocated, day, last_day)
+        rec_by = allocated_by(recorded_allocated, last_day)
         rec_met, _ = within_target(recorded_allocated, target_day, last_day)
     rows = []
     for month, kind, chosen in groups(months, types):
-        sim = _figures(sim_waits[:, chosen], sim_met[:, chosen], known[chosen])
+        sim = _figures(sim_waits[:, chosen], sim_by[:, chosen], sim_met[:, chosen], known[chosen])
         row: dict[str, object] = {
             "scenario": scenario, "month": month, "type": kind, "referrals": len(chosen),
             "recorded_allocated": np.nan, "simulated_allocated": sim["allocated"].mean(),
         }  # fmt: skip
         rec = None
         if has_record:
-            rec = _figures(rec_waits[chosen], rec_met[chosen], known[chosen])
+            rec = _figures(rec_waits[chosen], rec_by[chosen], rec_met[chosen], known[chosen])
             row["recorded_allocated"] = int(rec["allocated"])
         for figure in FIGURES:
             values = np.asarray(sim[figure], dtype=float)[None, :]
@@ -153,8 +166,7 @@ def replay_table(
 
 
 def monthly_means(waits: np.ndarray, months: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The months and each one's mean wait per row of ``waits`` (rows x months; NaN where
-    nobody referred that month was allocated by the end)."""
+    """The months and each one's mean wait per row of ``waits`` (rows x months)."""
     names = sorted(set(months.tolist()))
     columns = []
     with warnings.catch_warnings():

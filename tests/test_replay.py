@@ -4,6 +4,7 @@ simulated waits; the same referrals under other options; fitting a field to the 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -159,8 +160,9 @@ FIXED_HOURS = {
 
 def service(seed: int = 11, reps: int = 3, workforce: bool = False, **changes):
     """A year of a small, busy county service starting on the 1st of a month."""
+    changes = {"commissioning__block_share": 0.85, **changes}
     data = county(horizon_days=365.0, warm_up_days=0.0, seed=seed, replications=reps,
-                  start_date="2025-04-01", commissioning__block_share=0.85, **changes)  # fmt: skip
+                  start_date="2025-04-01", **changes)  # fmt: skip
     if workforce:
         data["commissioning"]["providers"][0]["workforce"] = WORKFORCE
     return build(data)
@@ -229,6 +231,30 @@ def test_another_year_of_the_service_falls_within_the_replications(tmp_path):
     low, high = overall["simulated_wait_mean_days_p10"], overall["simulated_wait_mean_days_p90"]
     assert low <= overall["recorded_wait_mean_days"] <= high
     assert overall["simulated_wait_mean_days_ci_low"] < overall["simulated_wait_mean_days"]
+
+
+def test_fewer_advocates_never_replay_shorter_waits(tmp_path):
+    """The same referrals through the block at 85%, 50% and 25% of the hours, no spot to
+    overflow to: every replayed wait figure gets worse as the block shrinks, overall and
+    in every month (once, only those allocated by the list's end were counted, and a
+    block too small to allocate most people showed shorter waits)."""
+    truth = service(**FIXED_HOURS)
+    path = history(tmp_path, truth)
+    shares = (0.85, 0.5, 0.25)
+    options = [
+        service(commissioning__block_share=share, commissioning__overflow={"rule": "none"},
+                **FIXED_HOURS).model_copy(update={"name": f"Block {share}"})
+        for share in shares
+    ]  # fmt: skip
+    table = replayed(path, *options).replay
+    by = {name: rows.set_index(["month", "type"]) for name, rows in table.groupby("scenario")}
+    names = [f"Block {share}" for share in shares]
+    for bigger, smaller in itertools.pairwise(names):
+        wait = "simulated_wait_mean_days"
+        assert (by[smaller][wait] >= by[bigger][wait] - 1e-9).all(), (bigger, smaller)
+        assert by[smaller].loc[("all", "all"), wait] > by[bigger].loc[("all", "all"), wait]
+        share = "simulated_within_target_share"
+        assert by[smaller].loc[("all", "all"), share] < by[bigger].loc[("all", "all"), share]
 
 
 # ----------------------------------------------------------------- the command and its folder
