@@ -109,6 +109,7 @@ class Recorded:
     still_open: np.ndarray
     allocated_day: np.ndarray
     columns: tuple[str, ...]  # the optional columns the list has
+    warnings: tuple[str, ...] = ()  # what the list left out and why (repeated rows, --end)
 
     def __len__(self) -> int:
         return len(self.day)
@@ -162,6 +163,7 @@ def recorded(listed: CaseList) -> Recorded:
         still_open=cases["open"].to_numpy(dtype=bool),
         allocated_day=allocated_day,
         columns=listed.columns,
+        warnings=tuple(listed.warnings),
     )
 
 

@@ -260,6 +260,7 @@ def describe(listed: Recorded, scenario: Scenario) -> dict[str, Any]:
         "open_at_end": listed.open_cases,
         "allocation_dates": listed.has_allocations,
         "drawn": unrecorded(listed, scenario),
+        "warnings": list(listed.warnings),
     }
 
 
@@ -381,7 +382,8 @@ def summary_lines(replayed: Replayed) -> str:
     drawn = ", ".join(listed["drawn"]) or "nothing (every run is the same)"
     lines = [
         f"Replayed {listed['referrals']:,} referrals of {listed['file']} "
-        f"({listed['first_day']} to {listed['last_day']}); replications differ only in: {drawn}"
+        f"({listed['first_day']} to {listed['last_day']}); replications differ only in: {drawn}",
+        *(f"warning: {warning}" for warning in listed.get("warnings", [])),
     ]
     overall = replayed.replay[(replayed.replay["month"] == "all")
                               & (replayed.replay["type"] == "all")]  # fmt: skip

@@ -368,6 +368,20 @@ def test_bad_lists_exit_2_naming_line_and_column(tmp_path):
     assert f"{path}: allocated_date: 30 rows: before the referral_date" in result.stderr
 
 
+def test_what_the_list_left_out_is_said(tmp_path):
+    # A row pasted twice (same case reference too) is left out, as calibrate leaves it
+    # out: replay says so (the terminal and the manifest read this), as calibrate does.
+    from simulator.replay_study import describe
+
+    path = tmp_path / "twice.csv"
+    path.write_text("\n".join([HEADER, *(f"{r},C{n}" for n, r in enumerate(ROWS)),
+                               f"{ROWS[0]},C0"]) + "\n", encoding="utf-8")  # fmt: skip
+    listed = listed_from(path)
+    assert len(listed) == len(ROWS)
+    said = describe(listed, small())["warnings"]
+    assert len(said) == 1 and "1 rows repeat an earlier row in every column (lines 6)" in said[0]
+
+
 def test_the_api_gives_the_numbers_of_the_command(folder, tmp_path):
     import pandas as pd
 
