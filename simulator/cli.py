@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, default_out, write_aside
+from simulator.files import OutputError, check_out, compared_name, default_out, write_aside
 
 if TYPE_CHECKING:
     from simulator.results import Results
@@ -328,7 +328,8 @@ def _run_many(
             scenarios = study.baseline_first(scenarios, baseline)
         except ValueError as error:
             raise BadInput(f"--{error}") from None
-    target = _target(out, label)
+    named = label if sweep_keys else compared_name(label, [s.name for s in scenarios])
+    target = _target(out, named)
     if png:
         _check_images()
     seed, reps = scenarios[0].seed, scenarios[0].replications

@@ -1,0 +1,39 @@
+"""Small frictions a new analyst met: folder names, where images went, repeated options,
+API errors in Python words, did-you-mean for figure names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from simulator import files
+from simulator.files import compared_name, default_out
+from tests.helpers import invoke, scenario_file
+
+SHORT = {"horizon_days: 200": "horizon_days: 60", "warm_up_days: 20": "warm_up_days: 5"}
+
+
+def test_a_compare_folder_is_named_by_what_was_compared(tmp_path, monkeypatch):
+    first = scenario_file(tmp_path, "County block", **SHORT)
+    second = scenario_file(tmp_path, "County hub", **SHORT)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("compare", str(first), str(second), "--reps", "2", "--cases", "none")
+    assert result.exit_code == 0, result.output
+    [folder] = (tmp_path / "outputs").iterdir()
+    assert folder.name.startswith("compare-county-block-vs-county-hub-2")
+    assert (folder / "summary.csv").is_file()
+
+
+def test_many_names_are_shortened_and_names_stay_unique(tmp_path, monkeypatch):
+    names = ["County block", "County hub", "Spot only", "Block and spot", "Hub 2"]
+    assert compared_name("compare", names) == "compare-county-block-vs-county-hub-and-3-more"
+    long = compared_name("compare", ["A" * 80, "b"])
+    assert long == f"compare-{'a' * 30}-vs-b"
+    moment = dt.datetime(2026, 12, 6, 2, 44, 54)
+    frozen = SimpleNamespace(datetime=SimpleNamespace(now=lambda: moment))
+    monkeypatch.setattr(files, "dt", frozen)  # two runs in one second
+    first = default_out("compare-a-vs-b", tmp_path)
+    assert first.name == "compare-a-vs-b-20261206-024454"
+    first.mkdir()
+    second = default_out("compare-a-vs-b", tmp_path)
+    assert second.name == "compare-a-vs-b-20261206-024454-2" and not second.exists()
