@@ -294,6 +294,14 @@ def _write(results: Results, target: Path, png: bool = False) -> None:
         except ImageError as error:  # the browser failed: one line, nothing written
             raise BadInput(str(error)) from None
     click.echo(f"results: {target}", err=True)
+    if png:
+        _said_images(target / "images")
+
+
+def _said_images(images: Path) -> None:
+    """Where ``--png`` put its images: a line like the report's, so nobody has to look."""
+    count = len(list(images.glob("*.png")))
+    click.echo(f"images: {images} ({count} PNG)", err=True)
 
 
 def _run_many(
@@ -555,6 +563,8 @@ def report(folder: str, png: bool) -> None:
     except (FolderError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
+    if png:
+        _said_images(path / "images")
 
 
 @cli.command()

@@ -4,6 +4,7 @@ API errors in Python words, did-you-mean for figure names."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from types import SimpleNamespace
 
 from simulator import files
@@ -37,3 +38,28 @@ def test_many_names_are_shortened_and_names_stay_unique(tmp_path, monkeypatch):
     first.mkdir()
     second = default_out("compare-a-vs-b", tmp_path)
     assert second.name == "compare-a-vs-b-20261206-024454-2" and not second.exists()
+
+
+def _fake_images(monkeypatch) -> None:
+    """A stand-in for the browser: --png's own drawing is tested in test_report."""
+    from simulator import report
+
+    def draw(folder: Path) -> list[Path]:
+        (folder / "images").mkdir(exist_ok=True)
+        (folder / "images" / "waits.png").write_bytes(b"png")
+        return [folder / "images" / "waits.png"]
+
+    monkeypatch.setattr(report, "find_browser", lambda: "browser")
+    monkeypatch.setattr(report, "write_images", draw)
+
+
+def test_png_says_where_the_images_went(tmp_path, monkeypatch):
+    _fake_images(monkeypatch)
+    first = scenario_file(tmp_path, "County block", **SHORT)
+    second = scenario_file(tmp_path, "County hub", **SHORT)
+    out = tmp_path / "out"
+    ran = invoke("compare", str(first), str(second), "--reps", "2", "--out", str(out), "--png")
+    assert ran.exit_code == 0, ran.output
+    assert f"images: {out / 'images'} (1 PNG)" in ran.stderr
+    again = invoke("report", str(out), "--png")
+    assert f"images: {out / 'images'} (1 PNG)" in again.stderr
