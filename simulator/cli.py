@@ -539,6 +539,10 @@ def recommend(
         raise BadInput(str(error)) from None
     _write(results, target, png)
     assert results.recommendation is not None
+    if results.recommendation.get("same_as"):
+        from simulator.selection import repeats_line
+
+        click.echo(f"note: {repeats_line(results.recommendation['same_as'])}")
     click.echo(results.recommendation["answer"])
     click.echo(f"report: {target / 'report.html'}", err=True)
     if paper:

@@ -577,6 +577,40 @@ def option_list(scenarios: Sequence[Scenario], points: Sequence[Mapping[str, Any
     return [Option(s, dict(p)) for s, p in zip(scenarios, points, strict=True)]
 
 
+def what_runs(scenario: Scenario) -> str:
+    """The scenario as the model sees it: without its name and words, and without a
+    ``block_share`` that sizes no block (spot only, or every block sized by its file), so
+    options the model cannot tell apart compare equal."""
+    import json
+
+    from simulator.metrics import sized_by_share
+
+    plain = scenario.to_plain()
+    for words in ("name", "description", "assumptions"):
+        plain.pop(words, None)
+    if not sized_by_share(scenario):
+        plain["commissioning"].pop("block_share", None)
+    return json.dumps(plain, sort_keys=True, default=str)
+
+
+def distinct(options: Sequence[Option]) -> tuple[list[Option], dict[str, str]]:
+    """The options that differ, and each repeat's name with the first option it repeats:
+    running an option twice would spend replications and split a tie for nothing."""
+    first: dict[str, Option] = {}
+    repeats: dict[str, str] = {}
+    for option in options:
+        kept = first.setdefault(what_runs(option.scenario), option)
+        if kept is not option:
+            repeats[option.name] = kept.name
+    return list(first.values()), repeats
+
+
+def repeats_line(repeats: Mapping[str, str]) -> str:
+    """One line saying which options were the same as another and ran once."""
+    pairs = "; ".join(f"{name!r} is {kept!r}" for name, kept in repeats.items())
+    return f"{len(repeats)} of the options repeat another, so ran once: {pairs}"
+
+
 __all__ = [
     "Option",
     "Outcome",

@@ -620,7 +620,7 @@ def recommend(
         backend = Backend(workers=workers)
     started = time.perf_counter()
     keep = case_rows(cases)
-    options = selection.option_list(scenarios, grid_points(vary))
+    options, repeats = selection.distinct(selection.option_list(scenarios, grid_points(vary)))
     outcome = selection.select(
         options, requirements, objective,
         lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep),
@@ -630,6 +630,8 @@ def recommend(
     advice = selection.recommendation(outcome)
     settle = settle_command(scenario, vary, requirements, objective, confidence, 2 * reps, seed)
     advice["answer"] = selection.answer(outcome, settle)
+    if repeats:
+        advice["same_as"] = repeats  # option name -> the option it repeats
     return Results(
         kind="recommend",
         results=tuple(results),

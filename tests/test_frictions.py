@@ -4,12 +4,16 @@ API errors in Python words, did-you-mean for figure names."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from simulator import files
+import pandas as pd
+
+from simulator import files, study
 from simulator.files import compared_name, default_out
-from tests.helpers import invoke, scenario_file
+from simulator.selection import distinct, option_list
+from tests.helpers import build, county, invoke, scenario_file
 
 SHORT = {"horizon_days: 200": "horizon_days: 60", "warm_up_days: 20": "warm_up_days: 5"}
 
@@ -63,3 +67,27 @@ def test_png_says_where_the_images_went(tmp_path, monkeypatch):
     assert f"images: {out / 'images'} (1 PNG)" in ran.stderr
     again = invoke("report", str(out), "--png")
     assert f"images: {out / 'images'} (1 PNG)" in again.stderr
+
+
+def test_recommend_runs_options_the_model_cannot_tell_apart_once(tmp_path):
+    """Under spot only, block_share sizes no block: three options are one."""
+    data = county("spot_only", horizon_days=120.0, warm_up_days=10.0, replications=2)
+    file = tmp_path / "spot.yaml"
+    file.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    out = tmp_path / "out"
+    ran = invoke(
+        "recommend", str(file), "--vary", "commissioning.block_share=0.6,0.8,1.0",
+        "--require", "wait_mean_days <= 400", "--out", str(out),
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    assert "note: 2 of the options repeat another, so ran once: " in ran.stdout
+    advice = json.loads((out / "recommendation.json").read_text(encoding="utf-8"))
+    assert len(advice["same_as"]) == 2 and len(set(advice["same_as"].values())) == 1
+    assert len(pd.read_csv(out / "candidates.csv")) == 1
+
+
+def test_options_that_size_a_block_differently_all_run():
+    sized = build(county("single_provider", horizon_days=120.0, warm_up_days=10.0))
+    options = study.sweep_scenarios(sized, {"commissioning.block_share": [0.6, 0.8]}, 2, 1)
+    kept, repeats = distinct(option_list(options, [{}, {}]))
+    assert len(kept) == 2 and not repeats
