@@ -281,7 +281,7 @@ def _target(out: str | None, label: str) -> Path:
     """The result folder, refused before anything runs when it cannot be written."""
     target = Path(out) if out else default_out(label)
     with bad_input():
-        check_out(target)
+        check_out(target, "choose another --out or remove it")
     return target
 
 
@@ -292,7 +292,7 @@ def _write(results: Results, target: Path, png: bool = False) -> None:
         try:
             results.write(target, png=png)
         except ImageError as error:  # the browser failed: one line, nothing written
-            raise BadInput(str(error)) from None
+            raise BadInput(str(error).replace("png=True", "--png", 1)) from None
     click.echo(f"results: {target}", err=True)
     if png:
         _said_images(target / "images")
@@ -444,7 +444,7 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cas
     grid = _parse_settings(settings)
     with bad_input():
         try:
-            scenarios = study.sweep_scenarios(file, grid, reps, seed)
+            scenarios = study.sweep_scenarios(file, grid, reps, seed, "--set")
         except ValueError as error:
             raise BadInput(f"--set: {error}") from None
     warn([file] * len(scenarios), scenarios)
@@ -512,8 +512,8 @@ def recommend(
     try:
         from simulator.selection import check_objective, parse_requirement
 
-        requirements = [parse_requirement(text) for text in required]
-        objective = check_objective(minimise)
+        requirements = [parse_requirement(text, "--require") for text in required]
+        objective = check_objective(minimise, "--minimise")
     except ValueError as error:
         raise BadInput(str(error)) from None
     with bad_input():

@@ -72,10 +72,11 @@ def default_out(name: str, root: Path = Path("outputs")) -> Path:
     return target
 
 
-def check_out(out: Path) -> None:
-    """Refuse to overwrite: a result folder is evidence and is never silently replaced."""
+def check_out(out: Path, ask: str = "pass a new path or remove it") -> None:
+    """Refuse to overwrite: a result folder is evidence and is never silently replaced.
+    ``ask`` says what to do in the caller's words (the command line's: another --out)."""
     if out.exists():
-        raise OutputError(f"{out}: already exists; choose another --out or remove it")
+        raise OutputError(f"{out}: folder already exists; {ask}")
     ancestor = out.resolve().parent
     while not ancestor.exists():
         ancestor = ancestor.parent

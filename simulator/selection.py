@@ -145,28 +145,29 @@ class Requirement:
         return "uncertain"
 
 
-def parse_requirement(text: str) -> Requirement:
-    """Read ``METRIC[GROUP] OP VALUE``; a ValueError names what is wrong."""
+def parse_requirement(text: str, option: str = "requirement") -> Requirement:
+    """Read ``METRIC[GROUP] OP VALUE``; a ValueError names what is wrong, and ``option``
+    where it came from (the command line says ``--require``)."""
     found = _REQUIREMENT.match(text)
     if not found:
         raise ValueError(
-            f"--require {text!r}: expected METRIC[GROUP] OP VALUE with OP one of >=, <=, >, <"
+            f"{option} {text!r}: expected METRIC[GROUP] OP VALUE with OP one of >=, <=, >, <"
             " (e.g. 'within_target_share[urgency=urgent] >= 0.95')"
         )
     metric = found["metric"]
     if metric not in METRICS:
-        raise ValueError(f"--require {text!r}: unknown metric {metric!r}{_close(metric)}")
+        raise ValueError(f"{option} {text!r}: unknown metric {metric!r}{_close(metric)}")
     try:
         value = float(found["value"])
     except ValueError:
-        raise ValueError(f"--require {text!r}: {found['value']!r} is not a number") from None
+        raise ValueError(f"{option} {text!r}: {found['value']!r} is not a number") from None
     return Requirement(metric, (found["group"] or "all").strip(), found["op"], value)
 
 
-def check_objective(metric: str) -> str:
+def check_objective(metric: str, option: str = "minimise") -> str:
     """The metric to minimise; a ValueError when it is not a summary metric."""
     if metric not in METRICS:
-        raise ValueError(f"--minimise {metric!r}: unknown metric{_close(metric)}")
+        raise ValueError(f"{option} {metric!r}: unknown metric{_close(metric)}")
     return metric
 
 
@@ -326,8 +327,8 @@ def _check_groups(
     error, not a silent 'nothing meets it'."""
     rows = pd.concat([p.per_rep for o in options for p in o.parts], ignore_index=True)
     present = set(zip(rows["metric"], rows["group"], strict=True))
-    wanted = [(r.metric, r.group, f"--require {r.text!r}") for r in requirements]
-    for metric, group, option in [*wanted, (objective, "all", f"--minimise {objective!r}")]:
+    wanted = [(r.metric, r.group, f"requirement {r.text!r}") for r in requirements]
+    for metric, group, option in [*wanted, (objective, "all", f"minimise {objective!r}")]:
         if (metric, group) not in present:
             groups = sorted({g for m, g in present if m == metric})
             raise ValueError(

@@ -9,9 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from simulator import files, study
-from simulator.files import compared_name, default_out
+from simulator.files import OutputError, compared_name, default_out
+from simulator.scenario import ScenarioError
 from simulator.selection import distinct, option_list
 from tests.helpers import build, county, invoke, scenario_file
 
@@ -91,3 +93,34 @@ def test_options_that_size_a_block_differently_all_run():
     options = study.sweep_scenarios(sized, {"commissioning.block_share": [0.6, 0.8]}, 2, 1)
     kept, repeats = distinct(option_list(options, [{}, {}]))
     assert len(kept) == 2 and not repeats
+
+
+def _short_county():
+    return build(county("single_provider", horizon_days=120.0, warm_up_days=10.0))
+
+
+def test_api_errors_speak_python_not_command_line_options(tmp_path):
+    results = study.run(_short_county(), reps=1, cases="none")
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(OutputError) as taken:
+        results.write(tmp_path / "taken")
+    assert "folder already exists; pass a new path" in str(taken.value)
+    with pytest.raises(ScenarioError) as field:
+        file = scenario_file(tmp_path, "County block", **SHORT)
+        study.sweep(file, {"commissioning.block_shar": [0.6]}, reps=1)
+    with pytest.raises(ValueError) as objective:
+        study.recommend(_short_county(), {"seed": [1]}, [], minimise="cost_totl_per_year")
+    with pytest.raises(ValueError) as requirement:
+        study.recommend(_short_county(), {"seed": [1]}, ["breaches <= lots"])
+    said = [str(taken.value), str(field.value), str(objective.value), str(requirement.value)]
+    assert not [line for line in said if "--" in line], said
+    assert str(field.value).startswith("grid commissioning.block_shar=0.6")
+
+
+def test_the_command_line_still_names_its_options(tmp_path):
+    file = scenario_file(tmp_path, "County block", **SHORT)
+    (tmp_path / "taken").mkdir()
+    taken = invoke("run", str(file), "--out", str(tmp_path / "taken"))
+    assert "choose another --out" in taken.stderr
+    bad = invoke("recommend", str(file), "--vary", "seed=1,2", "--minimise", "cost_totl")
+    assert "error: --minimise 'cost_totl': unknown metric" in bad.stderr
