@@ -106,6 +106,14 @@ class Requirement:
     op: str
     value: float
 
+    def __post_init__(self) -> None:
+        """A Requirement built in Python is checked as the text form is: a misspelt
+        figure would otherwise surface only after the runs, as a figure no option has."""
+        if self.metric not in METRICS:
+            raise ValueError(f"Requirement {self.metric!r}: unknown metric{_close(self.metric)}")
+        if self.op not in OPERATORS:
+            raise ValueError(f"Requirement op {self.op!r}: expected one of {', '.join(OPERATORS)}")
+
     @property
     def text(self) -> str:
         group = "" if self.group == "all" else f"[{self.group}]"
@@ -330,10 +338,14 @@ def _check_groups(
     wanted = [(r.metric, r.group, f"requirement {r.text!r}") for r in requirements]
     for metric, group, option in [*wanted, (objective, "all", f"minimise {objective!r}")]:
         if (metric, group) not in present:
+            import difflib
+
             groups = sorted({g for m, g in present if m == metric})
+            near = difflib.get_close_matches(group, groups, n=1)
             raise ValueError(
                 f"{option}: no figure {metric}[{group}] in these results "
                 f"(its groups: {', '.join(groups) or 'none'})"
+                + (f"; did you mean [{near[0]}]?" if near else "")
             )
 
 

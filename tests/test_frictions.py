@@ -14,7 +14,7 @@ import pytest
 from simulator import files, study
 from simulator.files import OutputError, compared_name, default_out
 from simulator.scenario import ScenarioError
-from simulator.selection import distinct, option_list
+from simulator.selection import Requirement, distinct, option_list
 from tests.helpers import build, county, invoke, scenario_file
 
 SHORT = {"horizon_days: 200": "horizon_days: 60", "warm_up_days: 20": "warm_up_days: 5"}
@@ -124,3 +124,22 @@ def test_the_command_line_still_names_its_options(tmp_path):
     assert "choose another --out" in taken.stderr
     bad = invoke("recommend", str(file), "--vary", "seed=1,2", "--minimise", "cost_totl")
     assert "error: --minimise 'cost_totl': unknown metric" in bad.stderr
+
+
+def test_a_misspelt_figure_gets_a_did_you_mean_however_it_is_named():
+    with pytest.raises(ValueError, match="did you mean 'breaches_per_year'"):
+        Requirement("breaches_per_yeer", "all", "<=", 6.0)
+    with pytest.raises(ValueError, match="expected one of >=, <=, >, <"):
+        Requirement("breaches_per_year", "all", "=<", 6.0)
+    with pytest.raises(ValueError, match="did you mean 'wait_mean_days'"):
+        study.recommend(_short_county(), {"seed": [1]}, ["wait_mean_dayz <= 4"])
+    with pytest.raises(ValueError, match="did you mean 'cost_to_serve_per_year'"):
+        study.recommend(_short_county(), {"seed": [1]}, [], minimise="cost_to_serve_per_yr")
+
+
+def test_a_misspelt_group_gets_a_did_you_mean():
+    with pytest.raises(ValueError, match=r"did you mean \[urgency=urgent\]\?"):
+        study.recommend(
+            _short_county(), {"seed": [1]}, ["within_target_share[urgency=urgnt] >= 0.5"],
+            max_reps=2,
+        )  # fmt: skip
