@@ -143,3 +143,15 @@ def test_a_misspelt_group_gets_a_did_you_mean():
             _short_county(), {"seed": [1]}, ["within_target_share[urgency=urgnt] >= 0.5"],
             max_reps=2,
         )  # fmt: skip
+
+
+def test_the_api_table_gives_cases_and_says_a_sweep_keeps_none():
+    page = (Path(__file__).parent.parent / "docs" / "reference" / "python-api.md").read_text(
+        encoding="utf-8"
+    )
+    for call, default in [("run", "all"), ("compare", "all"), ("sweep", "none")]:
+        [row] = [line for line in page.splitlines() if line.startswith(f"| `simulator.{call}(")]
+        assert f'cases="{default}")`' in row, call
+    assert "`sweep(...).cases` is an empty table" in page
+    shares = study.sweep(_short_county(), {"seed": [1]}, reps=1)
+    assert shares.cases.empty  # as the page says
