@@ -168,7 +168,7 @@ def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
     from simulator.exits import exit_lines
-    from simulator.plan import contract_changes, expected_staffing, partner_lines
+    from simulator.plan import block_lines, contract_changes, expected_staffing, partner_lines
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
@@ -185,6 +185,8 @@ def validate(files: tuple[str, ...]) -> None:
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")
             if not isinstance(checked, Demand):
+                for line in block_lines(checked):
+                    click.echo(f"  {line}")
                 for staff in expected_staffing(checked):
                     click.echo(
                         f"  {staff.name}: {staff.fte:,.1f} FTE contracted "

@@ -155,3 +155,22 @@ def test_the_api_table_gives_cases_and_says_a_sweep_keeps_none():
     assert "`sweep(...).cases` is an empty table" in page
     shares = study.sweep(_short_county(), {"seed": [1]}, reps=1)
     assert shares.cases.empty  # as the page says
+
+
+def test_validate_prints_the_block_a_file_implies(tmp_path):
+    """Demand as a rate per adult population and a block sized by block_share: the
+    analyst sees the slots, FTE, hours and price a year before running."""
+    from simulator.plan import block_size
+    from simulator.scenario import load_scenario
+
+    shipped = Path(__file__).parent.parent / "scenarios" / "growing-county.yaml"
+    scenario = load_scenario(shipped)
+    provider = scenario.commissioning.providers[0]
+    slots, hours = block_size(scenario, provider)
+    said = invoke("validate", str(shipped))
+    assert said.exit_code == 0, said.output
+    assert (
+        f"  {provider.name}: block of {slots} caseload slots "
+        f"({slots / provider.caseload_cap:,.1f} FTE), {hours:,.0f} contracted hours a year, "
+        f"GBP {hours * provider.block_rate_per_hour:,.0f} a year at GBP 38 an hour as quoted"
+    ) in said.stdout.splitlines()
