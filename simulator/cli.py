@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, default_out, write_aside
+from simulator.files import OutputError, check_out, compared_name, default_out, write_aside
 
 if TYPE_CHECKING:
     from simulator.results import Results
@@ -168,7 +168,7 @@ def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; exit 0 when all are valid, 2 otherwise (warnings say what is
     legal but would mislead)."""
     from simulator.exits import exit_lines
-    from simulator.plan import contract_changes, expected_staffing, partner_lines
+    from simulator.plan import block_lines, contract_changes, expected_staffing, partner_lines
     from simulator.scenario import Demand, ScenarioError, load_checked, scenario_warnings
 
     problems = []
@@ -185,6 +185,8 @@ def validate(files: tuple[str, ...]) -> None:
             if arithmetic:
                 click.echo(f"  referrals: {arithmetic}")
             if not isinstance(checked, Demand):
+                for line in block_lines(checked):
+                    click.echo(f"  {line}")
                 for staff in expected_staffing(checked):
                     click.echo(
                         f"  {staff.name}: {staff.fte:,.1f} FTE contracted "
@@ -281,7 +283,7 @@ def _target(out: str | None, label: str) -> Path:
     """The result folder, refused before anything runs when it cannot be written."""
     target = Path(out) if out else default_out(label)
     with bad_input():
-        check_out(target)
+        check_out(target, "choose another --out or remove it")
     return target
 
 
@@ -292,8 +294,16 @@ def _write(results: Results, target: Path, png: bool = False) -> None:
         try:
             results.write(target, png=png)
         except ImageError as error:  # the browser failed: one line, nothing written
-            raise BadInput(str(error)) from None
+            raise BadInput(str(error).replace("png=True", "--png", 1)) from None
     click.echo(f"results: {target}", err=True)
+    if png:
+        _said_images(target / "images")
+
+
+def _said_images(images: Path) -> None:
+    """Where ``--png`` put its images: a line like the report's, so nobody has to look."""
+    count = len(list(images.glob("*.png")))
+    click.echo(f"images: {images} ({count} PNG)", err=True)
 
 
 def _run_many(
@@ -328,7 +338,8 @@ def _run_many(
             scenarios = study.baseline_first(scenarios, baseline)
         except ValueError as error:
             raise BadInput(f"--{error}") from None
-    target = _target(out, label)
+    named = label if sweep_keys else compared_name(label, [s.name for s in scenarios])
+    target = _target(out, named)
     if png:
         _check_images()
     seed, reps = scenarios[0].seed, scenarios[0].replications
@@ -435,7 +446,7 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cas
     grid = _parse_settings(settings)
     with bad_input():
         try:
-            scenarios = study.sweep_scenarios(file, grid, reps, seed)
+            scenarios = study.sweep_scenarios(file, grid, reps, seed, "--set")
         except ValueError as error:
             raise BadInput(f"--set: {error}") from None
     warn([file] * len(scenarios), scenarios)
@@ -503,8 +514,8 @@ def recommend(
     try:
         from simulator.selection import check_objective, parse_requirement
 
-        requirements = [parse_requirement(text) for text in required]
-        objective = check_objective(minimise)
+        requirements = [parse_requirement(text, "--require") for text in required]
+        objective = check_objective(minimise, "--minimise")
     except ValueError as error:
         raise BadInput(str(error)) from None
     with bad_input():
@@ -530,6 +541,10 @@ def recommend(
         raise BadInput(str(error)) from None
     _write(results, target, png)
     assert results.recommendation is not None
+    if results.recommendation.get("same_as"):
+        from simulator.selection import repeats_line
+
+        click.echo(f"note: {repeats_line(results.recommendation['same_as'])}")
     click.echo(results.recommendation["answer"])
     click.echo(f"report: {target / 'report.html'}", err=True)
     if paper:
@@ -554,6 +569,8 @@ def report(folder: str, png: bool) -> None:
     except (FolderError, ImageError) as error:
         raise BadInput(str(error)) from None
     click.echo(f"report: {target}", err=True)
+    if png:
+        _said_images(path / "images")
 
 
 @cli.command()

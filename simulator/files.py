@@ -52,15 +52,31 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "scenario"
 
 
+def compared_name(kind: str, names: Sequence[str], shown: int = 2) -> str:
+    """A result folder's name that says what ran (``compare-block-vs-hub``): a folder
+    list of bare timestamps cannot be told apart. Past ``shown`` scenarios the rest are
+    counted (``-and-3-more``) and each name is cut to 30 characters, to keep paths short."""
+    parts = [slug(name)[:30].strip("-") for name in names[:shown]]
+    rest = len(names) - len(parts)
+    return "-".join([kind, "-vs-".join(parts), *([f"and-{rest}-more"] if rest > 0 else [])])
+
+
 def default_out(name: str, root: Path = Path("outputs")) -> Path:
+    """``root/NAME-TIMESTAMP``, with ``-2``, ``-3``... when two runs start in one second."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return root / f"{slug(name)}-{stamp}"
+    base = root / f"{slug(name)}-{stamp}"
+    target, n = base, 1
+    while target.exists():
+        n += 1
+        target = base.with_name(f"{base.name}-{n}")
+    return target
 
 
-def check_out(out: Path) -> None:
-    """Refuse to overwrite: a result folder is evidence and is never silently replaced."""
+def check_out(out: Path, ask: str = "pass a new path or remove it") -> None:
+    """Refuse to overwrite: a result folder is evidence and is never silently replaced.
+    ``ask`` says what to do in the caller's words (the command line's: another --out)."""
     if out.exists():
-        raise OutputError(f"{out}: already exists; choose another --out or remove it")
+        raise OutputError(f"{out}: folder already exists; {ask}")
     ancestor = out.resolve().parent
     while not ancestor.exists():
         ancestor = ancestor.parent

@@ -510,6 +510,26 @@ def expected_staffing(scenario: Scenario) -> list[Staffing]:
     return found
 
 
+def block_lines(scenario: Scenario) -> list[str]:
+    """What each block provider without a workforce is bought as, however its size and
+    the demand are given: an analyst sees the slots, FTE, hours and price a year the file
+    implies before running (one with a workforce gets :func:`expected_staffing`'s line)."""
+    if not commissioning_model(scenario).buys_block:
+        return []
+    lines = []
+    for provider in scenario.commissioning.providers:
+        if provider.workforce is not None:
+            continue
+        slots, hours = block_size(scenario, provider)
+        price, fte = hours * provider.block_rate_per_hour, slots / provider.caseload_cap
+        lines.append(
+            f"{provider.name}: block of {slots} caseload slots ({fte:,.1f} FTE), "
+            f"{hours:,.0f} contracted hours a year, GBP {price:,.0f} a year at "
+            f"GBP {provider.block_rate_per_hour:g} an hour as quoted"
+        )
+    return lines
+
+
 def expected_at_work(provider: Provider, workforce: Workforce) -> float:
     """The share of a provider's contracted FTE expected at work: less the leave, sickness
     and training planned, and the posts expected vacant (renewal reward)."""

@@ -210,12 +210,15 @@ class Results:
         simulator.files.OutputError
             The folder exists already, or cannot be created there.
         """
-        from simulator.report import write_images, write_report
+        from simulator.report import ImageError, write_images, write_report
 
         def report(staging: Path) -> None:
             write_report(staging)
             if png:
-                write_images(staging)
+                try:
+                    write_images(staging)
+                except ImageError as error:  # in Python words: png=True, not --png
+                    raise ImageError(str(error).replace("--png", "png=True", 1)) from None
 
         return files.write_results(
             Path(folder), self.results, self.manifest, self.tables,

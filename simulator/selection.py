@@ -106,6 +106,14 @@ class Requirement:
     op: str
     value: float
 
+    def __post_init__(self) -> None:
+        """A Requirement built in Python is checked as the text form is: a misspelt
+        figure would otherwise surface only after the runs, as a figure no option has."""
+        if self.metric not in METRICS:
+            raise ValueError(f"Requirement {self.metric!r}: unknown metric{_close(self.metric)}")
+        if self.op not in OPERATORS:
+            raise ValueError(f"Requirement op {self.op!r}: expected one of {', '.join(OPERATORS)}")
+
     @property
     def text(self) -> str:
         group = "" if self.group == "all" else f"[{self.group}]"
@@ -145,28 +153,29 @@ class Requirement:
         return "uncertain"
 
 
-def parse_requirement(text: str) -> Requirement:
-    """Read ``METRIC[GROUP] OP VALUE``; a ValueError names what is wrong."""
+def parse_requirement(text: str, option: str = "requirement") -> Requirement:
+    """Read ``METRIC[GROUP] OP VALUE``; a ValueError names what is wrong, and ``option``
+    where it came from (the command line says ``--require``)."""
     found = _REQUIREMENT.match(text)
     if not found:
         raise ValueError(
-            f"--require {text!r}: expected METRIC[GROUP] OP VALUE with OP one of >=, <=, >, <"
+            f"{option} {text!r}: expected METRIC[GROUP] OP VALUE with OP one of >=, <=, >, <"
             " (e.g. 'within_target_share[urgency=urgent] >= 0.95')"
         )
     metric = found["metric"]
     if metric not in METRICS:
-        raise ValueError(f"--require {text!r}: unknown metric {metric!r}{_close(metric)}")
+        raise ValueError(f"{option} {text!r}: unknown metric {metric!r}{_close(metric)}")
     try:
         value = float(found["value"])
     except ValueError:
-        raise ValueError(f"--require {text!r}: {found['value']!r} is not a number") from None
+        raise ValueError(f"{option} {text!r}: {found['value']!r} is not a number") from None
     return Requirement(metric, (found["group"] or "all").strip(), found["op"], value)
 
 
-def check_objective(metric: str) -> str:
+def check_objective(metric: str, option: str = "minimise") -> str:
     """The metric to minimise; a ValueError when it is not a summary metric."""
     if metric not in METRICS:
-        raise ValueError(f"--minimise {metric!r}: unknown metric{_close(metric)}")
+        raise ValueError(f"{option} {metric!r}: unknown metric{_close(metric)}")
     return metric
 
 
@@ -326,13 +335,17 @@ def _check_groups(
     error, not a silent 'nothing meets it'."""
     rows = pd.concat([p.per_rep for o in options for p in o.parts], ignore_index=True)
     present = set(zip(rows["metric"], rows["group"], strict=True))
-    wanted = [(r.metric, r.group, f"--require {r.text!r}") for r in requirements]
-    for metric, group, option in [*wanted, (objective, "all", f"--minimise {objective!r}")]:
+    wanted = [(r.metric, r.group, f"requirement {r.text!r}") for r in requirements]
+    for metric, group, option in [*wanted, (objective, "all", f"minimise {objective!r}")]:
         if (metric, group) not in present:
+            import difflib
+
             groups = sorted({g for m, g in present if m == metric})
+            near = difflib.get_close_matches(group, groups, n=1)
             raise ValueError(
                 f"{option}: no figure {metric}[{group}] in these results "
                 f"(its groups: {', '.join(groups) or 'none'})"
+                + (f"; did you mean [{near[0]}]?" if near else "")
             )
 
 
@@ -575,6 +588,40 @@ def _settle(command: str | None, outcome: Outcome) -> str:
 
 def option_list(scenarios: Sequence[Scenario], points: Sequence[Mapping[str, Any]]) -> list[Option]:
     return [Option(s, dict(p)) for s, p in zip(scenarios, points, strict=True)]
+
+
+def what_runs(scenario: Scenario) -> str:
+    """The scenario as the model sees it: without its name and words, and without a
+    ``block_share`` that sizes no block (spot only, or every block sized by its file), so
+    options the model cannot tell apart compare equal."""
+    import json
+
+    from simulator.metrics import sized_by_share
+
+    plain = scenario.to_plain()
+    for words in ("name", "description", "assumptions"):
+        plain.pop(words, None)
+    if not sized_by_share(scenario):
+        plain["commissioning"].pop("block_share", None)
+    return json.dumps(plain, sort_keys=True, default=str)
+
+
+def distinct(options: Sequence[Option]) -> tuple[list[Option], dict[str, str]]:
+    """The options that differ, and each repeat's name with the first option it repeats:
+    running an option twice would spend replications and split a tie for nothing."""
+    first: dict[str, Option] = {}
+    repeats: dict[str, str] = {}
+    for option in options:
+        kept = first.setdefault(what_runs(option.scenario), option)
+        if kept is not option:
+            repeats[option.name] = kept.name
+    return list(first.values()), repeats
+
+
+def repeats_line(repeats: Mapping[str, str]) -> str:
+    """One line saying which options were the same as another and ran once."""
+    pairs = "; ".join(f"{name!r} is {kept!r}" for name, kept in repeats.items())
+    return f"{len(repeats)} of the options repeat another, so ran once: {pairs}"
 
 
 __all__ = [

@@ -75,7 +75,7 @@ def load(item: ScenarioLike, reps: int | None = None, seed: int | None = None) -
     overrides = {k: v for k, v in {"replications": reps, "seed": seed}.items() if v is not None}
     if isinstance(item, Scenario):
         return _override(item, overrides)
-    return load_scenario(item, overrides)
+    return load_scenario(item, overrides, "override")
 
 
 def _override(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
@@ -267,7 +267,7 @@ def sweep_scenarios(
     grid: Mapping[str, Sequence[Any]],
     reps: int | None = None,
     seed: int | None = None,
-    option: str = "--set",
+    option: str = "grid",
 ) -> list[Scenario]:
     """One scenario per point of the grid, named by :func:`point_name`.
 
@@ -308,7 +308,7 @@ def _sweep(
     grid: Mapping[str, Sequence[Any]],
     reps: int | None,
     seed: int | None,
-    option: str = "--set",
+    option: str = "grid",
 ) -> tuple[Scenario, list[Scenario]]:
     base = load(item, reps, seed)
     common = {"replications": base.replications, "seed": base.seed, **planned_demand(base, grid)}
@@ -612,7 +612,7 @@ def recommend(
     objective = selection.check_objective(minimise)
     if not 0.5 <= confidence < 1:
         raise ValueError(f"confidence {confidence}: expected at least 0.5 and below 1")
-    base, scenarios = _sweep(scenario, vary, max_reps, seed, "--vary")
+    base, scenarios = _sweep(scenario, vary, max_reps, seed, "vary")
     reps = base.replications
     if reps < 2:
         raise ValueError("max_reps must be at least 2 (intervals need two replications)")
@@ -620,7 +620,7 @@ def recommend(
         backend = Backend(workers=workers)
     started = time.perf_counter()
     keep = case_rows(cases)
-    options = selection.option_list(scenarios, grid_points(vary))
+    options, repeats = selection.distinct(selection.option_list(scenarios, grid_points(vary)))
     outcome = selection.select(
         options, requirements, objective,
         lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep),
@@ -630,6 +630,8 @@ def recommend(
     advice = selection.recommendation(outcome)
     settle = settle_command(scenario, vary, requirements, objective, confidence, 2 * reps, seed)
     advice["answer"] = selection.answer(outcome, settle)
+    if repeats:
+        advice["same_as"] = repeats  # option name -> the option it repeats
     return Results(
         kind="recommend",
         results=tuple(results),
