@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, default_out, write_aside
+from simulator.files import OutputError, check_out, default_out, without_parquet, write_aside
 
 if TYPE_CHECKING:
     from simulator.results import Results
@@ -129,6 +129,33 @@ def backend_options(command):
     )(command)
 
 
+def figures_only_option(command):
+    """--figures-only, on every command that runs replications."""
+    return click.option(
+        "--figures-only",
+        is_flag=True,
+        help="The figures alone, for a quick answer: summary.csv, replications.csv and the "
+        "manifest (no case rows, days or report; the same figures).",
+    )(command)
+
+
+def _figures_only(figures_only: bool, cases: str | int | None, png: bool = False) -> None:
+    """Refuse with --figures-only what it cannot give, before anything is loaded; then the
+    run needs no Parquet library (``files.without_parquet``)."""
+    if not figures_only:
+        return
+    if cases not in (None, "none"):
+        raise BadInput("--cases: a --figures-only run keeps no case rows")
+    if png:
+        raise BadInput("--png: a --figures-only run draws no charts")
+    without_parquet()
+
+
+def _said_where(target: Path, figures_only: bool) -> None:
+    if not figures_only:
+        click.echo(f"report: {target / 'report.html'}", err=True)
+
+
 class Commands(click.Group):
     """The command group: how an error shows depends on ``--debug`` (read from the context)."""
 
@@ -227,6 +254,7 @@ def schema(out: str | None) -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed [default: the file's, 42].")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @backend_options
+@figures_only_option
 def run(
     file: str,
     reps: int | None,
@@ -236,8 +264,10 @@ def run(
     backend: str,
     scheduler: str | None,
     cases: str | int | None,
+    figures_only: bool,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
+    _figures_only(figures_only, cases)
     from simulator import study
     from simulator.briefing import doubt_lines, headline
     from simulator.runner import progress_bar
@@ -257,12 +287,13 @@ def run(
         progress=progress_bar,
         label=scenario.name,
         cases="all" if cases is None else cases,
+        figures_only=figures_only,
     )
     _write(results, target)
     click.echo(headline(results.summary))
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
 
 
 def _target(out: str | None, label: str) -> Path:
@@ -274,6 +305,11 @@ def _target(out: str | None, label: str) -> Path:
 
 
 def _write(results: Results, target: Path, png: bool = False) -> None:
+    if results.figures_only:  # no report: nothing of plotly's is loaded
+        with bad_input():
+            results.write(target)
+        click.echo(f"results: {target}", err=True)
+        return
     from simulator.report import ImageError
 
     with bad_input():
@@ -293,6 +329,7 @@ def _run_many(
     label: str,
     sweep_keys: Sequence[str] = (),
     cases: str | int | None = None,
+    figures_only: bool = False,
 ) -> None:
     """Run scenarios on common random numbers; write summary, differences and the report.
 
@@ -326,6 +363,7 @@ def _run_many(
         scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
         label=label, sweep_keys=sweep_keys, baseline=baseline if sweep_keys else None,
         cases=cases if cases is not None else "none" if sweep_keys else "all",
+        figures_only=figures_only,
     )  # fmt: skip
     _write(results, target, png)
     click.echo(headline(results.summary))
@@ -337,7 +375,7 @@ def _run_many(
         click.echo(f"In short: {summary_paragraph(results.summary)}")
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
 
 
 def _check_images() -> None:
@@ -362,8 +400,12 @@ def _check_images() -> None:
 )
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 @backend_options
-def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, cases) -> None:
+@figures_only_option
+def compare(
+    files, reps, seed, out, baseline, png, workers, backend, scheduler, cases, figures_only
+) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
+    _figures_only(figures_only, cases, png)
     from simulator import study
 
     if len(files) < 2:
@@ -372,7 +414,8 @@ def compare(files, reps, seed, out, baseline, png, workers, backend, scheduler, 
         scenarios = study.common_scenarios(files, reps, seed)
     warn(files, scenarios)
     runner = _backend(backend, workers, scheduler)
-    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases)
+    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases,
+              figures_only=figures_only)  # fmt: skip
 
 
 def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -407,8 +450,12 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 @backend_options
-def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cases) -> None:
+@figures_only_option
+def sweep(
+    file, settings, reps, seed, out, png, workers, backend, scheduler, cases, figures_only
+) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
+    _figures_only(figures_only, cases, png)
     from simulator import study
 
     with bad_input():
@@ -422,7 +469,8 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cas
     warn([file] * len(scenarios), scenarios)
     runner = _backend(backend, workers, scheduler)
     own = study.own_point(base, grid)
-    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases)
+    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases,
+              figures_only)  # fmt: skip
 
 
 def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -470,11 +518,13 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @click.option("--png", is_flag=True, help="Also write PNG images of every chart (needs Chromium).")
 @backend_options
+@figures_only_option
 def recommend(
     file, varied, required, minimise, confidence, max_reps, seed, out, png, workers, backend,
-    scheduler, cases,
+    scheduler, cases, figures_only,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
+    _figures_only(figures_only, cases, png)
     from simulator import study
 
     with bad_input():
@@ -504,14 +554,14 @@ def recommend(
     try:
         results = study.recommend(
             file, grid, requirements, objective, confidence, max_reps, seed, backend=runner,
-            cases="none" if cases is None else cases,
+            cases="none" if cases is None else cases, figures_only=figures_only,
         )  # fmt: skip
     except ValueError as error:  # e.g. a requirement on a group no option has
         raise BadInput(str(error)) from None
     _write(results, target, png)
     assert results.recommendation is not None
     click.echo(results.recommendation["answer"])
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
 
 
 @cli.command()
