@@ -139,16 +139,20 @@ def figures_only_option(command):
     )(command)
 
 
-def _figures_only(figures_only: bool, cases: str | int | None, png: bool = False) -> None:
-    """Refuse with --figures-only what it cannot give, before anything is loaded; then the
-    run needs no Parquet library (``files.without_parquet``)."""
+def _figures_only(
+    figures_only: bool, cases: str | int | None, backend: str, png: bool = False
+) -> None:
+    """Refuse with --figures-only what it cannot give, before anything is loaded; then a
+    local run needs no Parquet library (``files.without_parquet``). A Dask cluster's
+    workers have pyarrow loaded, and their tables of figures need it to be read here."""
     if not figures_only:
         return
     if cases not in (None, "none"):
         raise BadInput("--cases: a --figures-only run keeps no case rows")
     if png:
         raise BadInput("--png: a --figures-only run draws no charts")
-    without_parquet()
+    if backend == "local":
+        without_parquet()
 
 
 def _said_where(target: Path, figures_only: bool) -> None:
@@ -267,7 +271,7 @@ def run(
     figures_only: bool,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
-    _figures_only(figures_only, cases)
+    _figures_only(figures_only, cases, backend)
     from simulator import study
     from simulator.briefing import doubt_lines, headline
     from simulator.runner import progress_bar
@@ -405,7 +409,7 @@ def compare(
     files, reps, seed, out, baseline, png, workers, backend, scheduler, cases, figures_only
 ) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
-    _figures_only(figures_only, cases, png)
+    _figures_only(figures_only, cases, backend, png)
     from simulator import study
 
     if len(files) < 2:
@@ -455,7 +459,7 @@ def sweep(
     file, settings, reps, seed, out, png, workers, backend, scheduler, cases, figures_only
 ) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
-    _figures_only(figures_only, cases, png)
+    _figures_only(figures_only, cases, backend, png)
     from simulator import study
 
     with bad_input():
@@ -524,7 +528,7 @@ def recommend(
     scheduler, cases, figures_only,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
-    _figures_only(figures_only, cases, png)
+    _figures_only(figures_only, cases, backend, png)
     from simulator import study
 
     with bad_input():

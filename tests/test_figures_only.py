@@ -159,3 +159,21 @@ def test_the_report_of_a_figures_only_folder_says_why_there_is_none(county, tmp_
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: {lean}: a figures-only folder")
     assert not (lean / "report.html").exists()
+
+
+def test_a_figures_only_run_on_a_dask_cluster_gives_the_local_figures(county, tmp_path):
+    """The cluster's workers have pyarrow loaded, so the command line keeps it there to
+    read their figures (only a local run goes without it)."""
+    from distributed import LocalCluster
+
+    local = tmp_path / "local"
+    common = ["run", str(county), "--reps", "2", "--figures-only"]
+    assert main(*common, "--workers", "1", "--out", str(local)).returncode == 0
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        remote = tmp_path / "dask"
+        result = main(*common, "--backend", "dask", "--scheduler", cluster.scheduler_address,
+                      "--out", str(remote))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert (remote / "summary.csv").read_bytes() == (local / "summary.csv").read_bytes()
