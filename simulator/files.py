@@ -43,7 +43,13 @@ def without_parquet() -> None:
     is the largest import of a run; marked missing (Python's own way: ``None`` in
     ``sys.modules``), pandas keeps strings as Python objects and the figures and their
     files are the same. Nothing is done when pandas or pyarrow is loaded already (a
-    notebook): they stay as they are."""
+    notebook): they stay as they are; nor where worker processes start afresh rather than
+    as forks of this one (macOS, Windows): they would load pyarrow, and their tables
+    need it to be read here."""
+    import multiprocessing
+
+    if multiprocessing.get_context().get_start_method() != "fork":
+        return
     if "pandas" not in sys.modules and "pyarrow" not in sys.modules:
         sys.modules["pyarrow"] = None  # type: ignore[assignment]
 
