@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from simulator import __version__
-from simulator.files import OutputError, check_out, compared_name, default_out, write_aside
+from simulator.files import (
+    OutputError,
+    check_out,
+    compared_name,
+    default_out,
+    without_parquet,
+    write_aside,
+)
 
 if TYPE_CHECKING:
     from simulator.results import Results
@@ -137,6 +144,40 @@ def paper_option(command):
     )(command)  # fmt: skip
 
 
+def figures_only_option(command):
+    """--figures-only, on every command that runs replications."""
+    return click.option(
+        "--figures-only",
+        is_flag=True,
+        help="The figures alone, for a quick answer: summary.csv, replications.csv and the "
+        "manifest (no case rows, days or report; the same figures).",
+    )(command)
+
+
+def _figures_only(
+    figures_only: bool, cases: str | int | None, backend: str, png: bool = False,
+    paper: bool = False,
+) -> None:  # fmt: skip
+    """Refuse with --figures-only what it cannot give, before anything is loaded; then a
+    local run needs no Parquet library (``files.without_parquet``). A Dask cluster's
+    workers have pyarrow loaded, and their tables of figures need it to be read here."""
+    if not figures_only:
+        return
+    if cases not in (None, "none"):
+        raise BadInput("--cases: a --figures-only run keeps no case rows")
+    if png:
+        raise BadInput("--png: a --figures-only run draws no charts")
+    if paper:
+        raise BadInput("--paper: a --figures-only run writes no report or paper")
+    if backend == "local":
+        without_parquet()
+
+
+def _said_where(target: Path, figures_only: bool) -> None:
+    if not figures_only:
+        click.echo(f"report: {target / 'report.html'}", err=True)
+
+
 class Commands(click.Group):
     """The command group: how an error shows depends on ``--debug`` (read from the context)."""
 
@@ -238,6 +279,7 @@ def schema(out: str | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @paper_option
 @backend_options
+@figures_only_option
 def run(
     file: str,
     reps: int | None,
@@ -248,8 +290,10 @@ def run(
     backend: str,
     scheduler: str | None,
     cases: str | int | None,
+    figures_only: bool,
 ) -> None:
     """Run one scenario's replications and write its result folder and report."""
+    _figures_only(figures_only, cases, backend, paper=paper)
     from simulator import study
     from simulator.briefing import doubt_lines, headline
     from simulator.runner import progress_bar
@@ -269,12 +313,13 @@ def run(
         progress=progress_bar,
         label=scenario.name,
         cases="all" if cases is None else cases,
+        figures_only=figures_only,
     )
     _write(results, target)
     click.echo(headline(results.summary))
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
     if paper:
         _paper(target)
 
@@ -288,6 +333,11 @@ def _target(out: str | None, label: str) -> Path:
 
 
 def _write(results: Results, target: Path, png: bool = False) -> None:
+    if results.figures_only:  # no report: nothing of plotly's is loaded
+        with bad_input():
+            results.write(target)
+        click.echo(f"results: {target}", err=True)
+        return
     from simulator.report import ImageError
 
     with bad_input():
@@ -316,6 +366,7 @@ def _run_many(
     sweep_keys: Sequence[str] = (),
     cases: str | int | None = None,
     paper: bool = False,
+    figures_only: bool = False,
 ) -> None:
     """Run scenarios on common random numbers; write summary, differences and the report
     (and with ``paper``, the committee paper).
@@ -351,6 +402,7 @@ def _run_many(
         scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
         label=label, sweep_keys=sweep_keys, baseline=baseline if sweep_keys else None,
         cases=cases if cases is not None else "none" if sweep_keys else "all",
+        figures_only=figures_only,
     )  # fmt: skip
     _write(results, target, png)
     click.echo(headline(results.summary))
@@ -362,7 +414,7 @@ def _run_many(
         click.echo(f"In short: {summary_paragraph(results.summary)}")
     if results.demand_doubt is not None:
         click.echo(doubt_lines(results.demand_doubt))
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
     if paper:
         _paper(target)
 
@@ -390,10 +442,23 @@ def _check_images() -> None:
 @click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @paper_option
 @backend_options
+@figures_only_option
 def compare(
-    files, reps, seed, out, baseline, png, paper, workers, backend, scheduler, cases
+    files,
+    reps,
+    seed,
+    out,
+    baseline,
+    png,
+    paper,
+    workers,
+    backend,
+    scheduler,
+    cases,
+    figures_only,
 ) -> None:
     """Run several scenarios on common random numbers; write differences and the report."""
+    _figures_only(figures_only, cases, backend, png, paper)
     from simulator import study
 
     if len(files) < 2:
@@ -402,7 +467,8 @@ def compare(
         scenarios = study.common_scenarios(files, reps, seed)
     warn(files, scenarios)
     runner = _backend(backend, workers, scheduler)
-    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases, paper=paper)
+    _run_many(scenarios, runner, baseline, out, png, "compare", cases=cases, paper=paper,
+              figures_only=figures_only)  # fmt: skip
 
 
 def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -437,8 +503,12 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (must not exist).")
 @click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @backend_options
-def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cases) -> None:
+@figures_only_option
+def sweep(
+    file, settings, reps, seed, out, png, workers, backend, scheduler, cases, figures_only
+) -> None:
     """Run one scenario over a range of one field (or a grid of several)."""
+    _figures_only(figures_only, cases, backend, png)
     from simulator import study
 
     with bad_input():
@@ -452,7 +522,8 @@ def sweep(file, settings, reps, seed, out, png, workers, backend, scheduler, cas
     warn([file] * len(scenarios), scenarios)
     runner = _backend(backend, workers, scheduler)
     own = study.own_point(base, grid)
-    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases)
+    _run_many(scenarios, runner, own, out, png, f"sweep-{base.name}", tuple(grid), cases,
+              figures_only=figures_only)  # fmt: skip
 
 
 def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -501,11 +572,13 @@ def _parse_vary(settings: tuple[str, ...]) -> dict[str, list[Any]]:
 @click.option("--png", is_flag=True, help="PNG images of the charts too (Chromium, Chrome, Edge).")
 @paper_option
 @backend_options
+@figures_only_option
 def recommend(
     file, varied, required, minimise, confidence, max_reps, seed, out, png, paper, workers,
-    backend, scheduler, cases,
+    backend, scheduler, cases, figures_only,
 ) -> None:  # fmt: skip
     """What to buy: the option that minimises METRIC among those meeting every requirement."""
+    _figures_only(figures_only, cases, backend, png, paper)
     from simulator import study
 
     with bad_input():
@@ -535,7 +608,7 @@ def recommend(
     try:
         results = study.recommend(
             file, grid, requirements, objective, confidence, max_reps, seed, backend=runner,
-            cases="none" if cases is None else cases,
+            cases="none" if cases is None else cases, figures_only=figures_only,
         )  # fmt: skip
     except ValueError as error:  # e.g. a requirement on a group no option has
         raise BadInput(str(error)) from None
@@ -546,7 +619,7 @@ def recommend(
 
         click.echo(f"note: {repeats_line(results.recommendation['same_as'])}")
     click.echo(results.recommendation["answer"])
-    click.echo(f"report: {target / 'report.html'}", err=True)
+    _said_where(target, figures_only)
     if paper:
         _paper(target)
 

@@ -37,6 +37,23 @@ DEPENDENCIES = (
 RESOLVED = "scenario.resolved.yaml"
 
 
+def without_parquet() -> None:
+    """Before pandas is imported, in a process that writes no Parquet (a figures-only run):
+    pandas imports pyarrow whenever it is installed, for its string columns, and pyarrow
+    is the largest import of a run; marked missing (Python's own way: ``None`` in
+    ``sys.modules``), pandas keeps strings as Python objects and the figures and their
+    files are the same. Nothing is done when pandas or pyarrow is loaded already (a
+    notebook): they stay as they are; nor where worker processes start afresh rather than
+    as forks of this one (macOS, Windows): they would load pyarrow, and their tables
+    need it to be read here."""
+    import multiprocessing
+
+    if multiprocessing.get_context().get_start_method() != "fork":
+        return
+    if "pandas" not in sys.modules and "pyarrow" not in sys.modules:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]
+
+
 def has_scenario_column(names: Sequence[str]) -> bool:
     """The tables of several scenarios start each row with its scenario's name; one
     scenario's tables have no such column."""
@@ -176,6 +193,7 @@ def write_results(
     recommendation: dict | None = None,
     candidates: pd.DataFrame | None = None,
     report: Callable[[Path], None] | None = None,
+    figures_only: bool = False,
 ) -> Path:
     """Write a complete result folder at ``out`` (aside first, then renamed).
 
@@ -184,14 +202,15 @@ def write_results(
     during the run (:class:`TableWriter`); they are copied rather than written from the
     results. ``differences``, ``demand_doubt``, and ``recommendation`` with its
     ``candidates``, are written when given; then ``report(staging)`` adds what is built
-    from the files (the report).
+    from the files (the report). ``figures_only``: no ``cases.parquet`` or
+    ``daily.parquet`` (the run built none).
     """
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     staging.chmod(0o755)
     try:
-        _write_tables(staging, results, tables)
+        _write_tables(staging, results, tables, figures_only)
         (staging / RESOLVED).write_text(
             resolved_yaml(r.scenario for r in results), encoding="utf-8"
         )
@@ -206,8 +225,11 @@ def write_results(
     return out
 
 
-def _write_tables(staging: Path, results: Sequence[ScenarioResult], tables: Path | None) -> None:
-    """``summary.csv``, ``replications.csv``, ``cases.parquet`` and ``daily.parquet``."""
+def _write_tables(
+    staging: Path, results: Sequence[ScenarioResult], tables: Path | None, figures_only: bool
+) -> None:
+    """``summary.csv``, ``replications.csv``, ``cases.parquet`` and ``daily.parquet`` (not
+    these two for a figures-only run)."""
     import pandas as pd
 
     several = has_scenario_column([r.scenario.name for r in results])
@@ -219,6 +241,8 @@ def _write_tables(staging: Path, results: Sequence[ScenarioResult], tables: Path
 
     write_csv(pd.concat([r.summary for r in results], ignore_index=True), staging / "summary.csv")
     write_replications(results, staging / "replications.csv")
+    if figures_only:
+        return
     for table in ("cases", "daily"):
         target = staging / f"{table}.parquet"
         if tables is not None:
@@ -431,6 +455,11 @@ def load(folder: Path) -> SavedResults:
     naming it."""
     if not folder.is_dir():
         raise FolderError(f"{folder}: not a results folder")
+    if is_figures_only(folder):
+        raise FolderError(
+            f"{folder}: a figures-only folder (summary.csv and replications.csv) has no "
+            "tables to draw a report from; run again without --figures-only for one"
+        )
     for name in REQUIRED:
         if not (folder / name).is_file():
             raise FolderError(f"{folder / name}: missing (is {folder} a results folder?)")
@@ -455,6 +484,15 @@ def load(folder: Path) -> SavedResults:
     return SavedResults(
         folder, summary, daily, waits, scenarios, manifest, differences, advice, candidates, doubt
     )
+
+
+def is_figures_only(folder: Path) -> bool:
+    """The folder's manifest says its run kept its figures alone."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False  # no readable manifest: load names what is missing
+    return isinstance(manifest, dict) and manifest.get("figures_only") is True
 
 
 def read_csv(path: Path, missing_ok: bool = False) -> pd.DataFrame | None:

@@ -25,6 +25,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -244,7 +245,9 @@ class Replication:
         """
         n = self.ours + len(self.other_arrival)
         nan = float("nan")
-        self.env = env = simpy.Environment()
+        # with other buyers, their cases' calls wait off SimPy's heap (``Market``)
+        self.market = Market() if len(self.other_arrival) else None
+        self.env = env = self.market or simpy.Environment()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         units = self.units if self.weighted else None
         self.pools = [make_pool(plan, classes, units) for plan in self.plans]
@@ -278,9 +281,9 @@ class Replication:
         self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
         Call(env, 0.0, self.arrivals_from, 0, URGENT)
-        if len(self.other_arrival):
+        if self.market is not None:
             self.other_day = self.other_arrival.tolist()
-            Call(env, 0.0, self.others_from, 0, URGENT)
+            self.market.call(0.0, self.others_from, 0, URGENT)
         env.run(until=self.horizon)
         busy = [pool.busy_slot_days(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
@@ -384,29 +387,38 @@ class Replication:
     def others_from(self, first: int) -> None:
         """Other buyers' cases reach the spot market, first come first served with ours:
         those from the ``first`` on that are due now, then the next one is scheduled."""
-        env, day = self.env, self.other_day
+        market, day = self.market, self.other_day
+        assert market is not None
         for k in range(first, len(day)):
-            if day[k] > env.now:
-                Call(env, day[k] - env.now, self.other_arrives, k)
+            if day[k] > market.now:
+                market.call(day[k] - market.now, self.other_arrives, k)
                 return
             self.other_joins(k)
 
     def other_arrives(self, k: int) -> None:
         """Another buyer's k-th case reaches the market, then the next is due."""
         self.other_joins(k)
-        following, day, now = k + 1, self.other_day, self.env.now
+        following, day, market = k + 1, self.other_day, self.market
+        assert market is not None
+        now = market.now
         if following < len(day) and day[following] > now:
             # The usual case of others_from, written out: the next arrives later.
-            Call(self.env, day[following] - now, self.other_arrives, following)
+            market.call(day[following] - now, self.other_arrives, following)
         else:
             self.others_from(following)
 
     def other_joins(self, k: int) -> None:
-        """Another buyer's k-th case joins the spot market's queue (after all of ours in
-        every per-referral list)."""
+        """Another buyer's k-th case joins the spot market (after all of ours in every
+        per-referral list): ``join`` written out for a case never withdrawn, never on our
+        waiting list and never open on day 0."""
         i = self.ours + k
-        self.pool_of[i] = self.spot_index
-        self.join(i)
+        spot = self.pool_of[i] = self.spot_index
+        now = self.queued[i] = self.env._now
+        pool = self.pools[spot]
+        if self.at_work(spot, now) and pool.takes_now(self.units[i], self.priority[i]):
+            self.allocate(spot, i)
+        else:
+            pool.enqueue(i, self.priority[i])
 
     # ------------------------------------------------------------------ handlers
 
@@ -607,7 +619,10 @@ class Replication:
         # A case closing comes before anything else due at the same instant, so a slot
         # freed at t is free for a referral arriving at t. (SimPy would otherwise order
         # them by when each was scheduled, which depends on when the case began.)
-        Call(env, days, self.complete, i, URGENT)
+        if i < self.ours:
+            Call(env, days, self.complete, i, URGENT)
+        else:
+            self.market.call(days, self.complete, i, URGENT)  # type: ignore[union-attr]
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
@@ -1088,7 +1103,10 @@ class Replication:
         now = self.env.now
         delay = day - now
         self.closes[i] = now + delay
-        Call(self.env, delay, self.complete, i, URGENT)
+        if i < self.ours:
+            Call(self.env, delay, self.complete, i, URGENT)
+        else:
+            self.market.call(delay, self.complete, i, URGENT)  # type: ignore[union-attr]
 
     def breach(self, i: int) -> None:
         """The deadline passed: without an advocate, the referral leaves the list."""
@@ -1143,6 +1161,54 @@ class Replication:
         referral, pool, day, taken_up_day, taken_up_pool, hours_left = np.array(kept).T
         return HandedBack(referral.astype(np.int64), pool.astype(np.int64), day,
                           taken_up_day, taken_up_pool.astype(np.int64), hours_left)  # fmt: skip
+
+
+class Market(simpy.Environment):
+    """SimPy's environment, with the other buyers' cases kept off its event heap.
+
+    Other buyers' cases on the spot market are a third or more of the events of a county
+    file with a spot market, and none of them needs a SimPy event: nothing waits on one.
+    Their calls (an arrival, a case closing) wait in a heap of their own as ``(time,
+    priority, event id, handler, index)``, the ids drawn from SimPy's own counter, and
+    ``step`` first makes every call that comes before SimPy's next event, in a tight loop
+    without an event each. Both heaps order by (time, priority, id), so events and calls
+    happen in exactly the order one SimPy heap would give them: the same records, to the
+    bit (``tests/test_identical_records.py``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[float, int, int, Callable[[int], None], int]] = []
+
+    def call(
+        self, delay: float, handler: Callable[[int], None], i: int, priority: int = NORMAL
+    ) -> None:
+        """``handler(i)`` after ``delay`` days, as ``Call`` would, off SimPy's heap."""
+        heappush(self.calls, (self._now + delay, priority, next(self._eid), handler, i))
+
+    def step(self) -> None:
+        """The calls due before SimPy's next event, then that event: SimPy's ``step``
+        written out (calling it would cost a call per event, about 6% of the engine)."""
+        calls, queue = self.calls, self._queue
+        while calls and (not queue or calls[0] < queue[0]):  # type: ignore[operator]
+            self._now, _, _, handler, i = heappop(calls)
+            handler(i)
+        try:
+            self._now, _, _, event = heappop(queue)
+        except IndexError:
+            raise simpy.core.EmptySchedule from None
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:
+                callback(event)
+        except simpy.core.StopSimulation:  # as SimPy: the callbacks left wait for a resume
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, simpy.events.EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):  # a failed event: as SimPy
+            failure = type(event._value)(*event._value.args)
+            failure.__cause__ = event._value
+            raise failure
 
 
 class Call(simpy.events.Timeout):

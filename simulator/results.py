@@ -14,16 +14,18 @@ import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from simulator import files
 from simulator.files import ScenarioResult
 from simulator.runner import Backend
 from simulator.scenario import Scenario
 from simulator.stats import paired_differences
+
+if TYPE_CHECKING:  # plotly is imported by what draws: a figures-only run never loads it
+    import plotly.graph_objects as go
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +59,8 @@ class Results:
     tables: Path | None = None
     """A folder holding ``cases.parquet`` and ``daily.parquet`` written during the run (so
     case rows are not held in memory); removed when these results are."""
+    figures_only: bool = False
+    """The figures alone (``figures_only=True``): no case rows, days, charts or report."""
 
     def __post_init__(self) -> None:
         if self.tables is not None:
@@ -100,13 +104,33 @@ class Results:
 
     @cached_property
     def cases(self) -> pd.DataFrame:
-        """One row per referral and replication, ``scenario`` first (``cases.parquet``)."""
+        """One row per referral and replication, ``scenario`` first (``cases.parquet``).
+
+        Raises
+        ------
+        FiguresOnlyError
+            The run kept its figures alone (``figures_only=True``).
+        """
+        self._needs_tables("case rows (.cases)")
         return self._tagged("cases")
 
     @cached_property
     def daily(self) -> pd.DataFrame:
-        """One row per measured day and replication, ``scenario`` first (``daily.parquet``)."""
+        """One row per measured day and replication, ``scenario`` first (``daily.parquet``).
+
+        Raises
+        ------
+        FiguresOnlyError
+            The run kept its figures alone (``figures_only=True``).
+        """
+        self._needs_tables("days (.daily)")
         return self._tagged("daily")
+
+    def _needs_tables(self, what: str) -> None:
+        if self.figures_only:
+            raise FiguresOnlyError(
+                f"a figures-only run has no {what}: run it again without figures_only"
+            )
 
     def _tagged(
         self, table: str, columns: list[str] | None = None, *, categories: bool = False
@@ -134,10 +158,12 @@ class Results:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        """What ``manifest.json`` records: versions, seed, scenario hashes, timings."""
+        """What ``manifest.json`` records: versions, seed, scenario hashes, timings (and
+        ``figures_only``, for a run that kept its figures alone)."""
         return files.build_manifest(
             self.results,
             {
+                **({"figures_only": True} if self.figures_only else {}),
                 "sweep": self._sweep_info(),
                 "seed": self.results[0].scenario.seed,
                 "replications": self.results[0].scenario.replications,
@@ -189,7 +215,13 @@ class Results:
         Names: ``cost-lines``, ``cost-vs-wait``, ``wait-distribution``,
         ``waiting-list``, ``within-target``, ``breaches`` and, when there are
         needs or localities, ``equality`` (the PNG names of ``--png``).
+
+        Raises
+        ------
+        FiguresOnlyError
+            The run kept its figures alone (``figures_only=True``).
         """
+        self._needs_tables("charts")
         from simulator import report
 
         return {
@@ -202,14 +234,25 @@ class Results:
 
         ``summary.csv``, ``replications.csv``, ``cases.parquet``, ``daily.parquet``,
         ``scenario.resolved.yaml``, ``manifest.json``, ``differences.csv`` (compare
-        and sweep) and ``report.html`` (and with ``png``, ``images/``). The folder is
-        written aside and renamed, so it is complete or absent.
+        and sweep) and ``report.html`` (and with ``png``, ``images/``); for a
+        figures-only run, the figures, the scenario and the manifest alone. The folder
+        is written aside and renamed, so it is complete or absent.
 
         Raises
         ------
         simulator.files.OutputError
             The folder exists already, or cannot be created there.
+        FiguresOnlyError
+            ``png`` for a figures-only run (it has no charts).
         """
+        if self.figures_only:
+            if png:
+                self._needs_tables("charts to draw as PNG")
+            return files.write_results(
+                Path(folder), self.results, self.manifest, figures_only=True,
+                differences=self.differences, demand_doubt=self.demand_doubt,
+                recommendation=self.recommendation, candidates=self.candidates,
+            )  # fmt: skip
         from simulator.report import ImageError, write_images, write_report
 
         def report(staging: Path) -> None:
@@ -227,7 +270,19 @@ class Results:
         )  # fmt: skip
 
     def report(self, path: str | os.PathLike[str]) -> Path:
-        """Write the HTML report alone to ``path`` (a file), and return its path."""
+        """Write the HTML report alone to ``path`` (a file), and return its path.
+
+        Raises
+        ------
+        FiguresOnlyError
+            The run kept its figures alone (``figures_only=True``).
+        """
+        self._needs_tables("report")
         from simulator.report import build_html
 
         return files.write_aside(Path(path), build_html(self._saved()))
+
+
+class FiguresOnlyError(ValueError):
+    """What a figures-only run does not have (case rows, days, charts, a report) was asked
+    for."""

@@ -16,16 +16,17 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simulator import metrics
 from simulator.files import Layout, ScenarioResult, TableWriter
-from simulator.model import simulate
+from simulator.model import HandedBack, Records, simulate
 from simulator.scenario import Scenario
 
 
@@ -195,13 +196,47 @@ def reduce_replication(
     (``columns_only``: none, but the columns, so a file of no case rows still has them)."""
     records = simulate(scenario, rep)
     cases = None
-    if keep_cases or columns_only:
+    if keep_cases:
         cases = metrics.cases_frame([records], scenario)
-        cases = cases if keep_cases else cases.iloc[:0]
+    elif columns_only:  # the table's columns from no referrals, not every row then none
+        cases = metrics.cases_frame([nobody(records)], scenario)
     return Reduced(
         per_rep=metrics.per_replication([records], scenario),
         daily=metrics.daily_frame([records], scenario),
         cases=cases,
+    )
+
+
+def nobody(records: Records) -> Records:
+    """A replication's records cut to no referrals: what a case table's columns and their
+    types are built from when no case rows are kept."""
+    referrals = records.referrals
+    none: dict[str, Any] = {
+        field.name: value[:0]
+        for field in fields(records)
+        if isinstance(value := getattr(records, field.name), np.ndarray)
+        and len(value) == len(referrals)
+    }
+    cut = replace(referrals, **{f.name: getattr(referrals, f.name)[:0] for f in fields(referrals)})
+    return replace(records, referrals=cut, handed_back=HandedBack.none(), **none)
+
+
+def figures_of(scenario: Scenario, rep: int) -> pd.DataFrame:
+    """Simulate replication ``rep`` and reduce it to its figures alone (``per_replication``):
+    no case rows, no days. The figures-only path: nothing else crosses to the main process."""
+    return metrics.per_replication([simulate(scenario, rep)], scenario)
+
+
+def figures_result(scenario: Scenario, frames: Sequence[pd.DataFrame]) -> ScenarioResult:
+    """Replications' figures (in replication order) -> the scenario's result tables, with
+    no case rows and no days."""
+    per_rep = pd.concat(frames, ignore_index=True)
+    return ScenarioResult(
+        scenario=scenario,
+        cases=pd.DataFrame(),
+        daily=pd.DataFrame(),
+        per_rep=per_rep,
+        summary=metrics.summarise(per_rep, scenario.name),
     )
 
 
@@ -224,13 +259,16 @@ def run_scenario(
     progress: Progress | None = None,
     reps: Sequence[int] | None = None,
     cases: int | None = None,
+    figures_only: bool = False,
 ) -> ScenarioResult:
     """Replications of one scenario (``reps``, default all), as result tables.
 
     Each worker reduces its replication; case rows are kept for the first ``cases``
     replications (None: all; 0: none), so memory does not grow with case rows nobody
-    asked for.
+    asked for. ``figures_only``: the figures alone, no case rows and no days.
     """
+    if figures_only:
+        return figures_result(scenario, _map(figures_of, scenario, backend, progress, reps))
     keep = scenario.replications if cases is None else cases
     work = partial(_reduce_keeping, keep_below=keep)
     return assemble(scenario, _map(work, scenario, backend, progress, reps))
@@ -242,6 +280,7 @@ def run_together(
     progress: Progress | None = None,
     cases: int | None = None,
     tables: Path | None = None,
+    figures_only: bool = False,
 ) -> list[ScenarioResult]:
     """Every replication of every scenario on one pool, as each scenario's result tables
     (case rows for the first ``cases`` replications of each; None: all).
@@ -249,10 +288,17 @@ def run_together(
     With ``tables`` (a folder), case rows and days are handed to a
     :class:`~simulator.files.TableWriter` there as the replications finish, in order,
     and not kept: the results then hold only the figures, so memory does not grow with
-    replications.
+    replications. ``figures_only``: no replication builds case rows or days at all.
     """
-    keep = sys.maxsize if cases is None else cases
     tasks = [(s, rep) for s in scenarios for rep in range(s.replications)]
+    if figures_only:
+        frames = _map_tasks(figures_of, tasks, backend, progress)
+        results, start = [], 0
+        for scenario in scenarios:
+            results.append(figures_result(scenario, frames[start : start + scenario.replications]))
+            start += scenario.replications
+        return results
+    keep = sys.maxsize if cases is None else cases
     work = partial(_reduce_keeping, keep_below=keep)
     if tables is None:
         reduced = _map_tasks(work, tasks, backend, progress)

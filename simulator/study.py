@@ -355,6 +355,7 @@ def run_scenarios(
     command: Sequence[str] | None = None,
     baseline: str | None = None,
     cases: CaseRows = "all",
+    figures_only: bool = False,
 ) -> Results:
     """Run scenarios as given, in order (the first is the baseline), into :class:`Results`.
 
@@ -363,10 +364,11 @@ def run_scenarios(
     folder. ``kind`` is ``run``, ``compare`` or ``sweep``; ``label`` names the
     progress bar; ``command`` is what ``manifest.json`` records (default: this
     process's command line); ``baseline`` names the scenario differences are taken
-    from when it is not the first.
+    from when it is not the first; ``figures_only``: see :func:`run`.
     """
     if kind not in ("run", "compare", "sweep"):
         raise ValueError(f"kind {kind!r}: expected run, compare or sweep")
+    keep = _figures_only_cases(cases, figures_only)
     if backend is None:
         backend = Backend(workers=workers)
     elif workers is not None:
@@ -376,13 +378,15 @@ def run_scenarios(
     # how much of the spread is that doubt (sweeps and recommend only compare means)
     doubtful = [s for s in scenarios if uncertainty.doubtful(s)] if kind != "sweep" else []
     total = sum(s.replications for s in [*scenarios, *doubtful])
-    tables = Path(tempfile.mkdtemp(prefix="advocacy-sim-"))  # case rows and days, on disk
+    # case rows and days go to files as they come (none with figures_only)
+    tables = None if figures_only else Path(tempfile.mkdtemp(prefix="advocacy-sim-"))
     try:
         with _ticks(progress, total, label or kind) as tick:
-            results = run_together(scenarios, backend, tick, case_rows(cases), tables)
+            results = run_together(scenarios, backend, tick, keep, tables, figures_only)
             spread = _demand_doubt(results, doubtful, backend, tick)
     except BaseException:
-        shutil.rmtree(tables, ignore_errors=True)
+        if tables is not None:
+            shutil.rmtree(tables, ignore_errors=True)
         raise
     return Results(
         kind=kind,
@@ -394,21 +398,35 @@ def run_scenarios(
         baseline_name=baseline,
         tables=tables,
         demand_doubt=spread,
+        figures_only=figures_only,
     )
+
+
+def _figures_only_cases(cases: CaseRows, figures_only: bool) -> int | None:
+    """``cases`` as replications to keep case rows for (:func:`case_rows`); a figures-only
+    run keeps none, so asking it for some is a mistake, not a silent nothing.
+
+    Raises
+    ------
+    ValueError
+        ``figures_only`` with case rows asked for, or a bad ``cases``.
+    """
+    keep = case_rows(cases)
+    if figures_only and keep != 0 and cases != "all":
+        raise ValueError(f"cases {cases!r}: a figures-only run keeps no case rows")
+    return 0 if figures_only else keep
 
 
 def _demand_doubt(
     results: Sequence[ScenarioResult], doubtful: list[Scenario], backend: Backend, tick: Any
 ) -> pd.DataFrame | None:
     """Each scenario with doubt about demand, run again with it fixed at its means (same
-    seeds, no case rows): the spread of cost and breaches with and without the doubt."""
+    seeds, figures only: nothing else of these runs is kept): the spread of cost and
+    breaches with and without the doubt."""
     if not doubtful:
         return None
-    scratch = Path(tempfile.mkdtemp(prefix="advocacy-sim-fixed-"))
-    try:
-        fixed = run_together([uncertainty.fixed(s) for s in doubtful], backend, tick, 0, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    fixed_scenarios = [uncertainty.fixed(s) for s in doubtful]
+    fixed = run_together(fixed_scenarios, backend, tick, 0, None, figures_only=True)
     by_name = {r.scenario.name: r for r in results}
     frames = [
         stats.spread_table(
@@ -436,6 +454,7 @@ def run(
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
     cases: CaseRows = "all",
+    figures_only: bool = False,
 ) -> Results:
     """Run one scenario's replications.
 
@@ -457,16 +476,25 @@ def run(
         Case rows kept (``.cases``, ``cases.parquet``): ``"all"``, ``"none"`` or the
         first N replications' (default: all for run and compare, none for sweep and
         recommend, whose many runs would otherwise fill memory with rows).
+    figures_only
+        The figures alone, for a quick answer: ``.summary``, ``.replications`` (and
+        ``.differences``), the same numbers as a full run, but no replication builds
+        case rows or days, so there are no ``.cases``, ``.daily``, charts or report;
+        :meth:`Results.write` writes ``summary.csv``, ``replications.csv``, the
+        resolved scenario and ``manifest.json``.
 
     Raises
     ------
     ScenarioError
         The scenario is not valid (every problem, one line each).
+    ValueError
+        ``figures_only`` with case rows asked for (``cases`` a number).
     """
     loaded = load(scenario, reps, seed)
     return run_scenarios(
         [loaded], "run", workers=workers, backend=backend, progress=progress,
         label=loaded.name, command=_call("run", scenario, reps=reps, seed=seed), cases=cases,
+        figures_only=figures_only,
     )  # fmt: skip
 
 
@@ -480,6 +508,7 @@ def compare(
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
     cases: CaseRows = "all",
+    figures_only: bool = False,
 ) -> Results:
     """Run several scenarios on common random numbers; ``.differences`` from the baseline.
 
@@ -491,7 +520,7 @@ def compare(
         One number of replications and one root seed for all (default: the first's).
     baseline
         The name of the scenario the others are compared with (default: the first).
-    workers, backend, progress, cases
+    workers, backend, progress, cases, figures_only
         As for :func:`run`.
 
     Raises
@@ -507,7 +536,7 @@ def compare(
     return run_scenarios(
         loaded, "compare", workers=workers, backend=backend, progress=progress,
         command=_call("compare", *scenarios, reps=reps, seed=seed, baseline=baseline),
-        cases=cases,
+        cases=cases, figures_only=figures_only,
     )  # fmt: skip
 
 
@@ -521,6 +550,7 @@ def sweep(
     backend: Backend | None = None,
     progress: ProgressBar | None = None,
     cases: CaseRows = "none",
+    figures_only: bool = False,
 ) -> Results:
     """Run one scenario over a range of one field, or a grid of several.
 
@@ -534,7 +564,7 @@ def sweep(
         grid of every combination. Each point is named by :func:`point_name`,
         e.g. ``"County, block_share 0.6 instead of 0.8"``. The baseline of the differences is
         the point that is the file's own value, when one is, else the first.
-    reps, seed, workers, backend, progress, cases
+    reps, seed, workers, backend, progress, cases, figures_only
         As for :func:`run` (cases: none unless asked).
 
     Raises
@@ -550,7 +580,7 @@ def sweep(
         points, "sweep", workers=workers, backend=backend, progress=progress,
         label=f"sweep-{base.name}", sweep_keys=tuple(grid),
         command=_call("sweep", scenario, dict(grid), reps=reps, seed=seed),
-        baseline=own_point(base, grid), cases=cases,
+        baseline=own_point(base, grid), cases=cases, figures_only=figures_only,
     )  # fmt: skip
 
 
@@ -566,6 +596,7 @@ def recommend(
     *,
     backend: Backend | None = None,
     cases: CaseRows = "none",
+    figures_only: bool = False,
 ) -> Results:
     """The option that minimises ``minimise`` among those meeting every requirement.
 
@@ -588,6 +619,10 @@ def recommend(
         Most replications any option gets (default: the scenario's).
     seed, workers, backend, cases
         As for :func:`run` (cases: none unless asked).
+    figures_only
+        As for :func:`run`: every option's runs build their figures alone (the choice
+        needs nothing else), and the folder holds the figures, ``recommendation.json``
+        and ``candidates.csv``, with no report.
 
     Returns
     -------
@@ -619,11 +654,12 @@ def recommend(
     if backend is None:
         backend = Backend(workers=workers)
     started = time.perf_counter()
-    keep = case_rows(cases)
+    keep = _figures_only_cases(cases, figures_only)
     options, repeats = selection.distinct(selection.option_list(scenarios, grid_points(vary)))
     outcome = selection.select(
         options, requirements, objective,
-        lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep),
+        lambda option, batch: run_scenario(option.scenario, backend, None, batch, keep,
+                                           figures_only),
         confidence, reps,
     )  # fmt: skip
     results = [_as_run(option) for option in options]
@@ -643,6 +679,7 @@ def recommend(
         recommendation=advice,
         candidates=selection.candidates_frame(outcome),
         baseline_name=advice["choice"] or advice["closest"],  # differences from the answer
+        figures_only=figures_only,
     )  # fmt: skip
 
 
