@@ -245,9 +245,7 @@ class Replication:
         """
         n = self.ours + len(self.other_arrival)
         nan = float("nan")
-        # with other buyers, their cases' calls wait off SimPy's heap (``Market``)
-        self.market = Market() if len(self.other_arrival) else None
-        self.env = env = self.market or simpy.Environment()
+        self.env = env = Engine()
         classes = 1 if self.scenario.commissioning.triage == "fifo" else 4
         units = self.units if self.weighted else None
         self.pools = [make_pool(plan, classes, units) for plan in self.plans]
@@ -280,10 +278,10 @@ class Replication:
         self.waiting_again = [-1] * n  # the hand-back a case waits in, if it waits again
         self.schedule_workforce()
         # Both chains start at day 0 ahead of anything else, as SimPy starts a process.
-        Call(env, 0.0, self.arrivals_from, 0, URGENT)
-        if self.market is not None:
+        env.call(0.0, self.arrivals_from, 0, URGENT)
+        if len(self.other_arrival):
             self.other_day = self.other_arrival.tolist()
-            self.market.call(0.0, self.others_from, 0, URGENT)
+            env.call(0.0, self.others_from, 0, URGENT)
         env.run(until=self.horizon)
         busy = [pool.busy_slot_days(self.horizon) for pool in self.pools]
         waiting_days = self.waiting_list.close(self.horizon)
@@ -359,7 +357,7 @@ class Replication:
 
     def later(self, days: float, handler: Callable[[int], None], i: int) -> None:
         """Call ``handler(i)`` after ``days``."""
-        Call(self.env, days, handler, i)
+        self.env.call(days, handler, i)
 
     def arrivals_from(self, first: int) -> None:
         """Receive referrals from ``first`` on while they are due now (those open or
@@ -369,7 +367,7 @@ class Replication:
             if initial[i] != 1:  # open on day 0: straight onto a caseload
                 gap = arrival[i] - env.now
                 if gap > 0:
-                    Call(env, gap, self.arrive, i)
+                    env.call(gap, self.arrive, i)
                     return
             receive(i)
 
@@ -380,15 +378,14 @@ class Replication:
         following = i + 1
         if following < self.ours and self.arrival[following] > now:
             # The usual case of arrivals_from, written out: the next arrives later.
-            Call(self.env, self.arrival[following] - now, self.arrive, following)
+            self.env.call(self.arrival[following] - now, self.arrive, following)
         else:
             self.arrivals_from(following)
 
     def others_from(self, first: int) -> None:
         """Other buyers' cases reach the spot market, first come first served with ours:
         those from the ``first`` on that are due now, then the next one is scheduled."""
-        market, day = self.market, self.other_day
-        assert market is not None
+        market, day = self.env, self.other_day
         for k in range(first, len(day)):
             if day[k] > market.now:
                 market.call(day[k] - market.now, self.other_arrives, k)
@@ -398,8 +395,7 @@ class Replication:
     def other_arrives(self, k: int) -> None:
         """Another buyer's k-th case reaches the market, then the next is due."""
         self.other_joins(k)
-        following, day, market = k + 1, self.other_day, self.market
-        assert market is not None
+        following, day, market = k + 1, self.other_day, self.env
         now = market.now
         if following < len(day) and day[following] > now:
             # The usual case of others_from, written out: the next arrives later.
@@ -619,10 +615,7 @@ class Replication:
         # A case closing comes before anything else due at the same instant, so a slot
         # freed at t is free for a referral arriving at t. (SimPy would otherwise order
         # them by when each was scheduled, which depends on when the case began.)
-        if i < self.ours:
-            Call(env, days, self.complete, i, URGENT)
-        else:
-            self.market.call(days, self.complete, i, URGENT)  # type: ignore[union-attr]
+        env.call(days, self.complete, i, URGENT)
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
@@ -681,7 +674,7 @@ class Replication:
             return True
         if self.waking[pool_index] != opens:
             self.waking[pool_index] = opens
-            Call(self.env, opens - now, self.wake, pool_index, NORMAL)
+            self.env.call(opens - now, self.wake, pool_index, NORMAL)
         return False
 
     def wake(self, pool_index: int) -> None:
@@ -746,7 +739,7 @@ class Replication:
         changes.sort()
         self.changes = [(p, kind, k) for _, _, p, kind, k in changes]
         for c, (when, *_) in enumerate(changes):
-            Call(self.env, when, self.change, c, URGENT)
+            self.env.call(when, self.change, c, URGENT)
 
     def spells_by_post(self, pool_index: int, absences: Absences) -> None:
         """Each post's spells in order, for ``paused_through``: their calendar starts; their
@@ -936,7 +929,7 @@ class Replication:
             ramp = workforce.new_starter_ramp_days
             for step in range(1, target + 1):
                 self.ramps.append((pool_index, advocate))
-                Call(self.env, ramp * step / target, self.ramp_step, len(self.ramps) - 1, URGENT)
+                self.env.call(ramp * step / target, self.ramp_step, len(self.ramps) - 1, URGENT)
             return
         self.cap[pool_index][advocate] += target - was
         if not self.gone[pool_index][advocate]:
@@ -1103,10 +1096,7 @@ class Replication:
         now = self.env.now
         delay = day - now
         self.closes[i] = now + delay
-        if i < self.ours:
-            Call(self.env, delay, self.complete, i, URGENT)
-        else:
-            self.market.call(delay, self.complete, i, URGENT)  # type: ignore[union-attr]
+        self.env.call(delay, self.complete, i, URGENT)
 
     def breach(self, i: int) -> None:
         """The deadline passed: without an advocate, the referral leaves the list."""
@@ -1163,17 +1153,17 @@ class Replication:
                           taken_up_day, taken_up_pool.astype(np.int64), hours_left)  # fmt: skip
 
 
-class Market(simpy.Environment):
-    """SimPy's environment, with the other buyers' cases kept off its event heap.
+class Engine(simpy.Environment):
+    """SimPy's environment, with the engine's own calls kept off its event heap.
 
-    Other buyers' cases on the spot market are a third or more of the events of a county
-    file with a spot market, and none of them needs a SimPy event: nothing waits on one.
-    Their calls (an arrival, a case closing) wait in a heap of their own as ``(time,
-    priority, event id, handler, index)``, the ids drawn from SimPy's own counter, and
-    ``step`` first makes every call that comes before SimPy's next event, in a tight loop
-    without an event each. Both heaps order by (time, priority, id), so events and calls
-    happen in exactly the order one SimPy heap would give them: the same records, to the
-    bit (``tests/test_identical_records.py``).
+    Nothing in the engine waits on an arrival, a case closing or a working day starting,
+    so none of them needs a SimPy event (an object, its callbacks, a dispatch): each is a
+    call, ``handler(i)`` at a time, in a heap of its own as ``(time, priority, event id,
+    handler, index)``, the ids drawn from SimPy's own counter. ``step`` makes every call
+    that comes before SimPy's next event (the horizon, the end of the follow-up) in a
+    tight loop. Both heaps order by (time, priority, id), so calls and events happen in
+    exactly the order one SimPy heap would give them, each call a ``Timeout``: the same
+    records, to the bit (``tests/test_identical_records.py``).
     """
 
     def __init__(self) -> None:
@@ -1183,7 +1173,7 @@ class Market(simpy.Environment):
     def call(
         self, delay: float, handler: Callable[[int], None], i: int, priority: int = NORMAL
     ) -> None:
-        """``handler(i)`` after ``delay`` days, as ``Call`` would, off SimPy's heap."""
+        """``handler(i)`` after ``delay`` days, at SimPy's ``priority``, off its heap."""
         heappush(self.calls, (self._now + delay, priority, next(self._eid), handler, i))
 
     def step(self) -> None:
@@ -1209,32 +1199,6 @@ class Market(simpy.Environment):
             failure = type(event._value)(*event._value.args)
             failure.__cause__ = event._value
             raise failure
-
-
-class Call(simpy.events.Timeout):
-    """``handler(i)`` after ``delay`` days, at SimPy's ``priority`` (``NORMAL`` unless
-    said): ``Timeout.__init__`` written out with the handler as its only callback, as
-    the engine makes several of these per referral."""
-
-    def __init__(
-        self,
-        env: simpy.Environment,
-        delay: float,
-        handler: Callable[[int], None],
-        i: int,
-        priority: simpy.events.EventPriority = NORMAL,
-    ) -> None:
-        self.env = env
-        self.callbacks = [_dispatch]
-        self._value = (handler, i)
-        self._delay = delay
-        self._ok = True
-        env.schedule(self, priority, delay)
-
-
-def _dispatch(event: simpy.events.Timeout) -> None:
-    handler, i = event._value
-    handler(i)
 
 
 def simulate(scenario: Scenario, rep: int, referrals: Referrals | None = None) -> Records:

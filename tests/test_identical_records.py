@@ -1,16 +1,17 @@
-"""Every record the same after other buyers' cases left SimPy's event heap.
+"""Every record the same after the engine's calls left SimPy's event heap.
 
-Other buyers' cases on the spot market wait in a heap of their own (``model.Market``),
-their calls ordered by SimPy's own (time, priority, event id): a change of speed, not of
-results. Two checks:
+An arrival, a case closing, a working day starting: each waits in the engine's heap of its
+own (``model.Engine``), the calls ordered by SimPy's own (time, priority, event id): a
+change of speed, not of results (first other buyers' cases left the heap, then every
+call). Two checks:
 
 - the tables of every shipped scenario (case rows, days and figures, a few
   replications; the county files over five years too) hash to what the code gave before
   the change, pinned below (``tables_digest``: floats at nine significant digits, as
   the back tests compare them, so another processor's last bit does not count);
-- on the scenarios with other buyers, and on a small market where many events fall on
-  the same instant, every array of the records is the same to the bit as with each of
-  their calls a SimPy event, as before (``OnHeap``).
+- on shipped scenarios with and without other buyers, and on a small market where many
+  events fall on the same instant, every array of the records is the same to the bit as
+  with each call a SimPy event, as before (``OnHeap``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
-from heapq import heappop
+from heapq import heappush
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ import simpy
 
 from simulator import model
 from simulator.metrics import cases_frame, daily_frame, per_replication
-from simulator.model import NORMAL, Call, Market, simulate
+from simulator.model import NORMAL, Engine, simulate
 from simulator.scenario import load_scenario
 from tests.helpers import build, county
 
@@ -177,10 +178,14 @@ def test_every_shipped_scenario_is_pinned():
 
 
 class OnHeap(simpy.Environment):
-    """The engine before: each of the other buyers' calls a SimPy event (``Call``)."""
+    """The engine before: each call a SimPy event, scheduled on SimPy's heap at its
+    priority, its handler the event's one callback (``model.Call`` was this)."""
 
     def call(self, delay: float, handler: Any, i: int, priority: int = NORMAL) -> None:
-        Call(self, delay, handler, i, priority)
+        event = simpy.events.Event(self)
+        event._ok, event._value = True, None
+        event.callbacks.append(lambda _: handler(i))
+        self.schedule(event, priority, delay)
 
 
 def as_before(scenario, rep: int, monkeypatch: pytest.MonkeyPatch) -> model.Records:
@@ -207,21 +212,20 @@ def same_bits(left: Any, right: Any, where: str = "records") -> None:
         assert left == right, where
 
 
-WITH_OTHER_BUYERS = [
+COMPARED = [
+    "county-block", "county-core-flex", "growing-county-varied",  # no other buyers
     "county-block-spot", "county-hub", "county-spot-only", "rural-county",
     "library/city-hub-specialists",
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", WITH_OTHER_BUYERS)
-def test_every_record_is_as_with_their_calls_on_simpy_s_heap(name: str, monkeypatch):
+@pytest.mark.parametrize("name", COMPARED)
+def test_every_record_is_as_with_each_call_on_simpy_s_heap(name: str, monkeypatch):
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
-    assert scenario.commissioning.spot is not None
-    assert scenario.commissioning.spot.other_referrals_per_year > 0
     for rep in range(2):
         lane = model.Replication(scenario, rep)
         records = lane.run()
-        assert isinstance(lane.env, Market)
+        assert isinstance(lane.env, Engine)
         same_bits(records, as_before(scenario, rep, monkeypatch))
 
 
@@ -251,56 +255,35 @@ def tied_market() -> Any:
     }))  # fmt: skip
 
 
-class CallsFirst(Market):
-    """A wrong order, to show the ties matter: at one instant, calls before events."""
+class LastMadeFirst(Engine):
+    """A wrong order, to show the ties matter: at one instant and priority, the call made
+    last first."""
 
-    def step(self) -> None:
-        calls, queue = self.calls, self._queue
-        while calls and (not queue or calls[0][0] <= queue[0][0]):
-            self._now, _, _, handler, i = heappop(calls)
-            handler(i)
-        simpy.Environment.step(self)
-
-
-class EventsFirst(Market):
-    """The other wrong order: at one instant, events before calls."""
-
-    def step(self) -> None:
-        calls, queue = self.calls, self._queue
-        while calls and (not queue or calls[0][0] < queue[0][0]):
-            self._now, _, _, handler, i = heappop(calls)
-            handler(i)
-        simpy.Environment.step(self)
+    def call(self, delay: float, handler: Any, i: int, priority: int = NORMAL) -> None:
+        heappush(self.calls, (self._now + delay, priority, -next(self._eid), handler, i))
 
 
 def with_environment(environment: type, scenario: Any, rep: int, monkeypatch) -> Any:
     with monkeypatch.context() as patched:
-        patched.setattr(model, "Market", environment)
+        patched.setattr(model, "Engine", environment)
         return simulate(scenario, rep)
 
 
 def test_ties_fall_in_simpy_s_order(monkeypatch):
-    """At one instant, (priority, event id) orders calls and events as SimPy's one heap
-    did: calls first, or events first, would each give other records here."""
+    """At one instant, (priority, event id) orders the calls as SimPy's heap did: the
+    last made first would give other records here."""
     scenario = tied_market()
     for rep in range(2):
         records = simulate(scenario, rep)
         same_bits(records, as_before(scenario, rep, monkeypatch))
-        for wrong in (CallsFirst, EventsFirst):
-            moved = with_environment(wrong, scenario, rep, monkeypatch)
-            assert moved.advocate.tobytes() != records.advocate.tobytes(), wrong.__name__
+        moved = with_environment(LastMadeFirst, scenario, rep, monkeypatch)
+        with pytest.raises(AssertionError, match="allocated_day"):
+            same_bits(moved, records)
 
 
-def test_a_market_without_other_buyers_runs_on_simpy_alone():
-    scenario = build(county("spot_only"))
-    replication = model.Replication(scenario, 0)
-    replication.run()
-    assert replication.market is None and type(replication.env) is simpy.Environment
-
-
-def test_market_steps_as_simpy_s_own_step_does():
-    """``Market.step`` writes out SimPy's ``Environment.step`` (4.1): a release that changes
-    it fails here by name. With no calls of its own, a Market runs processes, timeouts and
+def test_engine_steps_as_simpy_s_own_step_does():
+    """``Engine.step`` writes out SimPy's ``Environment.step`` (4.1): a release that changes
+    it fails here by name. With no calls of its own, an Engine runs processes, timeouts and
     a failed event exactly as SimPy's environment does."""
     source = inspect.getsource(simpy.Environment.step)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == "8fea2b488c8ad7fa"
@@ -321,19 +304,23 @@ def test_market_steps_as_simpy_s_own_step_does():
         log.append(("resumed", env.now))
         return log
 
-    assert story(Market()) == story(simpy.Environment())
-    for env in (Market(), simpy.Environment()):
+    assert story(Engine()) == story(simpy.Environment())
+    for env in (Engine(), simpy.Environment()):
         env.event().fail(ValueError("failed"))
         with pytest.raises(ValueError, match="failed"):
             env.run()
 
 
 def test_calls_and_events_interleave_by_time_priority_and_id():
-    market = Market()
+    engine = Engine()
     log: list[tuple[str, float]] = []
-    market.call(2.0, lambda i: log.append(("call", market.now)), 0)
-    Call(market, 1.0, lambda i: log.append(("event", market.now)), 0)
-    market.call(1.0, lambda i: log.append(("urgent call", market.now)), 0, model.URGENT)
-    Call(market, 2.0, lambda i: log.append(("later event", market.now)), 0)
-    market.run(until=3.0)
+
+    def event(delay: float, label: str) -> None:
+        engine.timeout(delay).callbacks.append(lambda _: log.append((label, engine.now)))
+
+    engine.call(2.0, lambda i: log.append(("call", engine.now)), 0)
+    event(1.0, "event")
+    engine.call(1.0, lambda i: log.append(("urgent call", engine.now)), 0, model.URGENT)
+    event(2.0, "later event")
+    engine.run(until=3.0)
     assert log == [("urgent call", 1.0), ("event", 1.0), ("call", 2.0), ("later event", 2.0)]
