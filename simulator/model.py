@@ -365,7 +365,7 @@ class Replication:
         env, arrival, initial, receive = self.env, self.arrival, self.initial, self.receive
         for i in range(first, len(arrival)):
             if initial[i] != 1:  # open on day 0: straight onto a caseload
-                gap = arrival[i] - env.now
+                gap = arrival[i] - env._now
                 if gap > 0:
                     env.call(gap, self.arrive, i)
                     return
@@ -373,7 +373,7 @@ class Replication:
 
     def arrive(self, i: int) -> None:
         """Referral i's arrival time has come: it is received, then the next is due."""
-        now = self.arrival[i] = self.env.now  # the clock's own value: no rounding gap
+        now = self.arrival[i] = self.env._now  # the clock's own value: no rounding gap
         self.receive(i)
         following = i + 1
         if following < self.ours and self.arrival[following] > now:
@@ -387,8 +387,8 @@ class Replication:
         those from the ``first`` on that are due now, then the next one is scheduled."""
         market, day = self.env, self.other_day
         for k in range(first, len(day)):
-            if day[k] > market.now:
-                market.call(day[k] - market.now, self.other_arrives, k)
+            if day[k] > market._now:
+                market.call(day[k] - market._now, self.other_arrives, k)
                 return
             self.other_joins(k)
 
@@ -396,7 +396,7 @@ class Replication:
         """Another buyer's k-th case reaches the market, then the next is due."""
         self.other_joins(k)
         following, day, market = k + 1, self.other_day, self.env
-        now = market.now
+        now = market._now
         if following < len(day) and day[following] > now:
             # The usual case of others_from, written out: the next arrives later.
             market.call(day[following] - now, self.other_arrives, following)
@@ -424,7 +424,7 @@ class Replication:
         if not block and not spot_ok:
             return  # nobody in the scenario can serve it: unserved, never on the list
         self.listed[i] = True
-        now = self.env.now
+        now = self.env._now
         self.waiting_list.change(now, +1)
         deadline = self.deadline[i]
         if self.withdraw_at_deadline and deadline == deadline:  # not NaN
@@ -458,7 +458,7 @@ class Replication:
             if choice == HUB_QUEUE:  # the rule looks at the partners with the skill
                 assert self.hub_queue is not None
                 self.hub_queue.focus(block)
-            now = self.env.now
+            now = self.env._now
             outside, arranging = self.outside(choice, i, spot_ok)
             routing = Routing(
                 self.hub_queue if self.hub_queue is not None else pools[choice],
@@ -549,7 +549,7 @@ class Replication:
             self.join_hub(i)
             return
         pool = self.pools[pool_index]
-        now = self.queued[i] = self.env.now
+        now = self.queued[i] = self.env._now
         if not self.at_work(pool_index, now) and self.initial[i] != 1:
             # (a case open on day 0 is already on a caseload, even on a bank holiday)
             pool.enqueue(i, self.priority[i])
@@ -563,7 +563,7 @@ class Replication:
     def join_hub(self, i: int) -> None:
         """Referral i reaches the hub's shared queue: the first partner (in the scenario's
         order) with a free slot and the skill takes it, or it waits in the hub queue."""
-        now = self.queued[i] = self.env.now
+        now = self.queued[i] = self.env._now
         units = self.units[i]
         for pool_index in self.candidates[i][0]:
             if not self.at_work(pool_index, now):
@@ -590,7 +590,7 @@ class Replication:
         """An advocate of the pool takes referral i; the case closes when its hours are
         done at its share of a slot's pace, or after ``weeks_open``, whichever is later."""
         env = self.env
-        now = env.now
+        now = env._now
         if self.allocated[i] == self.allocated[i]:  # handed back to the queue: its work goes on
             self.resume(pool_index, i)
             return
@@ -619,7 +619,7 @@ class Replication:
 
     def complete(self, i: int) -> None:
         """Case i closes; its room takes the referrals waiting at that pool that fit."""
-        now = self.env.now
+        now = self.env._now
         if self.closes[i] != now or self.ended[i] == self.ended[i]:
             return  # paused or handed on since: a later close replaced this one
         self.ended[i] = now
@@ -679,7 +679,7 @@ class Replication:
 
     def wake(self, pool_index: int) -> None:
         """A working day starts: the pool takes the referrals that wait for it."""
-        self.fill(pool_index, self.env.now)
+        self.fill(pool_index, self.env._now)
 
     # ---------------------------------------------------------------- workforce
 
@@ -797,7 +797,7 @@ class Replication:
         self.cap[pool_index][advocate] += 1
         if not self.gone[pool_index][advocate]:
             self.pools[pool_index].grow(advocate)
-            self.fill(pool_index, self.env.now)
+            self.fill(pool_index, self.env._now)
 
     def ramp_step(self, r: int) -> None:
         """The r-th slot of a new post's starter (a contract grown with a ramp)."""
@@ -835,7 +835,7 @@ class Replication:
         hub = self.hub_queue
         sharing = hub is not None and pool_index in hub.members
         for member in hub.members if sharing and hub is not None else [pool_index]:
-            self.fill(member, self.env.now)  # a case handed back may fit a colleague
+            self.fill(member, self.env._now)  # a case handed back may fit a colleague
 
     def vary(self, pool_index: int, k: int) -> None:
         """The k-th planned change of the pool's contract: its slots are dealt out again as
@@ -939,7 +939,7 @@ class Replication:
     def vacant_now(self, pool_index: int, advocate: int) -> bool:
         """The post is in a vacancy now (one starting now counts). Planned changes are rare:
         a scan of the spells is fine here."""
-        absences, now = self.absences[pool_index], self.env.now
+        absences, now = self.absences[pool_index], self.env._now
         if absences is None:
             return False
         inside = (absences.advocate == advocate) & (absences.start <= now) & (now < absences.end)
@@ -960,13 +960,13 @@ class Replication:
         else:
             room = self.cap[pool_index][advocate] - len(cases)
         self.pools[pool_index].step_in(advocate, room)
-        self.fill(pool_index, self.env.now)
+        self.fill(pool_index, self.env._now)
 
     def left_of(self, pool_index: int, i: int) -> tuple[float, float]:
         """Case i's working time left now: until it closes, and until its work is done (less
         the pauses its advocate's short absences ahead would have added: only a planned
         change of contract hands cases on with some still ahead, or during one)."""
-        clock, now = self.clocks[pool_index], self.env.now
+        clock, now = self.clocks[pool_index], self.env._now
         at = clock.worked(now)
         close_at, done_at = clock.worked(self.closes[i]), clock.worked(self.work_done[i])
         if self.plans[pool_index].changes:
@@ -980,7 +980,7 @@ class Replication:
         pause a case: up to their next long one, which would hand it on)."""
         starts, at_work, before, next_long = self.spells_of[pool_index][advocate]
         paused = 0.0
-        for j in range(max(bisect_right(starts, self.env.now) - 1, 0), len(starts)):
+        for j in range(max(bisect_right(starts, self.env._now) - 1, 0), len(starts)):
             begins = at_work[j] + before[j]  # the spell's start in working time
             if begins >= until or (next_long[j] == j and begins >= at):
                 break
@@ -1035,7 +1035,7 @@ class Replication:
     def hand_back(self, pool_index: int, i: int) -> None:
         """An absent advocate's case nobody had room for goes back to the front of the queue
         in its class, with its work left."""
-        pool, now = self.pools[pool_index], self.env.now
+        pool, now = self.pools[pool_index], self.env._now
         open_left, work_left = self.left_of(pool_index, i)
         pool.release(now, self.units[i])
         self.closes[i] = self.work_done[i] = float("nan")  # its close event is void
@@ -1060,7 +1060,7 @@ class Replication:
         """A case handed back is taken up again: its work left goes on from now (its wait
         stays measured to its first allocation). Taken up by another hub partner, its hours
         left take that partner's pace (days kept open past them stay as they were)."""
-        now = self.env.now
+        now = self.env._now
         advocate = self.advocate[i] = self.pools[pool_index].start_case(now, self.units[i])
         if self.tracked[pool_index]:
             self.cases_of[pool_index][advocate].add(i)
@@ -1082,7 +1082,7 @@ class Replication:
     ) -> None:
         """Case i goes on with ``advocate`` from now, with this working time left (through
         the advocate's own absences to come)."""
-        now, clock = self.env.now, self.clocks[pool_index]
+        now, clock = self.env._now, self.clocks[pool_index]
         done, close = clock.finish(now, work_left), clock.finish(now, open_left)
         done, close = self.paused_through(pool_index, advocate, now, done, close)
         self.work_done[i] = done
@@ -1093,7 +1093,7 @@ class Replication:
         acts only when the day is the case's ``closes``, kept as SimPy adds it up)."""
         if day == self.closes[i]:
             return  # handed to a colleague on the day clock: it closes when it would have
-        now = self.env.now
+        now = self.env._now
         delay = day - now
         self.closes[i] = now + delay
         self.env.call(delay, self.complete, i, URGENT)
@@ -1103,7 +1103,7 @@ class Replication:
         if self.allocated[i] == self.allocated[i]:  # not NaN: allocated in time
             return
         self.withdrawn[i] = True
-        self.waiting_list.change(self.env.now, -1)
+        self.waiting_list.change(self.env._now, -1)
         if self.queued[i] == self.queued[i]:  # in a queue, not in triage or being arranged
             pool_index = self.pool_of[i]
             queue = self.hub_queue if pool_index == HUB_QUEUE else self.pools[pool_index]
@@ -1140,7 +1140,7 @@ class Replication:
             handed_back=self.handed_back_records(),
             exits=self.exits,
             waiting_days=waiting_days,
-            followed_to=self.env.now,
+            followed_to=self.env._now,
         )
 
     def handed_back_records(self) -> HandedBack:
