@@ -291,7 +291,9 @@ class Replication:
             self.followed = env.event()
             env.timeout(self.scenario.follow_up_days).callbacks.append(self.stop_following)
             env.run(until=self.followed)
-        return self.records(busy, waiting_days)
+        records = self.records(busy, waiting_days)
+        env.forget()
+        return records
 
     def days_of_work(self) -> list[np.ndarray]:
         """Per pool, the days of work each case needs there (its hours at its share of the
@@ -1175,6 +1177,14 @@ class Engine(simpy.Environment):
     ) -> None:
         """``handler(i)`` after ``delay`` days, at SimPy's ``priority``, off its heap."""
         heappush(self.calls, (self._now + delay, priority, next(self._eid), handler, i))
+
+    def forget(self) -> None:
+        """The run is over: drop the calls and events still waiting. They hold the
+        replication's handlers, and it holds the engine; without them the replication is
+        freed as soon as it is done, not by a later collection (which would keep every
+        replication run in the process, their lists of every referral, until one ran)."""
+        self.calls.clear()
+        self._queue.clear()
 
     def step(self) -> None:
         """The calls due before SimPy's next event, then that event: SimPy's ``step``

@@ -17,8 +17,10 @@ call). Two checks:
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import inspect
+import weakref
 from heapq import heappush
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,9 @@ class OnHeap(simpy.Environment):
         event.callbacks.append(lambda _: handler(i))
         self.schedule(event, priority, delay)
 
+    def forget(self) -> None:
+        self._queue.clear()
+
 
 def as_before(scenario, rep: int, monkeypatch: pytest.MonkeyPatch) -> model.Records:
     return with_environment(OnHeap, scenario, rep, monkeypatch)
@@ -324,3 +329,19 @@ def test_calls_and_events_interleave_by_time_priority_and_id():
     event(2.0, "later event")
     engine.run(until=3.0)
     assert log == [("urgent call", 1.0), ("event", 1.0), ("call", 2.0), ("later event", 2.0)]
+
+
+def test_a_replication_is_freed_when_its_run_returns():
+    """The engine's calls still waiting at the end hold the replication's handlers, and it
+    holds the engine: ``Engine.forget`` breaks the cycle, so a process running many
+    replications frees each on return, not at the next collection."""
+    scenario = load_scenario(ROOT / "scenarios" / "county-block-spot.yaml")
+    gc.disable()
+    try:
+        lane = model.Replication(scenario, 0)
+        freed = weakref.ref(lane)
+        lane.run()
+        del lane
+        assert freed() is None
+    finally:
+        gc.enable()
