@@ -136,6 +136,12 @@ LEFT_BEHIND = {
     ],
     "how-to/model-your-authority.md": ["scenarios/my-council.yaml", "scenario.schema.json"],
     "how-to/read-the-report.md": ["outputs/hub/report.html"],
+    "how-to/quick-answers.md": [
+        "outputs/block-70/differences.csv",
+        "outputs/county-quick/summary.csv",
+        "scenarios/block-70.yaml",
+        "outputs/block-70-report/report.html",
+    ],
 }
 
 
@@ -197,7 +203,7 @@ def test_the_convention_reads_the_blocks_it_should():
     assert words[:2] == ["advocacy-sim", "recommend"] and "--max-reps" in words
     assert "within_target_share[urgency=urgent] >= 0.9" in words
     own = [b for b in ALL_BLOCKS if b.language == "yaml" and yaml_target(b)]
-    assert [yaml_target(b) for b in own] == ["scenarios/my-council.yaml"]
+    assert [yaml_target(b) for b in own] == ["scenarios/my-council.yaml", "scenarios/block-70.yaml"]
     assert commands("advocacy-sim validate a.yaml   # a comment\n\n") == [
         ["advocacy-sim", "validate", "a.yaml"]
     ]
