@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from simulator import metrics
 from simulator.files import Layout, ScenarioResult, TableWriter
@@ -73,6 +74,7 @@ def _map_tasks(
     main process holds only the results that finished ahead of their turn.
     """
     backend = backend or Backend()
+    work = partial(_on_one_thread, work)
     tick = progress or (lambda done: None)
     ordered = _InOrder(consume)
     if backend.name == "dask":
@@ -108,6 +110,19 @@ def _map_tasks(
         raise
     pool.shutdown()
     return ordered.results
+
+
+def _on_one_thread(work: Callable[[Scenario, int], Any], scenario: Scenario, rep: int) -> Any:
+    """``work(scenario, rep)`` with numpy's linear algebra (BLAS) on one thread.
+
+    Replications run in parallel as processes, one a core. A BLAS call on more than one
+    thread (the few matrix products of the figures and days) leaves OpenBLAS's threads
+    spinning for a while after it, on the cores the other workers need: with two
+    workers, each took about half the other's core, and a county replication's tables
+    cost twice the processor time. The limit is lifted when the work returns, so a
+    notebook that calls the runner keeps its own BLAS threads."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return work(scenario, rep)
 
 
 class _InOrder:
