@@ -229,7 +229,7 @@ def workers(reps: int, pairs: int, work: Path) -> Row:
         "processes at once against one (each round), and the ratio's share of that ceiling",
         f"{statistics.median(ones):.1f} s, {statistics.median(twos):.1f} s: {ratio:.2f}x "
         f"(pairs {listed(ratios)}); two processes {ceiling:.2f}x ({listed(ceilings)}): "
-        f"{ratio / ceiling:.2f} of it",
+        f"{ratio / ceiling:.3f} of it",
         "at least 0.95 of the two-process ceiling",
         ratio >= 0.95 * ceiling,
     )
