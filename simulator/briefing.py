@@ -765,7 +765,7 @@ HEADINGS = {
     "wait_p90_days": "p90 wait (days)",
     "within_target_share": "Within target",
     "referrals_per_year": "Referrals a year",
-    "planned_referrals_per_year": "Block sized for (a year)",
+    "planned_referrals_per_year": "Planned referrals a year",
     "breaches_per_year": "Breaches a year",
     "unserved_per_year": "Unserved a year",
     "block_hours_unused_per_year": "Unused block h a year",

@@ -34,10 +34,10 @@ def _summary() -> pd.DataFrame:
 
 def test_a_figure_the_same_in_every_replication_has_no_interval_in_the_terminal():
     assert figure_line("planned_referrals_per_year", SIZED, SIZED - 1e-13, SIZED + 2e-13) == (
-        "  Block sized for (a year) 750"
+        "  Planned referrals a year 750"
     )
     text = headline(_summary())
-    assert "Block sized for (a year) 750\n" in text and "750 to 750" not in text
+    assert "Planned referrals a year 750\n" in text and "750 to 750" not in text
     assert "Cash cost a year         £398,554\n" in text
     assert "(95% CI £382,084 to £437,836)" in text  # a figure that varies keeps its interval
 
