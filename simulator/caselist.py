@@ -49,6 +49,9 @@ import pandas as pd
 
 REQUIRED = ("referral_date", "type", "urgent", "hours")
 OPTIONAL = ("need", "locality", "miles", "closed_date", "allocated_date")
+REFERENCE = "case"
+"""The optional case reference column: not used in a fit, but one reference on two rows
+that differ is warned of (see ``CaseList.repeated_references``)."""
 BAD_SHARE_LIMIT = 0.05
 """Above this share of bad rows the case list is refused (exit status 2)."""
 ALIKE = 3
@@ -121,6 +124,7 @@ class CaseList:
     duplicates: list[int]  # lines equal to an earlier line in every column: left out
     after_end: int = 0  # referrals after --end: outside the window, left out
     reopened: int = 0  # closed after --end: taken as open at the end, hours unknown
+    repeated: tuple[tuple[str, int, int], ...] = ()  # (case reference, first line, line)
 
     @property
     def bad_share(self) -> float:
@@ -148,6 +152,7 @@ class CaseList:
                 "are taken as open then, with no hours yet"
             )
         notes += self.stray_dates()
+        notes += self.repeated_references()
         if not self.duplicates:
             return notes
         shown = ", ".join(map(str, self.duplicates[:5])) + (", ..." * (len(self.duplicates) > 5))
@@ -157,6 +162,22 @@ class CaseList:
             f"(lines {shown}): left out, rate included (a list pasted twice would double it); "
             "if they are different referrals, add a column that tells them apart (a case "
             "reference)",
+        ]
+
+    def repeated_references(self) -> list[str]:
+        """One case reference on rows that differ: one referral entered twice with a
+        correction, or a case reopened under its old reference. Both rows are counted as
+        referrals, so the rate would count it twice if it is one."""
+        if not self.repeated:
+            return []
+        shown = ", ".join(f"{ref} (lines {a} and {b})" for ref, a, b in self.repeated[:5])
+        more = f" and {len(self.repeated) - 5} more" if len(self.repeated) > 5 else ""
+        count = len(self.repeated)
+        which = "1 case reference appears" if count == 1 else f"{count} case references appear"
+        return [
+            f"{self.path}: {which} again on a row that differs: {shown}{more}. Each row "
+            "is counted as a referral: if one is a correction of the other, remove the "
+            "older row"
         ]
 
     def stray_dates(self) -> list[str]:
@@ -213,6 +234,8 @@ def read_case_list(
     after_end = reopened = 0
     records = raw.to_dict("records")
     seen: set[tuple[str, ...]] = set()
+    first_with: dict[str, int] = {}  # case reference -> the first line it is on
+    repeated: list[tuple[str, int, int]] = []
     for offset, record in enumerate(records):
         if not any(record.values()):
             continue  # a blank line: not a referral, but it keeps the line numbers true
@@ -221,6 +244,11 @@ def read_case_list(
             duplicates.append(line)
             continue
         seen.add(tuple(record.values()))
+        reference = record.get(REFERENCE, "")
+        if reference and reference in first_with:
+            repeated.append((reference, first_with[reference], line))
+        elif reference:
+            first_with[reference] = line
         row, wrong = _check_row(record, raw.columns, dayfirst)
         if end and not wrong and row["referral_date"] > bound:
             after_end += 1  # --end cuts the list: a later referral is outside, not wrong
@@ -249,7 +277,7 @@ def read_case_list(
     last = pd.Timestamp(end) if end else dates.max()
     listed = CaseList(
         path, pd.DataFrame(rows), problems, total, bad, optional, dates, last, duplicates,
-        after_end, reopened,
+        after_end, reopened, tuple(repeated),
     )  # fmt: skip
     if listed.bad_share > BAD_SHARE_LIMIT:
         share = f"{listed.bad_share:.0%}"

@@ -167,6 +167,24 @@ def test_a_list_pasted_twice_gives_the_rate_of_the_list_once(tmp_path, rows, cle
     assert "0 bad rows left out, 2343 duplicate rows" in result.stdout
 
 
+def test_a_case_reference_on_two_rows_that_differ_is_warned_of_by_line(tmp_path, rows):
+    """A correction entered as a new row under the same reference: both count, and the
+    warning names the reference and both lines (an untouched list has no such warning)."""
+    corrected = rows.iloc[[10]].assign(hours="9.5")  # line 12 of the file, hours corrected
+    path = save(pd.concat([rows, corrected]), tmp_path)
+    result = run(path)
+    assert result.exit_code == 0
+    again = len(rows) + 2
+    reference = rows.loc[10, "case"]
+    assert (
+        f"warning: {path}: 1 case reference appears again on a row that differs: "
+        f"{reference} (lines 12 and {again}). Each row is counted as a referral: if one is "
+        "a correction of the other, remove the older row"
+    ) in result.stderr.splitlines()
+    assert read_case_list(path).rows == len(rows) + 1
+    assert not read_case_list(EXAMPLE).repeated_references()
+
+
 def test_hours_far_beyond_their_type_are_named_by_line_and_left_out(tmp_path, rows):
     slips = rows.copy()
     complaints = slips.index[(slips["type"] == "nhs_complaints") & (slips["closed_date"] != "")]
