@@ -20,6 +20,7 @@ import pandas as pd
 
 from simulator import files
 from simulator.files import ScenarioResult
+from simulator.metrics import SHARE_METRICS
 from simulator.runner import Backend
 from simulator.scenario import Scenario
 from simulator.stats import paired_differences
@@ -154,7 +155,7 @@ class Results:
         if self.kind == "run":
             return None
         assert self.baseline is not None  # more than one scenario
-        return paired_differences(self.replications, self.baseline)
+        return paired_differences(self.replications, self.baseline, SHARE_METRICS)
 
     @property
     def manifest(self) -> dict[str, Any]:

@@ -147,13 +147,17 @@ DIFFERENCE_COLUMNS = [
 ]  # fmt: skip
 
 
-def paired_differences(per_rep: pd.DataFrame, baseline: str) -> pd.DataFrame:
+def paired_differences(
+    per_rep: pd.DataFrame, baseline: str, shares: Collection[str] = ()
+) -> pd.DataFrame:
     """Each scenario minus the baseline, replication by replication (``differences.csv``).
 
     ``per_rep`` holds ``scenario, rep, metric, group, value`` for scenarios run on
     common random numbers, so replication k of each saw the same referrals; the
     difference is taken within each replication, then averaged with a t-based 95%
-    interval. Replications where either side has no value are left out.
+    interval. Replications where either side has no value are left out. A difference
+    of two shares (the metrics named in ``shares``) is at most 100 points either way,
+    and its interval is clipped to that (a t interval of few replications can pass it).
     """
     wide = per_rep.pivot_table(
         index=["metric", "group", "rep"], columns="scenario", values="value", dropna=False,
@@ -173,6 +177,8 @@ def paired_differences(per_rep: pd.DataFrame, baseline: str) -> pd.DataFrame:
             keys, size = blocks
             rows = differences.to_numpy(dtype=float).reshape(len(keys), size)
         mean, low, high, n = intervals(rows)
+        bound = np.array([1.0 if key[0] in shares else np.inf for key in keys])
+        low, high = np.maximum(low, -bound), np.minimum(high, bound)
         frames.append(pd.DataFrame({
             "scenario": [scenario] * len(keys), "baseline": [baseline] * len(keys),
             "metric": [k[0] for k in keys], "group": [k[1] for k in keys],

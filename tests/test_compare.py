@@ -280,3 +280,26 @@ def test_a_sweep_points_card_is_written_from_the_values_run(tmp_path):
     cards = _scenario_cards(load(swept.write(tmp_path / "out")))
     assert "block_share 0.8 of expected hours" in cards and "block_share 1 of expected" in cards
     assert "caseload slots" in cards
+
+
+def test_a_difference_of_shares_has_an_interval_within_100_points_either_way():
+    """Three replications where the option allocates everyone within target in two and
+    nobody in one, against a baseline that never does: the t interval's top is 2.1
+    (210 points), which no difference of two shares can be; a count's is not cut."""
+    from simulator.metrics import SHARE_METRICS
+    from simulator.stats import paired_differences
+
+    rows = [
+        (scenario, rep, metric, "all", value)
+        for metric in ("within_target_share", "breaches_per_year")
+        for scenario, values in (("base", [0.0, 0.0, 0.0]), ("option", [1.0, 0.0, 1.0]))
+        for rep, value in enumerate(values)
+    ]
+    per_rep = pd.DataFrame(rows, columns=["scenario", "rep", "metric", "group", "value"])
+    found = paired_differences(per_rep, "base", SHARE_METRICS).set_index("metric")
+    half = stats.t.ppf(0.975, 2) * np.std([1.0, 0.0, 1.0], ddof=1) / np.sqrt(3)
+    share, count = found.loc["within_target_share"], found.loc["breaches_per_year"]
+    assert share["mean_difference"] == pytest.approx(2 / 3)
+    assert (share["ci_low"], share["ci_high"]) == (pytest.approx(2 / 3 - half), 1.0)
+    assert (count["ci_low"], count["ci_high"]) == pytest.approx((2 / 3 - half, 2 / 3 + half))
+    assert count["ci_high"] > 2
