@@ -332,10 +332,17 @@ def bought_differently(
             "cost_to_serve_per_year": _metric(per_rep, "cost_to_serve_per_year"),
         }
         for name, values in figures.items():
-            mean, low, high, _ = stats.confidence_interval(values)
+            mean, low, high = count_interval(values)
             row.update({name: mean, f"{name}_ci_low": low, f"{name}_ci_high": high})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def count_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean of a count or a cost over replications and its 95% interval, cut at 0
+    (a t interval of three replications, one with a breach, reaches below none)."""
+    mean, low, high, _ = stats.confidence_interval(values)
+    return mean, max(low, 0.0), max(high, 0.0)
 
 
 def _metric(per_rep: pd.DataFrame, metric: str) -> np.ndarray:

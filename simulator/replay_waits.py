@@ -155,8 +155,9 @@ def replay_table(
             p10, p90 = stats.spreads(values)
             row[f"recorded_{figure}"] = float(rec[figure]) if rec is not None else np.nan
             row[f"simulated_{figure}"] = mean[0]
-            row[f"simulated_{figure}_ci_low"] = low[0]
-            row[f"simulated_{figure}_ci_high"] = high[0]
+            top = 1.0 if figure == "within_target_share" else np.inf  # as summary.csv clips
+            row[f"simulated_{figure}_ci_low"] = min(max(low[0], 0.0), top)
+            row[f"simulated_{figure}_ci_high"] = min(max(high[0], 0.0), top)
             row[f"simulated_{figure}_p10"] = p10[0]
             row[f"simulated_{figure}_p90"] = p90[0]
         ks = _ks(rec_waits[chosen], sim_waits[:, chosen]) if has_record else (np.nan, np.nan)

@@ -299,6 +299,10 @@ def test_the_folder_is_run_and_compares_plus_replay_csv(folder):
             "simulated_within_target_share_p90", "ks_statistic"} <= set(table.columns)  # fmt: skip
     months = table[(table["type"] == "all") & (table["month"] != "all")]["month"]
     assert months.iloc[0] == "2025-04" and months.nunique() == 12
+    # three replications: an interval is cut to what the figure can be, as summary.csv's
+    lows = table.filter(regex="^simulated_.*_ci_low$")
+    assert (lows.fillna(0) >= 0).all().all()
+    assert (table["simulated_within_target_share_ci_high"].fillna(0) <= 1).all()
     # the recorded side is the list's, whichever contract it is set beside
     block, hub = (table[table["scenario"] == s].reset_index() for s in ("Block as it ran", "Hub"))
     assert block["recorded_wait_mean_days"].equals(hub["recorded_wait_mean_days"])
@@ -490,3 +494,15 @@ def test_a_fit_that_cannot_be_done_exits_2_before_running(tmp_path, fit, message
                     str(tmp_path / "out"))  # fmt: skip
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_count_s_interval_over_few_replications_stops_at_zero():
+    """One breach in three replications: the t interval runs to about -1.1, which no
+    count of people can be; its top is kept."""
+    import numpy as np
+
+    from simulator.replay_study import count_interval
+
+    mean, low, high = count_interval(np.array([0.0, 0.0, 1.0]))
+    assert (mean, low) == (pytest.approx(1 / 3), 0.0) and high > 1.7
+    assert np.isnan(count_interval(np.array([2.0]))[1])  # one replication: no interval
