@@ -1178,6 +1178,10 @@ class Engine(simpy.Environment):
         """``handler(i)`` after ``delay`` days, at SimPy's ``priority``, off its heap."""
         heappush(self.calls, (self._now + delay, priority, next(self._eid), handler, i))
 
+    def peek(self) -> float:
+        """When the next call or event is due (SimPy's ``peek``, the calls counted)."""
+        return min(self.calls[0][0] if self.calls else math.inf, super().peek())
+
     def forget(self) -> None:
         """The run is over: drop the calls and events still waiting. They hold the
         replication's handlers, and it holds the engine; without them the replication is

@@ -327,8 +327,46 @@ def test_calls_and_events_interleave_by_time_priority_and_id():
     event(1.0, "event")
     engine.call(1.0, lambda i: log.append(("urgent call", engine.now)), 0, model.URGENT)
     event(2.0, "later event")
-    engine.run(until=3.0)
-    assert log == [("urgent call", 1.0), ("event", 1.0), ("call", 2.0), ("later event", 2.0)]
+    event(2.5, "event made first")
+    engine.call(2.5, lambda i: log.append(("call made after", engine.now)), 0)
+    engine.call(3.0, lambda i: log.append(("call at the horizon", engine.now)), 0)
+    engine.run(until=3.0)  # SimPy stops at 3.0 before a NORMAL event due then
+    assert log == [
+        ("urgent call", 1.0), ("event", 1.0), ("call", 2.0), ("later event", 2.0),
+        ("event made first", 2.5), ("call made after", 2.5),
+    ]  # fmt: skip
+    assert engine.peek() == 3.0  # the call left is the next thing due
+
+
+def _at(env: Any, log: list[float], delay: float, label: float, priority: int = NORMAL) -> None:
+    """``log.append(label)`` after ``delay``: a call of an Engine, an event of SimPy's."""
+    if isinstance(env, Engine):
+        env.call(delay, lambda i: log.append(label), 0, priority)
+        return
+    event = simpy.events.Event(env)
+    event._ok, event._value = True, None
+    event.callbacks.append(lambda _: log.append(label))
+    env.schedule(event, priority, delay)
+
+
+def test_a_call_at_the_horizon_waits_as_a_simpy_event_would():
+    """The same calls as events of a plain SimPy environment: the same order, and the same
+    left undone at the horizon (calls run before events at one instant would run the
+    NORMAL ones due at 2.0 before SimPy stops)."""
+    logs = []
+    for env in (Engine(), simpy.Environment()):
+        log: list[float] = []
+        _at(env, log, 2.0, 1.0)
+        _at(env, log, 2.0, 2.0, model.URGENT)
+        _at(env, log, 1.0, 3.0)
+        _at(env, log, 2.0, 4.0)
+        env.run(until=2.0)
+        logs.append(list(log))
+        _at(env, log, 0.0, 5.0, model.URGENT)
+        env.run(until=3.0)
+        logs.append(log)
+    assert logs[0] == logs[2] == [3.0, 2.0]
+    assert logs[1] == logs[3] == [3.0, 2.0, 5.0, 1.0, 4.0]
 
 
 def test_a_replication_is_freed_when_its_run_returns():
