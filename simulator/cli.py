@@ -149,8 +149,9 @@ def figures_only_option(command):
     return click.option(
         "--figures-only",
         is_flag=True,
-        help="The figures alone, for a quick answer: summary.csv, replications.csv and the "
-        "manifest (no case rows, days or report; the same figures).",
+        help="The figures alone, for a quick answer: summary.csv, replications.csv, "
+        "differences.csv, the resolved scenarios and the manifest (no case rows, days, "
+        "report or paper; the same figures).",
     )(command)
 
 
@@ -394,10 +395,14 @@ def _run_many(
     if png:
         _check_images()
     seed, reps = scenarios[0].seed, scenarios[0].replications
-    click.echo(
-        f"{len(scenarios)} scenarios x {reps} replications on common random numbers, seed {seed}",
-        err=True,
-    )
+    if len(scenarios) == 1:  # a sweep of one value: nothing to set it beside
+        click.echo(
+            "warning: one value only, so nothing to compare it with: give the file's own "
+            "value as well (e.g. --set KEY=0.7,0.8) for the differences",
+            err=True,
+        )
+    options = "1 scenario" if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
+    click.echo(f"{options} x {reps} replications on common random numbers, seed {seed}", err=True)
     results = study.run_scenarios(
         scenarios, "sweep" if sweep_keys else "compare", backend=runner, progress=progress_bar,
         label=label, sweep_keys=sweep_keys, baseline=baseline if sweep_keys else None,
@@ -483,6 +488,10 @@ def _parse_settings(settings: tuple[str, ...]) -> dict[str, list[Any]]:
             raise BadInput(
                 f"--set {setting!r}: expected KEY=V1,V2,... "
                 "(e.g. commissioning.block_share=0.6,0.8,1.0)"
+            )
+        if any(not v.strip() for v in values.split(",")):
+            raise BadInput(
+                f"--set {setting!r}: an empty value (a comma too many?): write V1,V2,..."
             )
         try:
             items = [YAML(typ="safe", pure=True).load(v) for v in values.split(",")]

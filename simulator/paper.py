@@ -95,6 +95,11 @@ def check_folder(folder: Path) -> None:
         raise PaperError(f"{folder}: no such folder")
     if not folder.is_dir():
         raise PaperError(f"{folder}: not a folder (give a result folder)")
+    if files.is_figures_only(folder):
+        raise PaperError(
+            f"{folder}: a figures-only folder (summary.csv and replications.csv) has no "
+            "tables to write a paper from; run again without --figures-only for one"
+        )
     for name in files.REQUIRED:
         if not (folder / name).is_file():
             raise PaperError(f"{folder / name}: missing (is {folder} a results folder?)")

@@ -159,6 +159,38 @@ def test_the_report_of_a_figures_only_folder_says_why_there_is_none(county, tmp_
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: {lean}: a figures-only folder")
     assert not (lean / "report.html").exists()
+    paper = invoke("paper", str(lean))  # not "daily.parquet: missing": it is a results folder
+    assert paper.exit_code == 2
+    assert paper.stderr.strip() == (
+        f"error: {lean}: a figures-only folder (summary.csv and replications.csv) has no "
+        "tables to write a paper from; run again without --figures-only for one"
+    )
+    assert not (lean / "committee-paper.docx").exists()
+
+
+def test_a_sweep_of_one_value_says_there_is_nothing_to_compare_it_with(county, tmp_path):
+    swept = tmp_path / "one"
+    cap = "commissioning.providers.0.caseload_cap=8"
+    result = invoke("sweep", str(county), "--set", cap, "--reps", "2", "--workers", "1",
+                    "--figures-only", "--out", str(swept))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    told = result.stderr.splitlines()
+    assert told[told.index("1 scenario x 2 replications on common random numbers, seed 42") - 1 :][
+        :2
+    ] == [
+        "warning: one value only, so nothing to compare it with: give the file's own value "
+        "as well (e.g. --set KEY=0.7,0.8) for the differences",
+        "1 scenario x 2 replications on common random numbers, seed 42",
+    ]
+
+
+def test_a_comma_too_many_in_a_sweep_is_named(county, tmp_path):
+    caps = "commissioning.providers.0.caseload_cap=8,12,"
+    result = invoke("sweep", str(county), "--set", caps, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2 and not (tmp_path / "x").exists()
+    assert result.stderr.strip() == (
+        f"error: --set '{caps}': an empty value (a comma too many?): write V1,V2,..."
+    )
 
 
 def test_a_figures_only_run_on_a_dask_cluster_gives_the_local_figures(county, tmp_path):
