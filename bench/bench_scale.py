@@ -116,15 +116,22 @@ def memory(many: int, few: int, out: Path) -> tuple[float, float]:
     return peaks[0], peaks[1]
 
 
-def five_years(reps: int, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of the county comparison over a 5-year term."""
-    folder = out / "five-years"
+def five_year_files(folder: Path) -> list[str]:
+    """The county files over a five-year term, written into a copy of ``scenarios/``: each
+    ``extends:`` its county file with ``horizon_days: 1825``."""
     shutil.copytree(ROOT / "scenarios", folder)
     names = []
     for path in COUNTY:
         name = f"five-{Path(path).name}"
         (folder / name).write_text(f"extends: {Path(path).name}\nhorizon_days: 1825\n", "utf-8")
         names.append(str(folder / name))
+    return names
+
+
+def five_years(reps: int, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of the county comparison over a 5-year term."""
+    folder = out / "five-years"
+    names = five_year_files(folder)
     args = [COMMAND, "compare", *names, "--reps", str(reps), "--out", str(folder / "out")]
     return timed(args)
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bench_mmc
-from bench_scale import COMMAND, COUNTY, ROOT, listed, timed, two_process_ceiling
+from bench_scale import COMMAND, COUNTY, ROOT, five_year_files, listed, timed, two_process_ceiling
 
 SECTION = "## Speed: answers at the speed of a conversation"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -148,19 +148,6 @@ def mmc(days: float, rounds: int, work: Path) -> list[Row]:
 
 
 # --------------------------------------------------------------------------- (c) and (d)
-
-
-def five_year_files(folder: Path) -> list[str]:
-    """The county files over a five-year term, written into a copy of ``scenarios/``
-    (each ``extends:`` its county file with ``horizon_days: 1825``, as
-    ``bench_scale.five_years`` writes them)."""
-    shutil.copytree(ROOT / "scenarios", folder)
-    names = []
-    for path in COUNTY:
-        name = f"five-{Path(path).name}"
-        (folder / name).write_text(f"extends: {Path(path).name}\nhorizon_days: 1825\n", "utf-8")
-        names.append(str(folder / name))
-    return names
 
 
 def comparison(files: list[str], reps: int, out: Path, *extra: str) -> tuple[float, float]:

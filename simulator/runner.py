@@ -308,20 +308,11 @@ def run_together(
     tasks = [(s, rep) for s in scenarios for rep in range(s.replications)]
     if figures_only:
         frames = _map_tasks(figures_of, tasks, backend, progress)
-        results, start = [], 0
-        for scenario in scenarios:
-            results.append(figures_result(scenario, frames[start : start + scenario.replications]))
-            start += scenario.replications
-        return results
+        return _per_scenario(scenarios, frames, figures_result)
     keep = sys.maxsize if cases is None else cases
     work = partial(_reduce_keeping, keep_below=keep)
     if tables is None:
-        reduced = _map_tasks(work, tasks, backend, progress)
-        results, start = [], 0
-        for scenario in scenarios:
-            results.append(assemble(scenario, reduced[start : start + scenario.replications]))
-            start += scenario.replications
-        return results
+        return _per_scenario(scenarios, _map_tasks(work, tasks, backend, progress), assemble)
     per_rep: list[list[pd.DataFrame]] = [[] for _ in scenarios]
     owner = [number for number, s in enumerate(scenarios) for _ in range(s.replications)]
     layout = Layout.of(scenarios)
@@ -337,6 +328,20 @@ def run_together(
         assemble(scenario, [Reduced(frame, pd.DataFrame(), None) for frame in frames])
         for scenario, frames in zip(scenarios, per_rep, strict=True)
     ]
+
+
+def _per_scenario(
+    scenarios: Sequence[Scenario],
+    done: Sequence[Any],
+    build: Callable[[Scenario, Sequence[Any]], ScenarioResult],
+) -> list[ScenarioResult]:
+    """Every scenario's result, built from its run of ``done`` (the tasks' results, each
+    scenario's replications in turn)."""
+    results, start = [], 0
+    for scenario in scenarios:
+        results.append(build(scenario, done[start : start + scenario.replications]))
+        start += scenario.replications
+    return results
 
 
 def _reduce_for_files(scenario: Scenario, rep: int, keep_below: int, layout: Layout) -> Reduced:
